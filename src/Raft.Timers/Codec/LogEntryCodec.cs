@@ -1,0 +1,196 @@
+using System.Buffers;
+using RaftTimers.Commands;
+using RaftTimers.Model;
+
+namespace RaftTimers.Codec;
+
+/// <summary>
+/// The wire format of log entries. Everything in the log is versioned so that a log written by an
+/// older release replays after an upgrade:
+/// <code>
+/// entry   = format:u8 (=1) stamp:i64le count:varint command*count
+/// command = kind:u8 version:u8 length:varint payload[length]
+/// </code>
+/// Each command's payload is decoded by the reader for its (kind, version) pair and must be consumed
+/// exactly. A new field means a new command version with its own reader; old readers stay.
+/// Decoding either returns every command or throws <see cref="CodecException"/>: there is no
+/// half-decoded entry, so the state machine never applies part of a corrupt entry.
+/// </summary>
+public static class LogEntryCodec
+{
+    public const byte FormatVersion = 1;
+
+    /// <summary>An upper bound on commands per entry, so a corrupt count cannot ask for a huge list.</summary>
+    public const int MaxCommandsPerEntry = 65_536;
+
+    private const int MaxFieldBytes = 16 * 1024 * 1024;
+
+    private enum Kind : byte
+    {
+        Create = 1,
+        Update = 2,
+        Cancel = 3,
+        Fire = 4,
+        DeliveryResult = 5,
+        Purge = 6,
+    }
+
+    private const byte CommandVersion1 = 1;
+
+    public static byte[] Encode(long stampUnixMs, IReadOnlyList<TimerCommand> commands)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64 * Math.Max(1, commands.Count));
+        Encode(buffer, stampUnixMs, commands);
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    public static void Encode(IBufferWriter<byte> output, long stampUnixMs, IReadOnlyList<TimerCommand> commands)
+    {
+        if (commands.Count > MaxCommandsPerEntry)
+            throw new ArgumentOutOfRangeException(nameof(commands), commands.Count, $"at most {MaxCommandsPerEntry} commands fit one entry");
+
+        var writer = new BinaryWriter(output);
+        writer.WriteByte(FormatVersion);
+        writer.WriteInt64(stampUnixMs);
+        writer.WriteVarInt(commands.Count);
+
+        var payload = new ArrayBufferWriter<byte>(256);
+        foreach (var command in commands)
+        {
+            payload.ResetWrittenCount();
+            var kind = WritePayload(new BinaryWriter(payload), command);
+            writer.WriteByte((byte)kind);
+            writer.WriteByte(CommandVersion1);
+            writer.WriteBytes(payload.WrittenSpan);
+        }
+    }
+
+    private static Kind WritePayload(BinaryWriter w, TimerCommand command)
+    {
+        switch (command)
+        {
+            case CreateTimer create:
+                w.WriteString(create.TimerId);
+                WriteSpec(w, create.Spec);
+                return Kind.Create;
+            case UpdateTimer update:
+                w.WriteString(update.TimerId);
+                WriteSpec(w, update.Spec);
+                return Kind.Update;
+            case CancelTimer cancel:
+                w.WriteString(cancel.TimerId);
+                return Kind.Cancel;
+            case FireTimer fire:
+                w.WriteString(fire.TimerId);
+                w.WriteVarInt(fire.Version);
+                return Kind.Fire;
+            case RecordDelivery result:
+                w.WriteString(result.TimerId);
+                w.WriteVarInt(result.Version);
+                w.WriteVarInt(result.Attempt);
+                w.WriteByte((byte)result.Outcome);
+                w.WriteNullableString(result.Error);
+                return Kind.DeliveryResult;
+            case PurgeFinished purge:
+                w.WriteVarInt(purge.RetentionMs);
+                return Kind.Purge;
+            default:
+                throw new ArgumentException($"no encoding for {command.GetType().Name}", nameof(command));
+        }
+    }
+
+    private static void WriteSpec(BinaryWriter w, TimerSpec spec)
+    {
+        w.WriteVarInt(spec.TimeoutMs);
+        w.WriteString(spec.Callback.Transport);
+        w.WriteString(spec.Callback.Method);
+        w.WriteString(spec.Callback.Uri);
+        w.WriteByte((byte)spec.Data.Kind);
+        w.WriteBytes(spec.Data.Utf8.Span);
+    }
+
+    /// <summary>Decodes a whole entry or throws <see cref="CodecException"/>.</summary>
+    public static TimerLogEntry Decode(ReadOnlySpan<byte> bytes)
+    {
+        var reader = new BinaryReader(bytes);
+        var format = reader.ReadByte();
+        if (format != FormatVersion)
+            throw new CodecException($"unknown log entry format {format} (this build reads format {FormatVersion})");
+
+        var stamp = reader.ReadInt64();
+        if (stamp < 0)
+            throw new CodecException($"negative entry stamp {stamp}");
+
+        var count = (int)reader.ReadVarInt(0, MaxCommandsPerEntry, "command count");
+        var commands = new TimerCommand[count];
+        for (var i = 0; i < count; i++)
+        {
+            var kind = reader.ReadByte();
+            var version = reader.ReadByte();
+            var payload = reader.ReadBytes(MaxFieldBytes, "command payload");
+            var payloadReader = new BinaryReader(payload);
+            commands[i] = ReadCommand(ref payloadReader, kind, version);
+            if (!payloadReader.IsEmpty)
+                throw new CodecException($"command {i} (kind {kind}) has {payloadReader.Remaining} unread trailing bytes");
+        }
+
+        if (!reader.IsEmpty)
+            throw new CodecException($"{reader.Remaining} trailing bytes after the last command");
+
+        return new TimerLogEntry(stamp, commands);
+    }
+
+    private static TimerCommand ReadCommand(ref BinaryReader r, byte kind, byte version)
+    {
+        if (version != CommandVersion1)
+            throw new CodecException($"unknown version {version} of command kind {kind}");
+
+        return (Kind)kind switch
+        {
+            Kind.Create => new CreateTimer(ReadId(ref r), ReadSpec(ref r)),
+            Kind.Update => new UpdateTimer(ReadId(ref r), ReadSpec(ref r)),
+            Kind.Cancel => new CancelTimer(ReadId(ref r)),
+            Kind.Fire => new FireTimer(ReadId(ref r), ReadVersion(ref r)),
+            Kind.DeliveryResult => ReadDeliveryResult(ref r),
+            Kind.Purge => new PurgeFinished(r.ReadVarInt(0, long.MaxValue, "retention")),
+            _ => throw new CodecException($"unknown command kind {kind}"),
+        };
+    }
+
+    private static RecordDelivery ReadDeliveryResult(ref BinaryReader r)
+    {
+        var id = ReadId(ref r);
+        var version = ReadVersion(ref r);
+        var attempt = (int)r.ReadVarInt(1, int.MaxValue, "attempt");
+        var outcome = r.ReadByte();
+        if (!Enum.IsDefined((DeliveryOutcome)outcome))
+            throw new CodecException($"unknown delivery outcome {outcome}");
+        var error = r.ReadNullableString(MaxFieldBytes, "error");
+        return new RecordDelivery(id, version, attempt, (DeliveryOutcome)outcome, error);
+    }
+
+    private static long ReadVersion(ref BinaryReader r) => r.ReadVarInt(1, long.MaxValue, "version");
+
+    internal static string ReadId(ref BinaryReader r)
+    {
+        var id = r.ReadString(TimerLimits.MaxIdLength, "timer id");
+        if (!TimerLimits.IsValidId(id))
+            throw new CodecException($"invalid timer id '{id}'");
+        return id;
+    }
+
+    internal static TimerSpec ReadSpec(ref BinaryReader r)
+    {
+        var timeout = r.ReadVarInt(1, TimerLimits.MaxTimeoutMs, "timeout");
+        var transport = r.ReadString(64, "transport");
+        var method = r.ReadString(16, "method");
+        var uri = r.ReadString(TimerLimits.MaxUriLength, "uri");
+        var kind = r.ReadByte();
+        if (!Enum.IsDefined((TimerDataKind)kind))
+            throw new CodecException($"unknown data kind {kind}");
+        var data = r.ReadBytes(MaxFieldBytes, "data").ToArray();
+        return new TimerSpec(timeout, new CallbackSpec(transport, method, uri), new TimerData((TimerDataKind)kind, data));
+    }
+
+    internal static void WriteSpecTo(BinaryWriter w, TimerSpec spec) => WriteSpec(w, spec);
+}

@@ -1,0 +1,53 @@
+using RaftTimers.Model;
+
+namespace RaftTimers.Commands;
+
+/// <summary>
+/// One decision about timers, as it is written to the Raft log. Several commands may share one
+/// log entry (group commit); all of them carry the entry's leader-stamped time.
+/// Every command is idempotent when applied twice (DOTNEXT-NOTES.md: a failed replicate call may
+/// still have committed), so a retried proposal never changes the outcome.
+/// </summary>
+public abstract record TimerCommand(string TimerId);
+
+/// <summary>Create a timer due at <c>stamp + TimeoutMs</c>. A second create with the same id and spec is a no-op.</summary>
+public sealed record CreateTimer(string TimerId, TimerSpec Spec) : TimerCommand(TimerId);
+
+/// <summary>Replace a pending timer's spec; its version goes up and it is due at <c>stamp + TimeoutMs</c>.</summary>
+public sealed record UpdateTimer(string TimerId, TimerSpec Spec) : TimerCommand(TimerId);
+
+/// <summary>Cancel a pending timer. Once applied, no fire of any version of it can apply.</summary>
+public sealed record CancelTimer(string TimerId) : TimerCommand(TimerId);
+
+/// <summary>
+/// The leader's decision that a timer is due: applies only when the timer is pending at exactly
+/// <see cref="Version"/> and due at or before the entry's stamp (DESIGN.md invariant 3).
+/// </summary>
+public sealed record FireTimer(string TimerId, long Version) : TimerCommand(TimerId);
+
+/// <summary>The outcome of one delivery attempt.</summary>
+/// <remarks>The numeric values are part of the log format; never renumber them.</remarks>
+public enum DeliveryOutcome : byte
+{
+    /// <summary>The receiver answered 2xx: the timer ends delivered.</summary>
+    Delivered = 1,
+
+    /// <summary>The attempt failed and another one follows after a backoff.</summary>
+    Retry = 2,
+
+    /// <summary>The last allowed attempt failed: the timer ends failed.</summary>
+    Failed = 3,
+}
+
+/// <summary>
+/// The result of delivery attempt <see cref="Attempt"/> of a firing timer at <see cref="Version"/>.
+/// Applies only while the timer is firing at that version and the attempt is newer than the last recorded one.
+/// </summary>
+public sealed record RecordDelivery(string TimerId, long Version, int Attempt, DeliveryOutcome Outcome, string? Error)
+    : TimerCommand(TimerId);
+
+/// <summary>
+/// Removes finished timers whose end is at least <see cref="RetentionMs"/> older than the entry's stamp.
+/// The rule runs inside apply with the logged stamp, so every node purges the same timers (invariant 7).
+/// </summary>
+public sealed record PurgeFinished(long RetentionMs) : TimerCommand(string.Empty);

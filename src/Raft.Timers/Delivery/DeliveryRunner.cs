@@ -1,0 +1,135 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using RaftTimers.Commands;
+using RaftTimers.Model;
+using RaftTimers.Raft;
+using RaftTimers.StateMachine;
+
+namespace RaftTimers.Delivery;
+
+/// <summary>
+/// Delivers committed fires while this node leads (DESIGN.md invariant 4): one task per firing timer,
+/// attempts bounded in number and in concurrency, and every attempt's result written back through
+/// the log. Created for one leadership term; its token ends with the term, and a new leader
+/// re-delivers whatever is still firing, continuing the attempt count, with the same Idempotency-Key.
+/// </summary>
+public sealed partial class DeliveryRunner(
+    TimerStore store,
+    CommandProposer proposer,
+    IReadOnlyDictionary<string, ICallbackTransport> transports,
+    RetryBackoff backoff,
+    SemaphoreSlim concurrency,
+    DeliveryOptions options,
+    TimeProvider clock,
+    ILogger logger,
+    CancellationToken leadership)
+{
+    private readonly ConcurrentDictionary<string, Task> active = new(StringComparer.Ordinal);
+
+    public int ActiveCount => active.Count;
+
+    /// <summary>Starts delivering <paramref name="timerId"/> at <paramref name="version"/> unless that delivery already runs.</summary>
+    public void Start(string timerId, long version)
+    {
+        var key = $"{timerId}:{version}";
+        if (active.ContainsKey(key))
+            return;
+        var task = new Task<Task>(() => DeliverAsync(timerId, version));
+        if (!active.TryAdd(key, task.Unwrap()))
+            return;
+        task.Start(TaskScheduler.Default);
+        _ = task.Unwrap().ContinueWith(_ => active.TryRemove(key, out var _), TaskScheduler.Default);
+    }
+
+    /// <summary>Waits for running deliveries to notice the end of the term.</summary>
+    public Task StopAsync() => Task.WhenAll(active.Values).ContinueWith(static _ => { }, TaskScheduler.Default);
+
+    private async Task DeliverAsync(string timerId, long version)
+    {
+        try
+        {
+            var timer = Current(timerId, version);
+            if (timer is null)
+                return;
+
+            if (!transports.TryGetValue(timer.Spec.Callback.Transport, out var transport))
+            {
+                await RecordAsync(timer, timer.Attempts + 1, DeliveryOutcome.Failed, $"unknown transport '{timer.Spec.Callback.Transport}'").ConfigureAwait(false);
+                return;
+            }
+
+            for (var attempt = timer.Attempts + 1; !leadership.IsCancellationRequested; attempt++)
+            {
+                AttemptResult result;
+                await concurrency.WaitAsync(leadership).ConfigureAwait(false);
+                try
+                {
+                    result = await transport.SendAsync(timer, attempt, leadership).ConfigureAwait(false);
+                }
+                finally
+                {
+                    concurrency.Release();
+                }
+
+                if (result.Succeeded)
+                {
+                    await RecordAsync(timer, attempt, DeliveryOutcome.Delivered, null).ConfigureAwait(false);
+                    return;
+                }
+
+                var last = attempt >= options.MaxAttempts;
+                LogAttemptFailed(timerId, version, attempt, result.Error ?? "failed", last);
+                if (!await RecordAsync(timer, attempt, last ? DeliveryOutcome.Failed : DeliveryOutcome.Retry, result.Error).ConfigureAwait(false) || last)
+                    return;
+
+                await Task.Delay(backoff.After(attempt), clock, leadership).ConfigureAwait(false);
+                timer = Current(timerId, version);
+                if (timer is null)
+                    return;
+            }
+        }
+        catch (OperationCanceledException) when (leadership.IsCancellationRequested)
+        {
+            // The term ended; the next leader takes over from the state in the log.
+        }
+        catch (Exception e)
+        {
+            LogDeliveryCrashed(e, timerId, version);
+        }
+    }
+
+    /// <summary>The timer if it is still firing at this version; null when the log says it is done or changed.</summary>
+    private TimerRecord? Current(string timerId, long version)
+        => store.Read(s => s.Find(timerId) is { Status: TimerStatus.Firing } t && t.Version == version ? t : null);
+
+    /// <summary>
+    /// Writes an attempt's outcome through the log. An unknown outcome is proposed again (the command is
+    /// idempotent); false when this node is no longer leader or the result was stale.
+    /// </summary>
+    private async Task<bool> RecordAsync(TimerRecord timer, int attempt, DeliveryOutcome outcome, string? error)
+    {
+        var command = new RecordDelivery(timer.Id, timer.Version, attempt, outcome, error);
+        for (var tries = 0; tries < 5 && !leadership.IsCancellationRequested; tries++)
+        {
+            var result = await proposer.ProposeAsync(command, leadership).ConfigureAwait(false);
+            switch (result.Outcome)
+            {
+                case CommandOutcome.Applied or CommandOutcome.AlreadyApplied:
+                    return true;
+                case CommandOutcome.Indeterminate or CommandOutcome.Rejected:
+                    await Task.Delay(TimeSpan.FromMilliseconds(100 << tries), clock, leadership).ConfigureAwait(false);
+                    continue;
+                default:
+                    return false;
+            }
+        }
+
+        return false;
+    }
+
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Delivery of {TimerId} v{Version} attempt {Attempt} failed: {Error} (last: {Last})")]
+    private partial void LogAttemptFailed(string timerId, long version, int attempt, string error, bool last);
+
+    [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Delivery of {TimerId} v{Version} stopped by an unexpected error")]
+    private partial void LogDeliveryCrashed(Exception e, string timerId, long version);
+}

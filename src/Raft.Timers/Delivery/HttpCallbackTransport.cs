@@ -1,0 +1,88 @@
+using System.Net.Http.Headers;
+using System.Reflection;
+using RaftTimers.Model;
+using RaftTimers.StateMachine;
+
+namespace RaftTimers.Delivery;
+
+/// <summary>
+/// Delivers a timer as one HTTP request (API.md): the callback's method and URI; the data as the body
+/// (text/plain for a string, application/json for an object, none when absent); headers
+/// <c>User-Agent</c>, <c>X-Timer-Id</c>, <c>Idempotency-Key: {id}:{version}</c>, <c>X-Timer-Attempt</c>.
+/// 2xx is success; anything else, or no answer within the attempt timeout, is a failure.
+/// Connections are pooled and kept alive.
+/// </summary>
+public sealed class HttpCallbackTransport : ICallbackTransport, IDisposable
+{
+    public const string TransportName = "http";
+
+    private static readonly string UserAgent =
+        $"RaftTimers/{typeof(HttpCallbackTransport).Assembly.GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0"}";
+
+    private static readonly MediaTypeHeaderValue TextPlain = MediaTypeHeaderValue.Parse("text/plain; charset=utf-8");
+    private static readonly MediaTypeHeaderValue Json = MediaTypeHeaderValue.Parse("application/json");
+
+    private readonly HttpClient client;
+    private readonly TimeSpan attemptTimeout;
+
+    public HttpCallbackTransport(DeliveryOptions options)
+    {
+        var handler = new SocketsHttpHandler
+        {
+            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+            PooledConnectionIdleTimeout = TimeSpan.FromMinutes(1),
+            MaxConnectionsPerServer = options.MaxConnectionsPerServer,
+            AllowAutoRedirect = false,
+            UseCookies = false,
+            ConnectTimeout = TimeSpan.FromMilliseconds(options.AttemptTimeoutMs),
+        };
+        client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
+        attemptTimeout = TimeSpan.FromMilliseconds(options.AttemptTimeoutMs);
+    }
+
+    public string Name => TransportName;
+
+    public async Task<AttemptResult> SendAsync(TimerRecord timer, int attempt, CancellationToken token)
+    {
+        using var request = BuildRequest(timer, attempt);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+        timeout.CancelAfter(attemptTimeout);
+        try
+        {
+            using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
+            return response.IsSuccessStatusCode
+                ? AttemptResult.Success
+                : AttemptResult.Failure($"HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
+        }
+        catch (OperationCanceledException) when (!token.IsCancellationRequested)
+        {
+            return AttemptResult.Failure($"no answer within {attemptTimeout.TotalMilliseconds:0} ms");
+        }
+        catch (HttpRequestException e)
+        {
+            return AttemptResult.Failure($"request failed: {e.Message}");
+        }
+    }
+
+    internal static HttpRequestMessage BuildRequest(TimerRecord timer, int attempt)
+    {
+        var spec = timer.Spec;
+        var method = new HttpMethod(spec.Callback.Method.ToUpperInvariant());
+        var request = new HttpRequestMessage(method, spec.Callback.Uri);
+        request.Headers.TryAddWithoutValidation("User-Agent", UserAgent);
+        request.Headers.TryAddWithoutValidation("X-Timer-Id", timer.Id);
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", timer.IdempotencyKey);
+        request.Headers.TryAddWithoutValidation("X-Timer-Attempt", attempt.ToString(System.Globalization.CultureInfo.InvariantCulture));
+
+        if (spec.Data.Kind != TimerDataKind.None && method != HttpMethod.Get && method != HttpMethod.Head)
+        {
+            var content = new ReadOnlyMemoryContent(spec.Data.Utf8);
+            content.Headers.ContentType = spec.Data.Kind == TimerDataKind.Text ? TextPlain : Json;
+            request.Content = content;
+        }
+
+        return request;
+    }
+
+    public void Dispose() => client.Dispose();
+}

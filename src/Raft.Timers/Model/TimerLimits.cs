@@ -1,0 +1,34 @@
+namespace RaftTimers.Model;
+
+/// <summary>Hard limits of the timer model, enforced at the HTTP edge and re-checked by the codec.</summary>
+public static class TimerLimits
+{
+    /// <summary>The largest timeout a client may ask for (API.md): 2^31 - 1 ms, about 24.8 days.</summary>
+    public const long MaxTimeoutMs = int.MaxValue;
+
+    public const int MaxIdLength = 128;
+
+    /// <summary>The longest callback URI accepted.</summary>
+    public const int MaxUriLength = 4096;
+
+    /// <summary>The longest error text kept in <c>lastError</c>; longer texts are cut.</summary>
+    public const int MaxErrorLength = 512;
+
+    /// <summary>
+    /// Ids are at most <see cref="MaxIdLength"/> characters of <c>[A-Za-z0-9._~-]</c> (API.md):
+    /// the unreserved URI characters, so an id never needs escaping in a path.
+    /// </summary>
+    public static bool IsValidId(ReadOnlySpan<char> id)
+    {
+        if (id.Length is 0 or > MaxIdLength)
+            return false;
+
+        foreach (var c in id)
+        {
+            if (!(char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '~' or '-'))
+                return false;
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,47 @@
+namespace RaftTimers.Model;
+
+/// <summary>
+/// The lifecycle of one timer. A timer moves only forward:
+/// <c>Pending → Firing → Delivered | Failed</c>, or <c>Pending → Cancelled</c>.
+/// An update keeps a timer <see cref="Pending"/> and bumps its version.
+/// </summary>
+/// <remarks>The numeric values are part of the snapshot format; never renumber them.</remarks>
+public enum TimerStatus : byte
+{
+    Pending = 1,
+    Firing = 2,
+    Delivered = 3,
+    Failed = 4,
+    Cancelled = 5,
+}
+
+public static class TimerStatusNames
+{
+    /// <summary>The lower-case names used by the HTTP API (API.md).</summary>
+    public static string ToApiName(this TimerStatus status) => status switch
+    {
+        TimerStatus.Pending => "pending",
+        TimerStatus.Firing => "firing",
+        TimerStatus.Delivered => "delivered",
+        TimerStatus.Failed => "failed",
+        TimerStatus.Cancelled => "cancelled",
+        _ => throw new ArgumentOutOfRangeException(nameof(status), status, "unknown timer status"),
+    };
+
+    public static bool TryParseApiName(string? name, out TimerStatus status)
+    {
+        status = name switch
+        {
+            "pending" => TimerStatus.Pending,
+            "firing" => TimerStatus.Firing,
+            "delivered" => TimerStatus.Delivered,
+            "failed" => TimerStatus.Failed,
+            "cancelled" => TimerStatus.Cancelled,
+            _ => 0,
+        };
+        return status != 0;
+    }
+
+    public static bool IsFinished(this TimerStatus status)
+        => status is TimerStatus.Delivered or TimerStatus.Failed or TimerStatus.Cancelled;
+}

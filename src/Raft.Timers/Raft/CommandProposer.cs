@@ -1,0 +1,168 @@
+using System.Threading.Channels;
+using DotNext.Net.Cluster.Consensus.Raft;
+using Microsoft.Extensions.Logging;
+using RaftTimers.Codec;
+using RaftTimers.Commands;
+
+namespace RaftTimers.Raft;
+
+/// <summary>
+/// Group commit: callers propose single commands; one loop packs whatever is waiting (up to
+/// <see cref="ProposerOptions.MaxCommandsPerEntry"/>) into one log entry stamped with the leader's
+/// clock, and keeps up to <see cref="ProposerOptions.MaxEntriesInFlight"/> entries replicating at once.
+/// Never forces replication per request (DOTNEXT-NOTES.md).
+/// </summary>
+public sealed partial class CommandProposer : IAsyncDisposable
+{
+    private readonly IRaftCluster cluster;
+    private readonly TimerStore store;
+    private readonly TimeProvider clock;
+    private readonly ProposerOptions options;
+    private readonly ILogger logger;
+    private readonly Channel<Pending> queue;
+    private readonly SemaphoreSlim inFlight;
+    private readonly CancellationTokenSource stopping = new();
+    private readonly Task loop;
+    private long lastStampUnixMs;
+
+    public CommandProposer(IRaftCluster cluster, TimerStore store, TimeProvider clock, ProposerOptions options, ILogger<CommandProposer> logger)
+    {
+        this.cluster = cluster;
+        this.store = store;
+        this.clock = clock;
+        this.options = options;
+        this.logger = logger;
+        queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(options.QueueCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        inFlight = new SemaphoreSlim(options.MaxEntriesInFlight, options.MaxEntriesInFlight);
+        loop = Task.Run(() => PackLoopAsync(stopping.Token));
+    }
+
+    /// <summary>
+    /// Proposes one command and waits until its entry is committed on a majority and applied here.
+    /// The result is the command's outcome; <see cref="CommandOutcome.NotLeader"/> means it was never
+    /// appended, <see cref="CommandOutcome.Indeterminate"/> means it may or may not have been committed.
+    /// </summary>
+    public async Task<CommandResult> ProposeAsync(TimerCommand command, CancellationToken token = default)
+    {
+        if (IsNotLeader())
+            return new CommandResult(CommandOutcome.NotLeader, Reason: "this node is not the leader");
+
+        var pending = new Pending(command);
+        try
+        {
+            await queue.Writer.WriteAsync(pending, token).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            return new CommandResult(CommandOutcome.Rejected, Reason: "the node is shutting down");
+        }
+
+        return await pending.Result.Task.WaitAsync(token).ConfigureAwait(false);
+    }
+
+    private bool IsNotLeader() => cluster.LeadershipToken.IsCancellationRequested;
+
+    private async Task PackLoopAsync(CancellationToken token)
+    {
+        var reader = queue.Reader;
+        try
+        {
+            while (await reader.WaitToReadAsync(token).ConfigureAwait(false))
+            {
+                await inFlight.WaitAsync(token).ConfigureAwait(false);
+                var batch = new List<Pending>(Math.Min(options.MaxCommandsPerEntry, reader.Count + 1));
+                while (batch.Count < options.MaxCommandsPerEntry && reader.TryRead(out var next))
+                    batch.Add(next);
+
+                if (batch.Count == 0)
+                {
+                    inFlight.Release();
+                    continue;
+                }
+
+                // The stamp is taken here, in the single packing loop, so entries leave in stamp order.
+                _ = ReplicateAsync(batch, NextStamp());
+            }
+        }
+        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        {
+        }
+
+        while (reader.TryRead(out var left))
+            left.Result.TrySetResult(new CommandResult(CommandOutcome.Rejected, Reason: "the node is shutting down"));
+    }
+
+    /// <summary>
+    /// The leader's stamp: its wall clock, but never below a stamp already issued or already in the
+    /// log, so applied time never goes backwards across entries or leaders (DESIGN.md invariant 2).
+    /// </summary>
+    private long NextStamp()
+    {
+        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var stamp = Math.Max(now, Math.Max(lastStampUnixMs, store.LastStampUnixMs));
+        lastStampUnixMs = stamp;
+        return stamp;
+    }
+
+    private async Task ReplicateAsync(List<Pending> batch, long stampUnixMs)
+    {
+        var context = new ProposalContext(batch.Count);
+        var failure = CommandOutcome.Indeterminate;
+        string? reason = null;
+        try
+        {
+            var commands = new TimerCommand[batch.Count];
+            for (var i = 0; i < commands.Length; i++)
+                commands[i] = batch[i].Command;
+            var payload = LogEntryCodec.Encode(stampUnixMs, commands);
+
+            var wasLeader = !IsNotLeader();
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(options.CommitTimeoutMs), clock);
+            try
+            {
+                await cluster.ReplicateAsync(payload, context, timeout.Token).ConfigureAwait(false);
+            }
+            catch (Exception e) when (!context.Applied)
+            {
+                failure = e is NotLeaderException && !wasLeader ? CommandOutcome.NotLeader : CommandOutcome.Indeterminate;
+                reason = failure == CommandOutcome.NotLeader
+                    ? "this node is not the leader"
+                    : $"leadership changed or the commit timed out ({e.GetType().Name}); the write may or may not have happened";
+                LogReplicationFailed(batch.Count, e.GetType().Name, e.Message);
+            }
+        }
+        finally
+        {
+            inFlight.Release();
+            Complete(batch, context, failure, reason);
+        }
+    }
+
+    private static void Complete(List<Pending> batch, ProposalContext context, CommandOutcome failure, string? reason)
+    {
+        var applied = context.Applied && context.Results.Count == batch.Count;
+        for (var i = 0; i < batch.Count; i++)
+            batch[i].Result.TrySetResult(applied ? context.Results[i] : new CommandResult(failure, Reason: reason));
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        queue.Writer.TryComplete();
+        await stopping.CancelAsync().ConfigureAwait(false);
+        await loop.ConfigureAwait(false);
+        stopping.Dispose();
+    }
+
+    [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Entry of {Count} commands not confirmed: {Error}: {Message}")]
+    private partial void LogReplicationFailed(int count, string error, string message);
+
+    private sealed class Pending(TimerCommand command)
+    {
+        public readonly TimerCommand Command = command;
+        public readonly TaskCompletionSource<CommandResult> Result = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -1,0 +1,32 @@
+using System.Net;
+using DotNext.Buffers;
+using DotNext.Net;
+using DotNext.Net.Cluster.Consensus.Raft.Membership;
+
+namespace RaftTimers.Raft;
+
+/// <summary>
+/// Keeps the Raft membership on disk, so runtime membership changes survive a restart
+/// (DotNext 6.12 ships only the abstract persistent storage).
+/// </summary>
+internal sealed class EndPointConfigurationStorage(string fileName) : PersistentClusterConfigurationStorage<EndPoint>(fileName)
+{
+    protected override void Encode(EndPoint address, ref BufferWriterSlim<byte> writer)
+        => writer.WriteEndPoint(address);
+
+    protected override EndPoint Decode(ref SequenceReader reader)
+        => reader.ReadEndPoint();
+
+    /// <summary>Writes the initial members once, when the storage is empty; later starts keep what the log decided.</summary>
+    public async Task SeedAsync(IEnumerable<EndPoint> members, CancellationToken token)
+    {
+        IClusterConfigurationStorage<EndPoint> storage = this;
+        var configuration = await storage.LoadConfigurationAsync(token).ConfigureAwait(false);
+        if (configuration.Members.Count > 0)
+            return;
+
+        foreach (var member in members)
+            configuration = configuration.Add(member);
+        await storage.SaveConfigurationAsync(configuration, configurationVersion: 0L, token).ConfigureAwait(false);
+    }
+}

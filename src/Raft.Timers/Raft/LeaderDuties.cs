@@ -1,0 +1,183 @@
+using System.Collections.Concurrent;
+using System.Threading.Channels;
+using DotNext.Net.Cluster.Consensus.Raft;
+using Microsoft.Extensions.Logging;
+using RaftTimers.Commands;
+using RaftTimers.Delivery;
+using RaftTimers.StateMachine;
+using RaftTimers.Wheel;
+
+namespace RaftTimers.Raft;
+
+/// <summary>
+/// What only the leader does, for as long as it leads: run the timing wheel and propose fire entries
+/// for due timers, deliver committed fires, and propose the purge of old finished timers.
+/// Each leadership term starts from the state in the log, so nothing is carried over from an
+/// earlier term of this node or from another leader.
+/// </summary>
+public sealed partial class LeaderDuties(
+    IRaftCluster cluster,
+    TimerStore store,
+    CommandProposer proposer,
+    Func<CancellationToken, DeliveryRunner> createDeliveryRunner,
+    LeaderOptions options,
+    TimeProvider clock,
+    ILogger<LeaderDuties> logger)
+{
+    /// <summary>Loops for the node's life: waits for leadership, leads until it is lost, waits again.</summary>
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        while (!stopping.IsCancellationRequested)
+        {
+            CancellationToken leadership;
+            try
+            {
+                // Returns once this node's new-term barrier is applied, so the state holds every committed entry.
+                leadership = await cluster.WaitForLeadershipAsync(stopping).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+            {
+                return;
+            }
+
+            using var term = CancellationTokenSource.CreateLinkedTokenSource(leadership, stopping);
+            try
+            {
+                await LeadAsync(term.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (term.IsCancellationRequested)
+            {
+            }
+            catch (Exception e)
+            {
+                LogLeadershipDutiesFailed(e);
+                await Task.Delay(TimeSpan.FromMilliseconds(100), clock, CancellationToken.None).ConfigureAwait(false);
+            }
+
+            LogLeadershipEnded();
+        }
+    }
+
+    private async Task LeadAsync(CancellationToken term)
+    {
+        var events = Channel.CreateUnbounded<TimerEvent>(new UnboundedChannelOptions { SingleReader = true });
+        void OnEvents(IReadOnlyList<TimerEvent> applied)
+        {
+            foreach (var e in applied)
+                events.Writer.TryWrite(e);
+        }
+
+        var view = store.AttachLeader(OnEvents);
+        var deliveries = createDeliveryRunner(term);
+        try
+        {
+            var wheel = new TimingWheel(NowUnixMs());
+            foreach (var timer in view.Pending)
+                wheel.Schedule(timer.Id, timer.Version, timer.DueAtUnixMs);
+            LogLeading(view.Pending.Count, view.Firing.Count);
+
+            // Invariant 2: fire nothing until this node's clock has passed every stamp already in the log.
+            var behindMs = view.LastStampUnixMs - NowUnixMs();
+            if (behindMs > 0)
+            {
+                LogWaitingForClock(behindMs);
+                await Task.Delay(TimeSpan.FromMilliseconds(behindMs + 1), clock, term).ConfigureAwait(false);
+            }
+
+            foreach (var timer in view.Firing)
+                deliveries.Start(timer.Id, timer.Version);
+
+            await TickLoopAsync(wheel, events.Reader, deliveries, term).ConfigureAwait(false);
+        }
+        finally
+        {
+            store.DetachLeader(OnEvents);
+            await deliveries.StopAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task TickLoopAsync(TimingWheel wheel, ChannelReader<TimerEvent> events, DeliveryRunner deliveries, CancellationToken term)
+    {
+        var retries = new ConcurrentQueue<WheelEntry>();
+        var expired = new List<WheelEntry>();
+        var nextPurge = NowUnixMs() + options.PurgeIntervalMs;
+        using var ticker = new PeriodicTimer(TimeSpan.FromMilliseconds(options.TickMs), clock);
+        while (await ticker.WaitForNextTickAsync(term).ConfigureAwait(false))
+        {
+            while (events.TryRead(out var e))
+                Follow(e, wheel, deliveries);
+            while (retries.TryDequeue(out var retry))
+                wheel.Schedule(retry.TimerId, retry.Version, retry.DueAtUnixMs);
+
+            var now = NowUnixMs();
+            expired.Clear();
+            wheel.Advance(now, expired);
+            if (expired.Count > 0)
+                ProposeFires(expired, retries, term);
+
+            if (now >= nextPurge)
+            {
+                nextPurge = now + options.PurgeIntervalMs;
+                _ = proposer.ProposeAsync(new PurgeFinished(options.RetentionMs), term);
+            }
+        }
+    }
+
+    private static void Follow(TimerEvent e, TimingWheel wheel, DeliveryRunner deliveries)
+    {
+        switch (e)
+        {
+            case TimerScheduled s:
+                wheel.Schedule(s.TimerId, s.Version, s.DueAtUnixMs);
+                break;
+            case TimerUnscheduled u:
+                wheel.Cancel(u.TimerId);
+                break;
+            case TimerFired f:
+                wheel.Cancel(f.TimerId);
+                deliveries.Start(f.TimerId, f.Version);
+                break;
+        }
+    }
+
+    private void ProposeFires(List<WheelEntry> expired, ConcurrentQueue<WheelEntry> retries, CancellationToken term)
+    {
+        // The wheel is only a cache: propose a fire only for timers the state still holds pending at that version.
+        var due = store.Read(s => expired.Where(e => s.IsPendingAt(e.TimerId, e.Version)).ToList());
+        foreach (var entry in due)
+            _ = ProposeFireAsync(entry, retries, term);
+    }
+
+    private async Task ProposeFireAsync(WheelEntry entry, ConcurrentQueue<WheelEntry> retries, CancellationToken term)
+    {
+        CommandResult result;
+        try
+        {
+            result = await proposer.ProposeAsync(new FireTimer(entry.TimerId, entry.Version), term).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+
+        if (result.Outcome is CommandOutcome.Indeterminate or CommandOutcome.Rejected && !term.IsCancellationRequested)
+        {
+            // Fire(id, version) is idempotent: look again a little later and propose it again if still pending.
+            retries.Enqueue(entry with { DueAtUnixMs = NowUnixMs() + options.FireRetryMs });
+        }
+    }
+
+    private long NowUnixMs() => clock.GetUtcNow().ToUnixTimeMilliseconds();
+
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Leading: {Pending} pending timers on the wheel, {Firing} firing timers to re-deliver")]
+    private partial void LogLeading(int pending, int firing);
+
+    [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Waiting {BehindMs} ms for the clock to pass the last stamp in the log before firing")]
+    private partial void LogWaitingForClock(long behindMs);
+
+    [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Leadership ended")]
+    private partial void LogLeadershipEnded();
+
+    [LoggerMessage(EventId = 4004, Level = LogLevel.Error, Message = "Leader duties failed; waiting for the next term")]
+    private partial void LogLeadershipDutiesFailed(Exception e);
+}

@@ -1,0 +1,17 @@
+namespace RaftTimers.Raft;
+
+/// <summary>How the leader drives time: the wheel's tick, fire batching, and the purge of finished timers.</summary>
+public sealed class LeaderOptions
+{
+    /// <summary>How often the leader's wheel is advanced.</summary>
+    public int TickMs { get; set; } = 2;
+
+    /// <summary>After a fire proposal with an unknown outcome, how long until the timer is checked and proposed again.</summary>
+    public int FireRetryMs { get; set; } = 250;
+
+    /// <summary>How long finished (delivered, failed, cancelled) timers stay readable before they are purged.</summary>
+    public long RetentionMs { get; set; } = 24L * 60 * 60 * 1000;
+
+    /// <summary>How often the leader proposes the purge rule.</summary>
+    public int PurgeIntervalMs { get; set; } = 60_000;
+}

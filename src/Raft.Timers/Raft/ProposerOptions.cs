@@ -1,0 +1,17 @@
+namespace RaftTimers.Raft;
+
+/// <summary>Limits of group commit (DESIGN.md, performance design).</summary>
+public sealed class ProposerOptions
+{
+    /// <summary>The most commands packed into one log entry.</summary>
+    public int MaxCommandsPerEntry { get; set; } = 256;
+
+    /// <summary>How many entries may be replicating at once; more proposals wait and join later entries.</summary>
+    public int MaxEntriesInFlight { get; set; } = 8;
+
+    /// <summary>How many commands may wait for an entry before callers are slowed down.</summary>
+    public int QueueCapacity { get; set; } = 65_536;
+
+    /// <summary>How long one entry may take to commit before its callers hear "outcome unknown".</summary>
+    public int CommitTimeoutMs { get; set; } = 10_000;
+}

@@ -1,0 +1,28 @@
+using System.Net;
+
+namespace RaftTimers.Raft;
+
+/// <summary>Who this node is in the Raft group and where it keeps its log.</summary>
+public sealed class RaftOptions
+{
+    public required string NodeId { get; init; }
+
+    /// <summary>The TCP address this node's Raft transport listens on; also its identity among the members.</summary>
+    public required IPEndPoint RaftEndPoint { get; init; }
+
+    /// <summary>This node's HTTP API base URL, published to the other members so followers can forward to the leader.</summary>
+    public required string ApiUrl { get; init; }
+
+    /// <summary>The members of a new cluster, this node included. Used once, when the membership storage is empty.</summary>
+    public required IReadOnlyList<IPEndPoint> InitialMembers { get; init; }
+
+    public required string DataDirectory { get; init; }
+
+    /// <summary>300/600 ms: safer than DotNext's 150/300 on a loaded 2-core machine (DOTNEXT-NOTES.md).</summary>
+    public int LowerElectionTimeoutMs { get; init; } = 300;
+
+    public int UpperElectionTimeoutMs { get; init; } = 600;
+
+    /// <summary>A snapshot every this many applied entries lets the log be compacted.</summary>
+    public long SnapshotEveryEntries { get; init; } = 50_000;
+}

@@ -1,0 +1,81 @@
+using System.Buffers;
+using DotNext.IO;
+using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using Microsoft.Extensions.Logging;
+using RaftTimers.Codec;
+using LogEntry = DotNext.Net.Cluster.Consensus.Raft.StateMachine.LogEntry;
+
+namespace RaftTimers.Raft;
+
+/// <summary>
+/// Binds the <see cref="TimerStore"/> to DotNext's write-ahead log: applies committed entries in
+/// order, skips membership and empty entries, and persists a snapshot every
+/// <c>snapshotEveryEntries</c> entries so the log can be compacted.
+/// </summary>
+internal sealed partial class RaftTimerStateMachine(DirectoryInfo location, TimerStore store, long snapshotEveryEntries, ILogger logger)
+    : SimpleStateMachine(location)
+{
+    private long entriesSinceSnapshot;
+
+    protected override ValueTask<bool> ApplyAsync(LogEntry entry, CancellationToken token)
+    {
+        if (entry.IsConfiguration || entry.Length is 0L)
+        {
+            store.Skip(entry.Index);
+        }
+        else
+        {
+            ApplyTimerEntry(entry);
+        }
+
+        var snapshotDue = ++entriesSinceSnapshot >= snapshotEveryEntries;
+        if (snapshotDue)
+            entriesSinceSnapshot = 0;
+        return ValueTask.FromResult(snapshotDue);
+    }
+
+    private void ApplyTimerEntry(LogEntry entry)
+    {
+        var context = entry.Context as ProposalContext;
+        ReadOnlySpan<byte> bytes = entry.TryGetPayload(out var payload)
+            ? (payload.IsSingleSegment ? payload.FirstSpan : payload.ToArray())
+            : throw new InvalidOperationException($"entry {entry.Index} is a snapshot, not a command entry");
+        try
+        {
+            store.Apply(entry.Index, bytes, context?.Results);
+        }
+        catch (CodecException e)
+        {
+            // A committed entry this build cannot read: skipping it would let this node's state drift
+            // from the others, so apply stops here, loudly.
+            LogUndecodableEntry(entry.Index, e.Message);
+            throw;
+        }
+
+        context?.MarkApplied();
+    }
+
+    protected override ValueTask PersistAsync(IAsyncBinaryWriter writer, CancellationToken token)
+    {
+        var buffer = new ArrayBufferWriter<byte>(64 * 1024);
+        store.Persist(buffer);
+        LogSnapshotWritten(buffer.WrittenCount);
+        return writer.Invoke(buffer.WrittenMemory, token);
+    }
+
+    protected override async ValueTask RestoreAsync(FileInfo snapshotFile, CancellationToken token)
+    {
+        var bytes = await File.ReadAllBytesAsync(snapshotFile.FullName, token).ConfigureAwait(false);
+        store.Restore(bytes);
+        LogSnapshotRestored(snapshotFile.Name, bytes.Length);
+    }
+
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Critical, Message = "Committed entry {Index} cannot be decoded: {Reason}. Apply stops.")]
+    private partial void LogUndecodableEntry(long index, string reason);
+
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Snapshot written ({Bytes} bytes)")]
+    private partial void LogSnapshotWritten(int bytes);
+
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Snapshot {File} restored ({Bytes} bytes)")]
+    private partial void LogSnapshotRestored(string file, int bytes);
+}

@@ -1,0 +1,139 @@
+using System.Net;
+using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using Microsoft.Extensions.Logging;
+using RaftTimers.Delivery;
+
+namespace RaftTimers.Raft;
+
+/// <summary>
+/// One RaftTimers node: the state machine, the write-ahead log, the Raft member, group commit and the
+/// leader's duties, started in the order DotNext requires (DOTNEXT-NOTES.md): restore the snapshot,
+/// build the log (which replays committed entries), then start the Raft member.
+/// </summary>
+public sealed class TimerNode : IAsyncDisposable
+{
+    public const string ApiMetadataKey = "api";
+    public const string NodeIdMetadataKey = "id";
+
+    private readonly DataDirectoryLock directoryLock;
+    private readonly RaftTimerStateMachine stateMachine;
+    private readonly WriteAheadLog wal;
+    private readonly RaftCluster cluster;
+    private readonly HttpCallbackTransport httpTransport;
+    private readonly CancellationTokenSource stopping = new();
+    private Task leaderLoop = Task.CompletedTask;
+
+    private TimerNode(RaftOptions options, DataDirectoryLock directoryLock, TimerStore store, RaftTimerStateMachine stateMachine,
+        WriteAheadLog wal, RaftCluster cluster, CommandProposer proposer, HttpCallbackTransport httpTransport)
+    {
+        Options = options;
+        this.directoryLock = directoryLock;
+        Store = store;
+        this.stateMachine = stateMachine;
+        this.wal = wal;
+        this.cluster = cluster;
+        Proposer = proposer;
+        this.httpTransport = httpTransport;
+    }
+
+    public RaftOptions Options { get; }
+
+    public TimerStore Store { get; }
+
+    public IRaftCluster Cluster => cluster;
+
+    public CommandProposer Proposer { get; }
+
+    /// <summary>The names of the callback transports this node can deliver through.</summary>
+    public IReadOnlyCollection<string> Transports => [HttpCallbackTransport.TransportName];
+
+    public long CommitIndex => wal.LastCommittedEntryIndex;
+
+    public bool IsLeader => !cluster.LeadershipToken.IsCancellationRequested;
+
+    public static async Task<TimerNode> StartAsync(RaftOptions options, ProposerOptions proposerOptions, LeaderOptions leaderOptions,
+        DeliveryOptions deliveryOptions, ILoggerFactory loggers, TimeProvider clock, CancellationToken token)
+    {
+        deliveryOptions.Validate();
+        var directoryLock = DataDirectoryLock.Acquire(options.DataDirectory);
+        try
+        {
+            var store = new TimerStore();
+            var stateMachine = new RaftTimerStateMachine(
+                new DirectoryInfo(Path.Combine(options.DataDirectory, "snapshots")), store, options.SnapshotEveryEntries,
+                loggers.CreateLogger<RaftTimerStateMachine>());
+            await stateMachine.RestoreAsync(token).ConfigureAwait(false);
+
+            var wal = new WriteAheadLog(new WriteAheadLog.Options
+            {
+                Location = Path.Combine(options.DataDirectory, "wal"),
+                ChunkSize = 16 * 1024 * 1024, // the 4 KiB default runs out of file handles (DOTNEXT-NOTES.md)
+                HashAlgorithm = WriteAheadLog.IntegrityHashAlgorithm.Crc32,
+            }, stateMachine);
+
+            var membership = new EndPointConfigurationStorage(Path.Combine(options.DataDirectory, "members.bin"));
+            await membership.SeedAsync(options.InitialMembers, token).ConfigureAwait(false);
+
+            var configuration = new RaftCluster.TcpConfiguration(options.RaftEndPoint)
+            {
+                LowerElectionTimeout = options.LowerElectionTimeoutMs,
+                UpperElectionTimeout = options.UpperElectionTimeoutMs,
+                ConfigurationStorage = membership,
+                ColdStart = false,
+                LoggerFactory = loggers,
+            };
+            configuration.Metadata[ApiMetadataKey] = options.ApiUrl;
+            configuration.Metadata[NodeIdMetadataKey] = options.NodeId;
+
+            var cluster = new RaftCluster(configuration) { AuditTrail = wal };
+            var proposer = new CommandProposer(cluster, store, clock, proposerOptions, loggers.CreateLogger<CommandProposer>());
+            var httpTransport = new HttpCallbackTransport(deliveryOptions);
+            var node = new TimerNode(options, directoryLock, store, stateMachine, wal, cluster, proposer, httpTransport);
+
+            await cluster.StartAsync(token).ConfigureAwait(false);
+            node.StartLeaderDuties(leaderOptions, deliveryOptions, loggers, clock);
+            return node;
+        }
+        catch
+        {
+            directoryLock.Dispose();
+            throw;
+        }
+    }
+
+    private void StartLeaderDuties(LeaderOptions leaderOptions, DeliveryOptions deliveryOptions, ILoggerFactory loggers, TimeProvider clock)
+    {
+        var transports = new Dictionary<string, ICallbackTransport>(StringComparer.Ordinal) { [httpTransport.Name] = httpTransport };
+        var backoff = new RetryBackoff(deliveryOptions, new Random(unchecked((int)clock.GetTimestamp())));
+        var concurrency = new SemaphoreSlim(deliveryOptions.MaxConcurrentDeliveries, deliveryOptions.MaxConcurrentDeliveries);
+        var deliveryLogger = loggers.CreateLogger<DeliveryRunner>();
+        var duties = new LeaderDuties(cluster, Store, Proposer,
+            term => new DeliveryRunner(Store, Proposer, transports, backoff, concurrency, deliveryOptions, clock, deliveryLogger, term),
+            leaderOptions, clock, loggers.CreateLogger<LeaderDuties>());
+        leaderLoop = Task.Run(() => duties.RunAsync(stopping.Token));
+    }
+
+    /// <summary>The leader's API URL as published in its Raft metadata; null while no leader is known.</summary>
+    public async Task<string?> GetLeaderApiUrlAsync(CancellationToken token)
+    {
+        if (cluster.Leader is not { } leader)
+            return null;
+        var metadata = leader.TryGetMetadata() ?? await leader.GetMetadataAsync(false, token).ConfigureAwait(false);
+        return metadata.TryGetValue(ApiMetadataKey, out var url) ? url : null;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await stopping.CancelAsync().ConfigureAwait(false);
+        await leaderLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await Proposer.DisposeAsync().ConfigureAwait(false);
+        await cluster.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        await cluster.DisposeAsync().ConfigureAwait(false);
+        await wal.DisposeAsync().ConfigureAwait(false);
+        await stateMachine.DisposeAsync().ConfigureAwait(false);
+        httpTransport.Dispose();
+        directoryLock.Dispose();
+        stopping.Dispose();
+    }
+}

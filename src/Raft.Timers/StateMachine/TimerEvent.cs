@@ -1,0 +1,16 @@
+namespace RaftTimers.StateMachine;
+
+/// <summary>
+/// What an applied entry means for the leader's work: the leader's timing wheel and delivery
+/// follow these events. Apply emits them on every node; only the leader listens.
+/// </summary>
+public abstract record TimerEvent(string TimerId);
+
+/// <summary>A timer became pending at <paramref name="Version"/>, due at <paramref name="DueAtUnixMs"/> (create or update).</summary>
+public sealed record TimerScheduled(string TimerId, long Version, long DueAtUnixMs) : TimerEvent(TimerId);
+
+/// <summary>A pending timer was cancelled; its wheel slot can go.</summary>
+public sealed record TimerUnscheduled(string TimerId) : TimerEvent(TimerId);
+
+/// <summary>The fire decision for <paramref name="Version"/> is committed: deliver it.</summary>
+public sealed record TimerFired(string TimerId, long Version) : TimerEvent(TimerId);

@@ -1,0 +1,26 @@
+using RaftTimers.Model;
+
+namespace RaftTimers.StateMachine;
+
+/// <summary>
+/// One timer as the state machine holds it. Immutable: apply replaces the record on every change,
+/// so a reader that got a record under the state lock can use it after releasing the lock.
+/// </summary>
+/// <param name="Version">Starts at 1 and goes up by one on every update (DESIGN.md invariant 3).</param>
+/// <param name="DueAtUnixMs">The entry stamp of the create or last update plus the timeout.</param>
+/// <param name="Attempts">Delivery attempts recorded through the log so far.</param>
+/// <param name="FinishedAtUnixMs">The stamp at which the timer reached a finished status; 0 while not finished.</param>
+public sealed record TimerRecord(
+    string Id,
+    long Version,
+    TimerStatus Status,
+    long CreatedAtUnixMs,
+    long DueAtUnixMs,
+    TimerSpec Spec,
+    int Attempts,
+    string? LastError,
+    long FinishedAtUnixMs)
+{
+    /// <summary>The key a receiver deduplicates on: the same for every attempt and re-delivery of one firing.</summary>
+    public string IdempotencyKey => $"{Id}:{Version}";
+}

@@ -1,0 +1,62 @@
+using RaftTimers.Model;
+
+namespace RaftTimers.StateMachine;
+
+public sealed partial class TimerStateMachine
+{
+    public TimerRecord? Find(string id) => timers.GetValueOrDefault(id);
+
+    /// <summary>True when the timer is pending at exactly this version: the wheel checks this before proposing a fire.</summary>
+    public bool IsPendingAt(string id, long version)
+        => timers.TryGetValue(id, out var record) && record.Status == TimerStatus.Pending && record.Version == version;
+
+    /// <summary>Every timer with <paramref name="status"/>, in no particular order (used to rebuild the leader's wheel and deliveries).</summary>
+    public List<TimerRecord> WithStatus(TimerStatus status)
+    {
+        var list = new List<TimerRecord>();
+        foreach (var record in timers.Values)
+        {
+            if (record.Status == status)
+                list.Add(record);
+        }
+
+        return list;
+    }
+
+    /// <summary>
+    /// A page of timers in ordinal id order, after <paramref name="afterId"/> (exclusive), optionally of one status.
+    /// <paramref name="next"/> is the last id of the page when more may follow, else null.
+    /// </summary>
+    public List<TimerRecord> Page(string? afterId, TimerStatus? status, int limit, out string? next)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        var page = new List<TimerRecord>(Math.Min(limit, 1024));
+        next = null;
+        var view = afterId is null || idsInOrder.Count == 0 || string.CompareOrdinal(afterId, idsInOrder.Max) >= 0
+            ? (afterId is null ? idsInOrder : null)
+            : idsInOrder.GetViewBetween(afterId, idsInOrder.Max!);
+        if (view is null)
+            return page;
+
+        foreach (var id in view)
+        {
+            if (afterId is not null && string.CompareOrdinal(id, afterId) <= 0)
+                continue;
+            var record = timers[id];
+            if (status is { } wanted && record.Status != wanted)
+                continue;
+            if (page.Count == limit)
+            {
+                next = page[^1].Id;
+                break;
+            }
+
+            page.Add(record);
+        }
+
+        return page;
+    }
+
+    /// <summary>All timers, for snapshots and tests.</summary>
+    public IEnumerable<TimerRecord> All => timers.Values;
+}

@@ -1,0 +1,38 @@
+using RaftTimers.Model;
+
+namespace RaftTimers.StateMachine;
+
+public sealed partial class TimerStateMachine
+{
+    /// <summary>
+    /// Replaces the whole state with a snapshot's content. The finished-order queue is rebuilt by
+    /// (finish stamp, id), which gives every node the same purge order.
+    /// </summary>
+    internal void Load(long lastAppliedIndex, long lastStampUnixMs, IEnumerable<TimerRecord> records)
+    {
+        timers.Clear();
+        idsInOrder.Clear();
+        finishedInOrder.Clear();
+        PendingCount = 0;
+
+        var finished = new List<TimerRecord>();
+        foreach (var record in records)
+        {
+            InvariantViolationException.ThrowIf(!timers.TryAdd(record.Id, record), $"snapshot holds timer {record.Id} twice");
+            idsInOrder.Add(record.Id);
+            if (record.Status == TimerStatus.Pending)
+                PendingCount++;
+            else if (record.Status.IsFinished())
+                finished.Add(record);
+        }
+
+        finished.Sort(static (a, b) => a.FinishedAtUnixMs != b.FinishedAtUnixMs
+            ? a.FinishedAtUnixMs.CompareTo(b.FinishedAtUnixMs)
+            : string.CompareOrdinal(a.Id, b.Id));
+        foreach (var record in finished)
+            finishedInOrder.Enqueue((record.Id, record.FinishedAtUnixMs));
+
+        LastAppliedIndex = lastAppliedIndex;
+        LastStampUnixMs = lastStampUnixMs;
+    }
+}

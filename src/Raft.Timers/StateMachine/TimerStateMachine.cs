@@ -1,0 +1,202 @@
+using RaftTimers.Codec;
+using RaftTimers.Commands;
+using RaftTimers.Model;
+
+namespace RaftTimers.StateMachine;
+
+/// <summary>
+/// The timers, as a pure function of the Raft log (DESIGN.md invariant 1). <see cref="Apply"/> reads
+/// no clock, no randomness and does no I/O: time enters only as the leader's stamp inside each entry.
+/// Every node that applies the same entries in the same order holds the same timers.
+/// </summary>
+/// <remarks>
+/// Not thread-safe. The Raft glue calls <see cref="Apply"/> from the single apply loop and guards
+/// reads from other threads with one lock around this object.
+/// </remarks>
+public sealed partial class TimerStateMachine
+{
+    private readonly Dictionary<string, TimerRecord> timers = new(StringComparer.Ordinal);
+    private readonly SortedSet<string> idsInOrder = new(StringComparer.Ordinal);
+
+    // Finished timers in the order they finished. Stamps never go backwards, so this is also the
+    // order of FinishedAtUnixMs, and purging is a walk from the front.
+    private readonly Queue<(string Id, long FinishedAtUnixMs)> finishedInOrder = new();
+
+    /// <summary>The index of the last log entry applied (including skipped configuration and empty entries).</summary>
+    public long LastAppliedIndex { get; private set; }
+
+    /// <summary>
+    /// The largest entry stamp applied so far. A new leader waits until its clock passes it before
+    /// firing anything, and never stamps an entry below it (invariant 2).
+    /// </summary>
+    public long LastStampUnixMs { get; private set; }
+
+    public int PendingCount { get; private set; }
+
+    public int Count => timers.Count;
+
+    /// <summary>Decodes and applies one entry; a corrupt entry throws before anything changes.</summary>
+    public void Apply(long index, ReadOnlySpan<byte> payload, IList<CommandResult>? results = null, ICollection<TimerEvent>? events = null)
+        => Apply(index, LogEntryCodec.Decode(payload), results, events);
+
+    /// <summary>
+    /// Applies the commands of entry <paramref name="index"/> in order. Results (one per command, in
+    /// order) go to <paramref name="results"/> when given; what the leader must act on goes to
+    /// <paramref name="events"/> when given.
+    /// </summary>
+    public void Apply(long index, TimerLogEntry entry, IList<CommandResult>? results = null, ICollection<TimerEvent>? events = null)
+    {
+        AdvanceIndex(index);
+
+        // A deposed leader with a fast clock may have stamped entries ahead of the new leader's clock.
+        // Clamping keeps applied time monotonic on every node alike, since it depends only on the log.
+        var stamp = Math.Max(entry.StampUnixMs, LastStampUnixMs);
+        LastStampUnixMs = stamp;
+
+        foreach (var command in entry.Commands)
+        {
+            var result = ApplyCommand(command, stamp, events);
+            results?.Add(result);
+        }
+    }
+
+    /// <summary>Records that entry <paramref name="index"/> carried no timer commands (membership change or a new term's no-op).</summary>
+    public void Skip(long index) => AdvanceIndex(index);
+
+    private void AdvanceIndex(long index)
+    {
+        InvariantViolationException.ThrowIf(index <= LastAppliedIndex,
+            $"entry {index} applied after entry {LastAppliedIndex}: applied indexes must increase");
+        LastAppliedIndex = index;
+    }
+
+    private CommandResult ApplyCommand(TimerCommand command, long stamp, ICollection<TimerEvent>? events) => command switch
+    {
+        CreateTimer create => Create(create, stamp, events),
+        UpdateTimer update => Update(update, stamp, events),
+        CancelTimer cancel => Cancel(cancel, stamp, events),
+        FireTimer fire => Fire(fire, stamp, events),
+        RecordDelivery delivery => RecordDelivery(delivery, stamp),
+        PurgeFinished purge => Purge(purge, stamp),
+        _ => throw new InvariantViolationException($"no rule for command {command.GetType().Name}"),
+    };
+
+    private CommandResult Create(CreateTimer command, long stamp, ICollection<TimerEvent>? events)
+    {
+        if (timers.TryGetValue(command.TimerId, out var existing))
+        {
+            return existing.Spec.SameAs(command.Spec)
+                ? new CommandResult(CommandOutcome.AlreadyApplied, existing.Version, existing.DueAtUnixMs)
+                : new CommandResult(CommandOutcome.Conflict, existing.Version, existing.DueAtUnixMs,
+                    "a timer with this id exists with a different body");
+        }
+
+        var due = DueAt(stamp, command.Spec.TimeoutMs);
+        var record = new TimerRecord(command.TimerId, 1, TimerStatus.Pending, stamp, due, command.Spec, 0, null, 0);
+        timers.Add(record.Id, record);
+        idsInOrder.Add(record.Id);
+        PendingCount++;
+        events?.Add(new TimerScheduled(record.Id, record.Version, due));
+        return new CommandResult(CommandOutcome.Applied, record.Version, due);
+    }
+
+    private CommandResult Update(UpdateTimer command, long stamp, ICollection<TimerEvent>? events)
+    {
+        if (!timers.TryGetValue(command.TimerId, out var existing) || existing.Status != TimerStatus.Pending)
+            return new CommandResult(CommandOutcome.NotFound, Reason: "no pending timer has this id");
+
+        var due = DueAt(stamp, command.Spec.TimeoutMs);
+        var record = existing with { Version = existing.Version + 1, Spec = command.Spec, DueAtUnixMs = due };
+        timers[record.Id] = record;
+        events?.Add(new TimerScheduled(record.Id, record.Version, due));
+        return new CommandResult(CommandOutcome.Applied, record.Version, due);
+    }
+
+    private CommandResult Cancel(CancelTimer command, long stamp, ICollection<TimerEvent>? events)
+    {
+        if (!timers.TryGetValue(command.TimerId, out var existing) || existing.Status != TimerStatus.Pending)
+            return new CommandResult(CommandOutcome.NotFound, Reason: "no pending timer has this id");
+
+        Finish(existing with { Status = TimerStatus.Cancelled, FinishedAtUnixMs = stamp });
+        events?.Add(new TimerUnscheduled(existing.Id));
+        return new CommandResult(CommandOutcome.Applied, existing.Version, existing.DueAtUnixMs);
+    }
+
+    private CommandResult Fire(FireTimer command, long stamp, ICollection<TimerEvent>? events)
+    {
+        // The fire entry is a logged pulse: it re-checks everything, so a deposed leader's late fire,
+        // a fire of an updated version or a fire after a cancel is a harmless no-op (invariants 3 and 5).
+        if (!timers.TryGetValue(command.TimerId, out var existing))
+            return new CommandResult(CommandOutcome.NotFound);
+        if (existing.Status != TimerStatus.Pending || existing.Version != command.Version)
+            return new CommandResult(CommandOutcome.Stale, existing.Version, existing.DueAtUnixMs);
+        if (existing.DueAtUnixMs > stamp)
+            return new CommandResult(CommandOutcome.Stale, existing.Version, existing.DueAtUnixMs, "not due at the entry's stamp");
+
+        timers[existing.Id] = existing with { Status = TimerStatus.Firing };
+        PendingCount--;
+        events?.Add(new TimerFired(existing.Id, existing.Version));
+        return new CommandResult(CommandOutcome.Applied, existing.Version, existing.DueAtUnixMs);
+    }
+
+    private CommandResult RecordDelivery(RecordDelivery command, long stamp)
+    {
+        if (!timers.TryGetValue(command.TimerId, out var existing))
+            return new CommandResult(CommandOutcome.NotFound);
+        if (existing.Status != TimerStatus.Firing || existing.Version != command.Version
+            || (command.Outcome == DeliveryOutcome.Retry && command.Attempt <= existing.Attempts))
+            return new CommandResult(CommandOutcome.Stale, existing.Version, existing.DueAtUnixMs);
+
+        var error = Truncate(command.Error);
+        var record = existing with { Attempts = Math.Max(existing.Attempts, command.Attempt), LastError = error ?? existing.LastError };
+        switch (command.Outcome)
+        {
+            case DeliveryOutcome.Retry:
+                timers[record.Id] = record;
+                break;
+            case DeliveryOutcome.Delivered:
+                Finish(record with { Status = TimerStatus.Delivered, FinishedAtUnixMs = stamp });
+                break;
+            case DeliveryOutcome.Failed:
+                Finish(record with { Status = TimerStatus.Failed, FinishedAtUnixMs = stamp });
+                break;
+            default:
+                throw new InvariantViolationException($"unknown delivery outcome {command.Outcome}");
+        }
+
+        return new CommandResult(CommandOutcome.Applied, record.Version, record.DueAtUnixMs);
+    }
+
+    private CommandResult Purge(PurgeFinished command, long stamp)
+    {
+        var cutoff = stamp - command.RetentionMs;
+        var purged = 0;
+        while (finishedInOrder.TryPeek(out var oldest) && oldest.FinishedAtUnixMs <= cutoff)
+        {
+            finishedInOrder.Dequeue();
+            if (timers.TryGetValue(oldest.Id, out var record) && record.Status.IsFinished() && record.FinishedAtUnixMs <= cutoff)
+            {
+                timers.Remove(oldest.Id);
+                idsInOrder.Remove(oldest.Id);
+                purged++;
+            }
+        }
+
+        return new CommandResult(purged > 0 ? CommandOutcome.Applied : CommandOutcome.AlreadyApplied, purged);
+    }
+
+    private void Finish(TimerRecord record)
+    {
+        var previous = timers[record.Id];
+        InvariantViolationException.ThrowIf(previous.Status.IsFinished(), $"timer {record.Id} finished twice");
+        if (previous.Status == TimerStatus.Pending)
+            PendingCount--;
+        timers[record.Id] = record;
+        finishedInOrder.Enqueue((record.Id, record.FinishedAtUnixMs));
+    }
+
+    private static long DueAt(long stamp, long timeoutMs) => checked(stamp + timeoutMs);
+
+    private static string? Truncate(string? error)
+        => error is { Length: > TimerLimits.MaxErrorLength } ? error[..TimerLimits.MaxErrorLength] : error;
+}
