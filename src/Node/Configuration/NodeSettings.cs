@@ -1,0 +1,121 @@
+using System.Globalization;
+using System.Net;
+using Microsoft.Extensions.Configuration;
+using RaftTimers.Delivery;
+
+namespace RaftTimers.Node.Configuration;
+
+/// <summary>
+/// The node's settings, from the <c>RaftTimers</c> section of appsettings.json, environment variables
+/// (<c>RaftTimers__NodeId</c>) and the command line (<c>--node-id</c>, or <c>--RaftTimers:NodeId=</c>).
+/// </summary>
+public sealed class NodeSettings
+{
+    public const string Section = "RaftTimers";
+
+    /// <summary>Short command-line switches for the settings people type most.</summary>
+    public static readonly Dictionary<string, string> SwitchMappings = new(StringComparer.Ordinal)
+    {
+        ["--node-id"] = "RaftTimers:NodeId",
+        ["--http"] = "RaftTimers:HttpUrl",
+        ["--raft"] = "RaftTimers:RaftEndPoint",
+        ["--members"] = "RaftTimers:Members",
+        ["--data"] = "RaftTimers:DataDirectory",
+    };
+
+    public string NodeId { get; set; } = "n1";
+
+    /// <summary>The HTTP API's listen URL, also published to the other nodes for forwarding.</summary>
+    public string HttpUrl { get; set; } = "http://127.0.0.1:8080";
+
+    /// <summary>host:port of the Raft transport.</summary>
+    public string RaftEndPoint { get; set; } = "127.0.0.1:9080";
+
+    /// <summary>Comma-separated host:port list of the initial members (this node included); empty means a single-node cluster.</summary>
+    public string Members { get; set; } = "";
+
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>Largest accepted request body; larger gets 413.</summary>
+    public int MaxBodyBytes { get; set; } = 64 * 1024;
+
+    /// <summary>Pending timers the cluster accepts before creates get 507.</summary>
+    public int MaxPendingTimers { get; set; } = 5_000_000;
+
+    /// <summary>How long a request may wait for a leader and a commit before it gets 503.</summary>
+    public int RequestTimeoutMs { get; set; } = 10_000;
+
+    public RaftSection Raft { get; set; } = new();
+
+    public DeliveryOptions Delivery { get; set; } = new();
+
+    public RetentionSection Retention { get; set; } = new();
+
+    public sealed class RaftSection
+    {
+        public int LowerElectionTimeoutMs { get; set; } = 300;
+        public int UpperElectionTimeoutMs { get; set; } = 600;
+        public long SnapshotEveryEntries { get; set; } = 50_000;
+        public int MaxCommandsPerEntry { get; set; } = 256;
+        public int MaxEntriesInFlight { get; set; } = 8;
+    }
+
+    public sealed class RetentionSection
+    {
+        public long FinishedTimerRetentionMs { get; set; } = 24L * 60 * 60 * 1000;
+        public int PurgeIntervalMs { get; set; } = 60_000;
+    }
+
+    public static NodeSettings Load(IConfiguration configuration)
+    {
+        var settings = new NodeSettings();
+        configuration.GetSection(Section).Bind(settings);
+        return settings;
+    }
+
+    public IPEndPoint ParsedRaftEndPoint => ParseEndPoint(RaftEndPoint, "RaftTimers:RaftEndPoint");
+
+    /// <summary>The initial members; this node is always among them.</summary>
+    public IReadOnlyList<IPEndPoint> ParsedMembers
+    {
+        get
+        {
+            var self = ParsedRaftEndPoint;
+            var members = Members.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(m => ParseEndPoint(m, "RaftTimers:Members"))
+                .ToList();
+            if (!members.Contains(self))
+                members.Add(self);
+            return members;
+        }
+    }
+
+    /// <summary>Checks every setting and names the bad one, so a misconfigured node fails at start with a clear message.</summary>
+    public void Validate()
+    {
+        if (!Model.TimerLimits.IsValidId(NodeId))
+            throw new InvalidOperationException($"RaftTimers:NodeId '{NodeId}' must be 1-128 characters of [A-Za-z0-9._~-]");
+        if (!Uri.TryCreate(HttpUrl, UriKind.Absolute, out var http) || http.Scheme is not ("http" or "https"))
+            throw new InvalidOperationException($"RaftTimers:HttpUrl '{HttpUrl}' must be an absolute http(s) URL");
+        _ = ParsedMembers;
+        if (MaxBodyBytes < 1024)
+            throw new InvalidOperationException($"RaftTimers:MaxBodyBytes {MaxBodyBytes} must be at least 1024");
+        if (MaxPendingTimers < 1)
+            throw new InvalidOperationException($"RaftTimers:MaxPendingTimers {MaxPendingTimers} must be at least 1");
+        if (RequestTimeoutMs < 100)
+            throw new InvalidOperationException($"RaftTimers:RequestTimeoutMs {RequestTimeoutMs} must be at least 100");
+        if (Raft.LowerElectionTimeoutMs < 10 || Raft.UpperElectionTimeoutMs <= Raft.LowerElectionTimeoutMs)
+            throw new InvalidOperationException("RaftTimers:Raft election timeouts must satisfy 10 <= Lower < Upper");
+        Delivery.Validate();
+    }
+
+    private static IPEndPoint ParseEndPoint(string text, string setting)
+    {
+        if (IPEndPoint.TryParse(text, out var endpoint) && endpoint.Port > 0)
+            return endpoint;
+        var colon = text.LastIndexOf(':');
+        if (colon > 0 && text[..colon] == "localhost" && int.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port))
+            return new IPEndPoint(IPAddress.Loopback, port);
+        throw new InvalidOperationException($"{setting}: '{text}' is not an IP:port address");
+    }
+}

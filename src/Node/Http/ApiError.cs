@@ -1,0 +1,52 @@
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace RaftTimers.Node.Http;
+
+/// <summary>
+/// Every error answer (API.md): the status, an <c>x-skyring-reason</c> header with a human-readable
+/// reason, and an RFC 7807 <c>application/problem+json</c> body carrying the same reason.
+/// </summary>
+public static class ApiError
+{
+    public const string ReasonHeader = "x-skyring-reason";
+
+    public static async Task WriteAsync(HttpContext context, int status, string reason, int? retryAfterSeconds = null)
+    {
+        var response = context.Response;
+        response.StatusCode = status;
+        response.Headers[ReasonHeader] = HeaderSafe(reason);
+        if (retryAfterSeconds is { } seconds)
+            response.Headers.RetryAfter = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        response.ContentType = "application/problem+json";
+
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
+        {
+            json.WriteStartObject();
+            json.WriteString("type", "about:blank");
+            json.WriteString("title", ReasonPhrases.GetReasonPhrase(status));
+            json.WriteNumber("status", status);
+            json.WriteString("detail", reason);
+            json.WriteEndObject();
+        }
+
+        await response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), context.RequestAborted).ConfigureAwait(false);
+    }
+
+    /// <summary>Header values must be visible ASCII: anything else becomes '?', and the length is bounded.</summary>
+    private static string HeaderSafe(string reason)
+    {
+        var builder = new StringBuilder(Math.Min(reason.Length, 512));
+        foreach (var c in reason.AsSpan(0, Math.Min(reason.Length, 512)))
+            builder.Append(c is >= ' ' and <= '~' ? c : '?');
+        return builder.ToString();
+    }
+}
+
+/// <summary>A request the API refuses, with its status and reason; thrown by parsers, answered by the endpoint.</summary>
+public sealed class ApiException(int status, string reason) : Exception(reason)
+{
+    public int Status { get; } = status;
+}

@@ -1,0 +1,77 @@
+using DotNext.Net.Cluster.Consensus.Raft;
+using RaftTimers.Raft;
+
+namespace RaftTimers.Node.Http;
+
+/// <summary><c>GET /cluster</c> (read-only, open) and <c>GET /ping</c>.</summary>
+public sealed class ClusterEndpoints(TimerNode node)
+{
+    public void Map(IEndpointRouteBuilder app)
+    {
+        app.MapGet("/ping", static context =>
+        {
+            context.Response.ContentType = "text/plain";
+            return context.Response.WriteAsync("pong", context.RequestAborted);
+        });
+        app.MapGet("/cluster", GetAsync);
+    }
+
+    private async Task GetAsync(HttpContext context)
+    {
+        var cluster = node.Cluster;
+        var leader = cluster.Leader;
+        string? leaderApi = null;
+        if (leader is not null)
+        {
+            try
+            {
+                leaderApi = await node.GetLeaderApiUrlAsync(context.RequestAborted).ConfigureAwait(false);
+            }
+            catch (DotNext.Net.Cluster.MemberUnavailableException)
+            {
+            }
+        }
+
+        var role = node.IsLeader ? "leader" : leader is not null ? "follower" : "candidate";
+        await TimerJson.WriteResponseAsync(context, StatusCodes.Status200OK, json =>
+        {
+            json.WriteStartObject();
+            json.WriteString("nodeId", node.Options.NodeId);
+            json.WriteString("role", role);
+            json.WriteNumber("term", cluster.Term);
+            if (leader is null)
+            {
+                json.WriteNull("leader");
+            }
+            else
+            {
+                json.WriteStartObject("leader");
+                json.WriteString("raft", leader.EndPoint.ToString());
+                if (leaderApi is null)
+                    json.WriteNull("api");
+                else
+                    json.WriteString("api", leaderApi);
+                json.WriteEndObject();
+            }
+
+            json.WriteNumber("commitIndex", node.CommitIndex);
+            json.WriteNumber("appliedIndex", node.Store.LastAppliedIndex);
+            json.WriteNumber("pendingTimers", node.Store.Read(s => s.PendingCount));
+            json.WriteStartArray("members");
+            foreach (var member in cluster.Members)
+            {
+                var metadata = (member as RaftClusterMember)?.TryGetMetadata();
+                json.WriteStartObject();
+                json.WriteString("id", metadata?.GetValueOrDefault(TimerNode.NodeIdMetadataKey));
+                json.WriteString("raft", member.EndPoint.ToString());
+                json.WriteString("api", metadata?.GetValueOrDefault(TimerNode.ApiMetadataKey) ?? (member.IsRemote ? null : node.Options.ApiUrl));
+                json.WriteString("status", member.IsRemote ? member.Status.ToString().ToLowerInvariant() : "self");
+                json.WriteBoolean("isLeader", member.IsLeader);
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }).ConfigureAwait(false);
+    }
+}

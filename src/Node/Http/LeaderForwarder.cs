@@ -1,0 +1,117 @@
+using System.Net;
+using RaftTimers.Raft;
+
+namespace RaftTimers.Node.Http;
+
+/// <summary>
+/// Sends a write that reached a follower to the leader, one hop only (API.md): the forwarded request
+/// carries <see cref="ForwardedHeader"/>, and a node that receives a forwarded request but is not the
+/// leader answers 503 instead of forwarding again, so requests never loop between nodes.
+/// </summary>
+public sealed class LeaderForwarder(TimerNode node, HttpClient client, TimeSpan requestTimeout)
+{
+    public const string ForwardedHeader = "x-raft-timers-forwarded";
+
+    private static readonly string[] RequestHeadersToCopy = ["x-timer-id", "Content-Type", "Authorization"];
+    private static readonly string[] ResponseHeadersToCopy = ["Location", ApiError.ReasonHeader, "Retry-After"];
+
+    public static bool IsForwarded(HttpRequest request) => request.Headers.ContainsKey(ForwardedHeader);
+
+    /// <summary>
+    /// Waits for a leader within the request deadline. Returns null when this node is the leader,
+    /// the leader's API URL when another node is, and throws a 503 <see cref="ApiException"/> when none is known in time.
+    /// </summary>
+    public async Task<string?> FindLeaderAsync(CancellationToken token)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+        deadline.CancelAfter(requestTimeout);
+        try
+        {
+            while (true)
+            {
+                if (node.IsLeader)
+                    return null;
+                if (node.Cluster.Leader is not null)
+                {
+                    var url = await node.GetLeaderApiUrlAsync(deadline.Token).ConfigureAwait(false);
+                    if (url is not null)
+                        return url;
+                }
+
+                await Task.Delay(25, deadline.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (!token.IsCancellationRequested)
+        {
+            throw NoLeader();
+        }
+        catch (DotNext.Net.Cluster.MemberUnavailableException)
+        {
+            throw NoLeader();
+        }
+    }
+
+    public static ApiException NoLeader()
+        => new(StatusCodes.Status503ServiceUnavailable, "no leader is reachable right now; retry shortly");
+
+    /// <summary>Replays the request against <paramref name="leaderUrl"/> and copies its answer back.</summary>
+    public async Task ForwardAsync(HttpContext context, string leaderUrl, byte[]? body)
+    {
+        var request = context.Request;
+        var target = new Uri(new Uri(leaderUrl), request.Path + request.QueryString);
+        using var message = new HttpRequestMessage(new HttpMethod(request.Method), target);
+        if (body is not null)
+            message.Content = new ByteArrayContent(body);
+        foreach (var name in RequestHeadersToCopy)
+        {
+            if (!request.Headers.TryGetValue(name, out var values))
+                continue;
+            if (name == "Content-Type")
+                message.Content?.Headers.TryAddWithoutValidation(name, values.ToArray());
+            else
+                message.Headers.TryAddWithoutValidation(name, values.ToArray());
+        }
+
+        message.Headers.TryAddWithoutValidation(ForwardedHeader, node.Options.NodeId);
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        deadline.CancelAfter(requestTimeout);
+        HttpResponseMessage response;
+        try
+        {
+            response = await client.SendAsync(message, deadline.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !context.RequestAborted.IsCancellationRequested)
+        {
+            // The leader may or may not have applied the write; only a retry with the same x-timer-id is safe.
+            throw new ApiException(StatusCodes.Status503ServiceUnavailable,
+                $"the leader at {leaderUrl} did not answer ({e.GetType().Name}); the write may or may not have happened, retry with the same x-timer-id");
+        }
+
+        using (response)
+        {
+            context.Response.StatusCode = (int)response.StatusCode;
+            foreach (var name in ResponseHeadersToCopy)
+            {
+                if (response.Headers.TryGetValues(name, out var values) || response.Content.Headers.TryGetValues(name, out values))
+                    context.Response.Headers[name] = values.ToArray();
+            }
+
+            if (response.Content.Headers.ContentType is { } type)
+                context.Response.ContentType = type.ToString();
+            await response.Content.CopyToAsync(context.Response.Body, context.RequestAborted).ConfigureAwait(false);
+        }
+    }
+
+    public static HttpClient CreateClient() => new(new SocketsHttpHandler
+    {
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        MaxConnectionsPerServer = 256,
+        AllowAutoRedirect = false,
+        UseCookies = false,
+        AutomaticDecompression = DecompressionMethods.None,
+    })
+    {
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
+}

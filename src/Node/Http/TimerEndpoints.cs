@@ -1,0 +1,247 @@
+using DotNext.Net.Cluster.Consensus.Raft;
+using RaftTimers.Commands;
+using RaftTimers.Model;
+using RaftTimers.Node.Configuration;
+using RaftTimers.Raft;
+
+namespace RaftTimers.Node.Http;
+
+/// <summary>
+/// The Skyring-compatible timer API (API.md) on every node. Writes go to the leader (forwarded one hop
+/// when this node is a follower) and are answered only after their entry is committed on a majority
+/// and applied on the leader; reads pass a Raft read barrier first, so they are linearizable.
+/// </summary>
+public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, LeaderForwarder forwarder, NodeSettings settings)
+{
+    public const string TimerIdHeader = "x-timer-id";
+
+    public void Map(IEndpointRouteBuilder app)
+    {
+        app.MapPost("/timer", context => Guard(context, CreateAsync));
+        app.MapPut("/timer/{id}", context => Guard(context, ReplaceAsync));
+        app.MapDelete("/timer/{id}", context => Guard(context, CancelAsync));
+        app.MapGet("/timer/{id}", context => Guard(context, GetAsync));
+        app.MapGet("/timer", context => Guard(context, ListAsync));
+    }
+
+    private static async Task Guard(HttpContext context, Func<HttpContext, Task> handler)
+    {
+        try
+        {
+            await handler(context).ConfigureAwait(false);
+        }
+        catch (ApiException e) when (!context.Response.HasStarted)
+        {
+            await ApiError.WriteAsync(context, e.Status, e.Message,
+                e.Status == StatusCodes.Status503ServiceUnavailable ? 1 : null).ConfigureAwait(false);
+        }
+    }
+
+    private async Task CreateAsync(HttpContext context)
+    {
+        var body = await RequestBody.ReadAsync(context.Request, settings.MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
+        var id = context.Request.Headers.TryGetValue(TimerIdHeader, out var given) ? given.ToString() : Guid.NewGuid().ToString("D");
+        if (!TimerLimits.IsValidId(id))
+            throw new ApiException(StatusCodes.Status400BadRequest, $"x-timer-id must be 1-{TimerLimits.MaxIdLength} characters of [A-Za-z0-9._~-]");
+        var spec = parser.Parse(body);
+
+        var result = await WriteAsync(context, body, new CreateTimer(id, spec)).ConfigureAwait(false);
+        if (result is not { } done)
+            return;
+
+        switch (done.Outcome)
+        {
+            case CommandOutcome.Applied or CommandOutcome.AlreadyApplied:
+                context.Response.Headers.Location = $"/timer/{id}";
+                await TimerJson.WriteResponseAsync(context, StatusCodes.Status201Created, json =>
+                {
+                    json.WriteStartObject();
+                    json.WriteString("id", id);
+                    json.WriteString("location", $"/timer/{id}");
+                    json.WriteString("dueAt", TimerJson.Rfc3339(done.DueAtUnixMs));
+                    json.WriteNumber("version", done.Version);
+                    json.WriteEndObject();
+                }).ConfigureAwait(false);
+                break;
+            case CommandOutcome.Conflict:
+                throw new ApiException(StatusCodes.Status409Conflict, $"timer '{id}' exists with a different body");
+            default:
+                throw Unexpected(done);
+        }
+    }
+
+    private async Task ReplaceAsync(HttpContext context)
+    {
+        var id = RouteId(context);
+        var body = await RequestBody.ReadAsync(context.Request, settings.MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
+        var spec = parser.Parse(body);
+        var result = await WriteAsync(context, body, new UpdateTimer(id, spec)).ConfigureAwait(false);
+        if (result is not { } done)
+            return;
+
+        switch (done.Outcome)
+        {
+            case CommandOutcome.Applied:
+                context.Response.Headers.Location = $"/timer/{id}";
+                await TimerJson.WriteResponseAsync(context, StatusCodes.Status200OK, json =>
+                {
+                    json.WriteStartObject();
+                    json.WriteString("id", id);
+                    json.WriteString("dueAt", TimerJson.Rfc3339(done.DueAtUnixMs));
+                    json.WriteNumber("version", done.Version);
+                    json.WriteEndObject();
+                }).ConfigureAwait(false);
+                break;
+            case CommandOutcome.NotFound:
+                throw new ApiException(StatusCodes.Status404NotFound, $"no pending timer '{id}'");
+            default:
+                throw Unexpected(done);
+        }
+    }
+
+    private async Task CancelAsync(HttpContext context)
+    {
+        var id = RouteId(context);
+        var result = await WriteAsync(context, null, new CancelTimer(id)).ConfigureAwait(false);
+        if (result is not { } done)
+            return;
+
+        switch (done.Outcome)
+        {
+            case CommandOutcome.Applied:
+                context.Response.StatusCode = StatusCodes.Status202Accepted;
+                break;
+            case CommandOutcome.NotFound:
+                throw new ApiException(StatusCodes.Status404NotFound, $"no pending timer '{id}' (unknown, already fired or cancelled)");
+            default:
+                throw Unexpected(done);
+        }
+    }
+
+    private async Task GetAsync(HttpContext context)
+    {
+        var id = RouteId(context);
+        await ReadBarrierAsync(context.RequestAborted).ConfigureAwait(false);
+        var timer = node.Store.Read(s => s.Find(id))
+            ?? throw new ApiException(StatusCodes.Status404NotFound, $"no timer '{id}'");
+        await TimerJson.WriteResponseAsync(context, StatusCodes.Status200OK, json => TimerJson.Write(json, timer)).ConfigureAwait(false);
+    }
+
+    private async Task ListAsync(HttpContext context)
+    {
+        var query = context.Request.Query;
+        TimerStatus? status = null;
+        if (query.TryGetValue("state", out var stateText) && stateText.ToString().Length > 0)
+        {
+            if (!TimerStatusNames.TryParseApiName(stateText.ToString(), out var parsed))
+                throw new ApiException(StatusCodes.Status400BadRequest, "state must be one of pending, firing, delivered, failed, cancelled");
+            status = parsed;
+        }
+
+        var limit = 100;
+        if (query.TryGetValue("limit", out var limitText) && limitText.ToString().Length > 0
+            && (!int.TryParse(limitText.ToString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out limit) || limit is < 1 or > 1000))
+            throw new ApiException(StatusCodes.Status400BadRequest, "limit must be an integer from 1 to 1000");
+
+        string? after = null;
+        if (query.TryGetValue("after", out var afterText) && afterText.ToString().Length > 0)
+        {
+            after = afterText.ToString();
+            if (!TimerLimits.IsValidId(after))
+                throw new ApiException(StatusCodes.Status400BadRequest, "after must be a timer id");
+        }
+
+        await ReadBarrierAsync(context.RequestAborted).ConfigureAwait(false);
+        string? next = null;
+        var page = node.Store.Read(s => s.Page(after, status, limit, out next));
+        await TimerJson.WriteResponseAsync(context, StatusCodes.Status200OK, json =>
+        {
+            json.WriteStartObject();
+            json.WriteStartArray("timers");
+            foreach (var timer in page)
+                TimerJson.Write(json, timer);
+            json.WriteEndArray();
+            if (next is null)
+                json.WriteNull("next");
+            else
+                json.WriteString("next", next);
+            json.WriteEndObject();
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs a write on the leader. Returns the command's result when this node is the leader and the
+    /// command reached a definite outcome; returns null when the request was forwarded and answered;
+    /// throws 503 when no leader is reachable or the outcome is unknown.
+    /// </summary>
+    private async Task<CommandResult?> WriteAsync(HttpContext context, byte[]? body, TimerCommand command)
+    {
+        var forwarded = LeaderForwarder.IsForwarded(context.Request);
+        for (var hop = 0; hop < 2; hop++)
+        {
+            var leaderUrl = await forwarder.FindLeaderAsync(context.RequestAborted).ConfigureAwait(false);
+            if (leaderUrl is not null)
+            {
+                if (forwarded)
+                    throw new ApiException(StatusCodes.Status503ServiceUnavailable, "leadership moved while the request was forwarded; retry");
+                await forwarder.ForwardAsync(context, leaderUrl, body).ConfigureAwait(false);
+                return null;
+            }
+
+            if (command is CreateTimer && node.Store.Read(s => s.PendingCount) >= settings.MaxPendingTimers)
+                throw new ApiException(StatusCodes.Status507InsufficientStorage, $"the cluster holds its limit of {settings.MaxPendingTimers} pending timers");
+
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+            deadline.CancelAfter(settings.RequestTimeoutMs);
+            CommandResult result;
+            try
+            {
+                result = await node.Proposer.ProposeAsync(command, deadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+            {
+                throw new ApiException(StatusCodes.Status503ServiceUnavailable,
+                    "the write was not confirmed in time; it may or may not have happened, retry with the same x-timer-id");
+            }
+
+            switch (result.Outcome)
+            {
+                case CommandOutcome.NotLeader when !forwarded:
+                    continue; // leadership moved before the proposal: find the new leader once more
+                case CommandOutcome.NotLeader:
+                    throw LeaderForwarder.NoLeader();
+                case CommandOutcome.Indeterminate or CommandOutcome.Rejected:
+                    throw new ApiException(StatusCodes.Status503ServiceUnavailable, result.Reason ?? "the write could not be confirmed; retry");
+                default:
+                    return result;
+            }
+        }
+
+        throw LeaderForwarder.NoLeader();
+    }
+
+    private async Task ReadBarrierAsync(CancellationToken token)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+        deadline.CancelAfter(settings.RequestTimeoutMs);
+        try
+        {
+            await node.Cluster.ApplyReadBarrierAsync(deadline.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (!token.IsCancellationRequested && e is not ApiException)
+        {
+            throw new ApiException(StatusCodes.Status503ServiceUnavailable, $"cannot confirm the latest state with the leader ({e.GetType().Name}); retry shortly");
+        }
+    }
+
+    private static string RouteId(HttpContext context)
+    {
+        var id = context.Request.RouteValues["id"] as string ?? "";
+        if (!TimerLimits.IsValidId(id))
+            throw new ApiException(StatusCodes.Status400BadRequest, $"timer id must be 1-{TimerLimits.MaxIdLength} characters of [A-Za-z0-9._~-]");
+        return id;
+    }
+
+    private static ApiException Unexpected(CommandResult result)
+        => new(StatusCodes.Status409Conflict, result.Reason ?? $"the command was not applied ({result.Outcome})");
+}

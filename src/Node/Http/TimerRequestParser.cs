@@ -1,0 +1,135 @@
+using System.Text;
+using System.Text.Json;
+using RaftTimers.Model;
+
+namespace RaftTimers.Node.Http;
+
+/// <summary>
+/// Turns a create/replace body (API.md) into a <see cref="TimerSpec"/>, or an <see cref="ApiException"/>
+/// with status 400 and a reason naming the field. Strict about types; fields it does not know are ignored.
+/// </summary>
+public sealed class TimerRequestParser(IReadOnlyCollection<string> transports)
+{
+    private static readonly string[] Methods = ["post", "put", "patch", "delete", "get", "options", "head"];
+
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64, AllowTrailingCommas = false };
+
+    public TimerSpec Parse(ReadOnlySpan<byte> body)
+    {
+        if (body.IsEmpty)
+            throw BadRequest("request body is empty; expected a JSON object with timeout and callback");
+
+        JsonDocument document;
+        try
+        {
+            var reader = new Utf8JsonReader(body, new JsonReaderOptions { MaxDepth = DocumentOptions.MaxDepth });
+            document = JsonDocument.ParseValue(ref reader);
+            if (reader.BytesConsumed != body.Length && !IsWhitespace(body[(int)reader.BytesConsumed..]))
+                throw BadRequest("malformed JSON: unexpected data after the JSON value");
+        }
+        catch (JsonException e)
+        {
+            throw BadRequest($"malformed JSON: {e.Message}");
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+                throw BadRequest($"request body must be a JSON object, not {Describe(root.ValueKind)}");
+
+            var timeout = ParseTimeout(root);
+            var callback = ParseCallback(root);
+            var data = ParseData(root);
+            return new TimerSpec(timeout, callback, data);
+        }
+    }
+
+    private static long ParseTimeout(JsonElement root)
+    {
+        if (!root.TryGetProperty("timeout", out var timeout) || timeout.ValueKind == JsonValueKind.Null)
+            throw BadRequest("timeout is required (integer milliseconds, 1 to 2147483647)");
+        if (timeout.ValueKind != JsonValueKind.Number)
+            throw BadRequest($"timeout must be an integer number of milliseconds, not {Describe(timeout.ValueKind)}");
+        if (!timeout.TryGetInt64(out var value))
+            throw BadRequest($"timeout must be an integer number of milliseconds, got {timeout.GetRawText()}");
+        if (value is < 1 or > TimerLimits.MaxTimeoutMs)
+            throw BadRequest($"timeout must be between 1 and {TimerLimits.MaxTimeoutMs} ms, got {value}");
+        return value;
+    }
+
+    private CallbackSpec ParseCallback(JsonElement root)
+    {
+        if (!root.TryGetProperty("callback", out var callback) || callback.ValueKind == JsonValueKind.Null)
+            throw BadRequest("callback is required: { transport, method, uri }");
+        if (callback.ValueKind != JsonValueKind.Object)
+            throw BadRequest($"callback must be an object, not {Describe(callback.ValueKind)}");
+
+        var transport = RequiredString(callback, "transport");
+        if (!transports.Contains(transport))
+            throw BadRequest($"unknown callback transport '{Clip(transport)}'; supported: {string.Join(", ", transports)}");
+
+        var method = RequiredString(callback, "method").ToLowerInvariant();
+        if (!Methods.Contains(method))
+            throw BadRequest($"unsupported callback method '{Clip(method)}'; use one of {string.Join(", ", Methods)}");
+
+        var uri = RequiredString(callback, "uri");
+        if (uri.Length > TimerLimits.MaxUriLength)
+            throw BadRequest($"callback.uri is longer than {TimerLimits.MaxUriLength} characters");
+        if (!Uri.TryCreate(uri, UriKind.Absolute, out var parsed) || parsed.Scheme is not ("http" or "https") || string.IsNullOrEmpty(parsed.Host))
+            throw BadRequest($"callback.uri must be an absolute http or https URI, got '{Clip(uri)}'");
+
+        return new CallbackSpec(transport, method, uri);
+    }
+
+    private static TimerData ParseData(JsonElement root)
+    {
+        if (!root.TryGetProperty("data", out var data))
+            return TimerData.None;
+        return data.ValueKind switch
+        {
+            JsonValueKind.Null => TimerData.None,
+            JsonValueKind.String => new TimerData(TimerDataKind.Text, Encoding.UTF8.GetBytes(data.GetString()!)),
+            JsonValueKind.Object => new TimerData(TimerDataKind.Json, Encoding.UTF8.GetBytes(data.GetRawText())),
+            _ => throw BadRequest($"data must be a string or an object, not {Describe(data.ValueKind)}"),
+        };
+    }
+
+    private static string RequiredString(JsonElement parent, string name)
+    {
+        if (!parent.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+            throw BadRequest($"callback.{name} is required");
+        if (value.ValueKind != JsonValueKind.String)
+            throw BadRequest($"callback.{name} must be a string, not {Describe(value.ValueKind)}");
+        var text = value.GetString()!;
+        if (text.Length == 0)
+            throw BadRequest($"callback.{name} must not be empty");
+        return text;
+    }
+
+    private static bool IsWhitespace(ReadOnlySpan<byte> rest)
+    {
+        foreach (var b in rest)
+        {
+            if (b is not ((byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n'))
+                return false;
+        }
+
+        return true;
+    }
+
+    private static string Describe(JsonValueKind kind) => kind switch
+    {
+        JsonValueKind.Object => "an object",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.String => "a string",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "a boolean",
+        JsonValueKind.Null => "null",
+        _ => kind.ToString(),
+    };
+
+    private static string Clip(string text) => text.Length <= 64 ? text : text[..64] + "...";
+
+    private static ApiException BadRequest(string reason) => new(StatusCodes.Status400BadRequest, reason);
+}

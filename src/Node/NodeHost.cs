@@ -1,0 +1,111 @@
+using RaftTimers.Node.Configuration;
+using RaftTimers.Node.Http;
+using RaftTimers.Raft;
+
+namespace RaftTimers.Node;
+
+/// <summary>
+/// Starts a node: configuration, then the Raft node (snapshot restore, log replay, Raft member), and only
+/// then Kestrel, so the API never answers from a half-replayed state (DOTNEXT-NOTES.md, start-up order).
+/// </summary>
+public static partial class NodeHost
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+        builder.Configuration.AddCommandLine(args, NodeSettings.SwitchMappings);
+        builder.Logging.AddSimpleConsole(o =>
+        {
+            o.SingleLine = true;
+            o.TimestampFormat = "HH:mm:ss.fff ";
+        });
+
+        NodeSettings settings;
+        try
+        {
+            settings = NodeSettings.Load(builder.Configuration);
+            settings.Validate();
+        }
+        catch (InvalidOperationException e)
+        {
+            await Console.Error.WriteLineAsync($"configuration error: {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
+
+        builder.WebHost.UseUrls(settings.HttpUrl);
+        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = Math.Max(settings.MaxBodyBytes * 2L, 1024 * 1024));
+
+        var loggers = LoggerFactory.Create(logging =>
+        {
+            logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
+            logging.AddSimpleConsole(o =>
+            {
+                o.SingleLine = true;
+                o.TimestampFormat = "HH:mm:ss.fff ";
+            });
+        });
+        var log = loggers.CreateLogger("RaftTimers.Node");
+
+        var dataDirectory = Path.GetFullPath(settings.DataDirectory, Environment.CurrentDirectory);
+        var raftOptions = new RaftOptions
+        {
+            NodeId = settings.NodeId,
+            RaftEndPoint = settings.ParsedRaftEndPoint,
+            ApiUrl = settings.HttpUrl.TrimEnd('/'),
+            InitialMembers = settings.ParsedMembers,
+            DataDirectory = dataDirectory,
+            LowerElectionTimeoutMs = settings.Raft.LowerElectionTimeoutMs,
+            UpperElectionTimeoutMs = settings.Raft.UpperElectionTimeoutMs,
+            SnapshotEveryEntries = settings.Raft.SnapshotEveryEntries,
+        };
+        var proposerOptions = new ProposerOptions
+        {
+            MaxCommandsPerEntry = settings.Raft.MaxCommandsPerEntry,
+            MaxEntriesInFlight = settings.Raft.MaxEntriesInFlight,
+            CommitTimeoutMs = settings.RequestTimeoutMs,
+        };
+        var leaderOptions = new LeaderOptions
+        {
+            RetentionMs = settings.Retention.FinishedTimerRetentionMs,
+            PurgeIntervalMs = settings.Retention.PurgeIntervalMs,
+        };
+
+        TimerNode node;
+        try
+        {
+            node = await TimerNode.StartAsync(raftOptions, proposerOptions, leaderOptions, settings.Delivery, loggers, TimeProvider.System, CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is InvalidOperationException or IOException or System.Net.Sockets.SocketException)
+        {
+            await Console.Error.WriteLineAsync($"cannot start node {settings.NodeId}: {e.Message}").ConfigureAwait(false);
+            return 3;
+        }
+
+        LogStarted(log, settings.NodeId, settings.HttpUrl, settings.RaftEndPoint, dataDirectory);
+        await using (node.ConfigureAwait(false))
+        {
+            using var forwardingClient = LeaderForwarder.CreateClient();
+            var forwarder = new LeaderForwarder(node, forwardingClient, TimeSpan.FromMilliseconds(settings.RequestTimeoutMs));
+            var app = builder.Build();
+            app.UseMiddleware<UnhandledErrors>();
+            new TimerEndpoints(node, new TimerRequestParser(node.Transports), forwarder, settings).Map(app);
+            new ClusterEndpoints(node).Map(app);
+            app.MapFallback(static context => ApiError.WriteAsync(context, StatusCodes.Status404NotFound, $"no such endpoint: {context.Request.Method} {context.Request.Path}"));
+
+            try
+            {
+                await app.RunAsync().ConfigureAwait(false);
+            }
+            catch (IOException e)
+            {
+                await Console.Error.WriteLineAsync($"cannot serve HTTP on {settings.HttpUrl}: {e.Message}").ConfigureAwait(false);
+                return 4;
+            }
+        }
+
+        return 0;
+    }
+
+    [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Node {NodeId} serving HTTP on {HttpUrl}, Raft on {RaftEndPoint}, data in {DataDirectory}")]
+    private static partial void LogStarted(ILogger logger, string nodeId, string httpUrl, string raftEndPoint, string dataDirectory);
+}

@@ -1,0 +1,3 @@
+using RaftTimers.Node;
+
+return await NodeHost.RunAsync(args).ConfigureAwait(false);
