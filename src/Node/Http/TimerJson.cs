@@ -36,6 +36,8 @@ public static class TimerJson
         json.WriteEndObject();
         json.WriteNumber("version", timer.Version);
         json.WriteNumber("attempts", timer.Attempts);
+        json.WriteNumber("firedAtIndex", timer.FiredAtIndex);
+        json.WriteNumber("fireCount", timer.FireCount);
         if (timer.LastError is null)
             json.WriteNull("lastError");
         else

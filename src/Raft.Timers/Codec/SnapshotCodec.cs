@@ -9,6 +9,7 @@ namespace RaftTimers.Codec;
 /// <code>
 /// snapshot = "RTSN" format:u8 (=1) lastApplied:i64le lastStamp:i64le count:varint record*count
 /// record   = id:str version:varint status:u8 createdAt:i64le dueAt:i64le spec attempts:varint lastError:str? finishedAt:i64le
+///            firedAtIndex:varint fireCount:varint
 /// </code>
 /// Records are written in id order so equal states give equal bytes on every node.
 /// </summary>
@@ -40,6 +41,8 @@ public static class SnapshotCodec
             w.WriteVarInt(r.Attempts);
             w.WriteNullableString(r.LastError);
             w.WriteInt64(r.FinishedAtUnixMs);
+            w.WriteVarInt(r.FiredAtIndex);
+            w.WriteVarInt(r.FireCount);
         }
     }
 
@@ -77,7 +80,13 @@ public static class SnapshotCodec
             var attempts = (int)r.ReadVarInt(0, int.MaxValue, "attempts");
             var lastError = r.ReadNullableString(TimerLimits.MaxErrorLength * 4, "last error");
             var finishedAt = r.ReadInt64();
-            records.Add(new TimerRecord(id, version, (TimerStatus)status, createdAt, dueAt, spec, attempts, lastError, finishedAt));
+            var firedAtIndex = r.ReadVarInt(0, long.MaxValue, "fired-at index");
+            var fireCount = (int)r.ReadVarInt(0, int.MaxValue, "fire count");
+            records.Add(new TimerRecord(id, version, (TimerStatus)status, createdAt, dueAt, spec, attempts, lastError, finishedAt)
+            {
+                FiredAtIndex = firedAtIndex,
+                FireCount = fireCount,
+            });
         }
 
         if (!r.IsEmpty)

@@ -32,17 +32,25 @@ public sealed partial class DeliveryRunner(
     public void Start(string timerId, long version)
     {
         var key = $"{timerId}:{version}";
-        if (active.ContainsKey(key))
+        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        if (!active.TryAdd(key, done.Task))
             return;
-        var task = new Task<Task>(() => DeliverAsync(timerId, version));
-        if (!active.TryAdd(key, task.Unwrap()))
-            return;
-        task.Start(TaskScheduler.Default);
-        _ = task.Unwrap().ContinueWith(_ => active.TryRemove(key, out var _), TaskScheduler.Default);
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await DeliverAsync(timerId, version).ConfigureAwait(false);
+            }
+            finally
+            {
+                active.TryRemove(key, out _);
+                done.TrySetResult();
+            }
+        });
     }
 
     /// <summary>Waits for running deliveries to notice the end of the term.</summary>
-    public Task StopAsync() => Task.WhenAll(active.Values).ContinueWith(static _ => { }, TaskScheduler.Default);
+    public Task StopAsync() => Task.WhenAll(active.Values);
 
     private async Task DeliverAsync(string timerId, long version)
     {

@@ -21,6 +21,15 @@ public sealed record TimerRecord(
     string? LastError,
     long FinishedAtUnixMs)
 {
+    /// <summary>
+    /// The log index of the entry whose fire decision applied to this version; 0 before it fires.
+    /// Equal on every node, which makes "one fire decision per version" observable from outside.
+    /// </summary>
+    public long FiredAtIndex { get; init; }
+
+    /// <summary>How many fire decisions applied to this timer's current version: 0 or 1 when invariant 3 holds.</summary>
+    public int FireCount { get; init; }
+
     /// <summary>The key a receiver deduplicates on: the same for every attempt and re-delivery of one firing.</summary>
     public string IdempotencyKey => $"{Id}:{Version}";
 }

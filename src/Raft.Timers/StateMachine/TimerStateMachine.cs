@@ -55,7 +55,7 @@ public sealed partial class TimerStateMachine
 
         foreach (var command in entry.Commands)
         {
-            var result = ApplyCommand(command, stamp, events);
+            var result = ApplyCommand(command, index, stamp, events);
             results?.Add(result);
         }
     }
@@ -70,12 +70,12 @@ public sealed partial class TimerStateMachine
         LastAppliedIndex = index;
     }
 
-    private CommandResult ApplyCommand(TimerCommand command, long stamp, ICollection<TimerEvent>? events) => command switch
+    private CommandResult ApplyCommand(TimerCommand command, long index, long stamp, ICollection<TimerEvent>? events) => command switch
     {
         CreateTimer create => Create(create, stamp, events),
         UpdateTimer update => Update(update, stamp, events),
         CancelTimer cancel => Cancel(cancel, stamp, events),
-        FireTimer fire => Fire(fire, stamp, events),
+        FireTimer fire => Fire(fire, index, stamp, events),
         RecordDelivery delivery => RecordDelivery(delivery, stamp),
         PurgeFinished purge => Purge(purge, stamp),
         _ => throw new InvariantViolationException($"no rule for command {command.GetType().Name}"),
@@ -106,7 +106,7 @@ public sealed partial class TimerStateMachine
             return new CommandResult(CommandOutcome.NotFound, Reason: "no pending timer has this id");
 
         var due = DueAt(stamp, command.Spec.TimeoutMs);
-        var record = existing with { Version = existing.Version + 1, Spec = command.Spec, DueAtUnixMs = due };
+        var record = existing with { Version = existing.Version + 1, Spec = command.Spec, DueAtUnixMs = due, FiredAtIndex = 0, FireCount = 0 };
         timers[record.Id] = record;
         events?.Add(new TimerScheduled(record.Id, record.Version, due));
         return new CommandResult(CommandOutcome.Applied, record.Version, due);
@@ -122,7 +122,7 @@ public sealed partial class TimerStateMachine
         return new CommandResult(CommandOutcome.Applied, existing.Version, existing.DueAtUnixMs);
     }
 
-    private CommandResult Fire(FireTimer command, long stamp, ICollection<TimerEvent>? events)
+    private CommandResult Fire(FireTimer command, long index, long stamp, ICollection<TimerEvent>? events)
     {
         // The fire entry is a logged pulse: it re-checks everything, so a deposed leader's late fire,
         // a fire of an updated version or a fire after a cancel is a harmless no-op (invariants 3 and 5).
@@ -133,7 +133,7 @@ public sealed partial class TimerStateMachine
         if (existing.DueAtUnixMs > stamp)
             return new CommandResult(CommandOutcome.Stale, existing.Version, existing.DueAtUnixMs, "not due at the entry's stamp");
 
-        timers[existing.Id] = existing with { Status = TimerStatus.Firing };
+        timers[existing.Id] = existing with { Status = TimerStatus.Firing, FiredAtIndex = index, FireCount = existing.FireCount + 1 };
         PendingCount--;
         events?.Add(new TimerFired(existing.Id, existing.Version));
         return new CommandResult(CommandOutcome.Applied, existing.Version, existing.DueAtUnixMs);
