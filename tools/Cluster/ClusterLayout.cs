@@ -1,0 +1,49 @@
+using System.Globalization;
+
+namespace RaftTimers.Tools.Cluster;
+
+/// <summary>
+/// Derives every node's ports, URLs and paths from the cluster's shape, so the layout rule
+/// (node k: HTTP P+k-1, Raft Q+k-1, data DIR/n{k}, log DIR/n{k}.log) lives in one place.
+/// </summary>
+internal static class ClusterLayout
+{
+    public const string StateFileName = "cluster.json";
+    public const string LockFileName = "cluster.lock";
+
+    public static IReadOnlyList<NodeState> Nodes(string dataRoot, string host, int nodeCount, int httpPort, int raftPort) =>
+        Enumerable.Range(1, nodeCount).Select(k => new NodeState
+        {
+            Id = NodeId(k),
+            Index = k,
+            Http = $"http://{host}:{(httpPort + k - 1).ToString(CultureInfo.InvariantCulture)}",
+            Raft = $"{host}:{(raftPort + k - 1).ToString(CultureInfo.InvariantCulture)}",
+            DataDir = Path.Combine(dataRoot, NodeId(k)),
+            LogFile = Path.Combine(dataRoot, NodeId(k) + ".log"),
+        }).ToList();
+
+    public static string NodeId(int index) => "n" + index.ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>The command-line arguments of a node after <c>dotnet</c>: the dll, the layout switches, then the extra args.</summary>
+    public static IReadOnlyList<string> NodeArguments(ClusterState state, NodeState node)
+    {
+        var members = string.Join(',', state.Nodes.Select(n => n.Raft));
+        return
+        [
+            state.NodeDll,
+            "--node-id", node.Id,
+            "--http", node.Http,
+            "--raft", node.Raft,
+            "--members", members,
+            "--data", node.DataDir,
+            .. state.ExtraArgs,
+        ];
+    }
+
+    /// <summary>Every port of the cluster with a name for error messages, e.g. (8001, "HTTP of n1").</summary>
+    public static IEnumerable<(int Port, string Purpose)> Ports(ClusterState state, NodeState node) =>
+    [
+        (state.HttpPort + node.Index - 1, $"HTTP of {node.Id}"),
+        (state.RaftPort + node.Index - 1, $"Raft of {node.Id}"),
+    ];
+}
