@@ -1,0 +1,145 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace RaftTimers.Cluster.Tests.Infrastructure;
+
+/// <summary>
+/// A real cluster of node processes on loopback, driven through the same <c>tools/cluster</c> command
+/// users run (its built cluster.dll, pointed at this build's node). Disposing stops every node.
+/// </summary>
+internal sealed class LocalCluster : IAsyncDisposable
+{
+    private readonly string dataDirectory;
+    private readonly List<string> startArgs;
+
+    private LocalCluster(string dataDirectory, List<string> startArgs, IReadOnlyList<string> urls)
+    {
+        this.dataDirectory = dataDirectory;
+        this.startArgs = startArgs;
+        Urls = urls;
+        Http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public IReadOnlyList<string> Urls { get; }
+
+    public HttpClient Http { get; }
+
+    public static async Task<LocalCluster> StartAsync(int nodes, params string[] nodeArgs)
+    {
+        var dataDirectory = Path.Combine(Path.GetTempPath(), "rafttimers-tests", Guid.NewGuid().ToString("N")[..12]);
+        var httpPort = FreePorts.FindRun(nodes);
+        var raftPort = FreePorts.FindRun(nodes);
+        var args = new List<string>
+        {
+            "start", "--nodes", nodes.ToString(), "--http-port", httpPort.ToString(), "--raft-port", raftPort.ToString(),
+            "--data", dataDirectory, "--timeout-seconds", "90",
+        };
+        if (nodeArgs.Length > 0)
+        {
+            args.Add("--");
+            args.AddRange(nodeArgs);
+        }
+
+        var output = await RunToolAsync(args);
+        var urls = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.Equal(nodes, urls.Length);
+        return new LocalCluster(dataDirectory, args, urls);
+    }
+
+    /// <summary>SIGKILL of node <paramref name="index"/> (1-based).</summary>
+    public Task KillAsync(int index) => RunToolAsync(["kill", "--data", dataDirectory, "--node", index.ToString()]);
+
+    public Task RestartAsync(int index) => RunToolAsync(["restart", "--data", dataDirectory, "--node", index.ToString(), "--timeout-seconds", "90"]);
+
+    public Task StopAsync() => RunToolAsync(["stop", "--data", dataDirectory]);
+
+    /// <summary>Starts every stopped node of this cluster again on its existing data, waiting until a leader is elected.</summary>
+    public Task StartAgainAsync() => RunToolAsync(startArgs);
+
+    /// <summary>The 1-based index of the node every reachable node names as leader.</summary>
+    public async Task<int> LeaderIndexAsync(TimeSpan? timeout = null)
+    {
+        var deadline = Stopwatch.StartNew();
+        var limit = timeout ?? TimeSpan.FromSeconds(30);
+        while (true)
+        {
+            foreach (var url in Urls)
+            {
+                try
+                {
+                    var info = await Http.GetFromJsonAsync<JsonElement>($"{url}/cluster");
+                    if (info.GetProperty("role").GetString() == "leader")
+                        return Urls.ToList().IndexOf(url) + 1;
+                }
+                catch (HttpRequestException)
+                {
+                }
+                catch (TaskCanceledException)
+                {
+                }
+            }
+
+            if (deadline.Elapsed > limit)
+                throw new TimeoutException($"no leader within {limit}\n{LogTails()}");
+            await Task.Delay(100);
+        }
+    }
+
+    public string LogTails(int lines = 30)
+    {
+        var text = new System.Text.StringBuilder();
+        foreach (var log in Directory.Exists(dataDirectory) ? Directory.GetFiles(dataDirectory, "*.log").Order() : Enumerable.Empty<string>())
+        {
+            text.AppendLine($"--- {Path.GetFileName(log)}");
+            foreach (var line in File.ReadLines(log).TakeLast(lines))
+                text.AppendLine(line);
+        }
+
+        return text.ToString();
+    }
+
+    private static async Task<string> RunToolAsync(IReadOnlyList<string> args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(RepoPaths.ClusterToolDll);
+        start.ArgumentList.Add(args[0]);
+        start.ArgumentList.Add("--node-dll");
+        start.ArgumentList.Add(RepoPaths.NodeDll);
+        foreach (var arg in args.Skip(1))
+            start.ArgumentList.Add(arg);
+
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(timeout.Token);
+        if (process.ExitCode != 0)
+            throw new InvalidOperationException($"cluster {string.Join(' ', args)} failed ({process.ExitCode}):\n{await stderr}\n{await stdout}");
+        return await stdout;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        try
+        {
+            await StopAsync();
+        }
+        finally
+        {
+            Http.Dispose();
+            try
+            {
+                Directory.Delete(dataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+}

@@ -1,0 +1,28 @@
+namespace RaftTimers.Cluster.Tests.Infrastructure;
+
+/// <summary>Where the built node and cluster tool live, in the same configuration as these tests.</summary>
+internal static class RepoPaths
+{
+#if DEBUG
+    private const string Configuration = "Debug";
+#else
+    private const string Configuration = "Release";
+#endif
+
+    public static string Root { get; } = FindRoot();
+
+    public static string NodeDll => Path.Combine(Root, "src", "Node", "bin", Configuration, "net10.0", "RaftTimers.Node.dll");
+
+    public static string ClusterToolDll => Path.Combine(Root, "tools", "Cluster", "bin", Configuration, "net10.0", "cluster.dll");
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "RaftTimers.sln")))
+                return dir.FullName;
+        }
+
+        throw new InvalidOperationException($"RaftTimers.sln not found above {AppContext.BaseDirectory}");
+    }
+}

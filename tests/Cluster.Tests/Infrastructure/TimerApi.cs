@@ -1,0 +1,52 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+
+namespace RaftTimers.Cluster.Tests.Infrastructure;
+
+/// <summary>Calls the timer API the way a Skyring client does: JSON body, optional x-timer-id.</summary>
+internal static class TimerApi
+{
+    public static string Body(long timeoutMs, string callbackUri, object? data = null, string method = "post")
+        => JsonSerializer.Serialize(new Dictionary<string, object?>
+        {
+            ["timeout"] = timeoutMs,
+            ["data"] = data,
+            ["callback"] = new { transport = "http", method, uri = callbackUri },
+        });
+
+    public static async Task<HttpResponseMessage> CreateAsync(this HttpClient http, string nodeUrl, string? id, string body)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{nodeUrl}/timer")
+        {
+            Content = new StringContent(body, Encoding.UTF8, "application/json"),
+        };
+        if (id is not null)
+            request.Headers.Add("x-timer-id", id);
+        return await http.SendAsync(request);
+    }
+
+    /// <summary>Creates a timer and requires 201; returns when the client sent it, for "not early" checks.</summary>
+    public static async Task<DateTimeOffset> CreateOkAsync(this HttpClient http, string nodeUrl, string id, long timeoutMs, string callbackUri, object? data = null)
+    {
+        var sentAt = DateTimeOffset.UtcNow;
+        using var response = await http.CreateAsync(nodeUrl, id, Body(timeoutMs, callbackUri, data));
+        Assert.True(response.StatusCode == HttpStatusCode.Created,
+            $"create {id} via {nodeUrl}: {(int)response.StatusCode} {Reason(response)} {await response.Content.ReadAsStringAsync()}");
+        Assert.Equal($"/timer/{id}", response.Headers.Location?.OriginalString);
+        return sentAt;
+    }
+
+    public static async Task<JsonElement?> GetAsync(this HttpClient http, string nodeUrl, string id)
+    {
+        using var response = await http.GetAsync($"{nodeUrl}/timer/{id}");
+        if (response.StatusCode == HttpStatusCode.NotFound)
+            return null;
+        response.EnsureSuccessStatusCode();
+        return await response.Content.ReadFromJsonAsync<JsonElement>();
+    }
+
+    public static string Reason(HttpResponseMessage response)
+        => response.Headers.TryGetValues("x-skyring-reason", out var values) ? string.Join(",", values) : "";
+}

@@ -1,0 +1,140 @@
+using System.Net;
+using System.Text;
+using RaftTimers.Cluster.Tests.Infrastructure;
+
+namespace RaftTimers.Cluster.Tests;
+
+/// <summary>Timers through a real 3-node cluster: each arrives once, never early; cancel and replace work from any node.</summary>
+[Collection(ThreeNodeCollection.Name)]
+public sealed class TimerLifecycleTests(ThreeNodeCluster fixture)
+{
+    // The leader stamps in whole milliseconds, so its stamp can be up to 1 ms below the client's send time.
+    private static readonly TimeSpan StampRounding = TimeSpan.FromMilliseconds(1);
+
+    [Fact]
+    public async Task Timers_created_through_a_follower_each_arrive_once_and_not_early()
+    {
+        var (_, follower, _) = await fixture.RolesAsync();
+        var http = fixture.Cluster.Http;
+        var prefix = $"follower-{Guid.NewGuid():N}"[..20];
+        var sent = new Dictionary<string, (DateTimeOffset SentAt, int TimeoutMs)>();
+        for (var i = 0; i < 20; i++)
+        {
+            var id = $"{prefix}-{i}";
+            var timeoutMs = 200 + (i * 70);
+            sent[id] = (await http.CreateOkAsync(follower, id, timeoutMs, fixture.Sink.UrlFor(id), new { n = i }), timeoutMs);
+        }
+
+        await fixture.Sink.WaitUntilAsync(d => sent.Keys.All(id => d.Any(x => x.TimerId == id)), TimeSpan.FromSeconds(60));
+
+        // Let any duplicate show itself: a later timer's arrival proves the wheel moved past all of these.
+        var sentinel = $"{prefix}-sentinel";
+        await http.CreateOkAsync(follower, sentinel, 300, fixture.Sink.UrlFor(sentinel));
+        await fixture.Sink.WaitUntilAsync(d => d.Any(x => x.TimerId == sentinel), TimeSpan.FromSeconds(30));
+
+        foreach (var (id, (sentAt, timeoutMs)) in sent)
+        {
+            var arrivals = fixture.Sink.Deliveries.Where(d => d.TimerId == id).ToList();
+            var delivery = Assert.Single(arrivals);
+            Assert.True(delivery.ArrivedAt >= sentAt + TimeSpan.FromMilliseconds(timeoutMs) - StampRounding,
+                $"{id} arrived {(sentAt + TimeSpan.FromMilliseconds(timeoutMs) - delivery.ArrivedAt).TotalMilliseconds} ms early");
+            Assert.Equal($"{id}:1", delivery.IdempotencyKey);
+            Assert.Equal(1, delivery.Attempt);
+            Assert.Equal("POST", delivery.Method);
+            Assert.Equal("application/json", delivery.ContentType);
+            Assert.Contains("\"n\"", delivery.Body, StringComparison.Ordinal);
+
+            var timer = await WaitForStateAsync(follower, id, "delivered");
+            var dueAt = DateTimeOffset.Parse(timer.GetProperty("dueAt").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.True(delivery.ArrivedAt >= dueAt, $"{id} arrived before its dueAt {dueAt:O}");
+            Assert.Equal(1, timer.GetProperty("fireCount").GetInt32());
+        }
+    }
+
+    [Fact]
+    public async Task A_cancel_through_another_node_prevents_delivery()
+    {
+        var (leader, follower, otherFollower) = await fixture.RolesAsync();
+        var http = fixture.Cluster.Http;
+        var id = $"cancel-{Guid.NewGuid():N}";
+        await http.CreateOkAsync(follower, id, 1500, fixture.Sink.UrlFor(id), "do not deliver");
+
+        using (var cancel = await http.DeleteAsync($"{otherFollower}/timer/{id}"))
+            Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        using (var again = await http.DeleteAsync($"{leader}/timer/{id}"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+            Assert.NotEmpty(TimerApi.Reason(again));
+        }
+
+        // A timer due after the cancelled one's due time: once it arrives, the cancelled one had its chance.
+        var later = $"{id}-later";
+        await http.CreateOkAsync(leader, later, 2500, fixture.Sink.UrlFor(later));
+        await fixture.Sink.WaitUntilAsync(d => d.Any(x => x.TimerId == later), TimeSpan.FromSeconds(30));
+
+        Assert.DoesNotContain(fixture.Sink.Deliveries, d => d.TimerId == id);
+        foreach (var node in fixture.Cluster.Urls)
+            Assert.Equal("cancelled", (await http.GetAsync(node, id))?.GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task Put_replaces_data_and_delay()
+    {
+        var (leader, follower, _) = await fixture.RolesAsync();
+        var http = fixture.Cluster.Http;
+        var id = $"put-{Guid.NewGuid():N}";
+        await http.CreateOkAsync(leader, id, 600_000, fixture.Sink.UrlFor(id), "old data");
+
+        var replacedAt = DateTimeOffset.UtcNow;
+        using (var put = await http.PutAsync($"{follower}/timer/{id}",
+                   new StringContent(TimerApi.Body(400, fixture.Sink.UrlFor(id) + "/v2", "new data", method: "put"), Encoding.UTF8, "application/json")))
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+
+        await fixture.Sink.WaitUntilAsync(d => d.Any(x => x.TimerId == id), TimeSpan.FromSeconds(30));
+        var delivery = Assert.Single(fixture.Sink.Deliveries, d => d.TimerId == id);
+        Assert.Equal("new data", delivery.Body);
+        Assert.Equal("text/plain; charset=utf-8", delivery.ContentType);
+        Assert.Equal("PUT", delivery.Method);
+        Assert.EndsWith("/v2", delivery.Path, StringComparison.Ordinal);
+        Assert.Equal($"{id}:2", delivery.IdempotencyKey);
+        Assert.True(delivery.ArrivedAt >= replacedAt + TimeSpan.FromMilliseconds(400) - StampRounding, "delivered before the new delay ran out");
+
+        var timer = await WaitForStateAsync(follower, id, "delivered");
+        Assert.Equal(2, timer.GetProperty("version").GetInt64());
+        using var putAfterFire = await http.PutAsync($"{leader}/timer/{id}",
+            new StringContent(TimerApi.Body(400, fixture.Sink.UrlFor(id)), Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.NotFound, putAfterFire.StatusCode);
+    }
+
+    [Fact]
+    public async Task A_receiver_that_fails_twice_then_succeeds_gets_three_attempts_with_growing_gaps()
+    {
+        var (_, follower, _) = await fixture.RolesAsync();
+        var http = fixture.Cluster.Http;
+        var id = $"retry-{Guid.NewGuid():N}";
+        fixture.Sink.FailNext(id, 2);
+        await http.CreateOkAsync(follower, id, 100, fixture.Sink.UrlFor(id));
+
+        await fixture.Sink.WaitUntilAsync(d => d.Any(x => x.TimerId == id && x.AnsweredStatus == 200), TimeSpan.FromSeconds(30));
+        var attempts = fixture.Sink.Deliveries.Where(d => d.TimerId == id).OrderBy(d => d.ArrivedAt).ToList();
+        Assert.Equal([1, 2, 3], attempts.Select(a => a.Attempt));
+        Assert.Equal([500, 500, 200], attempts.Select(a => a.AnsweredStatus));
+        Assert.All(attempts, a => Assert.Equal($"{id}:1", a.IdempotencyKey));
+        var firstGap = attempts[1].ArrivedAt - attempts[0].ArrivedAt;
+        var secondGap = attempts[2].ArrivedAt - attempts[1].ArrivedAt;
+        Assert.True(firstGap >= TimeSpan.FromMilliseconds(150), $"first gap {firstGap.TotalMilliseconds} ms is shorter than the backoff");
+        Assert.True(secondGap > firstGap, $"gaps did not grow: {firstGap.TotalMilliseconds} ms then {secondGap.TotalMilliseconds} ms");
+
+        var timer = await WaitForStateAsync(follower, id, "delivered");
+        Assert.Equal(3, timer.GetProperty("attempts").GetInt32());
+    }
+
+    private async Task<System.Text.Json.JsonElement> WaitForStateAsync(string node, string id, string state)
+    {
+        var timer = await Poll.UntilAsync(() => fixture.Cluster.Http.GetAsync(node, id),
+            t => t?.GetProperty("state").GetString() == state,
+            TimeSpan.FromSeconds(30),
+            t => $"timer {id} on {node} is {t?.GetProperty("state").GetString() ?? "missing"}, not {state}");
+        return timer!.Value;
+    }
+}
