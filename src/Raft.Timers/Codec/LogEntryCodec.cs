@@ -184,7 +184,9 @@ public static class LogEntryCodec
         var timeout = r.ReadVarInt(1, TimerLimits.MaxTimeoutMs, "timeout");
         var transport = r.ReadString(64, "transport");
         var method = r.ReadString(16, "method");
-        var uri = r.ReadString(TimerLimits.MaxUriLength, "uri");
+        // The HTTP edge limits the uri in characters, and one UTF-16 character takes up to three UTF-8 bytes:
+        // a tighter byte limit here would make a committed entry undecodable on every node.
+        var uri = r.ReadString(TimerLimits.MaxUriLength * 3, "uri");
         var kind = r.ReadByte();
         if (!Enum.IsDefined((TimerDataKind)kind))
             throw new CodecException($"unknown data kind {kind}");

@@ -67,9 +67,16 @@ public static class SnapshotCodec
         var lastStamp = r.ReadInt64();
         var count = r.ReadVarInt(0, int.MaxValue, "timer count");
         var records = new List<TimerRecord>((int)Math.Min(count, 1 << 20));
+        string? previousId = null;
         for (var i = 0L; i < count; i++)
         {
             var id = LogEntryCodec.ReadId(ref r);
+
+            // Written in strictly increasing id order; checking it here catches a repeated id before
+            // Load has cleared the state, so a corrupt snapshot leaves the state untouched.
+            if (previousId is not null && string.CompareOrdinal(previousId, id) >= 0)
+                throw new CodecException($"timer '{id}' is out of order or repeated after '{previousId}'");
+            previousId = id;
             var version = r.ReadVarInt(1, long.MaxValue, "version");
             var status = r.ReadByte();
             if (!Enum.IsDefined((TimerStatus)status))

@@ -79,7 +79,14 @@ public sealed class TimingWheel
             var tick = ++CurrentUnixMs;
             var rootIndex = (int)(tick & (RootSize - 1));
             if (rootIndex == 0)
+            {
                 Cascade(tick);
+
+                // A cascaded timer due on this very tick has a delta of 0, so Place put it on the
+                // overdue list rather than in the root slot drained below: hand it out now, not a call later.
+                Drain(ref overdue, expired);
+            }
+
             Drain(ref root[rootIndex], expired);
         }
     }
