@@ -5,8 +5,11 @@ namespace RaftTimers.Commands;
 /// <summary>
 /// One decision about timers, as it is written to the Raft log. Several commands may share one
 /// log entry (group commit); all of them carry the entry's leader-stamped time.
-/// Every command is idempotent when applied twice (DOTNEXT-NOTES.md: a failed replicate call may
-/// still have committed), so a retried proposal never changes the outcome.
+/// A failed replicate call may still have committed (DOTNEXT-NOTES.md), so every command the node
+/// proposes again by itself is idempotent: create (by id and spec), cancel, fire (by id and version),
+/// delivery result (by id, version and attempt) and purge. Update is the exception by design: it means
+/// "replace, counted from now", so a client that retries a PUT after an unknown outcome gets one more
+/// version and a later due time, never a lost or doubled timer; the node never retries it on its own.
 /// </summary>
 public abstract record TimerCommand(string TimerId);
 
@@ -41,7 +44,10 @@ public enum DeliveryOutcome : byte
 
 /// <summary>
 /// The result of delivery attempt <see cref="Attempt"/> of a firing timer at <see cref="Version"/>.
-/// Applies only while the timer is firing at that version and the attempt is newer than the last recorded one.
+/// Applies only while the timer is firing at that version; a <see cref="DeliveryOutcome.Retry"/> also needs
+/// an attempt newer than the last recorded one. <see cref="DeliveryOutcome.Delivered"/> and
+/// <see cref="DeliveryOutcome.Failed"/> end the firing whatever the attempt number, since an older
+/// leader's success is still a success.
 /// </summary>
 public sealed record RecordDelivery(string TimerId, long Version, int Attempt, DeliveryOutcome Outcome, string? Error)
     : TimerCommand(TimerId);

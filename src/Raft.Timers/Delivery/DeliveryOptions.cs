@@ -13,7 +13,8 @@ public sealed class DeliveryOptions
 
     /// <summary>
     /// The share of each gap taken off at random (0..1), so receivers that failed together are not
-    /// retried together. A gap lies in [(1 - jitter) * base, base], so gaps still grow.
+    /// retried together. A gap lies in [(1 - jitter) * base, base]; with jitter below 0.5 each gap is
+    /// longer than the one before until the base reaches <see cref="MaxBackoffMs"/>.
     /// </summary>
     public double BackoffJitter { get; set; } = 0.25;
 

@@ -195,8 +195,14 @@ public sealed partial class TimerStateMachine
         finishedInOrder.Enqueue((record.Id, record.FinishedAtUnixMs));
     }
 
-    private static long DueAt(long stamp, long timeoutMs) => checked(stamp + timeoutMs);
+    // Saturates rather than throwing: an absurd stamp in a committed entry must give the same state on
+    // every node, not stop apply halfway through the entry.
+    private static long DueAt(long stamp, long timeoutMs) => stamp > long.MaxValue - timeoutMs ? long.MaxValue : stamp + timeoutMs;
 
+    // Never ends the text between the halves of a surrogate pair: a lone surrogate does not survive
+    // the snapshot's UTF-8, so a restored node would hold different text than the live ones.
     private static string? Truncate(string? error)
-        => error is { Length: > TimerLimits.MaxErrorLength } ? error[..TimerLimits.MaxErrorLength] : error;
+        => error is { Length: > TimerLimits.MaxErrorLength }
+            ? error[..(char.IsHighSurrogate(error[TimerLimits.MaxErrorLength - 1]) ? TimerLimits.MaxErrorLength - 1 : TimerLimits.MaxErrorLength)]
+            : error;
 }
