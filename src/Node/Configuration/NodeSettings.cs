@@ -98,8 +98,9 @@ public sealed class NodeSettings
         if (!Uri.TryCreate(HttpUrl, UriKind.Absolute, out var http) || http.Scheme is not ("http" or "https"))
             throw new InvalidOperationException($"RaftTimers:HttpUrl '{HttpUrl}' must be an absolute http(s) URL");
         _ = ParsedMembers;
-        if (MaxBodyBytes < 1024)
-            throw new InvalidOperationException($"RaftTimers:MaxBodyBytes {MaxBodyBytes} must be at least 1024");
+        // The log codec refuses fields over 16 MiB; a body limit above 8 MiB could let in a timer whose entry no node could read.
+        if (MaxBodyBytes is < 1024 or > 8 * 1024 * 1024)
+            throw new InvalidOperationException($"RaftTimers:MaxBodyBytes {MaxBodyBytes} must be between 1024 and 8388608");
         if (MaxPendingTimers < 1)
             throw new InvalidOperationException($"RaftTimers:MaxPendingTimers {MaxPendingTimers} must be at least 1");
         if (RequestTimeoutMs < 100)
