@@ -1,0 +1,187 @@
+using RaftTimers.Codec;
+using RaftTimers.Commands;
+using RaftTimers.Model;
+using RaftTimers.StateMachine;
+
+namespace RaftTimers.Tests;
+
+public sealed class SnapshotCodecTests
+{
+    private const int HeaderLength = 4 + 1 + 8 + 8; // magic, format, last applied index, last stamp
+
+    /// <summary>A state holding a timer in every status, with updates, attempts and errors recorded.</summary>
+    private static Transcript EveryStatus()
+    {
+        var t = new Transcript();
+        t.At(1_000,
+            new CreateTimer("pending", Specs.Http(50_000, data: Specs.Text("p 😀"))),
+            new CreateTimer("updated", Specs.Http(50_000)),
+            new CreateTimer("firing", Specs.Http(100, data: Specs.Json("{\"k\":1}"))),
+            new CreateTimer("delivered", Specs.Http(100)),
+            new CreateTimer("failed", Specs.Http(100)),
+            new CreateTimer("cancelled", Specs.Http(100)));
+        t.At(2_000,
+            new UpdateTimer("updated", Specs.Http(60_000, "https://example.com/v2")),
+            new FireTimer("firing", 1),
+            new FireTimer("delivered", 1),
+            new FireTimer("failed", 1),
+            new CancelTimer("cancelled"));
+        t.At(3_000,
+            new RecordDelivery("firing", 1, 1, DeliveryOutcome.Retry, "HTTP 503 ошибка"),
+            new RecordDelivery("firing", 1, 2, DeliveryOutcome.Retry, null),
+            new RecordDelivery("delivered", 1, 1, DeliveryOutcome.Delivered, null),
+            new RecordDelivery("failed", 1, 1, DeliveryOutcome.Failed, "connection refused"));
+
+        foreach (var status in Enum.GetValues<TimerStatus>())
+            Assert.Contains(t.State.All, r => r.Status == status);
+        return t;
+    }
+
+    private static TimerStateMachine Restore(byte[] snapshot)
+    {
+        var state = new TimerStateMachine();
+        SnapshotCodec.Read(snapshot, state);
+        return state;
+    }
+
+    [Fact]
+    public void A_state_with_timers_in_every_status_round_trips()
+    {
+        var original = EveryStatus().State;
+        var bytes = SnapshotCodec.Write(original);
+
+        var restored = Restore(bytes);
+
+        RecordAssert.SameState(original, restored);
+        Assert.Equal(2, restored.PendingCount);
+        Assert.Equal(bytes, SnapshotCodec.Write(restored));
+    }
+
+    [Fact]
+    public void An_empty_state_round_trips()
+    {
+        var restored = Restore(SnapshotCodec.Write(new TimerStateMachine()));
+        Assert.Equal(0, restored.Count);
+        Assert.Equal(0, restored.LastAppliedIndex);
+    }
+
+    [Fact]
+    public void A_restored_state_goes_on_exactly_like_the_original()
+    {
+        var t = EveryStatus();
+        var restored = Restore(SnapshotCodec.Write(t.State));
+        var next = new TimerLogEntry(1_000_000, [new FireTimer("pending", 1), new RecordDelivery("firing", 1, 3, DeliveryOutcome.Delivered, null), new PurgeFinished(10_000)]);
+
+        var expected = new List<CommandResult>();
+        var actual = new List<CommandResult>();
+        t.State.Apply(t.Index + 1, next, expected);
+        restored.Apply(t.Index + 1, next, actual);
+
+        Assert.Equal(expected, actual);
+        RecordAssert.SameState(t.State, restored);
+        Assert.Equal(SnapshotCodec.Write(t.State), SnapshotCodec.Write(restored));
+    }
+
+    [Fact]
+    public void Reading_replaces_the_previous_content()
+    {
+        var target = EveryStatus().State;
+        var small = new Transcript();
+        small.At(5, new CreateTimer("only", Specs.Http(10)));
+
+        SnapshotCodec.Read(SnapshotCodec.Write(small.State), target);
+
+        RecordAssert.SameState(small.State, target);
+        Assert.Null(target.Find("pending"));
+    }
+
+    [Fact]
+    public void Every_truncation_throws_CodecException_and_leaves_the_target_untouched()
+    {
+        var bytes = SnapshotCodec.Write(EveryStatus().State);
+        for (var length = 0; length < bytes.Length; length++)
+            AssertRejectedAndUntouched(bytes[..length], $"prefix of {length}/{bytes.Length} bytes");
+    }
+
+    [Fact]
+    public void Trailing_garbage_is_rejected()
+        => AssertRejectedAndUntouched([.. SnapshotCodec.Write(EveryStatus().State), 0], "trailing byte");
+
+    [Fact]
+    public void Bad_magic_is_rejected()
+    {
+        var bytes = SnapshotCodec.Write(EveryStatus().State);
+        bytes[0] = (byte)'X';
+        AssertRejectedAndUntouched(bytes, "bad magic");
+    }
+
+    [Fact]
+    public void An_unknown_format_is_rejected()
+    {
+        var bytes = SnapshotCodec.Write(EveryStatus().State);
+        bytes[4] = 2;
+        AssertRejectedAndUntouched(bytes, "format 2");
+    }
+
+    [Fact]
+    public void An_unknown_status_is_rejected()
+    {
+        var bytes = OneTimerSnapshot();
+        var statusAt = HeaderLength + 1 + 2 + 1; // count, id "a" (length + byte), version
+        Assert.Equal((byte)TimerStatus.Pending, bytes[statusAt]);
+        bytes[statusAt] = 9;
+        AssertRejectedAndUntouched(bytes, "status 9");
+    }
+
+    [Fact]
+    public void A_count_larger_than_the_timers_present_is_rejected()
+    {
+        var bytes = OneTimerSnapshot();
+        Assert.Equal(1, bytes[HeaderLength]);
+        bytes[HeaderLength] = 5;
+        AssertRejectedAndUntouched(bytes, "count 5 of 1");
+    }
+
+    [Fact]
+    public void A_timer_held_twice_is_rejected_as_corrupt()
+    {
+        var bytes = OneTimerSnapshot();
+        var record = bytes[(HeaderLength + 1)..];
+        AssertRejectedAndUntouched([.. bytes[..HeaderLength], 2, .. record, .. record], "duplicate id");
+    }
+
+    [Fact]
+    public void Garbage_after_a_valid_header_is_rejected()
+    {
+        var bytes = SnapshotCodec.Write(new TimerStateMachine());
+        AssertRejectedAndUntouched([.. bytes[..HeaderLength], 3, 0xFF, 0xFF, 0xFF, 0x01, 0x02], "garbage");
+    }
+
+    private static byte[] OneTimerSnapshot()
+    {
+        var t = new Transcript();
+        t.At(1, new CreateTimer("a", Specs.Http(10)));
+        return SnapshotCodec.Write(t.State);
+    }
+
+    private static void AssertRejectedAndUntouched(byte[] bytes, string what)
+    {
+        var target = EveryStatus().State;
+        var before = SnapshotCodec.Write(target);
+        Exception? thrown = null;
+        try
+        {
+            SnapshotCodec.Read(bytes, target);
+        }
+        catch (Exception e)
+        {
+            thrown = e;
+        }
+
+        Assert.True(thrown is CodecException, $"{what}: expected CodecException, got {thrown?.GetType().Name ?? "success"}: {thrown?.Message}");
+        Assert.True(before.AsSpan().SequenceEqual(SnapshotCodec.Write(target)), $"{what}: the target state changed");
+        Assert.Equal(6, target.Count);
+        Assert.Equal(2, target.PendingCount);
+        Assert.NotNull(target.Find("firing"));
+    }
+}

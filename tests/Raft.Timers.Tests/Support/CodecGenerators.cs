@@ -1,0 +1,80 @@
+using System.Text;
+using FsCheck;
+using FsCheck.Fluent;
+using RaftTimers.Commands;
+using RaftTimers.Model;
+
+namespace RaftTimers.Tests;
+
+/// <summary>FsCheck generators of valid commands, with edge values (limits, unicode, empty data) drawn often.</summary>
+internal static class CodecGenerators
+{
+    private const string IdAlphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789._~-";
+
+    // Pieces of text that stress UTF-8: multi-byte letters, surrogate pairs, a ZWJ sequence, NUL, quotes.
+    private static readonly string[] TextPieces =
+        ["a", "Z", " ", "é", "ß", "中", "文", "😀", "👩‍💻", "🇫🇷", "\u0000", "\"", "\\", "\n", "\u200d", "Ω"];
+
+    public static Gen<ulong> Bits64 =>
+        Gen.Choose(0, 0xFFFF).Four().Select(p => ((ulong)(uint)p.Item1 << 48) | ((ulong)(uint)p.Item2 << 32) | ((ulong)(uint)p.Item3 << 16) | (uint)p.Item4);
+
+    /// <summary>A value in min..max (min ≥ 0), often one of the bounds, otherwise of random magnitude.</summary>
+    public static Gen<long> Between(long min, long max)
+    {
+        var span = (ulong)(max - min);
+        var random = Gen.Zip(Gen.Choose(0, 63), Bits64, (bits, raw) =>
+        {
+            var magnitude = bits == 0 ? 0 : raw >> (64 - bits);
+            return min + (long)(span == ulong.MaxValue ? magnitude : magnitude % (span + 1));
+        });
+        return Gen.Frequency((1, Gen.Constant(min)), (1, Gen.Constant(max)), (8, random));
+    }
+
+    public static Gen<string> Id =>
+        Gen.Frequency((8, Gen.Choose(1, 12)), (1, Gen.Constant(TimerLimits.MaxIdLength)), (1, Gen.Choose(1, TimerLimits.MaxIdLength)))
+            .SelectMany(length => Gen.ArrayOf(Gen.Elements(IdAlphabet.ToCharArray()), length))
+            .Select(chars => new string(chars));
+
+    /// <summary>Unicode text of at most <paramref name="maxBytes"/> UTF-8 bytes (possibly empty).</summary>
+    public static Gen<string> Text(int maxPieces, int maxBytes)
+        => Gen.Choose(0, maxPieces)
+            .SelectMany(n => Gen.ArrayOf(Gen.Elements(TextPieces), n))
+            .Select(pieces => string.Concat(pieces))
+            .Where(text => Encoding.UTF8.GetByteCount(text) <= maxBytes);
+
+    public static Gen<TimerData> Data =>
+        Gen.Frequency(
+            (2, Gen.Constant(TimerData.None)),
+            (3, Text(20, 1000).Select(t => new TimerData(TimerDataKind.Text, Encoding.UTF8.GetBytes(t)))),
+            (3, Text(10, 1000).Select(t => new TimerData(TimerDataKind.Json,
+                Encoding.UTF8.GetBytes($"{{\"note\":\"{t.Replace("\\", "\\\\").Replace("\"", "\\\"")}\",\"n\":[1,2.5,null]}}")))),
+            (1, Gen.ArrayOf(Gen.Choose(0, 255).Select(b => (byte)b)).Select(bytes => new TimerData(TimerDataKind.Text, bytes))));
+
+    public static Gen<TimerSpec> Spec =>
+        from timeout in Between(1, TimerLimits.MaxTimeoutMs)
+        from transport in Gen.Frequency((4, Gen.Constant("http")), (1, Text(8, 64)))
+        from method in Gen.Frequency((4, Gen.Elements("post", "put", "get")), (1, Text(2, 16)))
+        from uri in Gen.Frequency((3, Gen.Constant("https://example.com/hook?x=1")), (2, Text(40, TimerLimits.MaxUriLength).Select(t => "http://h/" + t)))
+        from data in Data
+        select new TimerSpec(timeout, new CallbackSpec(transport, method, uri), data);
+
+    public static Gen<string?> Error =>
+        Gen.Frequency((2, Gen.Constant<string?>(null)), (3, Text(30, 10_000).Select(t => (string?)t)), (1, Gen.Constant<string?>(new string('e', 2000))));
+
+    public static Gen<TimerCommand> Command =>
+        Gen.OneOf(
+            Gen.Zip(Id, Spec, (id, spec) => (TimerCommand)new CreateTimer(id, spec)),
+            Gen.Zip(Id, Spec, (id, spec) => (TimerCommand)new UpdateTimer(id, spec)),
+            Id.Select(id => (TimerCommand)new CancelTimer(id)),
+            Gen.Zip(Id, Between(1, long.MaxValue), (id, version) => (TimerCommand)new FireTimer(id, version)),
+            from id in Id
+            from version in Between(1, long.MaxValue)
+            from attempt in Between(1, int.MaxValue)
+            from outcome in Gen.Elements(DeliveryOutcome.Delivered, DeliveryOutcome.Retry, DeliveryOutcome.Failed)
+            from error in Error
+            select (TimerCommand)new RecordDelivery(id, version, (int)attempt, outcome, error),
+            Between(0, long.MaxValue).Select(retention => (TimerCommand)new PurgeFinished(retention)));
+
+    public static Gen<(long Stamp, TimerCommand[] Commands)> Entry =>
+        Gen.Zip(Between(0, long.MaxValue), Gen.Choose(0, 8).SelectMany(n => Gen.ArrayOf(Command, n)), (stamp, commands) => (stamp, commands));
+}

@@ -1,0 +1,68 @@
+using System.Text;
+using RaftTimers.Commands;
+using RaftTimers.Model;
+
+namespace RaftTimers.Tests;
+
+/// <summary>
+/// Field-by-field comparison of commands. Record equality does not do: a spec's data is a
+/// <see cref="ReadOnlyMemory{T}"/>, which compares by reference.
+/// </summary>
+internal static class CommandAssert
+{
+    public static void Equal(IReadOnlyList<TimerCommand> expected, IReadOnlyList<TimerCommand> actual)
+    {
+        Assert.True(expected.Count == actual.Count, $"expected {expected.Count} commands, got {actual.Count}");
+        for (var i = 0; i < expected.Count; i++)
+        {
+            if (!Same(expected[i], actual[i]))
+                Assert.Fail($"command {i}: expected {Describe(expected[i])}, got {Describe(actual[i])}");
+        }
+    }
+
+    public static bool Same(TimerCommand a, TimerCommand b) => (a, b) switch
+    {
+        (CreateTimer x, CreateTimer y) => x.TimerId == y.TimerId && SameSpec(x.Spec, y.Spec),
+        (UpdateTimer x, UpdateTimer y) => x.TimerId == y.TimerId && SameSpec(x.Spec, y.Spec),
+        (CancelTimer x, CancelTimer y) => x.TimerId == y.TimerId,
+        (FireTimer x, FireTimer y) => x.TimerId == y.TimerId && x.Version == y.Version,
+        (RecordDelivery x, RecordDelivery y) => x.TimerId == y.TimerId && x.Version == y.Version && x.Attempt == y.Attempt
+            && x.Outcome == y.Outcome && string.Equals(x.Error, y.Error, StringComparison.Ordinal),
+        (PurgeFinished x, PurgeFinished y) => x.RetentionMs == y.RetentionMs,
+        _ => false,
+    };
+
+    public static bool SameSpec(TimerSpec a, TimerSpec b)
+        => a.TimeoutMs == b.TimeoutMs
+            && string.Equals(a.Callback.Transport, b.Callback.Transport, StringComparison.Ordinal)
+            && string.Equals(a.Callback.Method, b.Callback.Method, StringComparison.Ordinal)
+            && string.Equals(a.Callback.Uri, b.Callback.Uri, StringComparison.Ordinal)
+            && a.Data.Kind == b.Data.Kind
+            && a.Data.Utf8.Span.SequenceEqual(b.Data.Utf8.Span);
+
+    public static string Describe(TimerCommand command) => command switch
+    {
+        CreateTimer c => $"create {c.TimerId} {Describe(c.Spec)}",
+        UpdateTimer u => $"update {u.TimerId} {Describe(u.Spec)}",
+        CancelTimer c => $"cancel {c.TimerId}",
+        FireTimer f => $"fire {f.TimerId} v{f.Version}",
+        RecordDelivery d => $"delivery {d.TimerId} v{d.Version} attempt {d.Attempt} {d.Outcome} error={Quote(d.Error)}",
+        PurgeFinished p => $"purge retention={p.RetentionMs}ms",
+        _ => command.ToString(),
+    };
+
+    public static string Describe(TimerSpec spec)
+        => $"[timeout={spec.TimeoutMs}ms {spec.Callback.Transport} {spec.Callback.Method} {Quote(spec.Callback.Uri)} "
+            + $"data={spec.Data.Kind}:{Convert.ToHexString(spec.Data.Utf8.Span)}]";
+
+    private static string Quote(string? text)
+    {
+        if (text is null)
+            return "null";
+        var shown = text.Length > 40 ? $"{text[..40]}...({text.Length} chars)" : text;
+        var builder = new StringBuilder("\"");
+        foreach (var c in shown)
+            builder.Append(c is < ' ' or > '~' ? $"\\u{(int)c:x4}" : c.ToString());
+        return builder.Append('"').ToString();
+    }
+}
