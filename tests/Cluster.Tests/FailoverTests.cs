@@ -69,6 +69,48 @@ public sealed class FailoverTests
             Assert.All(group, d => Assert.Equal($"{group.Key}:1", d.IdempotencyKey));
     }
 
+    [Fact]
+    public async Task Nodes_restart_from_snapshots_and_a_follower_that_missed_them_catches_up()
+    {
+        await using var sink = await CallbackSink.StartAsync();
+        await using var cluster = await LocalCluster.StartAsync(3, "--RaftTimers:Raft:SnapshotEveryEntries=10");
+        var http = cluster.Http;
+        var leader = await cluster.LeaderIndexAsync();
+        var lagging = leader % 3 + 1;
+        await cluster.KillAsync(lagging);
+
+        // One create per entry: sixty entries, so the leader and the remaining follower snapshot several times meanwhile.
+        var ids = Enumerable.Range(0, 60).Select(i => $"sn-{i:D2}").ToList();
+        foreach (var (id, i) in ids.Select((id, i) => (id, i)))
+            await http.CreateOkAsync(cluster.Urls[leader - 1], id, 8_000 + (i * 50), sink.UrlFor(id));
+
+        await cluster.RestartAsync(lagging);
+        await Poll.UntilAsync(() => ListAsync(http, cluster.Urls[lagging - 1], "sn-"), list => list.Count == ids.Count,
+            TimeSpan.FromSeconds(60), list => $"the restarted follower holds {list.Count} of {ids.Count} timers");
+
+        for (var node = 1; node <= 3; node++)
+        {
+            Assert.NotEmpty(Directory.GetFiles(Path.Combine(cluster.NodeDataDirectory(node), "snapshots")));
+            await cluster.KillAsync(node);
+        }
+
+        await cluster.StartAgainAsync();
+        await sink.WaitUntilAsync(d => ids.All(id => d.Any(x => x.TimerId == id && x.AnsweredStatus == 200)), TimeSpan.FromSeconds(90),
+            () => $"missing: {string.Join(",", ids.Where(id => sink.Deliveries.All(x => x.TimerId != id)))}\n{cluster.LogTails()}");
+
+        var decisions = new List<Dictionary<string, long>>();
+        foreach (var node in cluster.Urls)
+        {
+            var timers = await Poll.UntilAsync(() => ListAsync(http, node, "sn-"),
+                list => list.Count == ids.Count && list.All(t => t.GetProperty("state").GetString() == "delivered"),
+                TimeSpan.FromSeconds(60), list => $"{node}: {list.Count} timers");
+            Assert.All(timers, t => Assert.Equal(1, t.GetProperty("fireCount").GetInt32()));
+            decisions.Add(timers.ToDictionary(t => t.GetProperty("id").GetString()!, t => t.GetProperty("firedAtIndex").GetInt64()));
+        }
+
+        Assert.All(decisions, d => Assert.Equal(decisions[0], d));
+    }
+
     private static async Task<List<JsonElement>> ListAsync(HttpClient http, string node, string prefix)
     {
         try

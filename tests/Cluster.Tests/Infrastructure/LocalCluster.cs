@@ -25,6 +25,9 @@ internal sealed class LocalCluster : IAsyncDisposable
 
     public HttpClient Http { get; }
 
+    /// <summary>Node <paramref name="index"/>'s data directory (1-based), as the cluster tool lays it out.</summary>
+    public string NodeDataDirectory(int index) => Path.Combine(dataDirectory, $"n{index}");
+
     public static async Task<LocalCluster> StartAsync(int nodes, params string[] nodeArgs)
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), "rafttimers-tests", Guid.NewGuid().ToString("N")[..12]);
