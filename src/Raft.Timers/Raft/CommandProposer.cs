@@ -64,7 +64,7 @@ public sealed partial class CommandProposer : IAsyncDisposable
         return await pending.Result.Task.WaitAsync(token).ConfigureAwait(false);
     }
 
-    private bool IsNotLeader() => cluster.LeadershipToken.IsCancellationRequested;
+    private bool IsNotLeader() => !LeadershipProbe.IsLeader(cluster);
 
     private async Task PackLoopAsync(CancellationToken token)
     {
@@ -75,8 +75,14 @@ public sealed partial class CommandProposer : IAsyncDisposable
             {
                 await inFlight.WaitAsync(token).ConfigureAwait(false);
                 var batch = new List<Pending>(Math.Min(options.MaxCommandsPerEntry, reader.Count + 1));
-                while (batch.Count < options.MaxCommandsPerEntry && reader.TryRead(out var next))
+                var bytes = 0L;
+                while (batch.Count < options.MaxCommandsPerEntry && (batch.Count == 0 || bytes < options.MaxEntryBytes)
+                       && reader.TryPeek(out var next) && (batch.Count == 0 || bytes + next.EstimatedBytes <= options.MaxEntryBytes))
+                {
+                    reader.TryRead(out _);
                     batch.Add(next);
+                    bytes += next.EstimatedBytes;
+                }
 
                 if (batch.Count == 0)
                 {
@@ -110,7 +116,7 @@ public sealed partial class CommandProposer : IAsyncDisposable
 
     private async Task ReplicateAsync(List<Pending> batch, long stampUnixMs)
     {
-        var context = new ProposalContext(batch.Count);
+        var context = new ProposalContext(batch.Count, cluster.Term);
         var failure = CommandOutcome.Indeterminate;
         string? reason = null;
         try
@@ -120,15 +126,17 @@ public sealed partial class CommandProposer : IAsyncDisposable
                 commands[i] = batch[i].Command;
             var payload = LogEntryCodec.Encode(stampUnixMs, commands);
 
-            var wasLeader = !IsNotLeader();
             using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(options.CommitTimeoutMs), clock);
             try
             {
-                await cluster.ReplicateAsync(payload, context, timeout.Token).ConfigureAwait(false);
+                var entry = new BinaryLogEntry { Content = payload, Term = context.Term, Context = context };
+                await cluster.ReplicateAsync(entry, timeout.Token).ConfigureAwait(false);
             }
             catch (Exception e) when (!context.Applied)
             {
-                failure = e is NotLeaderException && !wasLeader ? CommandOutcome.NotLeader : CommandOutcome.Indeterminate;
+                // DotNext throws NotLeaderException without an inner exception only before it appends the
+                // entry; after the append, losing leadership surfaces wrapped, and the entry may still commit.
+                failure = e is NotLeaderException { InnerException: null } ? CommandOutcome.NotLeader : CommandOutcome.Indeterminate;
                 reason = failure == CommandOutcome.NotLeader
                     ? "this node is not the leader"
                     : $"leadership changed or the commit timed out ({e.GetType().Name}); the write may or may not have happened";
@@ -163,6 +171,18 @@ public sealed partial class CommandProposer : IAsyncDisposable
     private sealed class Pending(TimerCommand command)
     {
         public readonly TimerCommand Command = command;
+
+        /// <summary>An upper estimate of the command's encoded size (UTF-8 may take 3 bytes per character).</summary>
+        public readonly long EstimatedBytes = 64 + (3L * command.TimerId.Length) + command switch
+        {
+            CreateTimer c => SpecBytes(c.Spec),
+            UpdateTimer u => SpecBytes(u.Spec),
+            RecordDelivery r => 3L * (r.Error?.Length ?? 0),
+            _ => 0,
+        };
+
+        private static long SpecBytes(Model.TimerSpec spec)
+            => spec.Data.Utf8.Length + (3L * (spec.Callback.Uri.Length + spec.Callback.Method.Length + spec.Callback.Transport.Length));
         public readonly TaskCompletionSource<CommandResult> Result = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
 }

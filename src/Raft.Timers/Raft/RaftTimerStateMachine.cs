@@ -12,7 +12,11 @@ namespace RaftTimers.Raft;
 /// order, skips membership and empty entries, and persists a snapshot every
 /// <c>snapshotEveryEntries</c> entries so the log can be compacted.
 /// </summary>
-internal sealed partial class RaftTimerStateMachine(DirectoryInfo location, TimerStore store, long snapshotEveryEntries, ILogger logger)
+/// <remarks>
+/// A committed entry that cannot be applied (undecodable, or breaking an invariant) stops DotNext's
+/// apply loop for good; a node in that state must not keep serving, so <c>onFatalError</c> ends it.
+/// </remarks>
+internal sealed partial class RaftTimerStateMachine(DirectoryInfo location, TimerStore store, long snapshotEveryEntries, Action<Exception> onFatalError, ILogger logger)
     : SimpleStateMachine(location)
 {
     private long entriesSinceSnapshot;
@@ -36,7 +40,7 @@ internal sealed partial class RaftTimerStateMachine(DirectoryInfo location, Time
 
     private void ApplyTimerEntry(LogEntry entry)
     {
-        var context = entry.Context as ProposalContext;
+        var context = entry.Context is ProposalContext proposal && proposal.Term == entry.Term ? proposal : null;
         ReadOnlySpan<byte> bytes = entry.TryGetPayload(out var payload)
             ? (payload.IsSingleSegment ? payload.FirstSpan : payload.ToArray())
             : throw new InvalidOperationException($"entry {entry.Index} is a snapshot, not a command entry");
@@ -44,11 +48,11 @@ internal sealed partial class RaftTimerStateMachine(DirectoryInfo location, Time
         {
             store.Apply(entry.Index, bytes, context?.Results);
         }
-        catch (CodecException e)
+        catch (Exception e) when (e is CodecException or StateMachine.InvariantViolationException)
         {
-            // A committed entry this build cannot read: skipping it would let this node's state drift
-            // from the others, so apply stops here, loudly.
-            LogUndecodableEntry(entry.Index, e.Message);
+            // Skipping the entry would let this node's state drift from the others': stop, loudly.
+            LogUnappliableEntry(entry.Index, e.GetType().Name, e.Message);
+            onFatalError(e);
             throw;
         }
 
@@ -70,8 +74,8 @@ internal sealed partial class RaftTimerStateMachine(DirectoryInfo location, Time
         LogSnapshotRestored(snapshotFile.Name, bytes.Length);
     }
 
-    [LoggerMessage(EventId = 1001, Level = LogLevel.Critical, Message = "Committed entry {Index} cannot be decoded: {Reason}. Apply stops.")]
-    private partial void LogUndecodableEntry(long index, string reason);
+    [LoggerMessage(EventId = 1001, Level = LogLevel.Critical, Message = "Committed entry {Index} cannot be applied ({Error}: {Reason}); the node stops")]
+    private partial void LogUnappliableEntry(long index, string error, string reason);
 
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Snapshot written ({Bytes} bytes)")]
     private partial void LogSnapshotWritten(int bytes);

@@ -50,10 +50,14 @@ public sealed class TimerNode : IAsyncDisposable
 
     public long CommitIndex => wal.LastCommittedEntryIndex;
 
-    public bool IsLeader => !cluster.LeadershipToken.IsCancellationRequested;
+    public bool IsLeader => LeadershipProbe.IsLeader(cluster);
 
+    /// <summary>
+    /// Starts a node. <paramref name="onFatalError"/> is called when the node can no longer apply the
+    /// log (an entry it cannot decode, a broken invariant); the host should stop the process.
+    /// </summary>
     public static async Task<TimerNode> StartAsync(RaftOptions options, ProposerOptions proposerOptions, LeaderOptions leaderOptions,
-        DeliveryOptions deliveryOptions, ILoggerFactory loggers, TimeProvider clock, CancellationToken token)
+        DeliveryOptions deliveryOptions, ILoggerFactory loggers, TimeProvider clock, Action<Exception> onFatalError, CancellationToken token)
     {
         deliveryOptions.Validate();
         var directoryLock = DataDirectoryLock.Acquire(options.DataDirectory);
@@ -62,7 +66,7 @@ public sealed class TimerNode : IAsyncDisposable
             var store = new TimerStore();
             var stateMachine = new RaftTimerStateMachine(
                 new DirectoryInfo(Path.Combine(options.DataDirectory, "snapshots")), store, options.SnapshotEveryEntries,
-                loggers.CreateLogger<RaftTimerStateMachine>());
+                onFatalError, loggers.CreateLogger<RaftTimerStateMachine>());
             await stateMachine.RestoreAsync(token).ConfigureAwait(false);
 
             var wal = new WriteAheadLog(new WriteAheadLog.Options
