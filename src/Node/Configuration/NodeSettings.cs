@@ -105,6 +105,14 @@ public sealed class NodeSettings
             throw new InvalidOperationException($"RaftTimers:MaxPendingTimers {MaxPendingTimers} must be at least 1");
         if (RequestTimeoutMs < 100)
             throw new InvalidOperationException($"RaftTimers:RequestTimeoutMs {RequestTimeoutMs} must be at least 100");
+        if (Raft.MaxCommandsPerEntry is < 1 or > 4096)
+            throw new InvalidOperationException($"RaftTimers:Raft:MaxCommandsPerEntry {Raft.MaxCommandsPerEntry} must be between 1 and 4096");
+        if (Raft.MaxEntriesInFlight is < 1 or > 64)
+            throw new InvalidOperationException($"RaftTimers:Raft:MaxEntriesInFlight {Raft.MaxEntriesInFlight} must be between 1 and 64");
+        if (Raft.SnapshotEveryEntries < 1)
+            throw new InvalidOperationException($"RaftTimers:Raft:SnapshotEveryEntries {Raft.SnapshotEveryEntries} must be at least 1");
+        if (Retention.FinishedTimerRetentionMs < 0 || Retention.PurgeIntervalMs < 1)
+            throw new InvalidOperationException("RaftTimers:Retention: FinishedTimerRetentionMs must be >= 0 and PurgeIntervalMs >= 1");
         if (Raft.LowerElectionTimeoutMs < 10 || Raft.UpperElectionTimeoutMs <= Raft.LowerElectionTimeoutMs)
             throw new InvalidOperationException("RaftTimers:Raft election timeouts must satisfy 10 <= Lower < Upper");
         Delivery.Validate();

@@ -31,7 +31,9 @@ public sealed class LeaderForwarder(TimerNode node, HttpClient client, TimeSpan 
             {
                 if (node.IsLeader)
                     return null;
-                if (node.Cluster.Leader is not null)
+                // A new leader is named locally before its term's first entry commits; until then it is
+                // not leading yet, and forwarding to itself would only bounce: wait instead.
+                if (node.Cluster.Leader is { IsRemote: true })
                 {
                     var url = await node.GetLeaderApiUrlAsync(deadline.Token).ConfigureAwait(false);
                     if (url is not null)

@@ -24,7 +24,17 @@ public static class RequestBody
                     buffer = bigger;
                 }
 
-                var read = await request.Body.ReadAsync(buffer.AsMemory(length, Math.Min(buffer.Length, maxBytes + 1) - length), token).ConfigureAwait(false);
+                int read;
+                try
+                {
+                    read = await request.Body.ReadAsync(buffer.AsMemory(length, Math.Min(buffer.Length, maxBytes + 1) - length), token).ConfigureAwait(false);
+                }
+                catch (BadHttpRequestException e)
+                {
+                    // Kestrel's own verdict on a broken body (bad chunking, too slow): a 4xx with its reason.
+                    throw new ApiException(e.StatusCode, $"unreadable request body: {e.Message}");
+                }
+
                 if (read == 0)
                     break;
                 length += read;

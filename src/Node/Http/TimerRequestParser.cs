@@ -89,7 +89,7 @@ public sealed class TimerRequestParser(IReadOnlyCollection<string> transports)
         return data.ValueKind switch
         {
             JsonValueKind.Null => TimerData.None,
-            JsonValueKind.String => new TimerData(TimerDataKind.Text, Encoding.UTF8.GetBytes(data.GetString()!)),
+            JsonValueKind.String => new TimerData(TimerDataKind.Text, Encoding.UTF8.GetBytes(Text(data, "data"))),
             JsonValueKind.Object => new TimerData(TimerDataKind.Json, Encoding.UTF8.GetBytes(data.GetRawText())),
             _ => throw BadRequest($"data must be a string or an object, not {Describe(data.ValueKind)}"),
         };
@@ -101,10 +101,23 @@ public sealed class TimerRequestParser(IReadOnlyCollection<string> transports)
             throw BadRequest($"callback.{name} is required");
         if (value.ValueKind != JsonValueKind.String)
             throw BadRequest($"callback.{name} must be a string, not {Describe(value.ValueKind)}");
-        var text = value.GetString()!;
+        var text = Text(value, $"callback.{name}");
         if (text.Length == 0)
             throw BadRequest($"callback.{name} must not be empty");
         return text;
+    }
+
+    /// <summary>A JSON string's text; an escaped lone surrogate (valid JSON, invalid text) is a 400, not a crash.</summary>
+    private static string Text(JsonElement value, string field)
+    {
+        try
+        {
+            return value.GetString()!;
+        }
+        catch (InvalidOperationException)
+        {
+            throw BadRequest($"{field} is not valid Unicode text (a lone surrogate escape?)");
+        }
     }
 
     private static bool IsWhitespace(ReadOnlySpan<byte> rest)

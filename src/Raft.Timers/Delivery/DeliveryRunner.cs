@@ -112,12 +112,12 @@ public sealed partial class DeliveryRunner(
 
     /// <summary>
     /// Writes an attempt's outcome through the log. An unknown outcome is proposed again (the command is
-    /// idempotent); false when this node is no longer leader or the result was stale.
+    /// idempotent) for as long as this node leads; false when leadership ended or the result was stale.
     /// </summary>
     private async Task<bool> RecordAsync(TimerRecord timer, int attempt, DeliveryOutcome outcome, string? error)
     {
         var command = new RecordDelivery(timer.Id, timer.Version, attempt, outcome, error);
-        for (var tries = 0; tries < 5 && !leadership.IsCancellationRequested; tries++)
+        for (var tries = 0; !leadership.IsCancellationRequested; tries++)
         {
             var result = await proposer.ProposeAsync(command, leadership).ConfigureAwait(false);
             switch (result.Outcome)
@@ -125,7 +125,7 @@ public sealed partial class DeliveryRunner(
                 case CommandOutcome.Applied or CommandOutcome.AlreadyApplied:
                     return true;
                 case CommandOutcome.Indeterminate or CommandOutcome.Rejected:
-                    await Task.Delay(TimeSpan.FromMilliseconds(100 << tries), clock, leadership).ConfigureAwait(false);
+                    await Task.Delay(TimeSpan.FromMilliseconds(100 << Math.Min(tries, 4)), clock, leadership).ConfigureAwait(false);
                     continue;
                 default:
                     return false;

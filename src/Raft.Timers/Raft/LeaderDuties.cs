@@ -39,6 +39,12 @@ public sealed partial class LeaderDuties(
             {
                 return;
             }
+            catch (Exception e) when (!stopping.IsCancellationRequested)
+            {
+                LogWaitForLeadershipFailed(e);
+                await Task.Delay(TimeSpan.FromSeconds(1), clock, stopping).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                continue;
+            }
 
             using var term = CancellationTokenSource.CreateLinkedTokenSource(leadership, stopping);
             try
@@ -68,7 +74,10 @@ public sealed partial class LeaderDuties(
         }
 
         var view = store.AttachLeader(OnEvents);
-        var deliveries = createDeliveryRunner(term);
+
+        // Deliveries end with this method, not only with the term: whatever ends leading ends them.
+        using var leading = CancellationTokenSource.CreateLinkedTokenSource(term);
+        var deliveries = createDeliveryRunner(leading.Token);
         try
         {
             var wheel = new TimingWheel(NowUnixMs());
@@ -92,6 +101,7 @@ public sealed partial class LeaderDuties(
         finally
         {
             store.DetachLeader(OnEvents);
+            await leading.CancelAsync().ConfigureAwait(false);
             await deliveries.StopAsync().ConfigureAwait(false);
         }
     }
@@ -101,19 +111,31 @@ public sealed partial class LeaderDuties(
         var retries = new ConcurrentQueue<WheelEntry>();
         var expired = new List<WheelEntry>();
         var nextPurge = NowUnixMs() + options.PurgeIntervalMs;
+        var nextSweep = NowUnixMs() + options.FiringSweepMs;
         using var ticker = new PeriodicTimer(TimeSpan.FromMilliseconds(options.TickMs), clock);
         while (await ticker.WaitForNextTickAsync(term).ConfigureAwait(false))
         {
             while (events.TryRead(out var e))
                 Follow(e, wheel, deliveries);
             while (retries.TryDequeue(out var retry))
-                wheel.Schedule(retry.TimerId, retry.Version, retry.DueAtUnixMs);
+            {
+                // Only while that version is still pending: a retry must never displace a newer version's schedule.
+                if (store.Read(s => s.IsPendingAt(retry.TimerId, retry.Version)))
+                    wheel.Schedule(retry.TimerId, retry.Version, retry.DueAtUnixMs);
+            }
 
             var now = NowUnixMs();
             expired.Clear();
             wheel.Advance(now, expired);
             if (expired.Count > 0)
                 ProposeFires(expired, retries, term);
+
+            if (now >= nextSweep)
+            {
+                nextSweep = now + options.FiringSweepMs;
+                foreach (var firing in store.Read(s => s.Firing()))
+                    deliveries.Start(firing.Id, firing.Version);
+            }
 
             if (now >= nextPurge)
             {
@@ -177,6 +199,9 @@ public sealed partial class LeaderDuties(
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Leadership ended")]
     private partial void LogLeadershipEnded();
+
+    [LoggerMessage(EventId = 4005, Level = LogLevel.Error, Message = "Waiting for leadership failed; trying again")]
+    private partial void LogWaitForLeadershipFailed(Exception e);
 
     [LoggerMessage(EventId = 4004, Level = LogLevel.Error, Message = "Leader duties failed; waiting for the next term")]
     private partial void LogLeadershipDutiesFailed(Exception e);

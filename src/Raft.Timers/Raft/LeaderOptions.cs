@@ -9,6 +9,12 @@ public sealed class LeaderOptions
     /// <summary>After a fire proposal with an unknown outcome, how long until the timer is checked and proposed again.</summary>
     public int FireRetryMs { get; set; } = 250;
 
+    /// <summary>
+    /// How often the leader makes sure every firing timer has a delivery running. Deliveries start from
+    /// committed fires; this sweep is the safety net for one that stopped without a recorded result.
+    /// </summary>
+    public int FiringSweepMs { get; set; } = 5_000;
+
     /// <summary>How long finished (delivered, failed, cancelled) timers stay readable before they are purged.</summary>
     public long RetentionMs { get; set; } = 24L * 60 * 60 * 1000;
 

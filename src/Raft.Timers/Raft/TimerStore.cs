@@ -83,7 +83,7 @@ public sealed class TimerStore
         lock (gate)
         {
             leaderListener = listener;
-            return new LeaderView(state.WithStatus(TimerStatus.Pending), state.WithStatus(TimerStatus.Firing), state.LastStampUnixMs);
+            return new LeaderView(state.WithStatus(TimerStatus.Pending), state.Firing(), state.LastStampUnixMs);
         }
     }
 

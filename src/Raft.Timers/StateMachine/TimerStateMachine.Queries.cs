@@ -23,6 +23,15 @@ public sealed partial class TimerStateMachine
         return list;
     }
 
+    /// <summary>Every timer in Firing: decided, not yet delivered or failed. Cheap: no scan of all timers.</summary>
+    public List<TimerRecord> Firing()
+    {
+        var list = new List<TimerRecord>(firingIds.Count);
+        foreach (var id in firingIds)
+            list.Add(timers[id]);
+        return list;
+    }
+
     /// <summary>
     /// A page of timers in ordinal id order, after <paramref name="afterId"/> (exclusive), optionally of one status.
     /// <paramref name="next"/> is the last id of the page when more may follow, else null.

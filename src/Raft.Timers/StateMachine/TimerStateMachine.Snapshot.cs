@@ -13,6 +13,7 @@ public sealed partial class TimerStateMachine
         timers.Clear();
         idsInOrder.Clear();
         finishedInOrder.Clear();
+        firingIds.Clear();
         PendingCount = 0;
 
         var finished = new List<TimerRecord>();
@@ -22,6 +23,8 @@ public sealed partial class TimerStateMachine
             idsInOrder.Add(record.Id);
             if (record.Status == TimerStatus.Pending)
                 PendingCount++;
+            else if (record.Status == TimerStatus.Firing)
+                firingIds.Add(record.Id);
             else if (record.Status.IsFinished())
                 finished.Add(record);
         }

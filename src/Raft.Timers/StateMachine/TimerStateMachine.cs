@@ -18,6 +18,9 @@ public sealed partial class TimerStateMachine
     private readonly Dictionary<string, TimerRecord> timers = new(StringComparer.Ordinal);
     private readonly SortedSet<string> idsInOrder = new(StringComparer.Ordinal);
 
+    // Ids of timers in Firing: the leader's delivery sweep reads these without scanning every timer.
+    private readonly HashSet<string> firingIds = new(StringComparer.Ordinal);
+
     // Finished timers in the order they finished. Stamps never go backwards, so this is also the
     // order of FinishedAtUnixMs, and purging is a walk from the front.
     private readonly Queue<(string Id, long FinishedAtUnixMs)> finishedInOrder = new();
@@ -134,6 +137,7 @@ public sealed partial class TimerStateMachine
             return new CommandResult(CommandOutcome.Stale, existing.Version, existing.DueAtUnixMs, "not due at the entry's stamp");
 
         timers[existing.Id] = existing with { Status = TimerStatus.Firing, FiredAtIndex = index, FireCount = existing.FireCount + 1 };
+        firingIds.Add(existing.Id);
         PendingCount--;
         events?.Add(new TimerFired(existing.Id, existing.Version));
         return new CommandResult(CommandOutcome.Applied, existing.Version, existing.DueAtUnixMs);
@@ -191,6 +195,8 @@ public sealed partial class TimerStateMachine
         InvariantViolationException.ThrowIf(previous.Status.IsFinished(), $"timer {record.Id} finished twice");
         if (previous.Status == TimerStatus.Pending)
             PendingCount--;
+        else if (previous.Status == TimerStatus.Firing)
+            firingIds.Remove(record.Id);
         timers[record.Id] = record;
         finishedInOrder.Enqueue((record.Id, record.FinishedAtUnixMs));
     }
