@@ -49,6 +49,7 @@ public sealed class BadInputTests(ThreeNodeCluster fixture)
         new("non-http uri", "POST", "/timer", Timer("1000", """{"transport":"http","method":"post","uri":"ftp://127.0.0.1/x"}"""), 400, "bad-ftp-uri", "uri"),
         new("data a number", "POST", "/timer", Timer("1000", data: "5"), 400, "bad-data-number", "data"),
         new("data an array", "POST", "/timer", Timer("1000", data: "[1,2]"), 400, "bad-data-array", "data"),
+        new("data a lone surrogate escape", "POST", "/timer", Timer("1000", data: "\"\\ud800\""), 400, "bad-data-surrogate", "data"),
         new("oversized body", "POST", "/timer", Timer("1000", data: "\"" + new string('a', 70 * 1024) + "\""), 413, "bad-oversized", "limit"),
         new("id too long", "POST", "/timer", Timer("1000"), 400, new string('i', 129), "x-timer-id"),
         new("id with illegal characters", "POST", "/timer", Timer("1000"), 400, "bad*id", "x-timer-id"),
