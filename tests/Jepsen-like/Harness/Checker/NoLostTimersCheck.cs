@@ -3,10 +3,12 @@ using RaftTimers.JepsenLike.History;
 namespace RaftTimers.JepsenLike.Checker;
 
 /// <summary>
-/// S4 — no lost timers. Every acknowledged create that no acknowledged cancel retired is held by the nodes
-/// and ends delivered or failed once the faults have healed, within <see cref="BoundMs"/> of when it was due
-/// (or of the heal, whichever is later). An indeterminate create may or may not exist; if it does, the same
-/// rule holds for it. Timers whose bound lies after the final read are counted, not judged.
+/// S4 — no lost timers. Every acknowledged create is held by every node at the end, whatever the timing (a
+/// committed create cannot vanish; finished timers outlive the run by the retention period). Unless an
+/// acknowledged cancel retired it, it ends delivered or failed once the faults have healed, within
+/// <see cref="BoundMs"/> of when it was due (or of the heal, whichever is later). An indeterminate create may
+/// or may not exist; if it does, the same rules hold. Unfinished timers whose bound lies after the final
+/// read are counted, not judged.
 /// </summary>
 public static class NoLostTimersCheck
 {
@@ -27,6 +29,12 @@ public static class NoLostTimersCheck
             if (!acknowledged && states.Count == 0)
                 continue; // an indeterminate create that never took effect
 
+            if (states.Count == 0)
+            {
+                violations.Add($"{id}: create acknowledged ({ops.First(o => o.F == OpFunction.Create && o.Outcome == OpOutcome.Ok)}) but no node holds the timer");
+                continue;
+            }
+
             if (ops.Any(o => o is { F: OpFunction.Cancel, Outcome: OpOutcome.Ok }) || states.Any(s => s.State == "cancelled"))
             {
                 cancelled++;
@@ -37,24 +45,18 @@ public static class NoLostTimersCheck
             var latestDue = ops.Where(o => o.F is OpFunction.Create or OpFunction.Update && o.Outcome != OpOutcome.Fail)
                 .Select(o => (double.IsInfinity(o.CompletedAtMs) ? run.ObservedUntilMs : o.CompletedAtMs) + o.TimeoutMs)
                 .DefaultIfEmpty(0).Max();
+            var unfinished = states.Where(s => s.State is not ("delivered" or "failed")).ToList();
+            if (unfinished.Count == 0)
+            {
+                finished++;
+                continue;
+            }
+
             var mustBeDoneBy = Math.Max(latestDue, run.HealedAtMs) + BoundMs;
             if (mustBeDoneBy > run.ObservedUntilMs)
-            {
                 notYetDue++;
-                continue;
-            }
-
-            if (states.Count == 0)
-            {
-                violations.Add($"{id}: create acknowledged ({ops.First(o => o.F == OpFunction.Create && o.Outcome == OpOutcome.Ok)}) but no node holds the timer");
-                continue;
-            }
-
-            var unfinished = states.Where(s => s.State is not ("delivered" or "failed")).ToList();
-            if (unfinished.Count > 0)
-                violations.Add($"{id}: still {string.Join(", ", unfinished.Select(s => $"{s.State} on {s.Node}"))} at {run.ObservedUntilMs:0}, due by {latestDue:0} at the latest");
             else
-                finished++;
+                violations.Add($"{id}: still {string.Join(", ", unfinished.Select(s => $"{s.State} on {s.Node}"))} at {run.ObservedUntilMs:0}, due by {latestDue:0} at the latest");
         }
 
         return CheckResult.From(Name, $"every acknowledged, uncancelled timer ends delivered or failed within {BoundMs / 1000:0} s of its due time after the heal", violations,

@@ -1,0 +1,13 @@
+using RaftTimers.JepsenLike.History;
+
+namespace RaftTimers.JepsenLike.Nemesis;
+
+/// <summary>
+/// A named fault schedule: what the nemesis does to nodes and network while the workload runs, and the
+/// callback receiver's faults. Nemesis loops stop when their token is cancelled and always heal what they did.
+/// </summary>
+public sealed record Scenario(string Name, string Description, bool NeedsPartitions, Func<NemesisContext, CancellationToken, Task> RunNemesis)
+{
+    /// <summary>The sink's fault windows for a run starting at <paramref name="startMs"/>; none by default.</summary>
+    public Func<double, TimeSpan, IReadOnlyList<FaultWindow>> SinkFaults { get; init; } = static (_, _) => [];
+}

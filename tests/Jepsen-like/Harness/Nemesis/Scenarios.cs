@@ -1,0 +1,116 @@
+using RaftTimers.JepsenLike.History;
+
+namespace RaftTimers.JepsenLike.Nemesis;
+
+/// <summary>The scenarios the issue names. Each is a loop of inject → hold → heal with randomised gaps.</summary>
+public static class Scenarios
+{
+    public static readonly IReadOnlyList<Scenario> All =
+    [
+        new("leader-kill-loop", "kill -9 the leader, restart it a few seconds later, repeatedly", false, LeaderKillLoopAsync),
+        new("leader-pause", "SIGSTOP the leader for longer than the election timeout, then SIGCONT, repeatedly", false, LeaderPauseAsync),
+        new("partition-minority", "cut one node (minority) from the other two (majority), heal, repeatedly", true, MinorityPartitionAsync),
+        new("isolate-leader", "cut the leader from every other node, heal, repeatedly", true, IsolateLeaderAsync),
+        new("kill-all", "kill -9 every node at once, restart them all, repeatedly", false, KillAllAsync),
+        new("callback-faults", "the callback receiver answers 503 and 429, answers slowly, or drops the connection after processing", false, NoNodeFaultsAsync)
+        {
+            SinkFaults = CallbackFaultWindows,
+        },
+        new("mixed", "a random mix of every fault above", true, MixedAsync) { SinkFaults = CallbackFaultWindows },
+    ];
+
+    public static Scenario Named(string name)
+        => All.FirstOrDefault(s => s.Name == name) ?? throw new ArgumentException($"unknown scenario '{name}'; known: {string.Join(", ", All.Select(s => s.Name))}");
+
+    private static async Task LeaderKillLoopAsync(NemesisContext c, CancellationToken token)
+    {
+        while (!token.IsCancellationRequested)
+        {
+            await c.PauseAsync(c.Between(3, 5), token).ConfigureAwait(false);
+            if (token.IsCancellationRequested || await c.Nodes.LeaderAsync(c.Http, token).ConfigureAwait(false) is not { } leader)
+                continue;
+            await c.Faults.HoldAsync("kill", leader, () => c.Nodes.KillAsync(leader), c.Between(2, 4),
+                () => { c.Nodes.Start(leader); return Task.CompletedTask; }, token).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task LeaderPauseAsync(NemesisContext c, CancellationToken token)
+    {
+        while (!token.IsCancellationRequested)
+        {
+            await c.PauseAsync(c.Between(3, 5), token).ConfigureAwait(false);
+            if (token.IsCancellationRequested || await c.Nodes.LeaderAsync(c.Http, token).ConfigureAwait(false) is not { } leader)
+                continue;
+            await c.Faults.HoldAsync("pause", leader, () => { c.Nodes.Pause(leader); return Task.CompletedTask; }, c.Between(2, 4),
+                () => { c.Nodes.Resume(leader); return Task.CompletedTask; }, token).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task MinorityPartitionAsync(NemesisContext c, CancellationToken token)
+    {
+        while (!token.IsCancellationRequested)
+        {
+            await c.PauseAsync(c.Between(3, 5), token).ConfigureAwait(false);
+            if (token.IsCancellationRequested)
+                break;
+            var minority = c.Nodes.Ids[c.Random.Next(c.Nodes.Ids.Count)];
+            var majority = c.Nodes.Ids.Where(n => n != minority).ToList();
+            await c.Faults.HoldAsync("partition", $"{minority} | {string.Join(",", majority)}",
+                () => c.Network.PartitionAsync([[minority], majority]), c.Between(4, 6), c.Network.HealAsync, token).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task IsolateLeaderAsync(NemesisContext c, CancellationToken token)
+    {
+        while (!token.IsCancellationRequested)
+        {
+            await c.PauseAsync(c.Between(3, 5), token).ConfigureAwait(false);
+            if (token.IsCancellationRequested || await c.Nodes.LeaderAsync(c.Http, token).ConfigureAwait(false) is not { } leader)
+                continue;
+            var others = c.Nodes.Ids.Where(n => n != leader).ToList();
+            await c.Faults.HoldAsync("isolate-leader", leader,
+                () => c.Network.PartitionAsync([[leader], others]), c.Between(4, 6), c.Network.HealAsync, token).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task KillAllAsync(NemesisContext c, CancellationToken token)
+    {
+        while (!token.IsCancellationRequested)
+        {
+            await c.PauseAsync(c.Between(6, 9), token).ConfigureAwait(false);
+            if (token.IsCancellationRequested)
+                break;
+            await c.Faults.HoldAsync("kill-all", "all",
+                () => Task.WhenAll(c.Nodes.Ids.Select(c.Nodes.KillAsync)), c.Between(1, 3),
+                () => { c.Nodes.ReviveAll(); return Task.CompletedTask; }, token).ConfigureAwait(false);
+        }
+    }
+
+    private static Task NoNodeFaultsAsync(NemesisContext c, CancellationToken token) => c.PauseAsync(Timeout.InfiniteTimeSpan, token);
+
+    private static async Task MixedAsync(NemesisContext c, CancellationToken token)
+    {
+        Func<NemesisContext, CancellationToken, Task>[] faults = c.Network.CanPartition
+            ? [LeaderKillLoopAsync, LeaderPauseAsync, MinorityPartitionAsync, IsolateLeaderAsync, KillAllAsync]
+            : [LeaderKillLoopAsync, LeaderPauseAsync, KillAllAsync];
+        while (!token.IsCancellationRequested)
+        {
+            // One fault kind at a time, for a stretch, so each shows clearly on the timeline.
+            using var stretch = CancellationTokenSource.CreateLinkedTokenSource(token);
+            stretch.CancelAfter(c.Between(15, 25));
+            await faults[c.Random.Next(faults.Length)](c, stretch.Token).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>503s, 429s, drops after processing and slow answers, in turn, over the run.</summary>
+    private static IReadOnlyList<FaultWindow> CallbackFaultWindows(double startMs, TimeSpan duration)
+    {
+        var windows = new List<FaultWindow>();
+        string[] kinds = ["error5xx:0.5", "drop:0.3", "slow:1500", "error429:0.5"];
+        var at = startMs + 4_000;
+        var end = startMs + duration.TotalMilliseconds - 2_000;
+        for (var i = 0; at + 4_000 <= end; i++, at += 7_000)
+            windows.Add(new FaultWindow($"sink-{kinds[i % kinds.Length]}", "sink", at, at + 4_000));
+        return windows;
+    }
+}

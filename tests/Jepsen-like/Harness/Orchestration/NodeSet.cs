@@ -1,0 +1,146 @@
+using System.Net.Http.Json;
+using System.Text.Json;
+
+namespace RaftTimers.JepsenLike.Orchestration;
+
+/// <summary>
+/// The run's node processes: each with its own data directory and log under the run directory, started
+/// (inside its namespace in lab mode) with the real node binary. Kill, restart, pause and resume act on one
+/// node by PID.
+/// </summary>
+public sealed class NodeSet : IAsyncDisposable
+{
+    private readonly IHostNetwork network;
+    private readonly string runDirectory;
+    private readonly IReadOnlyList<string> extraArgs;
+    private readonly HostProcess?[] processes;
+    private readonly bool[] paused;
+
+    public NodeSet(IHostNetwork network, int count, string runDirectory, IReadOnlyList<string> extraArgs)
+    {
+        this.network = network;
+        this.runDirectory = runDirectory;
+        this.extraArgs = extraArgs;
+        Ids = Enumerable.Range(1, count).Select(k => $"n{k}").ToList();
+        processes = new HostProcess?[count];
+        paused = new bool[count];
+    }
+
+    public IReadOnlyList<string> Ids { get; }
+
+    public string UrlOf(string id) => $"http://{network.AddressOf(id)}:{network.HttpPortOf(id)}";
+
+    public IReadOnlyList<string> Urls => Ids.Select(UrlOf).ToList();
+
+    public bool IsRunning(string id) => processes[Index(id)] is { HasExited: false };
+
+    public bool IsPaused(string id) => paused[Index(id)];
+
+    public void StartAll()
+    {
+        foreach (var id in Ids)
+            Start(id);
+    }
+
+    public void Start(string id)
+    {
+        var i = Index(id);
+        if (processes[i] is { HasExited: false })
+            return;
+        processes[i]?.Dispose();
+        var members = string.Join(',', Ids.Select(n => $"{network.AddressOf(n)}:{network.RaftPortOf(n)}"));
+        var command = new List<string>
+        {
+            "dotnet", HarnessPaths.NodeDll,
+            "--node-id", id,
+            "--http", UrlOf(id),
+            "--raft", $"{network.AddressOf(id)}:{network.RaftPortOf(id)}",
+            "--members", members,
+            "--data", Path.Combine(runDirectory, id),
+        };
+        command.AddRange(extraArgs);
+        processes[i] = HostProcess.Start(network.Wrap(id, command), Path.Combine(runDirectory, $"{id}.log"), Path.GetDirectoryName(HarnessPaths.NodeDll)!);
+        paused[i] = false;
+    }
+
+    public async Task KillAsync(string id)
+    {
+        if (processes[Index(id)] is { } process)
+        {
+            process.Kill();
+            await process.WaitForExitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+        }
+
+        paused[Index(id)] = false;
+    }
+
+    public void Pause(string id)
+    {
+        processes[Index(id)]?.Pause();
+        paused[Index(id)] = true;
+    }
+
+    public void Resume(string id)
+    {
+        processes[Index(id)]?.Resume();
+        paused[Index(id)] = false;
+    }
+
+    /// <summary>Every node running and none paused: what the run looks like after the faults heal.</summary>
+    public void ReviveAll()
+    {
+        foreach (var id in Ids)
+        {
+            if (IsPaused(id))
+                Resume(id);
+            if (!IsRunning(id))
+                Start(id);
+        }
+    }
+
+    /// <summary>The node every answering node names as leader, or null when none is agreed right now.</summary>
+    public async Task<string?> LeaderAsync(HttpClient http, CancellationToken token)
+    {
+        var named = new List<string>();
+        foreach (var id in Ids.Where(n => IsRunning(n) && !IsPaused(n)))
+        {
+            try
+            {
+                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+                timeout.CancelAfter(TimeSpan.FromMilliseconds(800));
+                var info = await http.GetFromJsonAsync<JsonElement>($"{UrlOf(id)}/cluster", timeout.Token).ConfigureAwait(false);
+                if (info.GetProperty("role").GetString() == "leader")
+                    named.Add(id);
+            }
+            catch (Exception e) when (e is HttpRequestException or OperationCanceledException or JsonException)
+            {
+            }
+        }
+
+        return named.Count == 1 ? named[0] : null;
+    }
+
+    /// <summary>Waits until a single leader is agreed, up to <paramref name="timeout"/>.</summary>
+    public async Task<string> WaitForLeaderAsync(HttpClient http, TimeSpan timeout, CancellationToken token)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (true)
+        {
+            if (await LeaderAsync(http, token).ConfigureAwait(false) is { } leader)
+                return leader;
+            if (clock.Elapsed > timeout)
+                throw new TimeoutException($"no leader within {timeout}; node logs in {runDirectory}");
+            await Task.Delay(TimeSpan.FromMilliseconds(100), token).ConfigureAwait(false);
+        }
+    }
+
+    private int Index(string id) => LoopbackNetwork.NodeIndex(id) - 1;
+
+    public async ValueTask DisposeAsync()
+    {
+        // Idempotent: the runner stops the nodes before it checks, and disposal runs again on every exit path.
+        await Task.WhenAll(processes.Where(p => p is not null).Select(p => p!.StopAsync(TimeSpan.FromSeconds(5)))).ConfigureAwait(false);
+        foreach (var process in processes)
+            process?.Dispose();
+    }
+}
