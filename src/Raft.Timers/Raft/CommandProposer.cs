@@ -24,6 +24,7 @@ public sealed partial class CommandProposer : IAsyncDisposable
     private readonly CancellationTokenSource stopping = new();
     private readonly Task loop;
     private long lastStampUnixMs;
+    private volatile LeaderTerm? term;
 
     public CommandProposer(IRaftCluster cluster, TimerStore store, TimeProvider clock, ProposerOptions options, ILogger<CommandProposer> logger)
     {
@@ -64,7 +65,23 @@ public sealed partial class CommandProposer : IAsyncDisposable
         return await pending.Result.Task.WaitAsync(token).ConfigureAwait(false);
     }
 
-    private bool IsNotLeader() => !LeadershipProbe.IsLeader(cluster);
+    /// <summary>
+    /// Called by the leader's duties once this node's new term is applied: from now until
+    /// <paramref name="leadership"/> is cancelled, entries are proposed in term <paramref name="leaderTerm"/>.
+    /// </summary>
+    /// <remarks>
+    /// DotNext writes an entry with the term the caller gives. Reading the node's current term at proposal
+    /// time is not safe: a vote request from a higher term bumps it while this node is still, briefly, the
+    /// leader, and an entry it then appends would carry the new term — matching the new leader's entries at
+    /// that index, so it would never be truncated and this node's log would diverge. The leadership term
+    /// comes from the log instead: the term of the entry the new leader applied first.
+    /// </remarks>
+    public void BeginTerm(CancellationToken leadership, long leaderTerm) => term = new LeaderTerm(leadership, leaderTerm);
+
+    /// <summary>True while this node leads and its term is known: the only time it proposes.</summary>
+    public bool CanPropose => term is { } t && !t.Leadership.IsCancellationRequested && LeadershipProbe.IsLeader(cluster);
+
+    private bool IsNotLeader() => !CanPropose;
 
     private async Task PackLoopAsync(CancellationToken token)
     {
@@ -91,7 +108,15 @@ public sealed partial class CommandProposer : IAsyncDisposable
                 }
 
                 // The stamp is taken here, in the single packing loop, so entries leave in stamp order.
-                _ = ReplicateAsync(batch, NextStamp());
+                if (term is not { } current || current.Leadership.IsCancellationRequested)
+                {
+                    inFlight.Release();
+                    foreach (var pending in batch)
+                        pending.Result.TrySetResult(new CommandResult(CommandOutcome.NotLeader, Reason: "this node is not the leader"));
+                    continue;
+                }
+
+                _ = ReplicateAsync(batch, NextStamp(), current.Term);
             }
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -114,9 +139,9 @@ public sealed partial class CommandProposer : IAsyncDisposable
         return stamp;
     }
 
-    private async Task ReplicateAsync(List<Pending> batch, long stampUnixMs)
+    private async Task ReplicateAsync(List<Pending> batch, long stampUnixMs, long leaderTerm)
     {
-        var context = new ProposalContext(batch.Count, cluster.Term);
+        var context = new ProposalContext(batch.Count, leaderTerm);
         var failure = CommandOutcome.Indeterminate;
         string? reason = null;
         try
@@ -167,6 +192,8 @@ public sealed partial class CommandProposer : IAsyncDisposable
 
     [LoggerMessage(EventId = 2001, Level = LogLevel.Warning, Message = "Entry of {Count} commands not confirmed: {Error}: {Message}")]
     private partial void LogReplicationFailed(int count, string error, string message);
+
+    private sealed record LeaderTerm(CancellationToken Leadership, long Term);
 
     private sealed class Pending(TimerCommand command)
     {

@@ -50,7 +50,8 @@ public sealed class TimerNode : IAsyncDisposable
 
     public long CommitIndex => wal.LastCommittedEntryIndex;
 
-    public bool IsLeader => LeadershipProbe.IsLeader(cluster);
+    /// <summary>Leads and may propose: its term's first entry is applied and the leader's duties have started.</summary>
+    public bool IsLeader => Proposer.CanPropose;
 
     /// <summary>
     /// Starts a node. <paramref name="onFatalError"/> is called when the node can no longer apply the

@@ -15,6 +15,7 @@ public sealed class TimerStore
     private readonly TimerStateMachine state = new();
     private readonly List<TimerEvent> events = [];
     private Action<IReadOnlyList<TimerEvent>>? leaderListener;
+    private long lastAppliedTerm;
 
     /// <summary>Runs <paramref name="read"/> against a consistent state. Keep it short: apply waits for it.</summary>
     public T Read<T>(Func<TimerStateMachine, T> read)
@@ -32,6 +33,12 @@ public sealed class TimerStore
         }
     }
 
+    /// <summary>
+    /// The Raft term of the last applied entry (including empty and configuration entries). Right after
+    /// a node wins an election and applies its term's first entry, this is its leadership term.
+    /// </summary>
+    public long LastAppliedTerm => Volatile.Read(ref lastAppliedTerm);
+
     public long LastStampUnixMs
     {
         get
@@ -42,10 +49,11 @@ public sealed class TimerStore
     }
 
     /// <summary>Called by the apply loop only.</summary>
-    internal void Apply(long index, ReadOnlySpan<byte> payload, IList<CommandResult>? results)
+    internal void Apply(long index, long term, ReadOnlySpan<byte> payload, IList<CommandResult>? results)
     {
         lock (gate)
         {
+            Volatile.Write(ref lastAppliedTerm, term);
             events.Clear();
             state.Apply(index, payload, results, events);
             if (events.Count > 0)
@@ -54,10 +62,13 @@ public sealed class TimerStore
     }
 
     /// <summary>Called by the apply loop only, for configuration and empty entries.</summary>
-    internal void Skip(long index)
+    internal void Skip(long index, long term)
     {
         lock (gate)
+        {
             state.Skip(index);
+            Volatile.Write(ref lastAppliedTerm, term);
+        }
     }
 
     internal void Persist(System.Buffers.IBufferWriter<byte> output)
