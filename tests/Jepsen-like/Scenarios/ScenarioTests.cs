@@ -20,6 +20,7 @@ public sealed class ScenarioTests(ITestOutputHelper output)
     private static readonly Dictionary<string, string> KnownFailures = new()
     {
         ["leader-pause"] = "after a paused leader resumes, its applied state can part from the other nodes' (S1: different fire decisions at one index, timers only it holds; seeds 12 and 21).",
+        ["kill-all"] = "after kill -9 of every node under load, one node can apply entries the others never committed, and an acknowledged update was lost on the majority (S1, S2, S6; seed 15, intermittent).",
     };
 
     private static readonly TimeSpan Duration = TimeSpan.FromSeconds(
