@@ -85,7 +85,7 @@ internal sealed class LocalCluster : IAsyncDisposable
 
             if (deadline.Elapsed > limit)
                 throw new TimeoutException($"no leader within {limit}\n{LogTails()}");
-            await Task.Delay(100);
+            await Task.Delay(Poll.Interval);
         }
     }
 
