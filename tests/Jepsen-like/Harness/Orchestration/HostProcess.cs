@@ -16,11 +16,15 @@ public sealed class HostProcess : IDisposable
     private const int SigStop = 19;
 
     private readonly Process process;
+    private readonly StreamWriter log;
+    private readonly Lock gate;
     private bool disposed;
 
-    private HostProcess(Process process, string logFile)
+    private HostProcess(Process process, string logFile, StreamWriter log, Lock gate)
     {
         this.process = process;
+        this.log = log;
+        this.gate = gate;
         LogFile = logFile;
     }
 
@@ -48,13 +52,25 @@ public sealed class HostProcess : IDisposable
         var process = Process.Start(start) ?? throw new InvalidOperationException($"cannot start {command[0]}");
         process.StandardInput.Close();
         var gate = new Lock();
-        process.OutputDataReceived += (_, e) => { if (e.Data is not null) lock (gate) log.WriteLine(e.Data); };
-        process.ErrorDataReceived += (_, e) => { if (e.Data is not null) lock (gate) log.WriteLine(e.Data); };
-        process.Exited += (_, _) => { lock (gate) log.Dispose(); };
-        process.EnableRaisingEvents = true;
+        var host = new HostProcess(process, logFile, log, gate);
+
+        // Output can still arrive after the process has exited: lines are written until the host is disposed.
+        process.OutputDataReceived += (_, e) => host.Append(e.Data);
+        process.ErrorDataReceived += (_, e) => host.Append(e.Data);
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
-        return new HostProcess(process, logFile);
+        return host;
+    }
+
+    private void Append(string? line)
+    {
+        if (line is null)
+            return;
+        lock (gate)
+        {
+            if (!disposed)
+                log.WriteLine(line);
+        }
     }
 
     public void Kill() => Signal(SigKill);
@@ -108,7 +124,13 @@ public sealed class HostProcess : IDisposable
             return;
         if (!process.HasExited)
             Kill();
-        disposed = true;
+        process.WaitForExit(TimeSpan.FromSeconds(10));
+        lock (gate)
+        {
+            disposed = true;
+            log.Dispose();
+        }
+
         process.Dispose();
     }
 }
