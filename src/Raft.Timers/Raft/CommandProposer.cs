@@ -70,16 +70,18 @@ public sealed partial class CommandProposer : IAsyncDisposable
     /// <paramref name="leadership"/> is cancelled, entries are proposed in term <paramref name="leaderTerm"/>.
     /// </summary>
     /// <remarks>
-    /// DotNext writes an entry with the term the caller gives. Reading the node's current term at proposal
-    /// time is not safe: a vote request from a higher term bumps it while this node is still, briefly, the
-    /// leader, and an entry it then appends would carry the new term — matching the new leader's entries at
-    /// that index, so it would never be truncated and this node's log would diverge. The leadership term
-    /// comes from the log instead: the term of the entry the new leader applied first.
+    /// DotNext writes an entry with the term the caller gives, so the term is the caller's responsibility.
+    /// Reading the node's current term at each proposal is not safe: a vote request from a higher term bumps
+    /// it while this node is still, briefly, the leader, and an entry appended then would carry the new term —
+    /// matching the new leader's entries at that index, so it would never be truncated. The term is therefore
+    /// captured once, when leadership begins, and the proposer refuses to append once the node's term differs.
     /// </remarks>
     public void BeginTerm(CancellationToken leadership, long leaderTerm) => term = new LeaderTerm(leadership, leaderTerm);
 
     /// <summary>True while this node leads and its term is known: the only time it proposes.</summary>
-    public bool CanPropose => term is { } t && !t.Leadership.IsCancellationRequested && LeadershipProbe.IsLeader(cluster);
+    public bool CanPropose => term is { } t && IsCurrent(t) && LeadershipProbe.IsLeader(cluster);
+
+    private bool IsCurrent(LeaderTerm t) => !t.Leadership.IsCancellationRequested && cluster.Term == t.Term;
 
     private bool IsNotLeader() => !CanPropose;
 
@@ -108,7 +110,7 @@ public sealed partial class CommandProposer : IAsyncDisposable
                 }
 
                 // The stamp is taken here, in the single packing loop, so entries leave in stamp order.
-                if (term is not { } current || current.Leadership.IsCancellationRequested)
+                if (term is not { } current || !IsCurrent(current))
                 {
                     inFlight.Release();
                     foreach (var pending in batch)
@@ -154,6 +156,8 @@ public sealed partial class CommandProposer : IAsyncDisposable
             using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(options.CommitTimeoutMs), clock);
             try
             {
+                if (term is not { } current || current.Term != context.Term || !IsCurrent(current))
+                    throw new NotLeaderException();
                 var entry = new BinaryLogEntry { Content = payload, Term = context.Term, Context = context };
                 await cluster.ReplicateAsync(entry, timeout.Token).ConfigureAwait(false);
             }

@@ -75,11 +75,9 @@ public sealed partial class LeaderDuties(
 
         var view = store.AttachLeader(OnEvents);
 
-        // WaitForLeadershipAsync returned after this term's first entry was applied here: its term is ours.
-        var leaderTerm = store.LastAppliedTerm;
-        proposer.BeginTerm(term, leaderTerm);
-        if (leaderTerm != cluster.Term)
-            LogTermMismatch(leaderTerm, cluster.Term);
+        // The term this node was elected in, read once at the start of its leadership; the proposer
+        // stamps every entry with it and stops proposing as soon as the node's term moves on.
+        proposer.BeginTerm(term, cluster.Term);
 
         // Deliveries end with this method, not only with the term: whatever ends leading ends them.
         using var leading = CancellationTokenSource.CreateLinkedTokenSource(term);
@@ -208,9 +206,6 @@ public sealed partial class LeaderDuties(
 
     [LoggerMessage(EventId = 4005, Level = LogLevel.Error, Message = "Waiting for leadership failed; trying again")]
     private partial void LogWaitForLeadershipFailed(Exception e);
-
-    [LoggerMessage(EventId = 4006, Level = LogLevel.Warning, Message = "Leading with log term {LogTerm} while the node's term is {NodeTerm}; proposals use the log term")]
-    private partial void LogTermMismatch(long logTerm, long nodeTerm);
 
     [LoggerMessage(EventId = 4004, Level = LogLevel.Error, Message = "Leader duties failed; waiting for the next term")]
     private partial void LogLeadershipDutiesFailed(Exception e);

@@ -25,7 +25,7 @@ internal sealed partial class RaftTimerStateMachine(DirectoryInfo location, Time
     {
         if (entry.IsConfiguration || entry.Length is 0L)
         {
-            store.Skip(entry.Index, entry.Term);
+            store.Skip(entry.Index);
         }
         else
         {
@@ -46,7 +46,7 @@ internal sealed partial class RaftTimerStateMachine(DirectoryInfo location, Time
             : throw new InvalidOperationException($"entry {entry.Index} is a snapshot, not a command entry");
         try
         {
-            store.Apply(entry.Index, entry.Term, bytes, context?.Results);
+            store.Apply(entry.Index, bytes, context?.Results);
         }
         catch (Exception e) when (e is CodecException or StateMachine.InvariantViolationException)
         {

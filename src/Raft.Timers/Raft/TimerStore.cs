@@ -15,7 +15,6 @@ public sealed class TimerStore
     private readonly TimerStateMachine state = new();
     private readonly List<TimerEvent> events = [];
     private Action<IReadOnlyList<TimerEvent>>? leaderListener;
-    private long lastAppliedTerm;
 
     /// <summary>Runs <paramref name="read"/> against a consistent state. Keep it short: apply waits for it.</summary>
     public T Read<T>(Func<TimerStateMachine, T> read)
@@ -33,12 +32,6 @@ public sealed class TimerStore
         }
     }
 
-    /// <summary>
-    /// The Raft term of the last applied entry (including empty and configuration entries). Right after
-    /// a node wins an election and applies its term's first entry, this is its leadership term.
-    /// </summary>
-    public long LastAppliedTerm => Volatile.Read(ref lastAppliedTerm);
-
     public long LastStampUnixMs
     {
         get
@@ -49,11 +42,10 @@ public sealed class TimerStore
     }
 
     /// <summary>Called by the apply loop only.</summary>
-    internal void Apply(long index, long term, ReadOnlySpan<byte> payload, IList<CommandResult>? results)
+    internal void Apply(long index, ReadOnlySpan<byte> payload, IList<CommandResult>? results)
     {
         lock (gate)
         {
-            Volatile.Write(ref lastAppliedTerm, term);
             events.Clear();
             state.Apply(index, payload, results, events);
             if (events.Count > 0)
@@ -62,13 +54,10 @@ public sealed class TimerStore
     }
 
     /// <summary>Called by the apply loop only, for configuration and empty entries.</summary>
-    internal void Skip(long index, long term)
+    internal void Skip(long index)
     {
         lock (gate)
-        {
             state.Skip(index);
-            Volatile.Write(ref lastAppliedTerm, term);
-        }
     }
 
     internal void Persist(System.Buffers.IBufferWriter<byte> output)

@@ -13,18 +13,6 @@ namespace RaftTimers.JepsenLike.Scenarios;
 [Collection(ScenarioCollection.Name)]
 public sealed class ScenarioTests(ITestOutputHelper output)
 {
-    /// <summary>
-    /// Scenarios that currently find a product bug not yet fixed. They are reported as skipped with the bug,
-    /// never as passed, and run on demand; an entry leaves this list with the fix and its regression run.
-    /// </summary>
-    private static readonly Dictionary<string, string> KnownFailures = new()
-    {
-        ["leader-pause"] = "after a paused leader resumes, its applied state can part from the other nodes' (S1: different fire decisions at one index, timers only it holds; seed 12, intermittent).",
-        ["kill-all"] = "after kill -9 of every node under load, one node can apply entries the others never committed, and an acknowledged update was lost on the majority (S1, S2, S6; seed 15, intermittent).",
-        ["partition-minority"] = "a leader cut off into the minority can apply its own uncommitted entries after the heal: nodes disagree on fire decisions, one holds a timer cancelled that the others delivered (S1; seed 13, intermittent).",
-        ["isolate-leader"] = "an isolated leader keeps taking writes it cannot commit and can apply them after the heal (S1; seed 14, intermittent).",
-    };
-
     private static readonly TimeSpan Duration = TimeSpan.FromSeconds(
         int.TryParse(Environment.GetEnvironmentVariable("RAFTTIMERS_JEPSEN_SECONDS"), out var seconds) ? seconds : 30);
 
@@ -35,13 +23,12 @@ public sealed class ScenarioTests(ITestOutputHelper output)
     [InlineData("isolate-leader", 14)]
     [InlineData("kill-all", 15)]
     [InlineData("callback-faults", 16)]
+    [InlineData("stale-leader-term", 12)]
     public async Task Scenario_keeps_every_guarantee(string name, int defaultSeed)
     {
         var scenario = Nemesis.Scenarios.Named(name);
         var notRunnable = NetworkFactory.WhyNotRunnable(scenario.NeedsPartitions);
         Skip.If(notRunnable is not null, notRunnable);
-        Skip.If(KnownFailures.TryGetValue(name, out var bug) && Environment.GetEnvironmentVariable("RAFTTIMERS_JEPSEN_KNOWN_FAILURES") != "1",
-            $"KNOWN PRODUCT BUG, open in issue 3: {bug} Run it with RAFTTIMERS_JEPSEN_KNOWN_FAILURES=1.");
 
         var seed = int.TryParse(Environment.GetEnvironmentVariable("RAFTTIMERS_JEPSEN_SEED"), out var forced) ? forced : defaultSeed;
         var options = new ScenarioOptions(name, seed, Duration)

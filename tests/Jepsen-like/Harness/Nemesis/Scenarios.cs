@@ -16,6 +16,10 @@ public static class Scenarios
         {
             SinkFaults = CallbackFaultWindows,
         },
+        // Regression for a bug this harness found: entries were stamped with the node's current term, which a
+        // vote request can bump while a deposed leader still appends; its stale entries then matched the new
+        // leader's terms, were never truncated, and its state parted from the others'. Seed 12 reproduced it.
+        new("stale-leader-term", "regression: pause the leader while clients keep writing to it (stale-term entries must not split the logs)", false, LeaderPauseAsync),
         new("mixed", "a random mix of every fault above", true, MixedAsync) { SinkFaults = CallbackFaultWindows },
     ];
 
