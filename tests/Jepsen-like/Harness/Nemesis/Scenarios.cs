@@ -20,6 +20,8 @@ public static class Scenarios
         // vote request can bump while a deposed leader still appends; its stale entries then matched the new
         // leader's terms, were never truncated, and its state parted from the others'. Seed 12 reproduced it.
         new("stale-leader-term", "regression: pause the leader while clients keep writing to it (stale-term entries must not split the logs)", false, LeaderPauseAsync),
+        new("bridge", "split the nodes into two sides that only one bridge node can reach both of, heal, repeatedly", true, BridgeAsync),
+        new("flapping", "cut and heal a random minority every few hundred milliseconds", true, FlappingAsync),
         new("mixed", "a random mix of every fault above", true, MixedAsync) { SinkFaults = CallbackFaultWindows },
     ];
 
@@ -77,6 +79,38 @@ public static class Scenarios
         }
     }
 
+    /// <summary>Jepsen's bridge: the nodes minus one split in two halves; the remaining node talks to both.</summary>
+    private static async Task BridgeAsync(NemesisContext c, CancellationToken token)
+    {
+        while (!token.IsCancellationRequested)
+        {
+            await c.PauseAsync(c.Between(3, 5), token).ConfigureAwait(false);
+            if (token.IsCancellationRequested)
+                break;
+            var shuffled = c.Nodes.Ids.OrderBy(_ => c.Random.Next()).ToList();
+            var bridge = shuffled[0];
+            var rest = shuffled.Skip(1).ToList();
+            var left = rest.Take(rest.Count / 2).ToList();
+            var right = rest.Skip(rest.Count / 2).ToList();
+            await c.Faults.HoldAsync("bridge", $"{string.Join(",", left)} | {bridge} | {string.Join(",", right)}",
+                () => c.Network.CutAsync(left.SelectMany(a => right.Select(b => (a, b)))), c.Between(4, 6), c.Network.HealAsync, token).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Short cuts in quick succession, so elections start and abort over and over.</summary>
+    private static async Task FlappingAsync(NemesisContext c, CancellationToken token)
+    {
+        while (!token.IsCancellationRequested)
+        {
+            await c.PauseAsync(c.Between(0.2, 0.8), token).ConfigureAwait(false);
+            if (token.IsCancellationRequested)
+                break;
+            var minority = c.Nodes.Ids[c.Random.Next(c.Nodes.Ids.Count)];
+            await c.Faults.HoldAsync("flap", minority,
+                () => c.Network.PartitionAsync([[minority], c.Nodes.Ids.Where(n => n != minority).ToList()]), c.Between(0.2, 0.8), c.Network.HealAsync, token).ConfigureAwait(false);
+        }
+    }
+
     private static async Task KillAllAsync(NemesisContext c, CancellationToken token)
     {
         while (!token.IsCancellationRequested)
@@ -95,7 +129,7 @@ public static class Scenarios
     private static async Task MixedAsync(NemesisContext c, CancellationToken token)
     {
         Func<NemesisContext, CancellationToken, Task>[] faults = c.Network.CanPartition
-            ? [LeaderKillLoopAsync, LeaderPauseAsync, MinorityPartitionAsync, IsolateLeaderAsync, KillAllAsync]
+            ? [LeaderKillLoopAsync, LeaderPauseAsync, MinorityPartitionAsync, IsolateLeaderAsync, KillAllAsync, BridgeAsync, FlappingAsync]
             : [LeaderKillLoopAsync, LeaderPauseAsync, KillAllAsync];
         while (!token.IsCancellationRequested)
         {

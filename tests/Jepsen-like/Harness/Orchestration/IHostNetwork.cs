@@ -26,5 +26,8 @@ public interface IHostNetwork : IAsyncDisposable
     /// <summary>Hosts in different components cannot reach each other (nodes only; sink and client stay reachable).</summary>
     Task PartitionAsync(IReadOnlyList<IReadOnlyList<string>> components);
 
+    /// <summary>Drops traffic between each pair of nodes, both ways.</summary>
+    Task CutAsync(IEnumerable<(string A, string B)> pairs);
+
     Task HealAsync();
 }

@@ -41,6 +41,8 @@ public sealed class LabNetwork : IHostNetwork
 
     public Task PartitionAsync(IReadOnlyList<IReadOnlyList<string>> components) => lab.PartitionAsync(components);
 
+    public Task CutAsync(IEnumerable<(string A, string B)> pairs) => lab.CutAsync(pairs);
+
     public Task HealAsync() => lab.HealAsync();
 
     public async ValueTask DisposeAsync()

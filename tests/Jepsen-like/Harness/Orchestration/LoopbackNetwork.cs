@@ -34,6 +34,9 @@ public sealed class LoopbackNetwork : IHostNetwork
     public Task PartitionAsync(IReadOnlyList<IReadOnlyList<string>> components)
         => throw new NotSupportedException("partitions need the network-namespace lab");
 
+    public Task CutAsync(IEnumerable<(string A, string B)> pairs)
+        => throw new NotSupportedException("partitions need the network-namespace lab");
+
     public Task HealAsync() => Task.CompletedTask;
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
