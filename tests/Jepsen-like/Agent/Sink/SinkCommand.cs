@@ -1,5 +1,6 @@
-using System.Globalization;
 using System.Threading.Channels;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using RaftTimers.JepsenLike.History;
 using RaftTimers.JepsenLike.Sink;
 
@@ -7,103 +8,72 @@ namespace RaftTimers.JepsenLike.Agent;
 
 /// <summary>
 /// <c>jepsen-agent sink --listen IP:PORT --log FILE [--seed N] [--faults PLAN]</c>: the callback receiver of a
-/// run. Records every callback (timer id, Idempotency-Key, attempt, arrival time, what it answered) as a JSONL
-/// line, and misbehaves as the fault plan says: slow answers, 503/429, or a dropped connection after the
-/// request was fully processed.
+/// run, started by the harness (SinkHost), which waits for the line <c>listening on http://IP:PORT</c> and stops
+/// it with SIGTERM. Every request outside <c>/_sink/*</c> is a timer callback: it is logged as one JSONL line
+/// (<see cref="SinkLog.Line"/>) and answered as the fault plan says — 200, slow, 503/429, or a dropped connection
+/// after the request was fully read. Exit codes: 0 after SIGTERM, 1 when it cannot listen, 2 for a bad command line.
 /// </summary>
 public static class SinkCommand
 {
+    /// <summary>Callbacks waiting for the log writer; a full queue makes requests wait rather than lose lines.</summary>
+    private const int MaxQueuedLines = 100_000;
+
     public static async Task<int> RunAsync(string[] args)
     {
-        string? listen = null, logPath = null, plan = null;
-        var seed = 1;
-        for (var i = 0; i < args.Length; i++)
-        {
-            switch (args[i])
-            {
-                case "--listen" when i + 1 < args.Length: listen = args[++i]; break;
-                case "--log" when i + 1 < args.Length: logPath = args[++i]; break;
-                case "--faults" when i + 1 < args.Length: plan = args[++i]; break;
-                case "--seed" when i + 1 < args.Length: seed = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
-                default:
-                    Console.Error.WriteLine($"sink: unexpected argument '{args[i]}'. usage: jepsen-agent sink --listen IP:PORT --log FILE [--seed N] [--faults PLAN]");
-                    return 2;
-            }
-        }
-
-        if (listen is null || logPath is null)
-        {
-            Console.Error.WriteLine("sink: --listen and --log are required");
-            return 2;
-        }
-
-        FaultPlan faults;
+        SinkOptions options;
         try
         {
-            faults = FaultPlan.Parse(plan);
+            options = SinkOptions.Parse(args);
         }
         catch (FormatException e)
         {
-            Console.Error.WriteLine($"sink: {e.Message}");
+            await Console.Error.WriteLineAsync($"sink: {e.Message}\n{SinkOptions.Usage}");
             return 2;
         }
 
-        var random = new Random(seed);
-        var lines = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
-        var writer = WriteLinesAsync(logPath, lines.Reader);
-
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://{listen}");
-        var app = builder.Build();
-        app.MapGet("/_sink/health", () => Results.Ok());
-        app.Run(async context =>
+        StreamWriter file;
+        try
         {
-            var arrived = (DateTimeOffset.UtcNow - DateTimeOffset.UnixEpoch).TotalMilliseconds;
-            using (var drain = new StreamReader(context.Request.Body))
-                await drain.ReadToEndAsync(context.RequestAborted);
-            double draw;
-            lock (random)
-                draw = random.NextDouble();
-            var decision = faults.Decide(arrived, draw);
-            var request = context.Request;
-            var line = new SinkLog.Line(request.Headers["X-Timer-Id"].ToString(), request.Headers["Idempotency-Key"].ToString(),
-                int.TryParse(request.Headers["X-Timer-Attempt"], NumberStyles.None, CultureInfo.InvariantCulture, out var attempt) ? attempt : 0,
-                arrived, decision.Status, decision.Action.ToString().ToLowerInvariant(), request.Method, request.Path.Value);
+            file = new StreamWriter(new FileStream(options.LogPath, FileMode.Append, FileAccess.Write, FileShare.ReadWrite));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            await Console.Error.WriteLineAsync($"sink: cannot open --log '{options.LogPath}': {e.Message}");
+            return 2;
+        }
 
-            if (decision.Delay > TimeSpan.Zero)
-                await Task.Delay(decision.Delay, context.RequestAborted);
-            lines.Writer.TryWrite(SinkLog.Format(line));
-            if (decision.Action == SinkAction.Drop)
-            {
-                context.Abort();
-                return;
-            }
-
-            context.Response.StatusCode = decision.Status;
-            if (decision.Status == 429)
-                context.Response.Headers.RetryAfter = "1";
-        });
-
-        await app.StartAsync();
-        Console.WriteLine($"listening on http://{listen}");
-        await Console.Out.FlushAsync();
-        await app.WaitForShutdownAsync();
+        var lines = Channel.CreateBounded<string>(new BoundedChannelOptions(MaxQueuedLines) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
+        var writer = SinkLogWriter.RunAsync(file, lines.Reader);
+        var exitCode = await ServeAsync(options, new SinkRequestHandler(new FaultDecider(options.Faults, options.Seed), lines.Writer, TimeProvider.System));
         lines.Writer.TryComplete();
         await writer;
-        return 0;
+        return exitCode;
     }
 
-    /// <summary>One writer, flushed at least every 100 ms, so a reader sees a delivery soon after it happened.</summary>
-    private static async Task WriteLinesAsync(string path, ChannelReader<string> lines)
+    private static async Task<int> ServeAsync(SinkOptions options, SinkRequestHandler handler)
     {
-        await using var file = new StreamWriter(new FileStream(path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite));
-        while (await lines.WaitToReadAsync())
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(options.Listen));
+        // In-flight slow answers must not hold up a stop: the harness kills the sink 5 s after SIGTERM.
+        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(2));
+        await using var app = builder.Build();
+        app.Run(handler.HandleAsync);
+        try
         {
-            while (lines.TryRead(out var line))
-                await file.WriteLineAsync(line);
-            await file.FlushAsync();
-            await Task.Delay(TimeSpan.FromMilliseconds(50));
+            await app.StartAsync();
         }
+        catch (IOException e)
+        {
+            await Console.Error.WriteLineAsync($"sink: cannot listen on {options.Listen}: {e.Message}");
+            return 1;
+        }
+
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
+            ?? $"http://{options.Listen}";
+        await Console.Out.WriteLineAsync($"listening on {address}");
+        await Console.Out.FlushAsync();
+        await app.WaitForShutdownAsync();
+        return 0;
     }
 }

@@ -1,92 +1,83 @@
+using System.Globalization;
 using System.Net;
-using System.Runtime.InteropServices;
 
 namespace RaftTimers.JepsenLike.Network;
 
-/// <summary>Whether the lab can run here, and why not.</summary>
-public sealed record NetworkLabProbe(bool Available, string Reason);
-
 /// <summary>
-/// A Jepsen-style virtual network for one run: every host ("n1".."nN", "sink", "client") in its own network
-/// namespace, each with one veth into a bridge that lives in a "hub" namespace of its own. Addresses exist only
-/// inside these namespaces (10.201.x.0/24): the root namespace gets no address and no link into the lab.
-/// Partitions drop packets silently with nftables inside the node namespaces, as Jepsen does with iptables.
+/// A Jepsen-style virtual network for one harness run. Every host — "n1".."nN", "sink", "client" — is a network
+/// namespace with <c>lo</c> up and one veth ("eth0") into a bridge ("br0") that lives in a "hub" namespace of its
+/// own. Addresses exist only inside these namespaces: 10.201.x.0/24, x chosen per lab (n_k = .k, sink = .100,
+/// client = .101). The root namespace gets no address and no link into the lab, so nothing here can send
+/// traffic to any other network. Partitions drop packets silently with nftables (<see cref="CutAsync"/>).
 /// </summary>
 /// <remarks>
-/// Namespaces are named <c>rj{pid}-{host}</c> after the creating process, so a lab left behind by a crashed
-/// run is found and removed by <see cref="RemoveStaleLabsAsync"/>. Deleting a namespace only removes its name:
-/// processes still running inside keep it alive, so the harness stops its processes before disposing the lab.
+/// <para>The orchestrator creates one lab per run (<see cref="CreateAsync"/>), starts every host's process with
+/// <see cref="Wrap"/>, drives partitions from the nemesis, stops its processes, then disposes the lab.</para>
+/// <para>Namespaces are named by <see cref="LabNames"/> after the creating process (<c>rj{pid}-{lab}-{host}</c>), so a
+/// lab left behind by a killed run is removed by <see cref="RemoveStaleLabsAsync"/> at the next creation.</para>
 /// </remarks>
-public sealed class NetworkLab : IAsyncDisposable
+public sealed partial class NetworkLab : IAsyncDisposable
 {
-    private const string Prefix = "rj";
-    private const string Table = "rtj";
+    public const int MaxNodes = 9;
+    public const int SinkHostNumber = 100;
+    public const int ClientHostNumber = 101;
 
-    private readonly string name;
+    private const string Hub = "hub";
+    private const string Bridge = "br0";
+    private const string HostInterface = "eth0";
+    private const string NamespaceDirectory = "/var/run/netns";
+
+    private readonly int ownerPid;
+    private readonly char labId;
     private readonly int subnet;
-    private readonly IReadOnlyList<string> hosts;
-    private readonly HashSet<(string, string)> cuts = [];
-    private readonly Lock gate = new();
-    private int disposed;
+    private readonly SemaphoreSlim buildSteps = new(1, 1);
 
-    private NetworkLab(string name, int subnet, IReadOnlyList<string> hosts)
+    private NetworkLab(int ownerPid, char labId, int subnet, IReadOnlyList<string> hosts)
     {
-        this.name = name;
+        this.ownerPid = ownerPid;
+        this.labId = labId;
         this.subnet = subnet;
-        this.hosts = hosts;
-        AppDomain.CurrentDomain.ProcessExit += OnExit;
-        Console.CancelKeyPress += OnCancel;
+        Hosts = hosts;
+        Nodes = hosts.Where(LabNames.IsNode).ToList();
+        RegisterExitCleanup();
     }
 
-    public IReadOnlyList<string> Nodes => hosts.Where(h => h.StartsWith('n')).ToList();
+    /// <summary>"n1".."nN", "sink", "client".</summary>
+    public IReadOnlyList<string> Hosts { get; }
 
-    public IReadOnlyCollection<(string A, string B)> CurrentCuts
-    {
-        get
-        {
-            lock (gate)
-                return cuts.ToList();
-        }
-    }
+    /// <summary>"n1".."nN".</summary>
+    public IReadOnlyList<string> Nodes { get; }
 
-    public static NetworkLabProbe Probe()
-    {
-        if (!OperatingSystem.IsLinux())
-            return new(false, "not Linux");
-        if (GetEuid() != 0)
-            return new(false, "not root (network namespaces need CAP_NET_ADMIN)");
-        if (!Shell.Exists("ip"))
-            return new(false, "'ip' (iproute2) is not installed");
-        if (!Shell.Exists("nft"))
-            return new(false, "'nft' is not installed (apt-get install nftables)");
-        var trial = $"{Prefix}{Environment.ProcessId}-probe";
-        try
-        {
-            Shell.Run(["ip", "netns", "add", trial]);
-            Shell.Run(["ip", "netns", "exec", trial, "nft", "list", "tables"]);
-            return new(true, "available");
-        }
-        catch (Exception e) when (e is InvalidOperationException or TimeoutException)
-        {
-            return new(false, $"cannot create a network namespace here: {e.Message}");
-        }
-        finally
-        {
-            try
-            {
-                Shell.Run(["ip", "netns", "del", trial]);
-            }
-            catch (InvalidOperationException)
-            {
-            }
-        }
-    }
+    /// <summary>The start of every namespace name of this lab, e.g. <c>rj48213-a-</c>.</summary>
+    public string NamespacePrefix => LabNames.LabPrefix(ownerPid, labId);
 
+    /// <summary>The lab's subnet, e.g. <c>10.201.37.0/24</c>.</summary>
+    public string Subnet => $"10.201.{subnet}.0/24";
+
+    /// <summary>Builds a lab of <paramref name="nodeCount"/> nodes (1..9; the harness uses 3 or 5) plus sink and client, all up.</summary>
     public static async Task<NetworkLab> CreateAsync(int nodeCount, CancellationToken token)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(nodeCount, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(nodeCount, MaxNodes);
         await RemoveStaleLabsAsync().ConfigureAwait(false);
+
+        var pid = Environment.ProcessId;
+        var existing = ListNamespaces();
+        var inUse = await SubnetsInUseAsync(existing, token).ConfigureAwait(false);
         var hosts = Enumerable.Range(1, nodeCount).Select(k => $"n{k}").Append("sink").Append("client").ToList();
-        var lab = new NetworkLab($"{Prefix}{Environment.ProcessId}", 1 + (Environment.ProcessId % 250), hosts);
+        var subnet = LabReservations.ReserveSubnet(inUse);
+        char labId;
+        try
+        {
+            labId = LabReservations.ReserveId(pid, existing);
+        }
+        catch (InvalidOperationException)
+        {
+            LabReservations.ReleaseSubnet(subnet);
+            throw;
+        }
+
+        var lab = new NetworkLab(pid, labId, subnet, hosts);
         try
         {
             await lab.BuildAsync(token).ConfigureAwait(false);
@@ -94,150 +85,132 @@ public sealed class NetworkLab : IAsyncDisposable
         }
         catch
         {
-            await lab.DisposeAsync().ConfigureAwait(false);
+            await DisposeAfterFailedBuildAsync(lab).ConfigureAwait(false);
             throw;
         }
     }
 
-    private async Task BuildAsync(CancellationToken token)
+    /// <summary>Tears down a half-built lab without hiding the error that stopped the build.</summary>
+    private static async Task DisposeAfterFailedBuildAsync(NetworkLab lab)
     {
-        var hub = NamespaceOf("hub");
-        await Shell.RunAsync(["ip", "netns", "add", hub]).ConfigureAwait(false);
-        await Shell.RunAsync(["ip", "-n", hub, "link", "set", "lo", "up"]).ConfigureAwait(false);
-        await Shell.RunAsync(["ip", "-n", hub, "link", "add", "br0", "type", "bridge"]).ConfigureAwait(false);
-        await Shell.RunAsync(["ip", "-n", hub, "link", "set", "br0", "up"]).ConfigureAwait(false);
-        foreach (var host in hosts)
+        try
         {
-            token.ThrowIfCancellationRequested();
-            var ns = NamespaceOf(host);
-            await Shell.RunAsync(["ip", "netns", "add", ns]).ConfigureAwait(false);
-            await Shell.RunAsync(["ip", "-n", ns, "link", "set", "lo", "up"]).ConfigureAwait(false);
-            await Shell.RunAsync(["ip", "link", "add", "eth0", "netns", ns, "type", "veth", "peer", "name", $"v-{host}", "netns", hub]).ConfigureAwait(false);
-            await Shell.RunAsync(["ip", "-n", hub, "link", "set", $"v-{host}", "master", "br0"]).ConfigureAwait(false);
-            await Shell.RunAsync(["ip", "-n", hub, "link", "set", $"v-{host}", "up"]).ConfigureAwait(false);
-            await Shell.RunAsync(["ip", "-n", ns, "addr", "add", $"{AddressOf(host)}/24", "dev", "eth0"]).ConfigureAwait(false);
-            await Shell.RunAsync(["ip", "-n", ns, "link", "set", "eth0", "up"]).ConfigureAwait(false);
-            if (host.StartsWith('n'))
-            {
-                await Shell.RunAsync(["ip", "netns", "exec", ns, "nft", "-f", "-"],
-                    $"table inet {Table} {{\n chain input {{ type filter hook input priority 0; policy accept; }}\n chain output {{ type filter hook output priority 0; policy accept; }}\n}}\n").ConfigureAwait(false);
-            }
+            await lab.DisposeAsync().ConfigureAwait(false);
+        }
+        catch (InvalidOperationException)
+        {
+            // A namespace that would not go is left to RemoveStaleLabsAsync once this process has exited.
         }
     }
 
-    public string NamespaceOf(string host) => $"{name}-{host}";
-
-    public IPAddress AddressOf(string host) => IPAddress.Parse(host switch
+    public string NamespaceOf(string host)
     {
-        "sink" => $"10.201.{subnet}.100",
-        "client" => $"10.201.{subnet}.101",
-        _ when host.StartsWith('n') && int.TryParse(host[1..], out var k) => $"10.201.{subnet}.{k}",
-        _ => throw new ArgumentException($"unknown lab host '{host}'"),
-    });
+        if (host != Hub)
+            RequireHost(host);
+        return LabNames.Namespace(ownerPid, labId, host);
+    }
 
+    public IPAddress AddressOf(string host)
+    {
+        RequireHost(host);
+        var last = host switch
+        {
+            "sink" => SinkHostNumber,
+            "client" => ClientHostNumber,
+            _ => int.Parse(host[1..], CultureInfo.InvariantCulture),
+        };
+        return new IPAddress([10, 201, (byte)subnet, (byte)last]);
+    }
+
+    /// <summary>The command line that runs <paramref name="command"/> inside <paramref name="host"/>'s namespace, for ProcessStartInfo.</summary>
     public IReadOnlyList<string> Wrap(string host, IReadOnlyList<string> command) => ["ip", "netns", "exec", NamespaceOf(host), .. command];
 
-    /// <summary>Hosts in different components can no longer reach each other; links to hosts not named stay up.</summary>
-    public async Task PartitionAsync(IReadOnlyList<IReadOnlyList<string>> components)
-    {
-        var pairs = new List<(string, string)>();
-        for (var i = 0; i < components.Count; i++)
-        {
-            for (var j = i + 1; j < components.Count; j++)
-                pairs.AddRange(components[i].SelectMany(a => components[j].Select(b => (a, b))));
-        }
+    /// <summary>Runs a short command inside <paramref name="host"/>'s namespace; returns its stdout, throws <see cref="ShellCommandException"/> on a non-zero exit.</summary>
+    public Task<string> ExecInAsync(string host, params string[] command) => Shell.RunAsync(Wrap(host, command));
 
-        await CutAsync(pairs).ConfigureAwait(false);
+    private void RequireHost(string host)
+    {
+        if (!Hosts.Contains(host))
+            throw new ArgumentException($"'{host}' is not a host of this lab ({string.Join(", ", Hosts)})", nameof(host));
     }
 
-    public Task IsolateAsync(string host) => PartitionAsync([[host], Nodes.Where(n => n != host).ToList()]);
-
-    /// <summary>Drops every packet between each pair, both ways, in both namespaces.</summary>
-    public async Task CutAsync(IEnumerable<(string A, string B)> pairs)
+    private async Task BuildAsync(CancellationToken token)
     {
-        foreach (var (a, b) in pairs)
-        {
-            await DropAsync(a, b).ConfigureAwait(false);
-            await DropAsync(b, a).ConfigureAwait(false);
-            lock (gate)
-                cuts.Add(string.CompareOrdinal(a, b) < 0 ? (a, b) : (b, a));
-        }
+        var hub = NamespaceOf(Hub);
+        await StepAsync(token, "ip", "netns", "add", hub).ConfigureAwait(false);
+        await StepAsync(token, "ip", "-n", hub, "link", "set", "lo", "up").ConfigureAwait(false);
+        await StepAsync(token, "ip", "-n", hub, "link", "add", Bridge, "type", "bridge").ConfigureAwait(false);
+        await StepAsync(token, "ip", "-n", hub, "link", "set", Bridge, "up").ConfigureAwait(false);
+        foreach (var host in Hosts)
+            await AddHostAsync(hub, host, token).ConfigureAwait(false);
     }
 
-    private async Task DropAsync(string host, string peer)
+    /// <summary>
+    /// One host: its namespace, then a veth pair created directly in the host and hub namespaces (it never exists
+    /// in the root namespace), the hub end enslaved to the bridge, the address, and the empty partition table.
+    /// </summary>
+    private async Task AddHostAsync(string hub, string host, CancellationToken token)
     {
-        if (!host.StartsWith('n'))
-            throw new ArgumentException($"only node hosts carry partition rules, not '{host}'");
         var ns = NamespaceOf(host);
-        var address = AddressOf(peer).ToString();
-        await Shell.RunAsync(["ip", "netns", "exec", ns, "nft", "add", "rule", "inet", Table, "input", "ip", "saddr", address, "drop"]).ConfigureAwait(false);
-        await Shell.RunAsync(["ip", "netns", "exec", ns, "nft", "add", "rule", "inet", Table, "output", "ip", "daddr", address, "drop"]).ConfigureAwait(false);
+        var hubEnd = $"v-{LabNames.HostCode(host)}";
+        await StepAsync(token, "ip", "netns", "add", ns).ConfigureAwait(false);
+        await StepAsync(token, "ip", "-n", ns, "link", "set", "lo", "up").ConfigureAwait(false);
+        await StepAsync(token, "ip", "link", "add", HostInterface, "netns", ns, "type", "veth", "peer", "name", hubEnd, "netns", hub).ConfigureAwait(false);
+        await StepAsync(token, "ip", "-n", hub, "link", "set", hubEnd, "master", Bridge, "up").ConfigureAwait(false);
+        await StepAsync(token, "ip", "-n", ns, "addr", "add", $"{AddressOf(host)}/24", "dev", HostInterface).ConfigureAwait(false);
+        await StepAsync(token, "ip", "-n", ns, "link", "set", HostInterface, "up").ConfigureAwait(false);
+        await StepWithInputAsync(token, PartitionTable, "ip", "netns", "exec", ns, "nft", "-f", "-").ConfigureAwait(false);
     }
 
-    public async Task HealAsync()
+    private Task StepAsync(CancellationToken token, params string[] command) => StepWithInputAsync(token, null, command);
+
+    /// <summary>
+    /// One build command, run under <see cref="buildSteps"/> and only while the lab is not disposed: a teardown
+    /// on process exit waits for the step in flight, and no namespace is created after it.
+    /// </summary>
+    private async Task StepWithInputAsync(CancellationToken token, string? stdin, params string[] command)
     {
-        foreach (var node in Nodes)
+        await buildSteps.WaitAsync(token).ConfigureAwait(false);
+        try
         {
-            await Shell.RunAsync(["ip", "netns", "exec", NamespaceOf(node), "nft", "flush", "chain", "inet", Table, "input"]).ConfigureAwait(false);
-            await Shell.RunAsync(["ip", "netns", "exec", NamespaceOf(node), "nft", "flush", "chain", "inet", Table, "output"]).ConfigureAwait(false);
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref disposed) != 0, this);
+            await Shell.RunAsync(command, stdin, token: token).ConfigureAwait(false);
         }
-
-        lock (gate)
-            cuts.Clear();
-    }
-
-    /// <summary>Deletes namespaces of labs whose creating process is gone; returns how many.</summary>
-    public static async Task<int> RemoveStaleLabsAsync()
-    {
-        var removed = 0;
-        var list = await Shell.RunAsync(["ip", "netns", "list"]).ConfigureAwait(false);
-        foreach (var ns in list.Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => l.Split(' ')[0]))
+        finally
         {
-            var dash = ns.IndexOf('-', StringComparison.Ordinal);
-            if (!ns.StartsWith(Prefix, StringComparison.Ordinal) || dash < 0)
-                continue;
-            if (!int.TryParse(ns[Prefix.Length..dash], out var pid) || Directory.Exists($"/proc/{pid}"))
-                continue;
-            await Shell.RunAsync(["ip", "netns", "del", ns]).ConfigureAwait(false);
-            removed++;
-        }
-
-        return removed;
-    }
-
-    private void DeleteAll()
-    {
-        foreach (var ns in hosts.Append("hub").Select(NamespaceOf))
-        {
-            try
-            {
-                Shell.Run(["ip", "netns", "del", ns]);
-            }
-            catch (Exception e) when (e is InvalidOperationException or TimeoutException)
-            {
-                // Already gone (or never made): nothing to clean.
-            }
+            buildSteps.Release();
         }
     }
 
-    private void OnExit(object? sender, EventArgs e) => DisposeSync();
-
-    private void OnCancel(object? sender, ConsoleCancelEventArgs e) => DisposeSync();
-
-    private void DisposeSync()
+    /// <summary>
+    /// The named network namespaces: the entries of the directory where <c>ip netns add</c> mounts them, read
+    /// directly because <c>ip netns list</c> prints errors when a namespace is deleted while it lists.
+    /// </summary>
+    private static IReadOnlyList<string> ListNamespaces()
     {
-        if (Interlocked.Exchange(ref disposed, 1) == 0)
-            DeleteAll();
+        try
+        {
+            return Directory.Exists(NamespaceDirectory) ? Directory.GetFiles(NamespaceDirectory).Select(Path.GetFileName).OfType<string>().ToList() : [];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
     }
 
-    public ValueTask DisposeAsync()
+    /// <summary>Subnets used by other labs of ours (read from their namespaces) or by the root namespace's addresses and routes.</summary>
+    private static async Task<IReadOnlySet<int>> SubnetsInUseAsync(IReadOnlyList<string> existing, CancellationToken token)
     {
-        AppDomain.CurrentDomain.ProcessExit -= OnExit;
-        Console.CancelKeyPress -= OnCancel;
-        DisposeSync();
-        return ValueTask.CompletedTask;
-    }
+        var used = new HashSet<int>();
+        used.UnionWith(LabReservations.SubnetsIn(await Shell.RunAsync(["ip", "-4", "-o", "addr", "show"], token: token).ConfigureAwait(false)));
+        used.UnionWith(LabReservations.SubnetsIn(await Shell.RunAsync(["ip", "-4", "route", "show", "table", "all"], token: token).ConfigureAwait(false)));
+        foreach (var ns in existing.Where(ns => LabNames.TryParseOwner(ns, out _)))
+        {
+            // The namespace may vanish meanwhile (its lab disposed): then it uses nothing.
+            var result = await Shell.TryRunAsync(["ip", "-n", ns, "-4", "-o", "addr", "show"], token: token).ConfigureAwait(false);
+            used.UnionWith(LabReservations.SubnetsIn(result.Stdout));
+        }
 
-    [DllImport("libc", EntryPoint = "geteuid")]
-    private static extern uint GetEuid();
+        return used;
+    }
 }

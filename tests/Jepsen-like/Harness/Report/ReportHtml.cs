@@ -1,87 +1,134 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
-using RaftTimers.JepsenLike.History;
+using RaftTimers.JepsenLike.Checker;
 using RaftTimers.JepsenLike.Orchestration;
 
 namespace RaftTimers.JepsenLike.Report;
 
 /// <summary>
-/// A self-contained HTML page (inline CSS and SVG, nothing fetched): the summary, the verdicts, and a Jepsen-style
-/// latency timeline — one point per operation (latency, log scale) over time, coloured by outcome, with fault
-/// intervals shaded and leader changes marked.
+/// report.html: one self-contained page (inline CSS and SVG, no script, nothing fetched) with the verdict, the
+/// summary, the latency timeline (<see cref="TimelineSvg"/>), every check with its counterexamples, and the faults.
+/// The markup is also well-formed XML, so tests can parse it.
 /// </summary>
 public static class ReportHtml
 {
-    private const int Width = 1200, Height = 420, Left = 60, Right = 20, Top = 20, Bottom = 40;
+    private const string Style = """
+        body{font:14px system-ui,sans-serif;margin:20px 24px;color:#222;max-width:1240px}
+        h1{font-size:22px;margin:0 0 8px}h2{font-size:17px;margin:22px 0 8px}
+        .pass{color:#197a2f;font-weight:600}.fail{color:#b3261e;font-weight:600}
+        table{border-collapse:collapse}td,th{padding:3px 10px;border-bottom:1px solid #e2e2e2;text-align:left;vertical-align:top}
+        th{background:#f4f4f4}td.n{text-align:right;font-variant-numeric:tabular-nums}
+        pre{background:#f6f6f6;padding:8px;margin:4px 0;overflow:auto;white-space:pre-wrap;font-size:12px}
+        code{background:#f1f1f1;padding:1px 4px}small{color:#666}.summary td:first-child{color:#555}
+        svg.timeline{border:1px solid #ddd;background:#fcfcfc}table.checks{width:100%}table.checks td:first-child{white-space:nowrap}
+        """;
 
-    public static string Render(RunOutcome outcome)
+    public static string Render(RunReport report)
     {
         var html = new StringBuilder();
-        html.Append("<!doctype html><html><head><meta charset=\"utf-8\"><title>RaftTimers ")
-            .Append(E(outcome.Options.Scenario)).Append(" seed ").Append(outcome.Options.Seed).Append("</title><style>")
-            .Append("body{font:14px system-ui,sans-serif;margin:24px;color:#222}pre{background:#f6f6f6;padding:12px;overflow:auto}")
-            .Append(".pass{color:#197a2f}.fail{color:#b3261e}table{border-collapse:collapse}td,th{padding:4px 10px;border-bottom:1px solid #ddd;text-align:left;vertical-align:top}")
-            .Append("</style></head><body>");
-        html.Append("<h1>").Append(E(outcome.Options.Scenario)).Append(" — <span class=\"").Append(outcome.Passed ? "pass\">PASS" : "fail\">FAIL").Append("</span></h1>");
-        html.Append("<p>seed ").Append(outcome.Options.Seed).Append(", ").Append(outcome.Options.Nodes).Append(" nodes, ").Append(E(outcome.Mode))
-            .Append(" network, commit ").Append(E(HarnessPaths.Commit())).Append(". Replay: <code>").Append(E(outcome.Options.ReplayCommand)).Append("</code></p>");
-        html.Append(Timeline(outcome));
-        html.Append("<h2>Checks</h2><table><tr><th>check</th><th>verdict</th><th>figures</th><th>counterexamples</th></tr>");
-        foreach (var r in outcome.Results)
-        {
-            html.Append("<tr><td>").Append(E(r.Name)).Append("<br><small>").Append(E(r.Description)).Append("</small></td><td class=\"")
-                .Append(r.Passed ? "pass\">PASS" : $"fail\">FAIL ({r.ViolationCount})").Append("</td><td>")
-                .Append(E(string.Join(", ", r.Figures.Select(f => $"{f.Key} {f.Value.ToString("0.#", CultureInfo.InvariantCulture)}")))).Append("</td><td><pre>")
-                .Append(E(string.Join("\n", r.Counterexamples))).Append("</pre></td></tr>");
-        }
-
-        html.Append("</table><h2>Summary</h2><pre>").Append(E(ReportText.Render(outcome))).Append("</pre></body></html>");
+        html.Append("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/><title>RaftTimers ")
+            .Append(E(report.Scenario)).Append(" seed ").Append(report.Seed).Append(report.Passed ? " PASS" : " FAIL")
+            .Append("</title><style>").Append(Style).Append("</style></head><body>");
+        html.Append("<h1>").Append(E(report.Scenario)).Append(" seed ").Append(report.Seed).Append(" — ")
+            .Append(report.Passed ? "<span class=\"pass\">PASS</span>" : "<span class=\"fail\">FAIL</span>").Append("</h1>");
+        AppendSummary(html, report);
+        html.Append("<h2>Latency over time</h2>").Append(TimelineSvg.Render(report));
+        AppendChecks(html, report.Checks);
+        AppendFaults(html, report);
+        html.Append("</body></html>\n");
         return html.ToString();
     }
 
-    private static string Timeline(RunOutcome outcome)
+    public static void Write(RunReport report, string path) => File.WriteAllText(path, Render(report));
+
+    /// <summary>For the runner's RunReports, which still hands over the whole outcome.</summary>
+    public static string Render(RunOutcome outcome) => Render(outcome.ToReport());
+
+    private static void AppendSummary(StringBuilder html, RunReport report)
     {
-        var ops = outcome.Run.Operations;
-        var t0 = outcome.StartedAtMs;
-        var end = Math.Max(t0 + 1000, ops.Select(o => double.IsInfinity(o.CompletedAtMs) ? o.InvokedAtMs : o.CompletedAtMs).DefaultIfEmpty(t0).Max());
-        end = Math.Max(end, outcome.Run.Faults.Select(f => f.EndMs).DefaultIfEmpty(t0).Max());
-        const double minLatency = 1, maxLatency = 10_000;
-        double X(double ms) => Left + ((ms - t0) / (end - t0) * (Width - Left - Right));
-        double Y(double latency) => Top + ((1 - (Math.Log10(Math.Clamp(latency, minLatency, maxLatency)) / Math.Log10(maxLatency))) * (Height - Top - Bottom));
-        string F(double v) => v.ToString("0.#", CultureInfo.InvariantCulture);
-
-        var svg = new StringBuilder();
-        svg.Append(CultureInfo.InvariantCulture, $"<h2>Latency over time</h2><svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{Height}\" style=\"border:1px solid #ccc\">");
-        foreach (var f in outcome.Run.Faults)
-        {
-            svg.Append(CultureInfo.InvariantCulture, $"<rect class=\"fault\" x=\"{F(X(f.StartMs))}\" y=\"{Top}\" width=\"{F(Math.Max(1, X(f.EndMs) - X(f.StartMs)))}\" height=\"{Height - Top - Bottom}\" fill=\"#f4a261\" fill-opacity=\"0.25\"><title>{E(f.Kind)} {E(f.Target)}</title></rect>");
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{F(X(f.StartMs) + 2)}\" y=\"{Top + 12}\" font-size=\"10\" fill=\"#8a4b0f\">{E(f.Kind)}</text>");
-        }
-
-        foreach (var (at, leader) in outcome.LeaderChanges)
-            svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{F(X(at))}\" x2=\"{F(X(at))}\" y1=\"{Top}\" y2=\"{Height - Bottom}\" stroke=\"#6c63ff\" stroke-width=\"1\"><title>leader {E(leader)}</title></line>");
-
-        foreach (var decade in new[] { 1, 10, 100, 1000, 10000 })
-        {
-            svg.Append(CultureInfo.InvariantCulture, $"<line x1=\"{Left}\" x2=\"{Width - Right}\" y1=\"{F(Y(decade))}\" y2=\"{F(Y(decade))}\" stroke=\"#eee\"/>");
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left - 6}\" y=\"{F(Y(decade) + 4)}\" font-size=\"11\" text-anchor=\"end\">{decade} ms</text>");
-        }
-
-        for (var s = 0; s <= (end - t0) / 1000; s += 5)
-            svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{F(X(t0 + (s * 1000)))}\" y=\"{Height - Bottom + 16}\" font-size=\"11\" text-anchor=\"middle\">{s} s</text>");
-
-        foreach (var op in ops)
-        {
-            var open = double.IsInfinity(op.CompletedAtMs);
-            var latency = open ? maxLatency : op.CompletedAtMs - op.InvokedAtMs;
-            var colour = op.Outcome switch { OpOutcome.Ok => "#2a9d8f", OpOutcome.Fail => "#e9c46a", _ => "#e63946" };
-            svg.Append(CultureInfo.InvariantCulture, $"<circle class=\"op\" cx=\"{F(X(op.InvokedAtMs))}\" cy=\"{F(Y(latency))}\" r=\"2\" fill=\"{colour}\"><title>{E(op.ToString())}</title></circle>");
-        }
-
-        svg.Append(CultureInfo.InvariantCulture, $"<text x=\"{Left}\" y=\"{Height - 6}\" font-size=\"11\">green ok · yellow fail (definite refusal) · red info (unknown) · shaded: faults · purple lines: leader changes</text></svg>");
-        return svg.ToString();
+        html.Append("<table class=\"summary\">");
+        Row(html, "scenario", E(report.Scenario));
+        Row(html, "seed", report.Seed.ToString(CultureInfo.InvariantCulture));
+        Row(html, "network", $"{E(report.Mode)}, {report.NodeCount} nodes");
+        Row(html, "duration", $"{TimelineSvg.N(report.DurationSeconds)} s");
+        Row(html, "commit", $"<code>{E(report.Commit)}</code>");
+        Row(html, "operations", OperationTable(report));
+        Row(html, "timers (final state)", E(Pairs(report.TimersByState)));
+        Row(html, "faults", E(Pairs(report.FaultsByKind)));
+        Row(html, "leader changes", report.LeaderChangeCount.ToString(CultureInfo.InvariantCulture));
+        Row(html, "deliveries", $"{report.DeliveryCount}, of which {report.DuplicateDeliveries} duplicate 2xx");
+        Row(html, "lateness", E(ReportText.Lateness(report.Lateness)));
+        Row(html, "settled", report.Settled switch { true => "yes", false => "<span class=\"fail\">no</span>", null => "unknown" });
+        Row(html, "replay", $"<code>{E(report.ReplayCommand)}</code>");
+        if (report.ArtifactsDirectory is { } artifacts)
+            Row(html, "artifacts", $"<code>{E(artifacts)}</code>");
+        html.Append("</table>");
     }
+
+    private static string OperationTable(RunReport report)
+    {
+        var table = new StringBuilder("<table><tr><th></th>");
+        foreach (var outcome in report.OutcomeCounts.Keys)
+            table.Append("<th>").Append(outcome).Append("</th>");
+        table.Append("</tr>");
+        foreach (var (f, counts) in report.OperationCounts)
+        {
+            table.Append("<tr><td>").Append(f).Append("</td>");
+            foreach (var count in counts.Values)
+                table.Append("<td class=\"n\">").Append(count).Append("</td>");
+            table.Append("</tr>");
+        }
+
+        return table.Append("</table>").ToString();
+    }
+
+    private static void AppendChecks(StringBuilder html, IReadOnlyList<CheckResult> checks)
+    {
+        html.Append("<h2>Checks</h2><table class=\"checks\"><tr><th>verdict</th><th>check</th><th>figures</th></tr>");
+        foreach (var check in checks)
+        {
+            html.Append("<tr><td>").Append(check.Passed ? "<span class=\"pass\">PASS</span>" : $"<span class=\"fail\">FAIL</span> ({check.ViolationCount})")
+                .Append("</td><td>").Append(E(check.Name)).Append("<br/><small>").Append(E(check.Description)).Append("</small></td><td>")
+                .Append(E(string.Join(", ", check.Figures.Select(f => $"{f.Key} {f.Value.ToString("0.#", CultureInfo.InvariantCulture)}")))).Append("</td></tr>");
+            if (check.Counterexamples.Count == 0)
+                continue;
+
+            // Counterexamples get a row of their own: they are long lines, and the reason to open the report.
+            html.Append("<tr><td></td><td colspan=\"2\"><pre>").Append(E(string.Join("\n", check.Counterexamples))).Append("</pre>");
+            if (check.ViolationCount > check.Counterexamples.Count)
+                html.Append("<small>").Append(check.ViolationCount - check.Counterexamples.Count).Append(" more not shown</small>");
+            html.Append("</td></tr>");
+        }
+
+        html.Append("</table>");
+    }
+
+    private static void AppendFaults(StringBuilder html, RunReport report)
+    {
+        html.Append("<h2>Faults</h2>");
+        if (report.Faults.Count == 0)
+        {
+            html.Append("<p>none</p>");
+            return;
+        }
+
+        html.Append("<table><tr><th>kind</th><th>target</th><th>from (s)</th><th>to (s)</th></tr>");
+        foreach (var fault in report.Faults.OrderBy(f => f.StartMs))
+        {
+            html.Append("<tr><td>").Append(E(fault.Kind)).Append("</td><td>").Append(E(fault.Target))
+                .Append("</td><td class=\"n\">").Append(TimelineSvg.N((fault.StartMs - report.StartedAtMs) / 1000))
+                .Append("</td><td class=\"n\">").Append(TimelineSvg.N((fault.EndMs - report.StartedAtMs) / 1000)).Append("</td></tr>");
+        }
+
+        html.Append("</table>");
+    }
+
+    private static void Row(StringBuilder html, string name, string valueHtml)
+        => html.Append("<tr><td>").Append(name).Append("</td><td>").Append(valueHtml).Append("</td></tr>");
+
+    private static string Pairs(IReadOnlyDictionary<string, int> counts)
+        => counts.Count == 0 ? "none" : string.Join(", ", counts.Select(p => $"{p.Key} {p.Value}"));
 
     private static string E(string text) => WebUtility.HtmlEncode(text);
 }

@@ -1,41 +1,46 @@
 using System.Text.Json;
-using RaftTimers.JepsenLike.History;
+using System.Text.Json.Serialization;
 using RaftTimers.JepsenLike.Orchestration;
 
 namespace RaftTimers.JepsenLike.Report;
 
-/// <summary>The machine-readable report of a run (report.json).</summary>
+/// <summary>
+/// report.json: the <see cref="RunReport"/> as camelCase, indented JSON, derived counts included. A non-finite
+/// number (an unfinished operation's completion time, +∞) is written as null and read back as +∞.
+/// </summary>
 public static class ReportJson
 {
     private static readonly JsonSerializerOptions Json = new()
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        Converters = { new NonFiniteAsNullConverter() },
     };
 
-    public static string Render(RunOutcome outcome)
+    public static string Render(RunReport report) => JsonSerializer.Serialize(report, Json);
+
+    public static void Write(RunReport report, string path) => File.WriteAllText(path, Render(report));
+
+    public static RunReport Read(string path)
+        => JsonSerializer.Deserialize<RunReport>(File.ReadAllText(path), Json) ?? throw new FormatException($"{path}: empty report");
+
+    /// <summary>For the runner's RunReports, which still hands over the whole outcome.</summary>
+    public static string Render(RunOutcome outcome) => Render(outcome.ToReport());
+
+    /// <summary>JSON has no infinity or NaN; null stands for them, and reads back as +∞ (the only one a report holds).</summary>
+    private sealed class NonFiniteAsNullConverter : JsonConverter<double>
     {
-        var run = outcome.Run;
-        return JsonSerializer.Serialize(new
+        public override bool HandleNull => true;
+
+        public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+            => reader.TokenType == JsonTokenType.Null ? double.PositiveInfinity : reader.GetDouble();
+
+        public override void Write(Utf8JsonWriter writer, double value, JsonSerializerOptions options)
         {
-            scenario = outcome.Options.Scenario,
-            seed = outcome.Options.Seed,
-            nodes = outcome.Options.Nodes,
-            mode = outcome.Mode,
-            commit = HarnessPaths.Commit(),
-            durationSeconds = outcome.Options.Duration.TotalSeconds,
-            passed = outcome.Passed,
-            settled = outcome.Settled,
-            replay = outcome.Options.ReplayCommand,
-            operations = run.Operations.GroupBy(o => $"{o.F}".ToLowerInvariant()).ToDictionary(
-                g => g.Key, g => Enum.GetValues<OpOutcome>().ToDictionary(k => k.ToString().ToLowerInvariant(), k => g.Count(o => o.Outcome == k))),
-            timersByState = ReportText.TimersByState(run),
-            deliveries = run.Deliveries.Count,
-            faults = run.Faults.Select(f => new { f.Kind, f.Target, startMs = f.StartMs, endMs = f.EndMs }),
-            faultsByKind = run.Faults.GroupBy(f => f.Kind).ToDictionary(g => g.Key, g => g.Count()),
-            leaderChanges = outcome.LeaderChanges.Select(c => new { atMs = c.AtMs, leader = c.Leader }),
-            checks = outcome.Results.Select(r => new { r.Name, r.Description, r.Passed, violations = r.ViolationCount, r.Counterexamples, r.Figures }),
-        }, Json);
+            if (double.IsFinite(value))
+                writer.WriteNumberValue(value);
+            else
+                writer.WriteNullValue();
+        }
     }
 }
