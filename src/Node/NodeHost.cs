@@ -10,8 +10,16 @@ namespace RaftTimers.Node;
 /// </summary>
 public static partial class NodeHost
 {
+    /// <summary>.NET's switch that completes socket operations on the socket engine's thread (read once, at first socket use).</summary>
+    public const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
     public static async Task<int> RunAsync(string[] args)
     {
+        // Socket completions (HTTP and Raft alike) run inline rather than hopping to the thread pool: on a
+        // 2-core machine this halved context switches and raised create throughput ~40% (docs/benchmarks.md).
+        // Nothing in the node blocks a thread on a socket's path. An operator's own setting (e.g. 0) wins.
+        if (Environment.GetEnvironmentVariable(InlineCompletionsVariable) is null)
+            Environment.SetEnvironmentVariable(InlineCompletionsVariable, "1");
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
         builder.Configuration.AddCommandLine(args, NodeSettings.SwitchMappings);
         builder.Logging.AddSimpleConsole(o =>
@@ -34,6 +42,9 @@ public static partial class NodeHost
 
         builder.WebHost.UseUrls(settings.HttpUrl);
         builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = Math.Max(settings.MaxBodyBytes * 2L, 1024 * 1024));
+        // Request handling never blocks a thread (every wait is async), so Kestrel may run it on the socket's own
+        // thread instead of queueing it to the thread pool: far fewer context switches per request (docs/benchmarks.md).
+        builder.WebHost.UseSockets(o => o.UnsafePreferInlineScheduling = settings.InlineSocketScheduling);
 
         var loggers = LoggerFactory.Create(logging =>
         {
@@ -91,6 +102,8 @@ public static partial class NodeHost
             app.UseMiddleware<UnhandledErrors>();
             new TimerEndpoints(node, new TimerRequestParser(node.Transports), forwarder, settings).Map(app);
             new ClusterEndpoints(node).Map(app);
+            if (settings.Diagnostics.MemoryEndpoint)
+                DiagnosticEndpoints.Map(app, node);
             app.MapFallback(static context => ApiError.WriteAsync(context, StatusCodes.Status404NotFound, $"no such endpoint: {context.Request.Method} {context.Request.Path}"));
 
             try

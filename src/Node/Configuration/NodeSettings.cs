@@ -45,11 +45,19 @@ public sealed class NodeSettings
     /// <summary>How long a request may wait for a leader and a commit before it gets 503.</summary>
     public int RequestTimeoutMs { get; set; } = 10_000;
 
+    /// <summary>
+    /// Runs HTTP request handling on Kestrel's socket threads rather than queueing it to the thread pool
+    /// (Kestrel's UnsafePreferInlineScheduling). Safe here because no request handler blocks a thread.
+    /// </summary>
+    public bool InlineSocketScheduling { get; set; } = true;
+
     public RaftSection Raft { get; set; } = new();
 
     public DeliveryOptions Delivery { get; set; } = new();
 
     public RetentionSection Retention { get; set; } = new();
+
+    public DiagnosticsSection Diagnostics { get; set; } = new();
 
     public sealed class RaftSection
     {
@@ -64,6 +72,15 @@ public sealed class NodeSettings
     {
         public long FinishedTimerRetentionMs { get; set; } = 24L * 60 * 60 * 1000;
         public int PurgeIntervalMs { get; set; } = 60_000;
+    }
+
+    public sealed class DiagnosticsSection
+    {
+        /// <summary>
+        /// Serves <c>GET /debug/memory</c>, which forces a full garbage collection to measure the managed heap.
+        /// Off by default: a collection of a large heap pauses the node. The benchmark tool turns it on.
+        /// </summary>
+        public bool MemoryEndpoint { get; set; }
     }
 
     public static NodeSettings Load(IConfiguration configuration)

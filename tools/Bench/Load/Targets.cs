@@ -1,0 +1,58 @@
+using System.Text.Json;
+
+namespace RaftTimers.Tools.Bench.Load;
+
+/// <summary>
+/// Which servers requests go to: <c>--to leader</c> (RaftTimers only: the node <c>GET /cluster</c> names as leader)
+/// or <c>--to all</c> (round-robin over every given node; followers forward writes to the leader).
+/// </summary>
+public sealed class Targets
+{
+    private readonly Uri[] servers;
+    private long next = -1;
+
+    private Targets(Uri[] servers) => this.servers = servers;
+
+    public IReadOnlyList<Uri> Servers => servers;
+
+    public Uri Next() => servers[(int)((ulong)Interlocked.Increment(ref next) % (ulong)servers.Length)];
+
+    public static async Task<Targets> ResolveAsync(IReadOnlyList<Uri> nodes, string to, TimerApi api, CancellationToken token)
+    {
+        switch (to)
+        {
+            case "all":
+                return new Targets([.. nodes]);
+            case "leader":
+                return new Targets([await FindLeaderAsync(nodes, api, token).ConfigureAwait(false)]);
+            default:
+                throw new UsageException($"--to must be leader or all, not '{to}'");
+        }
+    }
+
+    /// <summary>Asks each node for the leader's API URL until one knows; retries for up to 30 s (an election may be on).</summary>
+    public static async Task<Uri> FindLeaderAsync(IReadOnlyList<Uri> nodes, TimerApi api, CancellationToken token)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (true)
+        {
+            foreach (var node in nodes)
+            {
+                try
+                {
+                    using var doc = await api.GetJsonAsync(new Uri(node, "/cluster"), token).ConfigureAwait(false);
+                    if (doc.RootElement.TryGetProperty("leader", out var leader) && leader.ValueKind == JsonValueKind.Object
+                        && leader.TryGetProperty("api", out var url) && url.ValueKind == JsonValueKind.String)
+                        return new Uri(url.GetString()!);
+                }
+                catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException)
+                {
+                }
+            }
+
+            if (DateTime.UtcNow > deadline)
+                throw new InvalidOperationException("no node named a leader within 30 s (is this a RaftTimers cluster? use --to all otherwise)");
+            await Task.Delay(100, token).ConfigureAwait(false);
+        }
+    }
+}

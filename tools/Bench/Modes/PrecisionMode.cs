@@ -1,0 +1,127 @@
+using System.Diagnostics;
+using RaftTimers.Tools.Bench.Load;
+using RaftTimers.Tools.Bench.Report;
+using RaftTimers.Tools.Bench.Sink;
+
+namespace RaftTimers.Tools.Bench.Modes;
+
+/// <summary>
+/// <c>bench precision</c>: creates timers at <c>--rate</c> per second, each due <c>--timer-ms</c> after its create, so
+/// timers fall due at a steady rate; a callback sink in its own process records every arrival. Lateness is the
+/// arrival minus the server's <c>dueAt</c> (from the 201; the send time plus the timeout for servers that do not
+/// say). Reports missing (acknowledged, never arrived), duplicates and early arrivals.
+/// </summary>
+public static class PrecisionMode
+{
+    public static async Task<int> RunAsync(BenchArgs args, CancellationToken token)
+    {
+        var common = CommonOptions.Read(args, concurrency: 256, rate: 5000, duration: 60, warmup: 0);
+        var timerMs = args.Int("timer-ms", 2000, 1);
+        var graceSeconds = args.Double("grace", 15, 1);
+        var sinkHost = args.Text("sink-host", "127.0.0.1");
+        args.RejectUnknown();
+        if (common.Rate <= 0)
+            throw new UsageException("precision needs --rate > 0");
+
+        await using var sink = await SinkProcess.StartAsync(sinkHost).ConfigureAwait(false);
+        using var api = new TimerApi(common.Concurrency, TimeSpan.FromSeconds(30), common.RawClient);
+        var targets = await Targets.ResolveAsync(common.Nodes, common.To, api, token).ConfigureAwait(false);
+        var capacity = (int)Math.Ceiling(common.Rate * (common.Duration + common.Warmup).TotalSeconds) + 16;
+        var dueMicros = new long[capacity];
+        var acked = new bool[capacity];
+        var serverDue = 0L;
+        var uri = sink.CallbackUri.ToString();
+        var runId = Guid.NewGuid().ToString("N")[..8];
+
+        async Task<OpOutcome> Operation(long seq, CancellationToken ct)
+        {
+            var sent = UnixClock.NowMicros;
+            var response = await api.CreateAsync(targets.Next(), TimerApi.CreateBody(timerMs, uri, seq, common.Padding), $"p{runId}-{seq}", ct).ConfigureAwait(false);
+            if (response.Status != 201)
+                return new OpOutcome(false, response.Status, response.Reason);
+            if (response.DueAtUnixMs is { } due)
+            {
+                dueMicros[seq] = due * 1000;
+                Interlocked.Increment(ref serverDue);
+            }
+            else
+            {
+                dueMicros[seq] = sent + (timerMs * 1000L);
+            }
+
+            Volatile.Write(ref acked[seq], true);
+            return new OpOutcome(true, 201);
+        }
+
+        var run = new LoadRun(new LoadShape(common.Concurrency, common.Rate, common.Duration, common.Warmup), Operation, common.Progress("precision"));
+        await run.RunAsync(token).ConfigureAwait(false);
+        var issued = (int)Math.Min(capacity, run.Succeeded + run.Failed);
+
+        // Wait for the last timers' due time plus the grace, or until every acknowledged timer has arrived.
+        var ackedCount = acked.Count(a => a);
+        var lastDue = dueMicros.Max();
+        var waitUntil = lastDue + (long)(graceSeconds * 1_000_000);
+        if (!common.Quiet)
+            Console.Error.WriteLine($"precision: waiting for callbacks ({ackedCount:N0} acknowledged)...");
+        while (UnixClock.NowMicros < waitUntil && await sink.CountAsync(token).ConfigureAwait(false) < ackedCount)
+            await Task.Delay(500, token).ConfigureAwait(false);
+        var arrivals = await sink.ReadAsync(token).ConfigureAwait(false);
+
+        var lateness = new LatencyHistogram();
+        var seen = new int[capacity];
+        long early = 0, duplicates = 0, unackedArrived = 0, foreign = 0;
+        long earliestMicros = long.MaxValue;
+        foreach (var a in arrivals)
+        {
+            if (a.Seq < 0 || a.Seq >= capacity || !a.TimerId.StartsWith("p" + runId, StringComparison.Ordinal) && a.TimerId.Length > 0)
+            {
+                foreign++;
+                continue;
+            }
+
+            if (++seen[a.Seq] > 1)
+            {
+                duplicates++;
+                continue;
+            }
+
+            if (!acked[a.Seq])
+            {
+                unackedArrived++;
+                continue;
+            }
+
+            var late = a.UnixMicros - dueMicros[a.Seq];
+            earliestMicros = Math.Min(earliestMicros, late);
+            if (late < 0)
+                early++;
+            else
+                lateness.Record(late);
+        }
+
+        long missing = 0;
+        for (var i = 0; i < capacity; i++)
+        {
+            if (acked[i] && seen[i] == 0)
+                missing++;
+        }
+
+        var result = new BenchResult("precision");
+        common.AddTo(result);
+        result.Add("targets", string.Join(",", targets.Servers)).Add("timer timeout", timerMs, "ms").Add("sink", sink.Address.ToString())
+            .Add("due time from", serverDue == ackedCount ? "server dueAt" : serverDue == 0 ? "send time + timeout" : "mixed");
+        result.Section("creates")
+            .Add("acknowledged", ackedCount).Add("failed", run.Failed).Add("issued", issued)
+            .Add("create rate", run.Throughput, "/s", "N0").Latency("create latency", run.Latency.Summarize());
+        result.Section("fires")
+            .Add("arrivals", arrivals.Count).Add("missing", missing).Add("duplicates", duplicates).Add("early", early)
+            .Add("unacknowledged creates that fired", unackedArrived).Add("foreign arrivals", foreign)
+            .Latency("lateness", lateness.Summarize());
+        if (earliestMicros != long.MaxValue)
+            result.Add("smallest lateness", earliestMicros / 1000.0, "ms", "F3");
+        foreach (var (reason, count) in run.Failures.OrderByDescending(f => f.Value).Take(10))
+            result.Section("failures").Add(reason, count);
+        await common.FinishAsync(result).ConfigureAwait(false);
+        return missing == 0 && early == 0 ? 0 : 1;
+    }
+}

@@ -1,0 +1,89 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using RaftTimers.Tools.Bench.Load;
+
+namespace RaftTimers.Tools.Bench.Sink;
+
+/// <summary>
+/// <c>bench sink</c>: the callback receiver, run as its own process so its work and pauses are not the load
+/// generator's. Any request to <c>/cb</c> is answered 200 at once and recorded with its arrival time (Unix µs,
+/// taken before the body is read), its <c>X-Timer-Id</c> / <c>Idempotency-Key</c> headers and the body's
+/// <c>seq</c>. <c>GET /records</c> returns them as tab-separated lines; <c>DELETE /records</c> clears them.
+/// </summary>
+public static class SinkServer
+{
+    public static async Task<int> RunAsync(BenchArgs args)
+    {
+        var host = args.Text("host", "127.0.0.1");
+        var port = args.Int("port", 0, 0, 65535);
+        args.RejectUnknown();
+
+        var records = new ConcurrentQueue<string>();
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Parse(host), port));
+        var app = builder.Build();
+        app.Map("/cb", async context =>
+        {
+            var arrival = UnixClock.NowMicros;
+            var request = context.Request;
+            var body = await new StreamReader(request.Body, Encoding.UTF8).ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
+            records.Enqueue(string.Create(CultureInfo.InvariantCulture,
+                $"{arrival}\t{request.Headers["X-Timer-Id"]}\t{request.Headers["Idempotency-Key"]}\t{Seq(body)}"));
+            context.Response.StatusCode = 200;
+        });
+        app.MapGet("/records", async context =>
+        {
+            context.Response.ContentType = "text/tab-separated-values";
+            var text = new StringBuilder();
+            foreach (var line in records)
+                text.Append(line).Append('\n');
+            await context.Response.WriteAsync(text.ToString(), context.RequestAborted).ConfigureAwait(false);
+        });
+        app.MapGet("/count", context => context.Response.WriteAsync(records.Count.ToString(CultureInfo.InvariantCulture), context.RequestAborted));
+        app.MapDelete("/records", context =>
+        {
+            records.Clear();
+            context.Response.StatusCode = 204;
+            return Task.CompletedTask;
+        });
+        await app.StartAsync().ConfigureAwait(false);
+        var address = app.Urls.First();
+        Console.Out.WriteLine(address);
+        Console.Out.Flush();
+        var done = new TaskCompletionSource();
+        Console.CancelKeyPress += (_, e) =>
+        {
+            e.Cancel = true;
+            done.TrySetResult();
+        };
+        // The driver closes our stdin when it is done (or dies): stop then.
+        _ = Task.Run(async () =>
+        {
+            await Console.In.ReadToEndAsync().ConfigureAwait(false);
+            done.TrySetResult();
+        });
+        await done.Task.ConfigureAwait(false);
+        await app.StopAsync().ConfigureAwait(false);
+        return 0;
+    }
+
+    /// <summary>The <c>seq</c> number of a body like <c>{"seq":123,...}</c>, or -1.</summary>
+    private static long Seq(string body)
+    {
+        var at = body.IndexOf("\"seq\":", StringComparison.Ordinal);
+        if (at < 0)
+            return -1;
+        at += 6;
+        var end = at;
+        while (end < body.Length && char.IsAsciiDigit(body[end]))
+            end++;
+        return long.TryParse(body.AsSpan(at, end - at), NumberStyles.None, CultureInfo.InvariantCulture, out var seq) ? seq : -1;
+    }
+}
