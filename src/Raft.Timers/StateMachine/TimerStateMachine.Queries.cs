@@ -41,16 +41,8 @@ public sealed partial class TimerStateMachine
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
         var page = new List<TimerRecord>(Math.Min(limit, 1024));
         next = null;
-        var view = afterId is null || idsInOrder.Count == 0 || string.CompareOrdinal(afterId, idsInOrder.Max) >= 0
-            ? (afterId is null ? idsInOrder : null)
-            : idsInOrder.GetViewBetween(afterId, idsInOrder.Max!);
-        if (view is null)
-            return page;
-
-        foreach (var id in view)
+        foreach (var id in idsInOrder.After(afterId))
         {
-            if (afterId is not null && string.CompareOrdinal(id, afterId) <= 0)
-                continue;
             var record = timers[id];
             if (status is { } wanted && record.Status != wanted)
                 continue;

@@ -16,7 +16,7 @@ namespace RaftTimers.StateMachine;
 public sealed partial class TimerStateMachine
 {
     private readonly Dictionary<string, TimerRecord> timers = new(StringComparer.Ordinal);
-    private readonly SortedSet<string> idsInOrder = new(StringComparer.Ordinal);
+    private readonly SortedIdIndex idsInOrder = new();
 
     // Ids of timers in Firing: the leader's delivery sweep reads these without scanning every timer.
     private readonly HashSet<string> firingIds = new(StringComparer.Ordinal);
