@@ -191,7 +191,7 @@ public static class LogEntryCodec
         if (!Enum.IsDefined((TimerDataKind)kind))
             throw new CodecException($"unknown data kind {kind}");
         var data = r.ReadBytes(MaxFieldBytes, "data").ToArray();
-        return new TimerSpec(timeout, new CallbackSpec(transport, method, uri), new TimerData((TimerDataKind)kind, data));
+        return new TimerSpec(timeout, CallbackCache.Default.Share(new CallbackSpec(transport, method, uri)), new TimerData((TimerDataKind)kind, data));
     }
 
     internal static void WriteSpecTo(BinaryWriter w, TimerSpec spec) => WriteSpec(w, spec);

@@ -21,29 +21,9 @@ public static class SnapshotCodec
     public static void Write(IBufferWriter<byte> output, TimerStateMachine state)
     {
         var w = new BinaryWriter(output);
-        Magic.CopyTo(output.GetSpan(Magic.Length));
-        output.Advance(Magic.Length);
-        w.WriteByte(FormatVersion);
-        w.WriteInt64(state.LastAppliedIndex);
-        w.WriteInt64(state.LastStampUnixMs);
-        w.WriteVarInt(state.Count);
-
-        var records = state.All.ToArray();
-        Array.Sort(records, static (a, b) => string.CompareOrdinal(a.Id, b.Id));
-        foreach (var r in records)
-        {
-            w.WriteString(r.Id);
-            w.WriteVarInt(r.Version);
-            w.WriteByte((byte)r.Status);
-            w.WriteInt64(r.CreatedAtUnixMs);
-            w.WriteInt64(r.DueAtUnixMs);
-            LogEntryCodec.WriteSpecTo(w, r.Spec);
-            w.WriteVarInt(r.Attempts);
-            w.WriteNullableString(r.LastError);
-            w.WriteInt64(r.FinishedAtUnixMs);
-            w.WriteVarInt(r.FiredAtIndex);
-            w.WriteVarInt(r.FireCount);
-        }
+        WriteHeader(output, w, state);
+        foreach (var r in state.InIdOrder())
+            WriteRecord(w, r);
     }
 
     public static byte[] Write(TimerStateMachine state)
@@ -51,6 +31,56 @@ public static class SnapshotCodec
         var buffer = new ArrayBufferWriter<byte>(1024 + (state.Count * 128));
         Write(buffer, state);
         return buffer.WrittenSpan.ToArray();
+    }
+
+    /// <summary>
+    /// The same bytes as <see cref="Write(IBufferWriter{byte}, TimerStateMachine)"/>, handed out in pieces of about
+    /// <paramref name="chunkBytes"/> from one reused buffer: a large state is streamed to disk without a buffer the
+    /// size of the snapshot. Each piece is valid until the next is asked for; the state must not change meanwhile.
+    /// </summary>
+    public static IEnumerable<ReadOnlyMemory<byte>> WriteInChunks(TimerStateMachine state, int chunkBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(chunkBytes, 1);
+        var buffer = new ArrayBufferWriter<byte>(chunkBytes + 4096);
+        var w = new BinaryWriter(buffer);
+        WriteHeader(buffer, w, state);
+        foreach (var r in state.InIdOrder())
+        {
+            WriteRecord(w, r);
+            if (buffer.WrittenCount >= chunkBytes)
+            {
+                yield return buffer.WrittenMemory;
+                buffer.ResetWrittenCount();
+            }
+        }
+
+        if (buffer.WrittenCount > 0)
+            yield return buffer.WrittenMemory;
+    }
+
+    private static void WriteHeader(IBufferWriter<byte> output, BinaryWriter w, TimerStateMachine state)
+    {
+        Magic.CopyTo(output.GetSpan(Magic.Length));
+        output.Advance(Magic.Length);
+        w.WriteByte(FormatVersion);
+        w.WriteInt64(state.LastAppliedIndex);
+        w.WriteInt64(state.LastStampUnixMs);
+        w.WriteVarInt(state.Count);
+    }
+
+    private static void WriteRecord(BinaryWriter w, TimerRecord r)
+    {
+        w.WriteString(r.Id);
+        w.WriteVarInt(r.Version);
+        w.WriteByte((byte)r.Status);
+        w.WriteInt64(r.CreatedAtUnixMs);
+        w.WriteInt64(r.DueAtUnixMs);
+        LogEntryCodec.WriteSpecTo(w, r.Spec);
+        w.WriteVarInt(r.Attempts);
+        w.WriteNullableString(r.LastError);
+        w.WriteInt64(r.FinishedAtUnixMs);
+        w.WriteVarInt(r.FiredAtIndex);
+        w.WriteVarInt(r.FireCount);
     }
 
     /// <summary>Reads a snapshot into <paramref name="state"/>, replacing its content; throws <see cref="CodecException"/> on bad bytes and then leaves <paramref name="state"/> untouched.</summary>

@@ -59,12 +59,21 @@ internal sealed partial class RaftTimerStateMachine(DirectoryInfo location, Time
         context?.MarkApplied();
     }
 
-    protected override ValueTask PersistAsync(IAsyncBinaryWriter writer, CancellationToken token)
+    /// <summary>
+    /// Streams the state to the snapshot file in 1 MiB pieces: no buffer the size of the state (a million timers
+    /// made ~170 MB of large-object garbage per snapshot before, and long GC pauses on every node at once).
+    /// </summary>
+    protected override async ValueTask PersistAsync(IAsyncBinaryWriter writer, CancellationToken token)
     {
-        var buffer = new ArrayBufferWriter<byte>(64 * 1024);
-        store.Persist(buffer);
-        LogSnapshotWritten(buffer.WrittenCount);
-        return writer.Invoke(buffer.WrittenMemory, token);
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        long bytes = 0;
+        foreach (var chunk in store.PersistInChunks(1 << 20))
+        {
+            await writer.Invoke(chunk, token).ConfigureAwait(false);
+            bytes += chunk.Length;
+        }
+
+        LogSnapshotWritten(bytes, (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 
     protected override async ValueTask RestoreAsync(FileInfo snapshotFile, CancellationToken token)
@@ -77,8 +86,8 @@ internal sealed partial class RaftTimerStateMachine(DirectoryInfo location, Time
     [LoggerMessage(EventId = 1001, Level = LogLevel.Critical, Message = "Committed entry {Index} cannot be applied ({Error}: {Reason}); the node stops")]
     private partial void LogUnappliableEntry(long index, string error, string reason);
 
-    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Snapshot written ({Bytes} bytes)")]
-    private partial void LogSnapshotWritten(int bytes);
+    [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Snapshot written ({Bytes} bytes in {Milliseconds} ms)")]
+    private partial void LogSnapshotWritten(long bytes, long milliseconds);
 
     [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Snapshot {File} restored ({Bytes} bytes)")]
     private partial void LogSnapshotRestored(string file, int bytes);

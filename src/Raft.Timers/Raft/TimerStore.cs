@@ -60,10 +60,24 @@ public sealed class TimerStore
             state.Skip(index);
     }
 
-    internal void Persist(System.Buffers.IBufferWriter<byte> output)
+    /// <summary>
+    /// The snapshot in pieces of about <paramref name="chunkBytes"/>, each made under the lock. Only for
+    /// <see cref="RaftTimerStateMachine"/>'s persist: DotNext applies nothing more until the snapshot it asked for
+    /// is finished (SimpleStateMachine awaits it before the next apply or snapshot install), so the state holds
+    /// still between pieces while readers may still come in.
+    /// </summary>
+    internal IEnumerable<ReadOnlyMemory<byte>> PersistInChunks(int chunkBytes)
     {
-        lock (gate)
-            Codec.SnapshotCodec.Write(output, state);
+        using var chunks = Codec.SnapshotCodec.WriteInChunks(state, chunkBytes).GetEnumerator();
+        while (true)
+        {
+            bool more;
+            lock (gate)
+                more = chunks.MoveNext();
+            if (!more)
+                yield break;
+            yield return chunks.Current;
+        }
     }
 
     internal void Restore(ReadOnlySpan<byte> snapshot)

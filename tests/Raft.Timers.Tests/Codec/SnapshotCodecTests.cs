@@ -57,6 +57,24 @@ public sealed class SnapshotCodecTests
         Assert.Equal(bytes, SnapshotCodec.Write(restored));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(100)]
+    [InlineData(1 << 20)]
+    public void Pieces_of_any_size_join_into_exactly_the_whole_snapshot(int chunkBytes)
+    {
+        var t = EveryStatus();
+        t.At(4_000, [.. Enumerable.Range(0, 300).Select(i => new CreateTimer($"bulk-{(i * 7919) % 300:D3}", Specs.Http(90_000 + i)))]);
+        var whole = SnapshotCodec.Write(t.State);
+
+        var pieces = SnapshotCodec.WriteInChunks(t.State, chunkBytes).Select(p => p.ToArray()).ToList();
+
+        Assert.Equal(whole, pieces.SelectMany(p => p).ToArray());
+        Assert.All(pieces.SkipLast(1), p => Assert.True(p.Length >= chunkBytes));
+        RecordAssert.SameState(t.State, Restore([.. pieces.SelectMany(p => p)]));
+    }
+
     [Fact]
     public void An_empty_state_round_trips()
     {
