@@ -72,7 +72,8 @@ public static class CapacityMode
         foreach (var b in before)
         {
             var a = after.First(x => x.Node == b.Node);
-            var perTimer = created == 0 ? 0 : (double)(a.HeapBytes - b.HeapBytes) / created;
+            var held = a.Pending - b.Pending; // counts creates whose answer was cut off when loading stopped, too
+            var perTimer = held <= 0 ? 0 : (double)(a.HeapBytes - b.HeapBytes) / held;
             result.Section(b.Node)
                 .Add("pending before", b.Pending).Add("pending after", a.Pending)
                 .Add("managed heap before", b.HeapBytes / 1048576.0, "MiB").Add("managed heap after", a.HeapBytes / 1048576.0, "MiB")

@@ -109,9 +109,9 @@ public static class RecoveryMode
                         var r = await probeApi.CreateAsync(n.Http, TimerApi.CreateBody(60_000, uri, -1, 0), null, token).ConfigureAwait(false);
                         return r.Status == 201;
                     }
-                    catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
+                    catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)
                     {
-                        return false;
+                        return false; // refused, reset, timed out: not accepted yet
                     }
                 }).ToList();
                 var tick = Task.Delay(10, token);
@@ -246,9 +246,9 @@ public static class RecoveryMode
             return new NodeStatus(r.GetProperty("role").GetString()!, r.GetProperty("commitIndex").GetInt64(),
                 r.GetProperty("appliedIndex").GetInt64(), r.GetProperty("pendingTimers").GetInt64());
         }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or KeyNotFoundException)
+        catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)
         {
-            return null;
+            return null; // down, refusing, or not answering in time
         }
     }
 
