@@ -22,6 +22,6 @@ public static class NodeKiller
             throw new InvalidOperationException($"pid {pid} recorded for {nodeId} is not that node any more; not signalling it");
         using var process = Process.GetProcessById(pid);
         process.Kill();
-        process.WaitForExit(5000);
+        // No WaitForExit: for a process that is not our child .NET polls for its exit, which would delay the probes that follow.
     }
 }

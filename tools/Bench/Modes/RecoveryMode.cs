@@ -66,7 +66,7 @@ public static class RecoveryMode
         var cluster = common.Cluster ?? throw new UsageException("failover needs --cluster DIR (a tools/cluster directory)");
         await using var sink = await SinkProcess.StartAsync("127.0.0.1").ConfigureAwait(false);
         using var api = new TimerApi(common.Concurrency + 8, TimeSpan.FromSeconds(15), common.RawClient);
-        using var probeApi = new TimerApi(4, TimeSpan.FromSeconds(1));
+        using var probeApi = new TimerApi(64, TimeSpan.FromSeconds(1));
         var uri = sink.CallbackUri.ToString();
         var runId = Guid.NewGuid().ToString("N")[..8];
 
@@ -97,50 +97,52 @@ public static class RecoveryMode
             NodeKiller.Kill(cluster, leader.Id);
             var clock = Stopwatch.StartNew();
 
-            // First accepted write: every 10 ms, a create to each survivor, each with a 1 s deadline.
-            double? writeMs = null;
-            double? electedMs = null;
-            while (writeMs is null && clock.Elapsed < TimeSpan.FromSeconds(30))
+            // First accepted write: every 10 ms a new create to each survivor (1 s deadline each), not waiting for the
+            // earlier ones, so a request stuck on the dead leader never hides a later one that succeeds. Likewise a
+            // GET /cluster every 10 ms to each survivor for the first one that says it leads.
+            long writeAt = 0, electedAt = 0;
+            var outstanding = new List<Task>();
+            while (Interlocked.Read(ref writeAt) == 0 && clock.Elapsed < TimeSpan.FromSeconds(30))
             {
-                var attempts = survivors.Select(async n =>
+                foreach (var n in survivors)
                 {
-                    try
+                    outstanding.Add(Task.Run(async () =>
                     {
-                        var r = await probeApi.CreateAsync(n.Http, TimerApi.CreateBody(60_000, uri, -1, 0), null, token).ConfigureAwait(false);
-                        return r.Status == 201;
-                    }
-                    catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)
+                        try
+                        {
+                            var r = await probeApi.CreateAsync(n.Http, TimerApi.CreateBody(60_000, uri, -1, 0), null, token).ConfigureAwait(false);
+                            if (r.Status == 201)
+                                Interlocked.CompareExchange(ref writeAt, UnixClock.NowMicros, 0);
+                        }
+                        catch (Exception e) when (e is not OperationCanceledException || !token.IsCancellationRequested)
+                        {
+                            // refused, reset, timed out: not accepted yet
+                        }
+                    }, token));
+                    if (Interlocked.Read(ref electedAt) == 0)
                     {
-                        return false; // refused, reset, timed out: not accepted yet
-                    }
-                }).ToList();
-                var tick = Task.Delay(10, token);
-                foreach (var attempt in attempts)
-                {
-                    if (await attempt.ConfigureAwait(false))
-                    {
-                        writeMs ??= (UnixClock.NowMicros - killedAt) / 1000.0;
+                        outstanding.Add(Task.Run(async () =>
+                        {
+                            if (await StateAsync(probeApi, n.Http, token).ConfigureAwait(false) is { Role: "leader" })
+                                Interlocked.CompareExchange(ref electedAt, UnixClock.NowMicros, 0);
+                        }, token));
                     }
                 }
 
-                if (electedMs is null)
-                {
-                    foreach (var n in survivors)
-                    {
-                        if (await StateAsync(probeApi, n.Http, token).ConfigureAwait(false) is { Role: "leader" })
-                            electedMs = (UnixClock.NowMicros - killedAt) / 1000.0;
-                    }
-                }
-
-                await tick.ConfigureAwait(false);
+                await Task.Delay(10, token).ConfigureAwait(false);
             }
 
-            // First fire after the kill (arrivals in the first 20 ms may be the old leader's, already on the wire).
+            await Task.WhenAll(outstanding).ConfigureAwait(false);
+            double? writeMs = writeAt == 0 ? null : (writeAt - killedAt) / 1000.0;
+            double? electedMs = electedAt == 0 ? null : (electedAt - killedAt) / 1000.0;
+
+            // First fire after the kill. Arrivals in the first 200 ms can be the old leader's, sent before it died and
+            // still queued in the sink: no new leader can fire that soon (the election timeout is 300 ms at least).
             double? fireMs = null;
             while (fireMs is null && clock.Elapsed < TimeSpan.FromSeconds(30))
             {
                 var first = (await sink.ReadAsync(token).ConfigureAwait(false))
-                    .Where(a => a.UnixMicros > killedAt + 20_000).Select(a => a.UnixMicros).DefaultIfEmpty(0).Min();
+                    .Where(a => a.UnixMicros > killedAt + OldLeaderMarginMicros).Select(a => a.UnixMicros).DefaultIfEmpty(0).Min();
                 if (first > 0)
                     fireMs = (first - killedAt) / 1000.0;
                 else
@@ -155,6 +157,7 @@ public static class RecoveryMode
                 electionTimes.Add(el);
             Console.Error.WriteLine($"failover round {round}: killed {leader.Id}; new leader seen after {electedMs:F0} ms, first accepted write {writeMs:F0} ms, first fire {fireMs:F0} ms");
             await cluster.RestartAsync(leader.Id).ConfigureAwait(false);
+            await WaitCaughtUpAsync(api, cluster, token).ConfigureAwait(false);
         }
 
         await Task.Delay(TimeSpan.FromSeconds(settleSeconds), token).ConfigureAwait(false);
@@ -183,6 +186,7 @@ public static class RecoveryMode
         var missing = acked.Keys.Count(k => !arrived.Contains(k));
         var streamArrivals = arrivals.Where(a => a.Seq >= 0).ToList();
         var duplicates = streamArrivals.Count - streamArrivals.Select(a => a.Seq).Distinct().Count();
+        var keyMismatches = streamArrivals.GroupBy(a => a.Seq).Count(g => g.Select(a => a.Key).Distinct().Count() > 1);
         var lateness = new LatencyHistogram();
         long early = 0;
         foreach (var a in streamArrivals.GroupBy(a => a.Seq).Select(g => g.MinBy(x => x.UnixMicros)))
@@ -205,10 +209,29 @@ public static class RecoveryMode
         Summary(result, "kill -9 to first fire", fireTimes);
         result.Section("stream")
             .Add("creates acknowledged", acked.Count).Add("creates failed (dead node, outage)", stream.Failed)
-            .Add("missing", missing).Add("duplicates", duplicates).Add("early", early)
+            .Add("missing", missing).Add("duplicates (re-deliveries)", duplicates)
+            .Add("duplicates with a different Idempotency-Key", keyMismatches).Add("early", early)
             .Latency("lateness", lateness.Summarize());
         await common.FinishAsync(result).ConfigureAwait(false);
-        return missing == 0 && early == 0 && writeTimes.Count == rounds && fireTimes.Count == rounds ? 0 : 1;
+        return missing == 0 && early == 0 && keyMismatches == 0 && writeTimes.Count == rounds && fireTimes.Count == rounds ? 0 : 1;
+    }
+
+    private const long OldLeaderMarginMicros = 200_000;
+
+    /// <summary>Until every node answers and has applied what the leader had committed: the next kill meets a whole cluster.</summary>
+    private static async Task WaitCaughtUpAsync(TimerApi api, LocalCluster cluster, CancellationToken token)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(5);
+        while (DateTime.UtcNow < deadline)
+        {
+            var states = await StatesAsync(api, cluster, token).ConfigureAwait(false);
+            if (states.Count == cluster.Nodes.Count && states.Values.FirstOrDefault(s => s.Role == "leader") is { Role: "leader" } leader
+                && states.Values.All(s => s.AppliedIndex >= leader.CommitIndex - 100))
+                return;
+            await Task.Delay(200, token).ConfigureAwait(false);
+        }
+
+        throw new InvalidOperationException("the cluster did not catch up within 5 minutes after a restart");
     }
 
     private static void Summary(BenchResult result, string name, List<double> samples)
