@@ -31,7 +31,7 @@ internal static class Usage
           --quiet              no live progress line
           --client raw|httpclient   lean keep-alive sockets (default) or .NET's HttpClient, for comparison
         mode options
-          create/mix   --timer-ms MS (default 3600000)  --callback URI  --cancel-share F
+          create/mix   --timer-ms MS (default 3600000)  --callback URI  --cancel-share F  --client-ids
           precision    --timer-ms MS (default 2000)  --grace S (default 15)  --sink-host IP
           capacity     --timers N (default 1000000)  --timer-ms MS (default 86400000)
           restart      --node ID (default: a follower)  --leader (restart the leader instead)

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using RaftTimers.Model;
 using RaftTimers.StateMachine;
@@ -45,16 +46,58 @@ public static class TimerJson
         json.WriteEndObject();
     }
 
+    /// <summary>RFC 3339 UTC with milliseconds, e.g. 2026-11-28T20:42:01.980Z; formatted by hand (this is on every create's path).</summary>
     public static string Rfc3339(long unixMs)
-        => DateTimeOffset.FromUnixTimeMilliseconds(unixMs).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", System.Globalization.CultureInfo.InvariantCulture);
+        => string.Create(24, DateTimeOffset.FromUnixTimeMilliseconds(unixMs).UtcDateTime, static (span, t) =>
+        {
+            Digits(span[..4], t.Year);
+            span[4] = '-';
+            Digits(span.Slice(5, 2), t.Month);
+            span[7] = '-';
+            Digits(span.Slice(8, 2), t.Day);
+            span[10] = 'T';
+            Digits(span.Slice(11, 2), t.Hour);
+            span[13] = ':';
+            Digits(span.Slice(14, 2), t.Minute);
+            span[16] = ':';
+            Digits(span.Slice(17, 2), t.Second);
+            span[19] = '.';
+            Digits(span.Slice(20, 3), t.Millisecond);
+            span[23] = 'Z';
+        });
 
-    public static async Task WriteResponseAsync(HttpContext context, int status, Action<Utf8JsonWriter> write)
+    private static void Digits(Span<char> into, int value)
     {
-        context.Response.StatusCode = status;
-        context.Response.ContentType = "application/json";
-        using var buffer = new MemoryStream();
-        using (var json = new Utf8JsonWriter(buffer))
-            write(json);
-        await context.Response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), context.RequestAborted).ConfigureAwait(false);
+        for (var i = into.Length - 1; i >= 0; i--, value /= 10)
+            into[i] = (char)('0' + (value % 10));
+    }
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? responseBuffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? responseWriter;
+
+    /// <summary>
+    /// Writes a JSON response with a Content-Length (no chunked framing), serialized into this thread's reused buffer
+    /// and copied into the response pipe before the first await.
+    /// </summary>
+    public static Task WriteResponseAsync(HttpContext context, int status, Action<Utf8JsonWriter> write)
+    {
+        var buffer = responseBuffer ??= new ArrayBufferWriter<byte>(1024);
+        buffer.ResetWrittenCount();
+        var json = responseWriter ??= new Utf8JsonWriter(buffer);
+        json.Reset(buffer);
+        write(json);
+        json.Flush();
+
+        var response = context.Response;
+        response.StatusCode = status;
+        response.ContentType = "application/json";
+        response.ContentLength = buffer.WrittenCount;
+        response.BodyWriter.Write(buffer.WrittenSpan);
+        if (buffer.Capacity > 256 * 1024)
+            responseBuffer = null; // a huge page once should not pin a huge buffer on this thread forever
+        return response.BodyWriter.FlushAsync(context.RequestAborted).AsTask();
     }
 }

@@ -18,6 +18,8 @@ public static class CreateMode
         var timerMs = args.Int("timer-ms", 3_600_000, 1);
         var callback = args.Text("callback", "http://127.0.0.1:9/never");
         var cancelShare = mix ? args.Double("cancel-share", 0.3, 0) : 0;
+        var clientIds = args.Flag("client-ids");
+        var runId = Guid.NewGuid().ToString("N")[..8];
         if (cancelShare >= 1)
             throw new UsageException("--cancel-share must be below 1");
         args.RejectUnknown();
@@ -43,7 +45,7 @@ public static class CreateMode
             }
 
             var server = targets.Next();
-            var response = await api.CreateAsync(server, TimerApi.CreateBody(timerMs, callback, seq, common.Padding), null, ct).ConfigureAwait(false);
+            var response = await api.CreateAsync(server, TimerApi.CreateBody(timerMs, callback, seq, common.Padding), clientIds ? $"b{runId}-{seq}" : null, ct).ConfigureAwait(false);
             creates.Record((long)Stopwatch.GetElapsedTime(started).TotalMicroseconds);
             if (response.Status == 201 && mix && response.Id is not null)
                 created.Enqueue((server, response.Id));
@@ -55,7 +57,7 @@ public static class CreateMode
 
         var result = new BenchResult(mix ? "mix" : "create");
         common.AddTo(result);
-        result.Add("targets", string.Join(",", targets.Servers)).Add("timer timeout", timerMs, "ms").Add("body bytes", TimerApi.CreateBody(timerMs, callback, 1_000_000, common.Padding).Length, "B");
+        result.Add("targets", string.Join(",", targets.Servers)).Add("timer timeout", timerMs, "ms").Add("ids", clientIds ? "client-chosen (x-timer-id)" : "server-generated").Add("body bytes", TimerApi.CreateBody(timerMs, callback, 1_000_000, common.Padding).Length, "B");
         if (mix)
             result.Add("cancel share", cancelShare, "", "F2");
         result.Section("results")
