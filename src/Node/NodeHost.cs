@@ -68,6 +68,7 @@ public static partial class NodeHost
             LowerElectionTimeoutMs = settings.Raft.LowerElectionTimeoutMs,
             UpperElectionTimeoutMs = settings.Raft.UpperElectionTimeoutMs,
             SnapshotEveryEntries = settings.Raft.SnapshotEveryEntries,
+            SnapshotEveryBytes = settings.Raft.SnapshotEveryBytes,
         };
         var proposerOptions = new ProposerOptions
         {

@@ -64,6 +64,7 @@ public sealed class NodeSettings
         public int LowerElectionTimeoutMs { get; set; } = 300;
         public int UpperElectionTimeoutMs { get; set; } = 600;
         public long SnapshotEveryEntries { get; set; } = 50_000;
+        public long SnapshotEveryBytes { get; set; } = 64L * 1024 * 1024;
         public int MaxCommandsPerEntry { get; set; } = 256;
         public int MaxEntriesInFlight { get; set; } = 8;
     }
@@ -126,6 +127,8 @@ public sealed class NodeSettings
             throw new InvalidOperationException($"RaftTimers:Raft:MaxCommandsPerEntry {Raft.MaxCommandsPerEntry} must be between 1 and 4096");
         if (Raft.MaxEntriesInFlight is < 1 or > 64)
             throw new InvalidOperationException($"RaftTimers:Raft:MaxEntriesInFlight {Raft.MaxEntriesInFlight} must be between 1 and 64");
+        if (Raft.SnapshotEveryBytes < 1024)
+            throw new InvalidOperationException($"RaftTimers:Raft:SnapshotEveryBytes {Raft.SnapshotEveryBytes} must be at least 1024");
         if (Raft.SnapshotEveryEntries < 1)
             throw new InvalidOperationException($"RaftTimers:Raft:SnapshotEveryEntries {Raft.SnapshotEveryEntries} must be at least 1");
         if (Retention.FinishedTimerRetentionMs < 0 || Retention.PurgeIntervalMs < 1)

@@ -9,17 +9,19 @@ namespace RaftTimers.Raft;
 
 /// <summary>
 /// Binds the <see cref="TimerStore"/> to DotNext's write-ahead log: applies committed entries in
-/// order, skips membership and empty entries, and persists a snapshot every
-/// <c>snapshotEveryEntries</c> entries so the log can be compacted.
+/// order, skips membership and empty entries, and persists a snapshot when <see cref="SnapshotPolicy"/> says so,
+/// so the log can be compacted.
 /// </summary>
 /// <remarks>
 /// A committed entry that cannot be applied (undecodable, or breaking an invariant) stops DotNext's
 /// apply loop for good; a node in that state must not keep serving, so <c>onFatalError</c> ends it.
 /// </remarks>
-internal sealed partial class RaftTimerStateMachine(DirectoryInfo location, TimerStore store, long snapshotEveryEntries, Action<Exception> onFatalError, ILogger logger)
+internal sealed partial class RaftTimerStateMachine(DirectoryInfo location, TimerStore store, SnapshotPolicy policy, Action<Exception> onFatalError, ILogger logger)
     : SimpleStateMachine(location)
 {
     private long entriesSinceSnapshot;
+    private long bytesSinceSnapshot;
+    private long lastSnapshotBytes;
 
     protected override ValueTask<bool> ApplyAsync(LogEntry entry, CancellationToken token)
     {
@@ -32,9 +34,10 @@ internal sealed partial class RaftTimerStateMachine(DirectoryInfo location, Time
             ApplyTimerEntry(entry);
         }
 
-        var snapshotDue = ++entriesSinceSnapshot >= snapshotEveryEntries;
+        bytesSinceSnapshot += entry.Length ?? 0L;
+        var snapshotDue = policy.IsDue(++entriesSinceSnapshot, bytesSinceSnapshot, lastSnapshotBytes);
         if (snapshotDue)
-            entriesSinceSnapshot = 0;
+            entriesSinceSnapshot = bytesSinceSnapshot = 0;
         return ValueTask.FromResult(snapshotDue);
     }
 
@@ -73,6 +76,7 @@ internal sealed partial class RaftTimerStateMachine(DirectoryInfo location, Time
             bytes += chunk.Length;
         }
 
+        lastSnapshotBytes = bytes;
         LogSnapshotWritten(bytes, (long)System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds);
     }
 

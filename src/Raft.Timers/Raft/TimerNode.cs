@@ -66,7 +66,8 @@ public sealed class TimerNode : IAsyncDisposable
         {
             var store = new TimerStore();
             var stateMachine = new RaftTimerStateMachine(
-                new DirectoryInfo(Path.Combine(options.DataDirectory, "snapshots")), store, options.SnapshotEveryEntries,
+                new DirectoryInfo(Path.Combine(options.DataDirectory, "snapshots")), store,
+                new SnapshotPolicy(options.SnapshotEveryEntries, options.SnapshotEveryBytes),
                 onFatalError, loggers.CreateLogger<RaftTimerStateMachine>());
             await stateMachine.RestoreAsync(token).ConfigureAwait(false);
 
