@@ -15,6 +15,8 @@ public sealed partial class TimerStateMachine
         finishedInOrder.Clear();
         firingIds.Clear();
         PendingCount = 0;
+        if (records is ICollection<TimerRecord> known)
+            timers.EnsureCapacity(known.Count); // one table of the right size instead of a dozen doublings
 
         var finished = new List<TimerRecord>();
         foreach (var record in records)
