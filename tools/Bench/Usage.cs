@@ -32,7 +32,7 @@ internal static class Usage
           --client raw|httpclient   lean keep-alive sockets (default) or .NET's HttpClient, for comparison
         mode options
           create/mix   --timer-ms MS (default 3600000)  --callback URI  --cancel-share F  --client-ids
-          precision    --timer-ms MS (default 2000)  --grace S (default 15)  --sink-host IP
+          precision    --timer-ms MS (default 2000)  --grace S (default 15)  --sink-host IP  (--warmup default 20)
           capacity     --timers N (default 1000000)  --timer-ms MS (default 86400000)
           restart      --node ID (default: a follower)  --leader (restart the leader instead)
           failover     --rounds N (default 3)  --rate R (default 500)  --timer-ms MS (default 1000)
