@@ -15,6 +15,9 @@ public sealed class Targets
 
     public IReadOnlyList<Uri> Servers => servers;
 
+    /// <summary>Round-robin over every given server.</summary>
+    public static Targets All(IEnumerable<Uri> servers) => new([.. servers]);
+
     public Uri Next() => servers[(int)((ulong)Interlocked.Increment(ref next) % (ulong)servers.Length)];
 
     public static async Task<Targets> ResolveAsync(IReadOnlyList<Uri> nodes, string to, TimerApi api, CancellationToken token)
@@ -22,7 +25,7 @@ public sealed class Targets
         switch (to)
         {
             case "all":
-                return new Targets([.. nodes]);
+                return All(nodes);
             case "leader":
                 return new Targets([await FindLeaderAsync(nodes, api, token).ConfigureAwait(false)]);
             default:

@@ -73,7 +73,7 @@ public static class RecoveryMode
         // The steady stream: creates round-robin over every node; a create to the dead node fails and is not counted.
         var acked = new System.Collections.Concurrent.ConcurrentDictionary<long, long>();
         using var stopStream = CancellationTokenSource.CreateLinkedTokenSource(token);
-        var all = new Targets2(cluster.Nodes.Select(n => n.Http).ToArray());
+        var all = Targets.All(cluster.Nodes.Select(n => n.Http));
         var stream = new LoadRun(new LoadShape(common.Concurrency, common.Rate, TimeSpan.FromDays(1), TimeSpan.Zero), async (seq, ct) =>
         {
             var r = await api.CreateAsync(all.Next(), TimerApi.CreateBody(timerMs, uri, seq, common.Padding), $"f{runId}-{seq}", ct).ConfigureAwait(false);
@@ -273,13 +273,5 @@ public static class RecoveryMode
         {
             return null; // down, refusing, or not answering in time
         }
-    }
-
-    /// <summary>Round-robin over fixed servers.</summary>
-    private sealed class Targets2(Uri[] servers)
-    {
-        private long next = -1;
-
-        public Uri Next() => servers[(int)((ulong)Interlocked.Increment(ref next) % (ulong)servers.Length)];
     }
 }
