@@ -29,8 +29,6 @@ public sealed class LocalCluster(string directory, IReadOnlyList<LocalNode> node
         return new LocalCluster(Path.GetFullPath(directory), nodes, dll);
     }
 
-    public Task KillAsync(string nodeId) => RunToolAsync("kill", "--data", Directory, "--node", nodeId);
-
     public Task RestartAsync(string nodeId) => RunToolAsync("restart", "--data", Directory, "--node", nodeId, "--timeout-seconds", "120");
 
     private async Task RunToolAsync(params string[] args)

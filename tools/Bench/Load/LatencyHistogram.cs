@@ -35,16 +35,6 @@ public sealed class LatencyHistogram
         }
     }
 
-    public void Add(LatencyHistogram other)
-    {
-        for (var i = 0; i < counts.Length; i++)
-            counts[i] += other.counts[i];
-        count += other.count;
-        sum += other.sum;
-        max = Math.Max(max, other.max);
-        min = Math.Min(min, other.min);
-    }
-
     /// <summary>The value at or below which <paramref name="percentile"/>% of recorded values lie; the true maximum for 100.</summary>
     public long Percentile(double percentile)
     {

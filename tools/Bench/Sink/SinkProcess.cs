@@ -61,12 +61,6 @@ public sealed class SinkProcess : IAsyncDisposable
         return long.Parse(await http.GetStringAsync(new Uri(Address, "/count"), token).ConfigureAwait(false), CultureInfo.InvariantCulture);
     }
 
-    public async Task ClearAsync(CancellationToken token)
-    {
-        using var http = new HttpClient();
-        using var _ = await http.DeleteAsync(new Uri(Address, "/records"), token).ConfigureAwait(false);
-    }
-
     public async ValueTask DisposeAsync()
     {
         try

@@ -14,7 +14,8 @@ namespace RaftTimers.Tools.Bench.Sink;
 /// <c>bench sink</c>: the callback receiver, run as its own process so its work and pauses are not the load
 /// generator's. Any request to <c>/cb</c> is answered 200 at once and recorded with its arrival time (Unix µs,
 /// taken before the body is read), its <c>X-Timer-Id</c> / <c>Idempotency-Key</c> headers and the body's
-/// <c>seq</c>. <c>GET /records</c> returns them as tab-separated lines; <c>DELETE /records</c> clears them.
+/// <c>seq</c>. <c>GET /records</c> returns them as tab-separated lines,
+/// <c>GET /count</c> how many there are.
 /// </summary>
 public static class SinkServer
 {
@@ -47,12 +48,6 @@ public static class SinkServer
             await context.Response.WriteAsync(text.ToString(), context.RequestAborted).ConfigureAwait(false);
         });
         app.MapGet("/count", context => context.Response.WriteAsync(records.Count.ToString(CultureInfo.InvariantCulture), context.RequestAborted));
-        app.MapDelete("/records", context =>
-        {
-            records.Clear();
-            context.Response.StatusCode = 204;
-            return Task.CompletedTask;
-        });
         await app.StartAsync().ConfigureAwait(false);
         var address = app.Urls.First();
         Console.Out.WriteLine(address);
