@@ -67,6 +67,7 @@ public static partial class NodeHost
             DataDirectory = dataDirectory,
             LowerElectionTimeoutMs = settings.Raft.LowerElectionTimeoutMs,
             UpperElectionTimeoutMs = settings.Raft.UpperElectionTimeoutMs,
+            RequestTimeoutMs = settings.Raft.RequestTimeoutMs,
             SnapshotEveryEntries = settings.Raft.SnapshotEveryEntries,
             SnapshotEveryBytes = settings.Raft.SnapshotEveryBytes,
         };

@@ -63,6 +63,9 @@ public sealed class NodeSettings
     {
         public int LowerElectionTimeoutMs { get; set; } = 300;
         public int UpperElectionTimeoutMs { get; set; } = 600;
+
+        /// <summary>Raft request timeout (0: DotNext's default, the lower election timeout). See RaftOptions.</summary>
+        public int RequestTimeoutMs { get; set; }
         public long SnapshotEveryEntries { get; set; } = 50_000;
         public long SnapshotEveryBytes { get; set; } = 64L * 1024 * 1024;
         public int MaxCommandsPerEntry { get; set; } = 256;
@@ -135,6 +138,8 @@ public sealed class NodeSettings
             throw new InvalidOperationException("RaftTimers:Retention: FinishedTimerRetentionMs must be >= 0 and PurgeIntervalMs >= 1");
         if (Raft.LowerElectionTimeoutMs < 10 || Raft.UpperElectionTimeoutMs <= Raft.LowerElectionTimeoutMs)
             throw new InvalidOperationException("RaftTimers:Raft election timeouts must satisfy 10 <= Lower < Upper");
+        if (Raft.RequestTimeoutMs is not 0 and < 10)
+            throw new InvalidOperationException($"RaftTimers:Raft:RequestTimeoutMs {Raft.RequestTimeoutMs} must be 0 (default) or at least 10");
         Delivery.Validate();
     }
 

@@ -21,7 +21,7 @@ public static class SnapshotCodec
     public static void Write(IBufferWriter<byte> output, TimerStateMachine state)
     {
         var w = new BinaryWriter(output);
-        WriteHeader(output, w, state);
+        WriteHeader(output, w, state.LastAppliedIndex, state.LastStampUnixMs, state.Count);
         foreach (var r in state.InIdOrder())
             WriteRecord(w, r);
     }
@@ -34,17 +34,17 @@ public static class SnapshotCodec
     }
 
     /// <summary>
-    /// The same bytes as <see cref="Write(IBufferWriter{byte}, TimerStateMachine)"/>, handed out in pieces of about
-    /// <paramref name="chunkBytes"/> from one reused buffer: a large state is streamed to disk without a buffer the
-    /// size of the snapshot. Each piece is valid until the next is asked for; the state must not change meanwhile.
+    /// The same bytes as <see cref="Write(IBufferWriter{byte}, TimerStateMachine)"/> for <paramref name="image"/>, handed
+    /// out in pieces of about <paramref name="chunkBytes"/> from one reused buffer: a large state is streamed to disk
+    /// without a buffer the size of the snapshot. Each piece is valid until the next is asked for.
     /// </summary>
-    public static IEnumerable<ReadOnlyMemory<byte>> WriteInChunks(TimerStateMachine state, int chunkBytes)
+    public static IEnumerable<ReadOnlyMemory<byte>> WriteInChunks(SnapshotImage image, int chunkBytes)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkBytes, 1);
         var buffer = new ArrayBufferWriter<byte>(chunkBytes + 4096);
         var w = new BinaryWriter(buffer);
-        WriteHeader(buffer, w, state);
-        foreach (var r in state.InIdOrder())
+        WriteHeader(buffer, w, image.LastAppliedIndex, image.LastStampUnixMs, image.Records.Length);
+        foreach (var r in image.Records)
         {
             WriteRecord(w, r);
             if (buffer.WrittenCount >= chunkBytes)
@@ -58,14 +58,14 @@ public static class SnapshotCodec
             yield return buffer.WrittenMemory;
     }
 
-    private static void WriteHeader(IBufferWriter<byte> output, BinaryWriter w, TimerStateMachine state)
+    private static void WriteHeader(IBufferWriter<byte> output, BinaryWriter w, long lastAppliedIndex, long lastStampUnixMs, long count)
     {
         Magic.CopyTo(output.GetSpan(Magic.Length));
         output.Advance(Magic.Length);
         w.WriteByte(FormatVersion);
-        w.WriteInt64(state.LastAppliedIndex);
-        w.WriteInt64(state.LastStampUnixMs);
-        w.WriteVarInt(state.Count);
+        w.WriteInt64(lastAppliedIndex);
+        w.WriteInt64(lastStampUnixMs);
+        w.WriteVarInt(count);
     }
 
     private static void WriteRecord(BinaryWriter w, TimerRecord r)

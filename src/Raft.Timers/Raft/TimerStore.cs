@@ -12,7 +12,7 @@ namespace RaftTimers.Raft;
 public sealed class TimerStore
 {
     private readonly Lock gate = new();
-    private readonly TimerStateMachine state = new();
+    private TimerStateMachine state = new();
     private readonly List<TimerEvent> events = [];
     private Action<IReadOnlyList<TimerEvent>>? leaderListener;
 
@@ -60,30 +60,21 @@ public sealed class TimerStore
             state.Skip(index);
     }
 
-    /// <summary>
-    /// The snapshot in pieces of about <paramref name="chunkBytes"/>, each made under the lock. Only for
-    /// <see cref="RaftTimerStateMachine"/>'s persist: DotNext applies nothing more until the snapshot it asked for
-    /// is finished (SimpleStateMachine awaits it before the next apply or snapshot install), so the state holds
-    /// still between pieces while readers may still come in.
-    /// </summary>
-    internal IEnumerable<ReadOnlyMemory<byte>> PersistInChunks(int chunkBytes)
-    {
-        using var chunks = Codec.SnapshotCodec.WriteInChunks(state, chunkBytes).GetEnumerator();
-        while (true)
-        {
-            bool more;
-            lock (gate)
-                more = chunks.MoveNext();
-            if (!more)
-                yield break;
-            yield return chunks.Current;
-        }
-    }
-
-    internal void Restore(ReadOnlySpan<byte> snapshot)
+    /// <summary>A frozen copy of the state for a snapshot (see <see cref="TimerStateMachine.Capture"/>).</summary>
+    internal SnapshotImage Capture()
     {
         lock (gate)
-            Codec.SnapshotCodec.Read(snapshot, state);
+            return state.Capture();
+    }
+
+    /// <summary>
+    /// Swaps in a state restored from a snapshot. The caller builds it off the lock, so readers and the leader never
+    /// wait for a snapshot to be parsed, and a restore that fails or is cancelled leaves the current state as it was.
+    /// </summary>
+    internal void Replace(TimerStateMachine restored)
+    {
+        lock (gate)
+            state = restored;
     }
 
     /// <summary>

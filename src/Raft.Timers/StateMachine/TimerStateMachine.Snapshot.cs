@@ -5,6 +5,19 @@ namespace RaftTimers.StateMachine;
 public sealed partial class TimerStateMachine
 {
     /// <summary>
+    /// A frozen copy of the whole state, timers in id order: O(timers) reference copies and no serialisation, so the
+    /// caller (the Raft glue, under the store lock) holds up applies for milliseconds, not for the snapshot's write.
+    /// </summary>
+    public SnapshotImage Capture()
+    {
+        var records = new TimerRecord[timers.Count];
+        var i = 0;
+        foreach (var record in InIdOrder())
+            records[i++] = record;
+        return new SnapshotImage(LastAppliedIndex, LastStampUnixMs, records);
+    }
+
+    /// <summary>
     /// Replaces the whole state with a snapshot's content. The finished-order queue is rebuilt by
     /// (finish stamp, id), which gives every node the same purge order.
     /// </summary>

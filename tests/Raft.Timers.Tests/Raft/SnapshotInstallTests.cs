@@ -1,0 +1,187 @@
+using DotNext.IO;
+using DotNext.IO.Log;
+using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using Microsoft.Extensions.Logging.Abstractions;
+using RaftTimers.Codec;
+using RaftTimers.Commands;
+using RaftTimers.Raft;
+using RaftTimers.StateMachine;
+
+namespace RaftTimers.Tests;
+
+/// <summary>
+/// The follower's side of a snapshot install, through DotNext's real write-ahead log (the path RaftCluster takes for
+/// an InstallSnapshot request), and the node's own snapshots. The regression behind these tests: a follower whose
+/// install was cancelled by the request timeout kept the snapshot anyway, the leader never learned it, and the
+/// follower then rejected every retry of that snapshot as already covered — stuck without a leader for good.
+/// </summary>
+public sealed class SnapshotInstallTests : IAsyncLifetime
+{
+    private const long SnapshotIndex = 3, SnapshotTerm = 2;
+    private readonly string root = Path.Combine(Path.GetTempPath(), "rt-snapshot-" + Guid.NewGuid().ToString("N"));
+    private readonly Transcript leader = LeaderState();
+    private readonly List<(RaftTimerStateMachine Machine, WriteAheadLog Log)> opened = [];
+
+    private string SnapshotsDirectory => Path.Combine(root, "snapshots");
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        foreach (var (machine, log) in opened)
+        {
+            await log.DisposeAsync();
+            await machine.DisposeAsync();
+        }
+
+        Directory.Delete(root, recursive: true);
+    }
+
+    /// <summary>The leader's state at <see cref="SnapshotIndex"/>: three entries of timers.</summary>
+    private static Transcript LeaderState()
+    {
+        var t = new Transcript();
+        t.At(1_000, [.. Enumerable.Range(0, 50).Select(i => new CreateTimer($"t-{i:D3}", Specs.Http(60_000 + i)))]);
+        t.At(2_000, new FireTimer("t-000", 1), new CancelTimer("t-001"));
+        t.At(3_000, new RecordDelivery("t-000", 1, 1, DeliveryOutcome.Delivered, null));
+        Assert.Equal(SnapshotIndex, t.Index);
+        return t;
+    }
+
+    private async Task<(TimerStore Store, RaftTimerStateMachine Machine, WriteAheadLog Log)> OpenNodeAsync(long snapshotEveryEntries = 1_000)
+    {
+        var store = new TimerStore();
+        var machine = new RaftTimerStateMachine(new DirectoryInfo(SnapshotsDirectory), store,
+            new SnapshotPolicy(snapshotEveryEntries, long.MaxValue), e => Assert.Fail($"fatal: {e}"), NullLogger.Instance);
+        await machine.RestoreAsync(CancellationToken.None);
+        var log = new WriteAheadLog(new WriteAheadLog.Options { Location = Path.Combine(root, "wal"), ChunkSize = 1 << 20 }, machine);
+        await log.InitializeAsync();
+        opened.Add((machine, log));
+        return (store, machine, log);
+    }
+
+    private static byte[] Bytes(TimerStore store) => store.Read(SnapshotCodec.Write);
+
+    private string[] SnapshotFiles() => [.. Directory.GetFiles(SnapshotsDirectory).Select(Path.GetFileName).Order()!];
+
+    [Theory]
+    [InlineData(CancelAt.HalfwayThroughTransfer)]
+    [InlineData(CancelAt.AfterTransfer)]
+    public async Task A_cancelled_install_leaves_no_trace_and_the_leaders_retry_is_accepted(CancelAt when)
+    {
+        var (store, _, log) = await OpenNodeAsync();
+        var before = Bytes(store);
+        using var timeout = new CancellationTokenSource();
+        var snapshot = new SnapshotEntry(SnapshotCodec.Write(leader.State), SnapshotTerm, when, timeout);
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => log.AppendAsync(snapshot, SnapshotIndex, timeout.Token).AsTask());
+
+        Assert.Equal(0, log.LastCommittedEntryIndex);
+        Assert.Equal(before, Bytes(store));
+        Assert.Empty(SnapshotFiles());
+
+        // The leader's next attempt at the same snapshot: a follower that had kept the first would reject it.
+        await log.AppendAsync(new SnapshotEntry(SnapshotCodec.Write(leader.State), SnapshotTerm), SnapshotIndex);
+
+        Assert.Equal(SnapshotIndex, log.LastCommittedEntryIndex);
+        Assert.Equal(SnapshotCodec.Write(leader.State), Bytes(store));
+        Assert.Equal([$"{SnapshotIndex}-{SnapshotTerm}"], SnapshotFiles());
+    }
+
+    [Fact]
+    public async Task An_installed_snapshot_survives_a_restart_and_a_crashed_installs_temporary_file_is_ignored()
+    {
+        var (_, machine, log) = await OpenNodeAsync();
+        await log.AppendAsync(new SnapshotEntry(SnapshotCodec.Write(leader.State), SnapshotTerm), SnapshotIndex);
+        await log.DisposeAsync();
+        await machine.DisposeAsync();
+        opened.Clear();
+
+        // What a crash during a later install leaves: a partial file under a temporary name, at a higher index.
+        var partial = SnapshotCodec.Write(leader.State);
+        await File.WriteAllBytesAsync(Path.Combine(SnapshotsDirectory, $"9-{SnapshotTerm}.0123abcd.tmp"), partial.AsMemory(0, partial.Length / 2));
+
+        var (store, _, reopened) = await OpenNodeAsync();
+
+        Assert.Equal(SnapshotCodec.Write(leader.State), Bytes(store));
+        Assert.Equal(SnapshotIndex, reopened.LastCommittedEntryIndex);
+        Assert.Equal([$"{SnapshotIndex}-{SnapshotTerm}"], SnapshotFiles());
+    }
+
+    [Fact]
+    public async Task Own_snapshots_hold_the_state_at_their_index_and_older_ones_are_reclaimed()
+    {
+        var (store, machine, log) = await OpenNodeAsync(snapshotEveryEntries: 2);
+        ISnapshotManager snapshots = machine;
+        var entries = new List<byte[]>();
+
+        async Task<SnapshotFile> AppendUntilSnapshotAboveAsync(long index)
+        {
+            // Snapshots are written on their own thread; one due while another is written waits for a later entry.
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (snapshots.Snapshot is not SnapshotFile latest || latest.Index <= index)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"no snapshot above {index} after {entries.Count} entries");
+                var i = entries.Count;
+                entries.Add(LogEntryCodec.Encode(1_000 + i, [new CreateTimer($"own-{i}", Specs.Http(60_000)), new CancelTimer($"own-{i - 1}")]));
+                await log.AppendAsync(new BinaryLogEntry { Term = 1, Content = entries[^1] });
+                await log.CommitAsync(entries.Count);
+                await log.WaitForApplyAsync(entries.Count);
+                Assert.Equal(entries.Count, store.LastAppliedIndex);
+                await Task.Delay(10);
+            }
+
+            return (SnapshotFile)snapshots.Snapshot!;
+        }
+
+        var first = await AppendUntilSnapshotAboveAsync(0);
+        var second = await AppendUntilSnapshotAboveAsync(first.Index);
+
+        foreach (var snapshot in new[] { first, second })
+        {
+            var replica = new TimerStateMachine();
+            foreach (var entry in entries.Take((int)snapshot.Index))
+                replica.Apply(replica.LastAppliedIndex + 1, entry, null, []);
+            Assert.Equal(SnapshotCodec.Write(replica), await File.ReadAllBytesAsync(snapshot.File.FullName));
+        }
+
+        await snapshots.ReclaimGarbageAsync(second.Index, CancellationToken.None);
+        Assert.Equal([second.File.Name], SnapshotFiles());
+    }
+
+    public enum CancelAt
+    {
+        Never,
+        HalfwayThroughTransfer,
+        AfterTransfer,
+    }
+
+    /// <summary>A snapshot as the leader streams it; optionally the request times out part-way.</summary>
+    private sealed class SnapshotEntry(byte[] content, long term, CancelAt cancelAt = CancelAt.Never, CancellationTokenSource? timeout = null)
+        : IRaftLogEntry
+    {
+        public long Term => term;
+
+        bool ILogEntry.IsSnapshot => true;
+
+        bool IDataTransferObject.IsReusable => true;
+
+        long? IDataTransferObject.Length => content.Length;
+
+        async ValueTask IDataTransferObject.WriteToAsync<TWriter>(TWriter writer, CancellationToken token)
+        {
+            var half = content.Length / 2;
+            await writer.Invoke(content.AsMemory(0, half), token);
+            if (cancelAt == CancelAt.HalfwayThroughTransfer)
+            {
+                await timeout!.CancelAsync();
+                token.ThrowIfCancellationRequested();
+            }
+
+            await writer.Invoke(content.AsMemory(half), token);
+            if (cancelAt == CancelAt.AfterTransfer)
+                await timeout!.CancelAsync();
+        }
+    }
+}
