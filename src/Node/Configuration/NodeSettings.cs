@@ -64,8 +64,11 @@ public sealed class NodeSettings
         public int LowerElectionTimeoutMs { get; set; } = 300;
         public int UpperElectionTimeoutMs { get; set; } = 600;
 
-        /// <summary>Raft request timeout (0: DotNext's default, the lower election timeout). See RaftOptions.</summary>
-        public int RequestTimeoutMs { get; set; }
+        /// <summary>
+        /// Raft request timeout (0: DotNext's default, the lower election timeout). 2 s lets a follower that fell behind
+        /// receive and install a snapshot of tens of MB; at 300 ms it never could (docs/benchmarks.md). See RaftOptions.
+        /// </summary>
+        public int RequestTimeoutMs { get; set; } = 2_000;
         public long SnapshotEveryEntries { get; set; } = 50_000;
         public long SnapshotEveryBytes { get; set; } = 64L * 1024 * 1024;
         public int MaxCommandsPerEntry { get; set; } = 256;
