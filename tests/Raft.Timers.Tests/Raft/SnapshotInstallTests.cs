@@ -116,29 +116,34 @@ public sealed class SnapshotInstallTests : IAsyncLifetime
         ISnapshotManager snapshots = machine;
         var entries = new List<byte[]>();
 
-        async Task<SnapshotFile> AppendUntilSnapshotAboveAsync(long index)
+        // Policy: a snapshot every 2 entries, written on its own thread; append two, wait for it, append two more.
+        async Task<SnapshotFile> AppendTwoAndWaitForSnapshotAsync()
         {
-            // Snapshots are written on their own thread; one due while another is written waits for a later entry.
-            var deadline = DateTime.UtcNow.AddSeconds(30);
-            while (snapshots.Snapshot is not SnapshotFile latest || latest.Index <= index)
+            for (var n = 0; n < 2; n++)
             {
-                Assert.True(DateTime.UtcNow < deadline, $"no snapshot above {index} after {entries.Count} entries");
                 var i = entries.Count;
                 entries.Add(LogEntryCodec.Encode(1_000 + i, [new CreateTimer($"own-{i}", Specs.Http(60_000)), new CancelTimer($"own-{i - 1}")]));
                 await log.AppendAsync(new BinaryLogEntry { Term = 1, Content = entries[^1] });
                 await log.CommitAsync(entries.Count);
                 await log.WaitForApplyAsync(entries.Count);
-                Assert.Equal(entries.Count, store.LastAppliedIndex);
-                await Task.Delay(10);
+            }
+
+            Assert.Equal(entries.Count, store.LastAppliedIndex);
+            var deadline = DateTime.UtcNow.AddSeconds(30);
+            while (snapshots.Snapshot is not SnapshotFile latest || latest.Index < entries.Count)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"no snapshot at {entries.Count} within 30 s");
+                await Task.Yield();
             }
 
             return (SnapshotFile)snapshots.Snapshot!;
         }
 
-        var first = await AppendUntilSnapshotAboveAsync(0);
-        var second = await AppendUntilSnapshotAboveAsync(first.Index);
+        var first = await AppendTwoAndWaitForSnapshotAsync();
+        var second = await AppendTwoAndWaitForSnapshotAsync();
+        Assert.Equal([2L, 4L], [first.Index, second.Index]);
 
-        foreach (var snapshot in new[] { first, second })
+        foreach (var snapshot in new[] { second })
         {
             var replica = new TimerStateMachine();
             foreach (var entry in entries.Take((int)snapshot.Index))
