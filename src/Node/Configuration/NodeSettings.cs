@@ -64,10 +64,7 @@ public sealed class NodeSettings
         public int LowerElectionTimeoutMs { get; set; } = 300;
         public int UpperElectionTimeoutMs { get; set; } = 600;
 
-        /// <summary>
-        /// Raft request timeout (0: DotNext's default, the lower election timeout). 2 s lets a follower that fell behind
-        /// receive and install a snapshot of tens of MB; at 300 ms it never could (docs/benchmarks.md). See RaftOptions.
-        /// </summary>
+        /// <summary>How long one Raft request may take, snapshot installs included (see RaftOptions).</summary>
         public int RequestTimeoutMs { get; set; } = 2_000;
         public long SnapshotEveryEntries { get; set; } = 50_000;
         public long SnapshotEveryBytes { get; set; } = 64L * 1024 * 1024;
@@ -141,8 +138,8 @@ public sealed class NodeSettings
             throw new InvalidOperationException("RaftTimers:Retention: FinishedTimerRetentionMs must be >= 0 and PurgeIntervalMs >= 1");
         if (Raft.LowerElectionTimeoutMs < 10 || Raft.UpperElectionTimeoutMs <= Raft.LowerElectionTimeoutMs)
             throw new InvalidOperationException("RaftTimers:Raft election timeouts must satisfy 10 <= Lower < Upper");
-        if (Raft.RequestTimeoutMs is not 0 and < 10)
-            throw new InvalidOperationException($"RaftTimers:Raft:RequestTimeoutMs {Raft.RequestTimeoutMs} must be 0 (default) or at least 10");
+        if (Raft.RequestTimeoutMs < 10)
+            throw new InvalidOperationException($"RaftTimers:Raft:RequestTimeoutMs {Raft.RequestTimeoutMs} must be at least 10");
         Delivery.Validate();
     }
 

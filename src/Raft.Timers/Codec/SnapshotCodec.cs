@@ -18,11 +18,13 @@ public static class SnapshotCodec
     public const byte FormatVersion = 1;
     private static ReadOnlySpan<byte> Magic => "RTSN"u8;
 
-    public static void Write(IBufferWriter<byte> output, TimerStateMachine state)
+    public static void Write(IBufferWriter<byte> output, TimerStateMachine state) => Write(output, state.Capture());
+
+    public static void Write(IBufferWriter<byte> output, SnapshotImage image)
     {
         var w = new BinaryWriter(output);
-        WriteHeader(output, w, state.LastAppliedIndex, state.LastStampUnixMs, state.Count);
-        foreach (var r in state.InIdOrder())
+        WriteHeader(output, w, image);
+        foreach (var r in image.Records)
             WriteRecord(w, r);
     }
 
@@ -43,7 +45,7 @@ public static class SnapshotCodec
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkBytes, 1);
         var buffer = new ArrayBufferWriter<byte>(chunkBytes + 4096);
         var w = new BinaryWriter(buffer);
-        WriteHeader(buffer, w, image.LastAppliedIndex, image.LastStampUnixMs, image.Records.Length);
+        WriteHeader(buffer, w, image);
         foreach (var r in image.Records)
         {
             WriteRecord(w, r);
@@ -58,14 +60,14 @@ public static class SnapshotCodec
             yield return buffer.WrittenMemory;
     }
 
-    private static void WriteHeader(IBufferWriter<byte> output, BinaryWriter w, long lastAppliedIndex, long lastStampUnixMs, long count)
+    private static void WriteHeader(IBufferWriter<byte> output, BinaryWriter w, SnapshotImage image)
     {
         Magic.CopyTo(output.GetSpan(Magic.Length));
         output.Advance(Magic.Length);
         w.WriteByte(FormatVersion);
-        w.WriteInt64(lastAppliedIndex);
-        w.WriteInt64(lastStampUnixMs);
-        w.WriteVarInt(count);
+        w.WriteInt64(image.LastAppliedIndex);
+        w.WriteInt64(image.LastStampUnixMs);
+        w.WriteVarInt(image.Records.Length);
     }
 
     private static void WriteRecord(BinaryWriter w, TimerRecord r)

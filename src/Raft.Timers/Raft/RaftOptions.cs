@@ -24,12 +24,12 @@ public sealed class RaftOptions
     public int UpperElectionTimeoutMs { get; init; } = 600;
 
     /// <summary>
-    /// How long one Raft request (append entries, vote, install snapshot) may take; 0 keeps DotNext's default, the
-    /// lower election timeout. A longer timeout gives a follower more time to receive a large snapshot, but while a
-    /// follower hangs, the leader can stall commits for up to this long when its log compaction waits for the hung
-    /// request's read of the log (docs/benchmarks.md, "snapshot installs").
+    /// How long one Raft request (append entries, vote, install snapshot) may take. DotNext's default, the lower
+    /// election timeout (300 ms), is too short for a follower to receive and install a snapshot of tens of MB; a longer
+    /// one means that while a follower hangs, the leader can stall commits for up to this long when its log compaction
+    /// waits for the hung request's read of the log (docs/benchmarks.md).
     /// </summary>
-    public int RequestTimeoutMs { get; init; }
+    public int RequestTimeoutMs { get; init; } = 2_000;
 
     /// <summary>A snapshot every this many applied entries lets the log be compacted.</summary>
     public long SnapshotEveryEntries { get; init; } = 50_000;

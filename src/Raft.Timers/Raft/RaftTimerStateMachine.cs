@@ -48,7 +48,6 @@ internal sealed partial class RaftTimerStateMachine(
     private CancellationTokenSource? snapshotWriteCancellation;
     private long entriesSinceSnapshot;
     private long bytesSinceSnapshot;
-    private long lastSnapshotBytes;
 
     ISnapshot? ISnapshotManager.Snapshot
         => restored ? snapshot : throw new InvalidOperationException("the state machine must be restored before the log is opened");
@@ -57,15 +56,15 @@ internal sealed partial class RaftTimerStateMachine(
     public async ValueTask RestoreAsync(CancellationToken token)
     {
         directory.DeleteTemporaryFiles();
-        if (directory.Latest() is { } latest)
+        var latest = directory.Latest();
+        if (latest is not null)
         {
             store.Replace(await ReadSnapshotAsync(latest.File, latest.Index, token).ConfigureAwait(false));
             appliedIndex = latest.Index;
-            Volatile.Write(ref lastSnapshotBytes, latest.File.Length);
-            LogSnapshotRestored(latest.File.Name, latest.File.Length);
+            LogSnapshotRestored(latest.File.Name, latest.Bytes);
         }
 
-        snapshot = directory.Latest();
+        snapshot = latest;
         restored = true;
     }
 
@@ -84,7 +83,7 @@ internal sealed partial class RaftTimerStateMachine(
         appliedIndex = entry.Index;
         bytesSinceSnapshot += entry.Length ?? 0L;
         entriesSinceSnapshot++;
-        if (policy.IsDue(entriesSinceSnapshot, bytesSinceSnapshot, Volatile.Read(ref lastSnapshotBytes)))
+        if (policy.IsDue(entriesSinceSnapshot, bytesSinceSnapshot, snapshot?.Bytes ?? 0))
             TryStartSnapshot(entry.Term);
         return ValueTask.FromResult(entry.Index);
     }
@@ -145,7 +144,6 @@ internal sealed partial class RaftTimerStateMachine(
             pending.FlushToDisk();
             token.ThrowIfCancellationRequested();
             snapshot = pending.Commit();
-            Volatile.Write(ref lastSnapshotBytes, bytes);
             LogSnapshotWritten(image.LastAppliedIndex, image.Records.Length, bytes, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
@@ -169,24 +167,15 @@ internal sealed partial class RaftTimerStateMachine(
 
         // DotNext ends the stream early, without an error, when the leader gives up sending (seen: 4,195,976 bytes of
         // a 36 MB snapshot); the length check names that plainly before the parser would stumble on it.
-        pending.TempFile.Refresh();
-        if (entry.Length is { } expected && pending.TempFile.Length != expected)
-            throw new IOException($"snapshot {entry.Index}-{entry.Term} arrived with {pending.TempFile.Length} of its {expected} bytes");
+        if (entry.Length is { } expected && pending.Writer.WritePosition != expected)
+            throw new IOException($"snapshot {entry.Index}-{entry.Term} arrived with {pending.Writer.WritePosition} of its {expected} bytes");
 
-        // The flush to disk and the parse overlap: the install has to finish within the Raft request timeout.
+        // The flush to disk and the parse overlap (the install has to finish within the Raft request timeout); both
+        // end before the file can be closed or deleted.
         var flushed = Task.Run(pending.FlushToDisk, CancellationToken.None);
-        TimerStateMachine state;
-        try
-        {
-            state = await ReadSnapshotAsync(pending.TempFile, entry.Index, token).ConfigureAwait(false);
-        }
-        finally
-        {
-            // Never leave the flush running on a file that is about to be closed and deleted.
-            await flushed.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
-
-        await flushed.ConfigureAwait(false);
+        var parsed = ReadSnapshotAsync(pending.TempFile, entry.Index, token);
+        await Task.WhenAll(flushed, parsed).ConfigureAwait(false);
+        var state = await parsed.ConfigureAwait(false);
 
         // The last point at which giving up leaves no trace; past it the install is done.
         token.ThrowIfCancellationRequested();
@@ -195,8 +184,7 @@ internal sealed partial class RaftTimerStateMachine(
         appliedIndex = entry.Index;
         snapshot = file;
         entriesSinceSnapshot = bytesSinceSnapshot = 0;
-        Volatile.Write(ref lastSnapshotBytes, file.File.Length);
-        LogSnapshotInstalled(file.File.Name, file.File.Length, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        LogSnapshotInstalled(file.File.Name, file.Bytes, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         return entry.Index;
     }
 

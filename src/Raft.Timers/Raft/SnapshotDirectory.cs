@@ -31,27 +31,27 @@ internal sealed partial class SnapshotDirectory
     /// <summary>The snapshot with the highest index, or null when there is none.</summary>
     public SnapshotFile? Latest()
     {
-        SnapshotFile? latest = null;
-        foreach (var file in location.EnumerateFiles("*-*"))
+        (FileInfo File, long Index, long Term)? latest = null;
+        foreach (var snapshot in Snapshots())
         {
-            if (TryParseName(file.Name, out var index, out var term) && (latest is null || index > latest.Index))
-                latest = new SnapshotFile(file, index, term);
+            if (latest is null || snapshot.Index > latest.Value.Index)
+                latest = snapshot;
         }
 
-        return latest;
+        return latest is { } found ? new SnapshotFile(found.File, found.Index, found.Term) : null;
     }
 
     /// <summary>Deletes snapshots below <paramref name="watermark"/> (DotNext guarantees nobody reads them any more).</summary>
     public void DeleteBelow(long watermark)
     {
-        foreach (var file in location.EnumerateFiles("*-*"))
+        foreach (var snapshot in Snapshots())
         {
-            if (TryParseName(file.Name, out var index, out _) && index < watermark)
-                file.Delete();
+            if (snapshot.Index < watermark)
+                snapshot.File.Delete();
         }
     }
 
-    /// <summary>A new temporary file to write a snapshot into; <see cref="Commit"/> or <see cref="Discard"/> it.</summary>
+    /// <summary>A new temporary file to write a snapshot into; commit or dispose it.</summary>
     public PendingSnapshot Create(long index, long term)
     {
         var temp = new FileInfo(Path.Combine(location.FullName, $"{index}-{term}.{Guid.NewGuid():N}{TempSuffix}"));
@@ -68,12 +68,16 @@ internal sealed partial class SnapshotDirectory
         return new SnapshotFile(destination, pending.Index, pending.Term);
     }
 
-    private static bool TryParseName(string name, out long index, out long term)
+    /// <summary>The files named <c>{index}-{term}</c>; temporary files (<c>{index}-{term}.{guid}.tmp</c>) are not.</summary>
+    private IEnumerable<(FileInfo File, long Index, long Term)> Snapshots()
     {
-        term = 0;
-        var dash = name.IndexOf('-', StringComparison.Ordinal);
-        return long.TryParse(name.AsSpan(0, dash < 0 ? 0 : dash), NumberStyles.None, CultureInfo.InvariantCulture, out index)
-            & long.TryParse(name.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out term);
+        foreach (var file in location.EnumerateFiles("*-*"))
+        {
+            var dash = file.Name.IndexOf('-', StringComparison.Ordinal);
+            if (long.TryParse(file.Name.AsSpan(0, dash), NumberStyles.None, CultureInfo.InvariantCulture, out var index)
+                && long.TryParse(file.Name.AsSpan(dash + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var term))
+                yield return (file, index, term);
+        }
     }
 
     /// <summary>A rename is only durable once the directory itself is flushed.</summary>

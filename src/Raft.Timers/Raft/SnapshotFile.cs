@@ -10,15 +10,16 @@ namespace RaftTimers.Raft;
 /// </summary>
 internal sealed class SnapshotFile(FileInfo file, long index, long term) : ISnapshot
 {
-    private readonly long length = file.Length;
-
     public FileInfo File => file;
+
+    /// <summary>The file's size, read once: a published snapshot never changes.</summary>
+    public long Bytes { get; } = file.Length;
 
     public long Index => index;
 
     public long Term => term;
 
-    long? IDataTransferObject.Length => length;
+    long? IDataTransferObject.Length => Bytes;
 
     bool IDataTransferObject.IsReusable => true;
 

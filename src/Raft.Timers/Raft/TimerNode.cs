@@ -85,7 +85,7 @@ public sealed class TimerNode : IAsyncDisposable
             {
                 LowerElectionTimeout = options.LowerElectionTimeoutMs,
                 UpperElectionTimeout = options.UpperElectionTimeoutMs,
-                RequestTimeout = TimeSpan.FromMilliseconds(options.RequestTimeoutMs > 0 ? options.RequestTimeoutMs : options.LowerElectionTimeoutMs),
+                RequestTimeout = TimeSpan.FromMilliseconds(options.RequestTimeoutMs),
                 ConfigurationStorage = membership,
                 ColdStart = false,
                 LoggerFactory = loggers,

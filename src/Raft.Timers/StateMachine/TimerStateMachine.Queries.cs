@@ -58,13 +58,6 @@ public sealed partial class TimerStateMachine
         return page;
     }
 
-    /// <summary>All timers in ordinal id order, as snapshots write them (equal states give equal bytes).</summary>
-    public IEnumerable<TimerRecord> InIdOrder()
-    {
-        foreach (var id in idsInOrder.After(null))
-            yield return timers[id];
-    }
-
-    /// <summary>All timers, for snapshots and tests.</summary>
+    /// <summary>All timers, in no particular order (tests).</summary>
     public IEnumerable<TimerRecord> All => timers.Values;
 }

@@ -12,8 +12,8 @@ public sealed partial class TimerStateMachine
     {
         var records = new TimerRecord[timers.Count];
         var i = 0;
-        foreach (var record in InIdOrder())
-            records[i++] = record;
+        foreach (var id in idsInOrder.After(null))
+            records[i++] = timers[id];
         return new SnapshotImage(LastAppliedIndex, LastStampUnixMs, records);
     }
 

@@ -143,13 +143,11 @@ public sealed class SnapshotInstallTests : IAsyncLifetime
         var second = await AppendTwoAndWaitForSnapshotAsync();
         Assert.Equal([2L, 4L], [first.Index, second.Index]);
 
-        foreach (var snapshot in new[] { second })
-        {
-            var replica = new TimerStateMachine();
-            foreach (var entry in entries.Take((int)snapshot.Index))
-                replica.Apply(replica.LastAppliedIndex + 1, entry, null, []);
-            Assert.Equal(SnapshotCodec.Write(replica), await File.ReadAllBytesAsync(snapshot.File.FullName));
-        }
+        // The log may reclaim the first snapshot as soon as the second is published: compare the second's bytes.
+        var replica = new TimerStateMachine();
+        foreach (var entry in entries.Take((int)second.Index))
+            replica.Apply(replica.LastAppliedIndex + 1, entry, null, []);
+        Assert.Equal(SnapshotCodec.Write(replica), await File.ReadAllBytesAsync(second.File.FullName));
 
         await snapshots.ReclaimGarbageAsync(second.Index, CancellationToken.None);
         Assert.Equal([second.File.Name], SnapshotFiles());
