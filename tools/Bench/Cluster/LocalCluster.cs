@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using System.Text.Json;
+using RaftTimers.Tools.Cluster;
 
 namespace RaftTimers.Tools.Bench.Cluster;
 
@@ -18,10 +18,7 @@ public sealed class LocalCluster(string directory, IReadOnlyList<LocalNode> node
         var path = Path.Combine(directory, "cluster.json");
         if (!File.Exists(path))
             throw new UsageException($"no cluster state at {path}: start one with tools/cluster start --data {directory}");
-        using var doc = JsonDocument.Parse(File.ReadAllBytes(path));
-        var nodes = doc.RootElement.GetProperty("nodes").EnumerateArray()
-            .Select(n => new LocalNode(n.GetProperty("id").GetString()!, new Uri(n.GetProperty("http").GetString()!)))
-            .ToList();
+        var nodes = StateFile.Load(directory).Nodes.Select(n => new LocalNode(n.Id, new Uri(n.Http))).ToList();
         var dll = Environment.GetEnvironmentVariable("RAFTTIMERS_CLUSTER_DLL")
                   ?? Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../Cluster/bin/Release/net10.0/cluster.dll"));
         if (!File.Exists(dll))

@@ -13,7 +13,6 @@ public sealed class LatencyHistogram
     private readonly long[] counts = new long[Linear + (48 * SubBuckets)];
     private long count;
     private long max;
-    private long min = long.MaxValue;
     private long sum;
 
     public long Count => Volatile.Read(ref count);
@@ -27,10 +26,6 @@ public sealed class LatencyHistogram
         Interlocked.Add(ref sum, micros);
         long seen;
         while (micros > (seen = Volatile.Read(ref max)) && Interlocked.CompareExchange(ref max, micros, seen) != seen)
-        {
-        }
-
-        while (micros < (seen = Volatile.Read(ref min)) && Interlocked.CompareExchange(ref min, micros, seen) != seen)
         {
         }
     }
@@ -57,13 +52,11 @@ public sealed class LatencyHistogram
 
     public long Max => Count == 0 ? 0 : Volatile.Read(ref max);
 
-    public long Min => Count == 0 ? 0 : Volatile.Read(ref min);
-
     public double Mean => Count == 0 ? 0 : (double)Volatile.Read(ref sum) / Count;
 
     public LatencySummary Summarize() => new(
         Count, Mean / 1000.0, Percentile(50) / 1000.0, Percentile(90) / 1000.0, Percentile(99) / 1000.0,
-        Percentile(99.9) / 1000.0, Max / 1000.0, Min / 1000.0);
+        Percentile(99.9) / 1000.0, Max / 1000.0);
 
     private static int Index(long value)
     {
@@ -87,4 +80,4 @@ public sealed class LatencyHistogram
 }
 
 /// <summary>A histogram's figures in milliseconds.</summary>
-public sealed record LatencySummary(long Count, double MeanMs, double P50Ms, double P90Ms, double P99Ms, double P999Ms, double MaxMs, double MinMs);
+public sealed record LatencySummary(long Count, double MeanMs, double P50Ms, double P90Ms, double P99Ms, double P999Ms, double MaxMs);

@@ -21,7 +21,8 @@ public sealed class LoadRun(LoadShape shape, Func<long, CancellationToken, Task<
 
     public LatencyHistogram Latency { get; } = new();
 
-    public long Succeeded;
+    /// <summary>Successes after the warm-up: each one's latency is recorded.</summary>
+    public long Succeeded => Latency.Count;
 
     /// <summary>Successes including the warm-up, for the live display.</summary>
     public long Completed;
@@ -83,7 +84,6 @@ public sealed class LoadRun(LoadShape shape, Func<long, CancellationToken, Task<
                     continue;
                 if (outcome.Ok)
                 {
-                    Interlocked.Increment(ref Succeeded);
                     var micros = (done - scheduled) * 1_000_000 / Stopwatch.Frequency;
                     Latency.Record(micros);
                     progress?.Record(micros);

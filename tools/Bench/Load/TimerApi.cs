@@ -53,9 +53,9 @@ public sealed class TimerApi : IDisposable
         {
             var r = await SendRawAsync(server, "POST", "/timer", timerId is null ? null : $"x-timer-id: {timerId}\r\n", body, token).ConfigureAwait(false);
             if (r.Status != 201)
-                return new CreateResponse(r.Status, null, null, r.Reason);
+                return new CreateResponse(r.Status, null, [], r.Reason);
             var at = r.Location is null ? timerId : r.Location[(r.Location.LastIndexOf('/') + 1)..];
-            return new CreateResponse(r.Status, at, r.Content.Length > 0 ? DueAt(r.Content) : null, null);
+            return new CreateResponse(r.Status, at, r.Content, null);
         }
 
         using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(server, "/timer"))
@@ -67,14 +67,10 @@ public sealed class TimerApi : IDisposable
         using var response = await http.SendAsync(request, HttpCompletionOption.ResponseContentRead, token).ConfigureAwait(false);
         var status = (int)response.StatusCode;
         if (status != 201)
-            return new CreateResponse(status, null, null, Reason(response));
+            return new CreateResponse(status, null, [], Reason(response));
         var location = response.Headers.Location?.OriginalString;
         var id = location is null ? timerId : location[(location.LastIndexOf('/') + 1)..];
-        long? dueAt = null;
-        var content = await response.Content.ReadAsByteArrayAsync(token).ConfigureAwait(false);
-        if (content.Length > 0)
-            dueAt = DueAt(content);
-        return new CreateResponse(status, id, dueAt, null);
+        return new CreateResponse(status, id, await response.Content.ReadAsByteArrayAsync(token).ConfigureAwait(false), null);
     }
 
     public async Task<(int Status, string? Reason)> CancelAsync(Uri server, string id, CancellationToken token)
@@ -128,8 +124,10 @@ public sealed class TimerApi : IDisposable
         => response.Headers.TryGetValues("x-skyring-reason", out var values) ? string.Join("; ", values) : response.ReasonPhrase;
 
     /// <summary>RaftTimers answers a create with the server's <c>dueAt</c>; other Skyring servers may not.</summary>
-    private static long? DueAt(byte[] content)
+    internal static long? DueAt(byte[] content)
     {
+        if (content.Length == 0)
+            return null;
         try
         {
             using var doc = JsonDocument.Parse(content);
@@ -156,5 +154,9 @@ public sealed class TimerApi : IDisposable
     }
 }
 
-/// <summary>A create's answer: <see cref="DueAtUnixMs"/> is the server's due time when it says so.</summary>
-public readonly record struct CreateResponse(int Status, string? Id, long? DueAtUnixMs, string? Reason);
+/// <summary>A create's answer; its body is parsed only by the modes that need the due time (precision, failover).</summary>
+public readonly record struct CreateResponse(int Status, string? Id, byte[] Body, string? Reason)
+{
+    /// <summary>The server's due time when its answer says so.</summary>
+    public long? DueAtUnixMs => TimerApi.DueAt(Body);
+}

@@ -27,16 +27,6 @@ public static class CapacityMode
         var runId = Guid.NewGuid().ToString("N")[..8];
         long created = 0;
 
-        async Task<OpOutcome> Operation(long seq, CancellationToken ct)
-        {
-            if (seq >= timers)
-                return new OpOutcome(true, 0);
-            var response = await api.CreateAsync(targets.Next(), TimerApi.CreateBody(timerMs, callback, seq, common.Padding), Id(runId, seq), ct).ConfigureAwait(false);
-            if (response.Status == 201)
-                Interlocked.Increment(ref created);
-            return new OpOutcome(response.Status == 201, response.Status, response.Reason);
-        }
-
         using var stopWhenLoaded = CancellationTokenSource.CreateLinkedTokenSource(token);
         var run = new LoadRun(new LoadShape(common.Concurrency, common.Rate, common.Duration, TimeSpan.Zero),
             async (seq, ct) =>
@@ -47,7 +37,10 @@ public static class CapacityMode
                     return new OpOutcome(true, 0);
                 }
 
-                return await Operation(seq, ct).ConfigureAwait(false);
+                var response = await api.CreateAsync(targets.Next(), TimerApi.CreateBody(timerMs, callback, seq, common.Padding), Id(runId, seq), ct).ConfigureAwait(false);
+                if (response.Status == 201)
+                    Interlocked.Increment(ref created);
+                return new OpOutcome(response.Status == 201, response.Status, response.Reason);
             }, common.Progress("capacity"));
         await run.RunAsync(stopWhenLoaded.Token).ConfigureAwait(false);
         token.ThrowIfCancellationRequested();

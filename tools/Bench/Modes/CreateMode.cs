@@ -28,7 +28,7 @@ public static class CreateMode
         var targets = await Targets.ResolveAsync(common.Nodes, common.To, api, token).ConfigureAwait(false);
         var creates = new LatencyHistogram();
         var cancels = new LatencyHistogram();
-        var created = new ConcurrentQueue<(Uri Server, string Id)>();
+        var created = new ConcurrentQueue<string>();
         long cancelled = 0;
         var random = new ThreadLocal<Random>(() => new Random(Environment.CurrentManagedThreadId));
 
@@ -37,18 +37,22 @@ public static class CreateMode
             var started = Stopwatch.GetTimestamp();
             if (cancelShare > 0 && random.Value!.NextDouble() < cancelShare && created.TryDequeue(out var victim))
             {
-                var (status, reason) = await api.CancelAsync(targets.Next(), victim.Id, ct).ConfigureAwait(false);
+                var (status, reason) = await api.CancelAsync(targets.Next(), victim, ct).ConfigureAwait(false);
                 cancels.Record((long)Stopwatch.GetElapsedTime(started).TotalMicroseconds);
                 if (status == 202)
                     Interlocked.Increment(ref cancelled);
                 return new OpOutcome(status == 202, status, reason);
             }
 
-            var server = targets.Next();
-            var response = await api.CreateAsync(server, TimerApi.CreateBody(timerMs, callback, seq, common.Padding), clientIds ? $"b{runId}-{seq}" : null, ct).ConfigureAwait(false);
-            creates.Record((long)Stopwatch.GetElapsedTime(started).TotalMicroseconds);
-            if (response.Status == 201 && mix && response.Id is not null)
-                created.Enqueue((server, response.Id));
+            var response = await api.CreateAsync(targets.Next(), TimerApi.CreateBody(timerMs, callback, seq, common.Padding), clientIds ? $"b{runId}-{seq}" : null, ct).ConfigureAwait(false);
+            if (mix)
+            {
+                // Only mix reports creates and cancels apart (all of them, warm-up included).
+                creates.Record((long)Stopwatch.GetElapsedTime(started).TotalMicroseconds);
+                if (response.Status == 201 && response.Id is not null)
+                    created.Enqueue(response.Id);
+            }
+
             return new OpOutcome(response.Status == 201, response.Status, response.Reason);
         }
 

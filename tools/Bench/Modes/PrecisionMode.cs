@@ -76,9 +76,10 @@ public static class PrecisionMode
         var seen = new int[capacity];
         long early = 0, duplicates = 0, unackedArrived = 0, foreign = 0;
         long earliestMicros = long.MaxValue;
+        var ourPrefix = "p" + runId;
         foreach (var a in arrivals)
         {
-            if (a.Seq < 0 || a.Seq >= capacity || !a.TimerId.StartsWith("p" + runId, StringComparison.Ordinal) && a.TimerId.Length > 0)
+            if (a.Seq < 0 || a.Seq >= capacity || (a.TimerId.Length > 0 && !a.TimerId.StartsWith(ourPrefix, StringComparison.Ordinal)))
             {
                 foreign++;
                 continue;

@@ -30,8 +30,6 @@ public sealed class BenchResult(string mode)
     public BenchResult Add(string name, double value, string unit = "", string format = "F1")
         => Put(name, JsonValue.Create(Math.Round(value, 3)), value.ToString(format, CultureInfo.InvariantCulture) + Unit(unit));
 
-    public BenchResult Add(string name, bool value) => Put(name, JsonValue.Create(value), value ? "yes" : "no");
-
     public BenchResult Latency(string name, LatencySummary s)
     {
         var node = new JsonObject
