@@ -6,9 +6,7 @@ namespace RaftTimers.JepsenLike.Network;
 /// </summary>
 public static class LabRequirement
 {
-    private static readonly Lazy<NetworkLabProbe> Probed = new(NetworkLab.Probe);
-
-    /// <summary>Null when the lab can run here; otherwise "NOT RUN: …" with the reason. Probes once per process.</summary>
+    /// <summary>Null when the lab can run here; otherwise "NOT RUN: …" with the reason.</summary>
     public static string? SkipReason()
-        => Probed.Value.Available ? null : $"NOT RUN: the network-namespace lab is unavailable here: {Probed.Value.Reason}";
+        => NetworkLab.Probe() is { Available: false } probe ? $"NOT RUN: the network-namespace lab is unavailable here: {probe.Reason}" : null;
 }

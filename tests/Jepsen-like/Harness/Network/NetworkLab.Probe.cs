@@ -1,5 +1,3 @@
-using System.Runtime.InteropServices;
-
 namespace RaftTimers.JepsenLike.Network;
 
 /// <summary>Whether the lab can run here; <paramref name="Reason"/> says why not (or "available").</summary>
@@ -7,16 +5,20 @@ public sealed record NetworkLabProbe(bool Available, string Reason);
 
 public sealed partial class NetworkLab
 {
+    private static readonly Lazy<NetworkLabProbe> Probed = new(ProbeOnce);
+
     /// <summary>
     /// Checks, in order: Linux, root, <c>ip</c> and <c>nft</c> installed, then a real trial — a throwaway namespace
-    /// with a bridge, a veth pair and the partition table, deleted again. Called before a run that needs the lab
-    /// (through <see cref="LabRequirement"/> or the network factory); takes a few tens of milliseconds.
+    /// with a bridge, a veth pair and the partition table, deleted again. Asked before every run that needs the lab
+    /// (through <see cref="LabRequirement"/> or the network factory), it probes once per process.
     /// </summary>
-    public static NetworkLabProbe Probe()
+    public static NetworkLabProbe Probe() => Probed.Value;
+
+    private static NetworkLabProbe ProbeOnce()
     {
         if (!OperatingSystem.IsLinux())
             return new(false, "not Linux (network namespaces are a Linux feature)");
-        if (!IsRoot())
+        if (!Environment.IsPrivilegedProcess)
             return new(false, "not root (creating network namespaces and nftables rules needs root)");
         if (!Shell.Exists("ip"))
             return new(false, "'ip' is not installed (Debian package iproute2)");
@@ -58,26 +60,4 @@ public sealed partial class NetworkLab
             LabReservations.ReleaseId(id);
         }
     }
-
-    private static bool IsRoot()
-    {
-        try
-        {
-            return GetEuid() == 0;
-        }
-        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-        {
-            try
-            {
-                return Shell.Run(["id", "-u"]).Trim() == "0";
-            }
-            catch (ShellCommandException)
-            {
-                return false;
-            }
-        }
-    }
-
-    [DllImport("libc", EntryPoint = "geteuid")]
-    private static extern uint GetEuid();
 }

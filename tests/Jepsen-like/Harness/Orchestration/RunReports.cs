@@ -7,10 +7,12 @@ public static class RunReports
 {
     public static string WriteAll(RunOutcome outcome)
     {
-        var text = ReportText.Render(outcome);
+        // Built once: it reads the commit from .git and counts timers by state.
+        var report = outcome.ToReport();
+        var text = ReportText.Render(report);
         File.WriteAllText(Path.Combine(outcome.OutputDirectory, "report.txt"), text);
-        File.WriteAllText(Path.Combine(outcome.OutputDirectory, "report.json"), ReportJson.Render(outcome));
-        File.WriteAllText(Path.Combine(outcome.OutputDirectory, "report.html"), ReportHtml.Render(outcome));
+        ReportJson.Write(report, Path.Combine(outcome.OutputDirectory, "report.json"));
+        ReportHtml.Write(report, Path.Combine(outcome.OutputDirectory, "report.html"));
         return text;
     }
 }

@@ -42,9 +42,6 @@ public static class ReportHtml
 
     public static void Write(RunReport report, string path) => File.WriteAllText(path, Render(report));
 
-    /// <summary>For the runner's RunReports, which still hands over the whole outcome.</summary>
-    public static string Render(RunOutcome outcome) => Render(outcome.ToReport());
-
     private static void AppendSummary(StringBuilder html, RunReport report)
     {
         html.Append("<table class=\"summary\">");

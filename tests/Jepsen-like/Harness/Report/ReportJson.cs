@@ -24,9 +24,6 @@ public static class ReportJson
     public static RunReport Read(string path)
         => JsonSerializer.Deserialize<RunReport>(File.ReadAllText(path), Json) ?? throw new FormatException($"{path}: empty report");
 
-    /// <summary>For the runner's RunReports, which still hands over the whole outcome.</summary>
-    public static string Render(RunOutcome outcome) => Render(outcome.ToReport());
-
     /// <summary>JSON has no infinity or NaN; null stands for them, and reads back as +∞ (the only one a report holds).</summary>
     private sealed class NonFiniteAsNullConverter : JsonConverter<double>
     {

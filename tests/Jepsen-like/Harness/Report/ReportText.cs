@@ -34,9 +34,6 @@ public static class ReportText
         return text.ToString();
     }
 
-    /// <summary>For the runner's RunReports, which still hands over the whole outcome.</summary>
-    public static string Render(RunOutcome outcome) => Render(outcome.ToReport());
-
     /// <summary>"calm p50/p99/max 12/80/130 ms (n 200)  fault … ms (n 31)  recovery max 2100 ms", or "none" without deliveries.</summary>
     public static string Lateness(IReadOnlyDictionary<string, double> figures)
     {
