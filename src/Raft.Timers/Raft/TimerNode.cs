@@ -71,7 +71,7 @@ public sealed class TimerNode : IAsyncDisposable
                 onFatalError, loggers.CreateLogger<RaftTimerStateMachine>());
             await stateMachine.RestoreAsync(token).ConfigureAwait(false);
 
-            var wal = new WriteAheadLog(new WriteAheadLog.Options
+            var wal = new AcknowledgedAppendLog(new WriteAheadLog.Options
             {
                 Location = Path.Combine(options.DataDirectory, "wal"),
                 ChunkSize = 16 * 1024 * 1024, // the 4 KiB default runs out of file handles (DOTNEXT-NOTES.md)

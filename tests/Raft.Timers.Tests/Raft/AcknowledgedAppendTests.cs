@@ -1,0 +1,100 @@
+using System.Buffers;
+using DotNext.IO.Log;
+using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using Microsoft.Extensions.Logging.Abstractions;
+using RaftTimers.Raft;
+
+namespace RaftTimers.Tests;
+
+/// <summary>
+/// A follower's acknowledgement must survive its crash. RaftCluster acknowledges AppendEntries when the log's
+/// append at an index returns; these tests append the way it does and then read the log the way a node restarted
+/// after <c>kill -9</c> would: from a copy of its files taken at that moment, with no shutdown. The regression: DotNext's
+/// own log moved its checkpoint (where a restart ends the log) in the background, so a follower killed just after
+/// acknowledging came back without the entries, and a Jepsen-like kill-all run saw two nodes apply different
+/// entries at the same index.
+/// </summary>
+public sealed class AcknowledgedAppendTests : IAsyncLifetime
+{
+    private readonly string root = Path.Combine(Path.GetTempPath(), "rt-ack-" + Guid.NewGuid().ToString("N"));
+    private readonly List<IAsyncDisposable> opened = [];
+
+    public Task InitializeAsync() => Task.CompletedTask;
+
+    public async Task DisposeAsync()
+    {
+        for (var i = opened.Count - 1; i >= 0; i--)
+            await opened[i].DisposeAsync();
+        Directory.Delete(root, recursive: true);
+    }
+
+    private async Task<WriteAheadLog> OpenAsync(string name, Func<WriteAheadLog.Options, IStateMachine, WriteAheadLog> create)
+    {
+        var machine = new RaftTimerStateMachine(new DirectoryInfo(Path.Combine(root, name, "snapshots")), new(),
+            new SnapshotPolicy(1_000_000, long.MaxValue), e => Assert.Fail($"fatal: {e}"), NullLogger.Instance);
+        await machine.RestoreAsync(CancellationToken.None);
+        var log = create(new WriteAheadLog.Options
+        {
+            Location = Path.Combine(root, name, "wal"),
+            ChunkSize = 1 << 20,
+            HashAlgorithm = WriteAheadLog.IntegrityHashAlgorithm.Crc32,
+        }, machine);
+        opened.Add(machine);
+        opened.Add(log);
+        await log.InitializeAsync();
+        return log;
+    }
+
+    /// <summary>What <c>kill -9</c> of the process leaves on disk: its files as they are now, page cache included.</summary>
+    private void CopyAsIfKilled(string from, string to)
+    {
+        foreach (var file in Directory.GetFiles(Path.Combine(root, from), "*", SearchOption.AllDirectories))
+        {
+            var target = Path.Combine(root, to, Path.GetRelativePath(Path.Combine(root, from), file));
+            Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+            File.Copy(file, target);
+        }
+    }
+
+    private static ILogEntryProducer<BinaryLogEntry> Entries(long term, long firstIndex, int count) =>
+        new LogEntryProducer<BinaryLogEntry>([.. Enumerable.Range(0, count).Select(i => new BinaryLogEntry
+        {
+            Term = term,
+            Content = Payload(term, firstIndex + i),
+        })]);
+
+    private static byte[] Payload(long term, long index) => System.Text.Encoding.UTF8.GetBytes($"term {term} index {index}");
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Entries_a_follower_acknowledged_are_in_its_log_after_it_is_killed(bool replacesAConflictingTail)
+    {
+        IAuditTrail<IRaftLogEntry> follower = await OpenAsync("node", (o, m) => new AcknowledgedAppendLog(o, m));
+
+        // One AppendEntries request, acknowledged when the append returns; then, when asked for, a new leader's
+        // request that replaces the tail from index 101.
+        await follower.AppendAsync(Entries(term: 1, firstIndex: 1, count: 200), startIndex: 1, skipCommitted: true);
+        var (lastIndex, tailTerm) = (200L, 1L);
+        if (replacesAConflictingTail)
+        {
+            await follower.AppendAsync(Entries(term: 2, firstIndex: 101, count: 50), startIndex: 101, skipCommitted: true);
+            (lastIndex, tailTerm) = (150, 2);
+        }
+
+        CopyAsIfKilled("node", "restarted");
+        var restarted = await OpenAsync("restarted", (o, m) => new WriteAheadLog(o, m));
+
+        Assert.Equal(lastIndex, restarted.LastEntryIndex);
+        using var read = await restarted.ReadAsync(1, lastIndex);
+        Assert.Equal((int)lastIndex, read.Count);
+        foreach (var entry in read)
+        {
+            var term = entry.Index > 100 ? tailTerm : 1;
+            Assert.Equal(term, entry.Term);
+            Assert.True(entry.TryGetPayload(out var payload));
+            Assert.Equal(Payload(term, entry.Index), payload.ToArray());
+        }
+    }
+}
