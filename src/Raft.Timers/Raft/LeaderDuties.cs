@@ -73,6 +73,7 @@ public sealed partial class LeaderDuties(
                 events.Writer.TryWrite(e);
         }
 
+        var rebuildStarted = clock.GetTimestamp();
         var view = store.AttachLeader(OnEvents);
 
         // The term this node was elected in, read once at the start of its leadership; the proposer
@@ -87,7 +88,7 @@ public sealed partial class LeaderDuties(
             var wheel = new TimingWheel(NowUnixMs());
             foreach (var timer in view.Pending)
                 wheel.Schedule(timer.Id, timer.Version, timer.DueAtUnixMs);
-            LogLeading(view.Pending.Count, view.Firing.Count);
+            LogLeading(view.Pending.Count, view.Firing.Count, (long)clock.GetElapsedTime(rebuildStarted).TotalMilliseconds);
 
             // Invariant 2: fire nothing until this node's clock has passed every stamp already in the log.
             var behindMs = view.LastStampUnixMs - NowUnixMs();
@@ -195,8 +196,8 @@ public sealed partial class LeaderDuties(
 
     private long NowUnixMs() => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Leading: {Pending} pending timers on the wheel, {Firing} firing timers to re-deliver")]
-    private partial void LogLeading(int pending, int firing);
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Leading: {Pending} pending timers on the wheel (state read and wheel built in {WheelBuildMs} ms), {Firing} firing timers to re-deliver")]
+    private partial void LogLeading(int pending, int firing, long wheelBuildMs);
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Waiting {BehindMs} ms for the clock to pass the last stamp in the log before firing")]
     private partial void LogWaitingForClock(long behindMs);
