@@ -47,6 +47,16 @@ public class WheelBenchmarks
         return wheel;
     }
 
+    /// <summary>The same, told the number of timers up front, as <c>LeaderDuties</c> does.</summary>
+    [Benchmark(OperationsPerInvoke = N)]
+    public TimingWheel Schedule_into_a_presized_wheel()
+    {
+        var wheel = new TimingWheel(Sample.StampUnixMs, N);
+        for (var i = 0; i < N; i++)
+            wheel.Schedule(ids[i], 1, dueAtUnixMs[i]);
+        return wheel;
+    }
+
     /// <summary>One operation is a schedule and the cancel of the same timer.</summary>
     [Benchmark(OperationsPerInvoke = N)]
     public TimingWheel Schedule_then_cancel()

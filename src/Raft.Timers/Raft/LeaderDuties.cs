@@ -85,7 +85,7 @@ public sealed partial class LeaderDuties(
         var deliveries = createDeliveryRunner(leading.Token);
         try
         {
-            var wheel = new TimingWheel(NowUnixMs());
+            var wheel = new TimingWheel(NowUnixMs(), view.Pending.Count);
             foreach (var timer in view.Pending)
                 wheel.Schedule(timer.Id, timer.Version, timer.DueAtUnixMs);
             LogLeading(view.Pending.Count, view.Firing.Count, (long)clock.GetElapsedTime(rebuildStarted).TotalMilliseconds);

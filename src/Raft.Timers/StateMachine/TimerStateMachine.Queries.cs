@@ -13,7 +13,7 @@ public sealed partial class TimerStateMachine
     /// <summary>Every timer with <paramref name="status"/>, in no particular order (used to rebuild the leader's wheel and deliveries).</summary>
     public List<TimerRecord> WithStatus(TimerStatus status)
     {
-        var list = new List<TimerRecord>();
+        var list = new List<TimerRecord>(status == TimerStatus.Pending ? PendingCount : 0);
         foreach (var record in timers.Values)
         {
             if (record.Status == status)

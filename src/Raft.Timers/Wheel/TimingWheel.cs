@@ -22,7 +22,7 @@ public sealed class TimingWheel
 
     private readonly Node?[] root = new Node?[RootSize];
     private readonly Node?[][] levels = new Node?[UpperLevels][];
-    private readonly Dictionary<string, Node> byId = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Node> byId;
     private Node? overdue;
 
     /// <summary>The tick (Unix ms) up to which every due timer has been handed out by <see cref="Advance"/>.</summary>
@@ -30,8 +30,11 @@ public sealed class TimingWheel
 
     public int Count => byId.Count;
 
-    public TimingWheel(long startUnixMs)
+    /// <param name="startUnixMs">The first tick.</param>
+    /// <param name="capacity">How many timers are about to be scheduled (a new leader knows): sizes the index once.</param>
+    public TimingWheel(long startUnixMs, int capacity = 0)
     {
+        byId = new Dictionary<string, Node>(capacity, StringComparer.Ordinal);
         CurrentUnixMs = startUnixMs;
         for (var i = 0; i < UpperLevels; i++)
             levels[i] = new Node?[LevelSize];
