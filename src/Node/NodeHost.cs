@@ -1,4 +1,5 @@
 using RaftTimers.Node.Configuration;
+using RaftTimers.Node.Health;
 using RaftTimers.Node.Http;
 using RaftTimers.Raft;
 
@@ -100,10 +101,12 @@ public static partial class NodeHost
         {
             using var forwardingClient = LeaderForwarder.CreateClient();
             var forwarder = new LeaderForwarder(node, forwardingClient, TimeSpan.FromMilliseconds(settings.RequestTimeoutMs));
+            HealthEndpoints.AddChecks(builder.Services, node, TimeSpan.FromMilliseconds(settings.Health.ReadyTimeoutMs));
             var app = builder.Build();
             app.UseMiddleware<UnhandledErrors>();
             new TimerEndpoints(node, new TimerRequestParser(node.Transports), forwarder, settings).Map(app);
             new ClusterEndpoints(node).Map(app);
+            HealthEndpoints.Map(app);
             if (settings.Diagnostics.MemoryEndpoint)
                 DiagnosticEndpoints.Map(app, node);
             app.MapFallback(static context => ApiError.WriteAsync(context, StatusCodes.Status404NotFound, $"no such endpoint: {context.Request.Method} {context.Request.Path}"));

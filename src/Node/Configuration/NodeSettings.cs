@@ -59,6 +59,8 @@ public sealed class NodeSettings
 
     public DiagnosticsSection Diagnostics { get; set; } = new();
 
+    public HealthSection Health { get; set; } = new();
+
     public sealed class RaftSection
     {
         public int LowerElectionTimeoutMs { get; set; } = 300;
@@ -85,6 +87,12 @@ public sealed class NodeSettings
         /// Off by default: a collection of a large heap pauses the node. The benchmark tool turns it on.
         /// </summary>
         public bool MemoryEndpoint { get; set; }
+    }
+
+    public sealed class HealthSection
+    {
+        /// <summary>How long <c>/health/ready</c> waits to confirm with the leader that this node has applied the latest commit.</summary>
+        public int ReadyTimeoutMs { get; set; } = 1_000;
     }
 
     public static NodeSettings Load(IConfiguration configuration)
@@ -138,6 +146,8 @@ public sealed class NodeSettings
             throw new InvalidOperationException("RaftTimers:Retention: FinishedTimerRetentionMs must be >= 0 and PurgeIntervalMs >= 1");
         if (Raft.LowerElectionTimeoutMs < 10 || Raft.UpperElectionTimeoutMs <= Raft.LowerElectionTimeoutMs)
             throw new InvalidOperationException("RaftTimers:Raft election timeouts must satisfy 10 <= Lower < Upper");
+        if (Health.ReadyTimeoutMs < 10)
+            throw new InvalidOperationException($"RaftTimers:Health:ReadyTimeoutMs {Health.ReadyTimeoutMs} must be at least 10");
         if (Raft.RequestTimeoutMs < 10)
             throw new InvalidOperationException($"RaftTimers:Raft:RequestTimeoutMs {Raft.RequestTimeoutMs} must be at least 10");
         Delivery.Validate();

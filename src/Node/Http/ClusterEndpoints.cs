@@ -55,7 +55,7 @@ public sealed class ClusterEndpoints(TimerNode node)
             }
 
             json.WriteNumber("commitIndex", node.CommitIndex);
-            json.WriteNumber("appliedIndex", node.Store.LastAppliedIndex);
+            json.WriteNumber("appliedIndex", node.AppliedIndex);
             json.WriteNumber("pendingTimers", node.Store.Read(s => s.PendingCount));
             json.WriteStartArray("members");
             foreach (var member in cluster.Members)

@@ -50,6 +50,9 @@ public sealed class TimerNode : IAsyncDisposable
 
     public long CommitIndex => wal.LastCommittedEntryIndex;
 
+    /// <summary>The last log entry applied to the state, Raft's own entries (no-ops, configuration) included.</summary>
+    public long AppliedIndex => wal.LastAppliedIndex;
+
     /// <summary>Leads and may propose: its term's first entry is applied and the leader's duties have started.</summary>
     public bool IsLeader => Proposer.CanPropose;
 

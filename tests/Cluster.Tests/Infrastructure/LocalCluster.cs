@@ -53,6 +53,11 @@ internal sealed class LocalCluster : IAsyncDisposable
     /// <summary>SIGKILL of node <paramref name="index"/> (1-based).</summary>
     public Task KillAsync(int index) => RunToolAsync(["kill", "--data", dataDirectory, "--node", index.ToString()]);
 
+    /// <summary>SIGSTOP of node <paramref name="index"/> (1-based): it stops answering anyone until <see cref="ResumeAsync"/>.</summary>
+    public Task PauseAsync(int index) => RunToolAsync(["pause", "--data", dataDirectory, "--node", index.ToString()]);
+
+    public Task ResumeAsync(int index) => RunToolAsync(["resume", "--data", dataDirectory, "--node", index.ToString()]);
+
     public Task RestartAsync(int index) => RunToolAsync(["restart", "--data", dataDirectory, "--node", index.ToString(), "--timeout-seconds", "90"]);
 
     public Task StopAsync() => RunToolAsync(["stop", "--data", dataDirectory]);
