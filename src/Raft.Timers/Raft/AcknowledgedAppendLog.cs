@@ -21,6 +21,12 @@ namespace RaftTimers.Raft;
 /// This re-implements <see cref="IAuditTrail{TEntry}"/> (its other members stay DotNext's) because
 /// <see cref="IPersistentState"/> cannot be implemented outside DotNext and the append methods are not virtual.
 /// </para>
+/// <para>
+/// DotNext's flush wait (behind both <c>FlushAsync</c> and <c>CommitAsync</c>) wakes one waiter only, so two callers
+/// waiting at once could leave one waiting for ever. That cannot happen here: RaftCluster handles a follower's
+/// requests one at a time, and a leader's commits stop before it steps down; nothing else in the node calls either.
+/// Keep it that way.
+/// </para>
 /// </remarks>
 public sealed class AcknowledgedAppendLog(WriteAheadLog.Options options, IStateMachine stateMachine)
     : WriteAheadLog(options, stateMachine), IAuditTrail<IRaftLogEntry>

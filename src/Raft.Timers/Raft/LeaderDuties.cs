@@ -85,7 +85,8 @@ public sealed partial class LeaderDuties(
         var deliveries = createDeliveryRunner(leading.Token);
         try
         {
-            var wheel = new TimingWheel(NowUnixMs(), view.Pending.Count);
+            // Headroom, so that the first creates of the term do not rehash an index of a million timers at once.
+            var wheel = new TimingWheel(NowUnixMs(), view.Pending.Count + (view.Pending.Count / 4));
             foreach (var timer in view.Pending)
                 wheel.Schedule(timer.Id, timer.Version, timer.DueAtUnixMs);
             LogLeading(view.Pending.Count, view.Firing.Count, (long)clock.GetElapsedTime(rebuildStarted).TotalMilliseconds);
