@@ -78,6 +78,28 @@ public sealed class TimerLifecycleTests(ThreeNodeCluster fixture)
     }
 
     [Fact]
+    public async Task A_timer_created_without_an_id_gets_a_time_ordered_uuid_that_finds_it()
+    {
+        var (_, follower, _) = await fixture.RolesAsync();
+        var http = fixture.Cluster.Http;
+
+        using var created = await http.CreateAsync(follower, id: null, TimerApi.Body(600_000, fixture.Sink.UrlFor("no-id")));
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var location = created.Headers.Location?.OriginalString;
+        Assert.StartsWith("/timer/", location, StringComparison.Ordinal);
+        var id = location!["/timer/".Length..];
+
+        // A UUIDv7 (RFC 9562) in its canonical lower-case form: its text sorts by creation time, which keeps every
+        // node's sorted id index appending rather than inserting at random places (docs/benchmarks.md).
+        Assert.True(Guid.TryParseExact(id, "D", out var uuid), id);
+        Assert.Equal(7, uuid.Version);
+        Assert.Equal(id.ToLowerInvariant(), id);
+        var timer = await http.GetAsync(follower, id);
+        Assert.NotNull(timer);
+        Assert.Equal(id, timer.Value.GetProperty("id").GetString());
+    }
+
+    [Fact]
     public async Task Put_replaces_data_and_delay()
     {
         var (leader, follower, _) = await fixture.RolesAsync();
