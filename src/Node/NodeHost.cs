@@ -1,5 +1,8 @@
 using RaftTimers.Node.Configuration;
 using RaftTimers.Node.Health;
+using RaftTimers.Node.Metrics;
+using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 using RaftTimers.Node.Http;
 using RaftTimers.Raft;
 
@@ -102,11 +105,16 @@ public static partial class NodeHost
             using var forwardingClient = LeaderForwarder.CreateClient();
             var forwarder = new LeaderForwarder(node, forwardingClient, TimeSpan.FromMilliseconds(settings.RequestTimeoutMs));
             HealthEndpoints.AddChecks(builder.Services, node, TimeSpan.FromMilliseconds(settings.Health.ReadyTimeoutMs));
+            using var metrics = new NodeMetrics(node);
+            builder.Services.AddOpenTelemetry()
+                .ConfigureResource(r => r.AddService("rafttimers", serviceInstanceId: settings.NodeId))
+                .WithMetrics(m => m.AddMeter(NodeMetrics.MeterName).AddPrometheusExporter());
             var app = builder.Build();
             app.UseMiddleware<UnhandledErrors>();
             new TimerEndpoints(node, new TimerRequestParser(node.Transports), forwarder, settings).Map(app);
             new ClusterEndpoints(node).Map(app);
             HealthEndpoints.Map(app);
+            app.MapPrometheusScrapingEndpoint("/metrics");
             if (settings.Diagnostics.MemoryEndpoint)
                 DiagnosticEndpoints.Map(app, node);
             app.MapFallback(static context => ApiError.WriteAsync(context, StatusCodes.Status404NotFound, $"no such endpoint: {context.Request.Method} {context.Request.Path}"));
