@@ -1,9 +1,9 @@
-using RaftTimers.Node.Configuration;
-using RaftTimers.Node.Health;
-using RaftTimers.Node.Metrics;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
+using RaftTimers.Node.Configuration;
+using RaftTimers.Node.Health;
 using RaftTimers.Node.Http;
+using RaftTimers.Node.Metrics;
 using RaftTimers.Raft;
 
 namespace RaftTimers.Node;

@@ -31,7 +31,7 @@ public static class DiagnosticEndpoints
                 json.WriteNumber("workingSetBytes", process.WorkingSet64);
                 json.WriteNumber("timers", timers);
                 json.WriteNumber("pendingTimers", pending);
-                json.WriteNumber("appliedIndex", node.Store.LastAppliedIndex);
+                json.WriteNumber("appliedIndex", node.AppliedIndex);
                 json.WriteNumber("collectMs", collect.Elapsed.TotalMilliseconds);
                 json.WriteEndObject();
             });
