@@ -1,5 +1,6 @@
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
+using RaftTimers.Node.Admin;
 using RaftTimers.Node.Configuration;
 using RaftTimers.Node.Health;
 using RaftTimers.Node.Http;
@@ -68,6 +69,7 @@ public static partial class NodeHost
             RaftEndPoint = settings.ParsedRaftEndPoint,
             ApiUrl = settings.HttpUrl.TrimEnd('/'),
             InitialMembers = settings.ParsedMembers,
+            Join = settings.Join,
             DataDirectory = dataDirectory,
             LowerElectionTimeoutMs = settings.Raft.LowerElectionTimeoutMs,
             UpperElectionTimeoutMs = settings.Raft.UpperElectionTimeoutMs,
@@ -113,6 +115,11 @@ public static partial class NodeHost
             app.UseMiddleware<UnhandledErrors>();
             new TimerEndpoints(node, new TimerRequestParser(node.Transports), forwarder, settings).Map(app);
             new ClusterEndpoints(node).Map(app);
+            var admin = new AdminAuthorization(settings.Security.AdminToken);
+            var handOff = new LeadershipHandOff(node, TimeSpan.FromMilliseconds(settings.RequestTimeoutMs));
+            new MembershipEndpoints(node, forwarder, admin, new PeerClient(forwardingClient, loggers.CreateLogger<PeerClient>()), handOff, settings,
+                loggers.CreateLogger<MembershipEndpoints>()).Map(app);
+            new LeadershipEndpoints(node, forwarder, admin, handOff, settings, loggers.CreateLogger<LeadershipEndpoints>()).Map(app);
             HealthEndpoints.Map(app);
             app.MapPrometheusScrapingEndpoint("/metrics");
             if (settings.Diagnostics.MemoryEndpoint)

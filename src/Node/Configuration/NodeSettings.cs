@@ -21,6 +21,7 @@ public sealed class NodeSettings
         ["--raft"] = "RaftTimers:RaftEndPoint",
         ["--members"] = "RaftTimers:Members",
         ["--data"] = "RaftTimers:DataDirectory",
+        ["--join"] = "RaftTimers:Join",
     };
 
     public string NodeId { get; set; } = "n1";
@@ -35,6 +36,12 @@ public sealed class NodeSettings
     public string Members { get; set; } = "";
 
     public string DataDirectory { get; set; } = "data";
+
+    /// <summary>
+    /// Join mode (<c>--join true</c>): start with no members, wait to be added by <c>POST /cluster/members</c> on the
+    /// cluster, catch up, then vote. Ignored once the node has joined: a restart keeps the membership from its log.
+    /// </summary>
+    public bool Join { get; set; }
 
     /// <summary>Largest accepted request body; larger gets 413.</summary>
     public int MaxBodyBytes { get; set; } = 64 * 1024;
@@ -60,6 +67,10 @@ public sealed class NodeSettings
     public DiagnosticsSection Diagnostics { get; set; } = new();
 
     public HealthSection Health { get; set; } = new();
+
+    public SecuritySection Security { get; set; } = new();
+
+    public AdminSection Admin { get; set; } = new();
 
     public sealed class RaftSection
     {
@@ -93,6 +104,24 @@ public sealed class NodeSettings
     {
         /// <summary>How long <c>/health/ready</c> waits to confirm with the leader that this node has applied the latest commit.</summary>
         public int ReadyTimeoutMs { get; set; } = 1_000;
+    }
+
+    public sealed class SecuritySection
+    {
+        /// <summary>
+        /// The bearer token the endpoints that change the cluster demand (membership, leadership transfer). Empty means
+        /// those endpoints refuse every request. Give every node the same token: a follower forwards the caller's header.
+        /// </summary>
+        public string AdminToken { get; set; } = "";
+    }
+
+    public sealed class AdminSection
+    {
+        /// <summary>How long adding a member may take, its catch-up (snapshot and log) included.</summary>
+        public int MembershipTimeoutMs { get; set; } = 300_000;
+
+        /// <summary>How many times a leadership transfer steps down again when the leader wins the election itself, before it gives up with 409.</summary>
+        public int TransferAttempts { get; set; } = 10;
     }
 
     public static NodeSettings Load(IConfiguration configuration)
@@ -150,16 +179,29 @@ public sealed class NodeSettings
             throw new InvalidOperationException($"RaftTimers:Health:ReadyTimeoutMs {Health.ReadyTimeoutMs} must be at least 10");
         if (Raft.RequestTimeoutMs < 10)
             throw new InvalidOperationException($"RaftTimers:Raft:RequestTimeoutMs {Raft.RequestTimeoutMs} must be at least 10");
+        if (Admin.MembershipTimeoutMs < 1_000)
+            throw new InvalidOperationException($"RaftTimers:Admin:MembershipTimeoutMs {Admin.MembershipTimeoutMs} must be at least 1000");
+        if (Admin.TransferAttempts is < 1 or > 100)
+            throw new InvalidOperationException($"RaftTimers:Admin:TransferAttempts {Admin.TransferAttempts} must be between 1 and 100");
         Delivery.Validate();
     }
 
     private static IPEndPoint ParseEndPoint(string text, string setting)
+        => TryParseEndPoint(text, out var endpoint) ? endpoint : throw new InvalidOperationException($"{setting}: '{text}' is not an IP:port address");
+
+    /// <summary>Parses a Raft address: <c>IP:port</c> (IPv6 in brackets) or <c>localhost:port</c>, which means 127.0.0.1.</summary>
+    public static bool TryParseEndPoint(string text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IPEndPoint? endpoint)
     {
-        if (IPEndPoint.TryParse(text, out var endpoint) && endpoint.Port > 0)
-            return endpoint;
+        if (IPEndPoint.TryParse(text, out endpoint) && endpoint.Port > 0)
+            return true;
         var colon = text.LastIndexOf(':');
-        if (colon > 0 && text[..colon] == "localhost" && int.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port))
-            return new IPEndPoint(IPAddress.Loopback, port);
-        throw new InvalidOperationException($"{setting}: '{text}' is not an IP:port address");
+        if (colon > 0 && text[..colon] == "localhost" && int.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and <= 65535)
+        {
+            endpoint = new IPEndPoint(IPAddress.Loopback, port);
+            return true;
+        }
+
+        endpoint = null;
+        return false;
     }
 }

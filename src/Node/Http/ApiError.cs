@@ -35,6 +35,21 @@ public static class ApiError
         await response.Body.WriteAsync(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), context.RequestAborted).ConfigureAwait(false);
     }
 
+    /// <summary>Runs an endpoint's handler and answers an <see cref="ApiException"/> it throws as an error response.</summary>
+    public static async Task Guard(HttpContext context, Func<HttpContext, Task> handler)
+    {
+        try
+        {
+            await handler(context).ConfigureAwait(false);
+        }
+        catch (ApiException e) when (!context.Response.HasStarted)
+        {
+            if (e.Status == StatusCodes.Status401Unauthorized)
+                context.Response.Headers.WWWAuthenticate = "Bearer";
+            await WriteAsync(context, e.Status, e.Message, e.Status == StatusCodes.Status503ServiceUnavailable ? 1 : null).ConfigureAwait(false);
+        }
+    }
+
     /// <summary>Header values must be visible ASCII: anything else becomes '?', and the length is bounded.</summary>
     private static string HeaderSafe(string reason)
     {

@@ -32,11 +32,16 @@ public sealed class ClusterEndpoints(TimerNode node)
             }
         }
 
-        var role = node.IsLeader ? "leader" : leader is not null ? "follower" : "candidate";
+        // Names every member: a leader has not necessarily asked its followers for their metadata yet.
+        await node.Membership.LearnMetadataAsync(TimeSpan.FromMilliseconds(500), context.RequestAborted).ConfigureAwait(false);
+        var role = node.Membership.Local != LocalMembership.Member ? "none"
+            : node.IsLeader ? "leader" : leader is not null ? "follower" : "candidate";
         await TimerJson.WriteResponseAsync(context, StatusCodes.Status200OK, json =>
         {
             json.WriteStartObject();
             json.WriteString("nodeId", node.Options.NodeId);
+            json.WriteString("raft", node.Options.RaftEndPoint.ToString());
+            json.WriteString("membership", MembershipName(node.Membership.Local));
             json.WriteString("role", role);
             json.WriteNumber("term", cluster.Term);
             if (leader is null)
@@ -62,7 +67,7 @@ public sealed class ClusterEndpoints(TimerNode node)
             {
                 var metadata = (member as RaftClusterMember)?.TryGetMetadata();
                 json.WriteStartObject();
-                json.WriteString("id", metadata?.GetValueOrDefault(TimerNode.NodeIdMetadataKey));
+                json.WriteString("id", node.Membership.NodeIdOf(member));
                 json.WriteString("raft", member.EndPoint.ToString());
                 json.WriteString("api", metadata?.GetValueOrDefault(TimerNode.ApiMetadataKey) ?? (member.IsRemote ? null : node.Options.ApiUrl));
                 json.WriteString("status", member.IsRemote ? member.Status.ToString().ToLowerInvariant() : "self");
@@ -74,4 +79,11 @@ public sealed class ClusterEndpoints(TimerNode node)
             json.WriteEndObject();
         }).ConfigureAwait(false);
     }
+
+    public static string MembershipName(LocalMembership membership) => membership switch
+    {
+        LocalMembership.Member => "member",
+        LocalMembership.Joining => "joining",
+        _ => "removed",
+    };
 }

@@ -56,8 +56,11 @@ public sealed class LeaderForwarder(TimerNode node, HttpClient client, TimeSpan 
     public static ApiException NoLeader()
         => new(StatusCodes.Status503ServiceUnavailable, "no leader is reachable right now; retry shortly");
 
-    /// <summary>Replays the request against <paramref name="leaderUrl"/> and copies its answer back.</summary>
-    public async Task ForwardAsync(HttpContext context, string leaderUrl, byte[]? body)
+    /// <summary>
+    /// Replays the request against <paramref name="leaderUrl"/> and copies its answer back, waiting at most
+    /// <paramref name="timeout"/> (the request deadline by default; membership changes wait longer).
+    /// </summary>
+    public async Task ForwardAsync(HttpContext context, string leaderUrl, byte[]? body, TimeSpan? timeout = null)
     {
         var request = context.Request;
         var target = new Uri(new Uri(leaderUrl), request.Path + request.QueryString);
@@ -77,7 +80,7 @@ public sealed class LeaderForwarder(TimerNode node, HttpClient client, TimeSpan 
         message.Headers.TryAddWithoutValidation(ForwardedHeader, node.Options.NodeId);
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        deadline.CancelAfter(requestTimeout);
+        deadline.CancelAfter(timeout ?? requestTimeout);
         HttpResponseMessage response;
         try
         {

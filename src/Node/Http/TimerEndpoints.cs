@@ -17,24 +17,11 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Le
 
     public void Map(IEndpointRouteBuilder app)
     {
-        app.MapPost("/timer", context => Guard(context, CreateAsync));
-        app.MapPut("/timer/{id}", context => Guard(context, ReplaceAsync));
-        app.MapDelete("/timer/{id}", context => Guard(context, CancelAsync));
-        app.MapGet("/timer/{id}", context => Guard(context, GetAsync));
-        app.MapGet("/timer", context => Guard(context, ListAsync));
-    }
-
-    private static async Task Guard(HttpContext context, Func<HttpContext, Task> handler)
-    {
-        try
-        {
-            await handler(context).ConfigureAwait(false);
-        }
-        catch (ApiException e) when (!context.Response.HasStarted)
-        {
-            await ApiError.WriteAsync(context, e.Status, e.Message,
-                e.Status == StatusCodes.Status503ServiceUnavailable ? 1 : null).ConfigureAwait(false);
-        }
+        app.MapPost("/timer", context => ApiError.Guard(context, CreateAsync));
+        app.MapPut("/timer/{id}", context => ApiError.Guard(context, ReplaceAsync));
+        app.MapDelete("/timer/{id}", context => ApiError.Guard(context, CancelAsync));
+        app.MapGet("/timer/{id}", context => ApiError.Guard(context, GetAsync));
+        app.MapGet("/timer", context => ApiError.Guard(context, ListAsync));
     }
 
     private async Task CreateAsync(HttpContext context)
@@ -178,6 +165,7 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Le
     /// </summary>
     private async Task<CommandResult?> WriteAsync(HttpContext context, byte[]? body, TimerCommand command)
     {
+        ThrowUnlessMember();
         var forwarded = LeaderForwarder.IsForwarded(context.Request);
         for (var hop = 0; hop < 2; hop++)
         {
@@ -222,8 +210,21 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Le
         throw LeaderForwarder.NoLeader();
     }
 
+    /// <summary>A node that is joining, or was removed, holds no state it may answer from or write through.</summary>
+    private void ThrowUnlessMember()
+    {
+        switch (node.Membership.Local)
+        {
+            case LocalMembership.Joining:
+                throw new ApiException(StatusCodes.Status503ServiceUnavailable, "this node is waiting to join the cluster and serves no timers yet; use a member");
+            case LocalMembership.Removed:
+                throw new ApiException(StatusCodes.Status503ServiceUnavailable, "this node was removed from the cluster and serves no timers; use a member");
+        }
+    }
+
     private async Task ReadBarrierAsync(CancellationToken token)
     {
+        ThrowUnlessMember();
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
         deadline.CancelAfter(settings.RequestTimeoutMs);
         try

@@ -18,6 +18,13 @@ public sealed class RaftOptions
 
     public required string DataDirectory { get; init; }
 
+    /// <summary>
+    /// Join mode: start with no members instead of <see cref="InitialMembers"/>, receive the log from the leader
+    /// that adds this node (<c>POST /cluster/members</c>), and become a voter once that change commits. Ignored
+    /// once the node's storage holds a configuration, so a joined node restarts like any member.
+    /// </summary>
+    public bool Join { get; init; }
+
     /// <summary>300/600 ms: safer than DotNext's 150/300 on a loaded 2-core machine (DOTNEXT-NOTES.md).</summary>
     public int LowerElectionTimeoutMs { get; init; } = 300;
 

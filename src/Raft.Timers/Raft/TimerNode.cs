@@ -25,8 +25,9 @@ public sealed class TimerNode : IAsyncDisposable
     private Task leaderLoop = Task.CompletedTask;
 
     private TimerNode(RaftOptions options, DataDirectoryLock directoryLock, TimerStore store, RaftTimerStateMachine stateMachine,
-        WriteAheadLog wal, RaftCluster cluster, CommandProposer proposer, HttpCallbackTransport httpTransport)
+        WriteAheadLog wal, RaftCluster cluster, ClusterMembership membership, CommandProposer proposer, HttpCallbackTransport httpTransport)
     {
+        Membership = membership;
         Options = options;
         this.directoryLock = directoryLock;
         Store = store;
@@ -44,6 +45,9 @@ public sealed class TimerNode : IAsyncDisposable
     public IRaftCluster Cluster => cluster;
 
     public CommandProposer Proposer { get; }
+
+    /// <summary>Adds and removes members, and knows whether this node is one.</summary>
+    public ClusterMembership Membership { get; }
 
     /// <summary>The names of the callback transports this node can deliver through.</summary>
     public IReadOnlyCollection<string> Transports => [HttpCallbackTransport.TransportName];
@@ -81,27 +85,29 @@ public sealed class TimerNode : IAsyncDisposable
                 HashAlgorithm = WriteAheadLog.IntegrityHashAlgorithm.Crc32,
             }, stateMachine);
 
-            var membership = new EndPointConfigurationStorage(Path.Combine(options.DataDirectory, "members.bin"));
-            await membership.SeedAsync(options.InitialMembers, token).ConfigureAwait(false);
+            var membershipStorage = new EndPointConfigurationStorage(Path.Combine(options.DataDirectory, "members.bin"));
+            var hasConfiguration = await membershipStorage.SeedAsync(options.Join ? [] : options.InitialMembers, token).ConfigureAwait(false);
 
             var configuration = new RaftCluster.TcpConfiguration(options.RaftEndPoint)
             {
                 LowerElectionTimeout = options.LowerElectionTimeoutMs,
                 UpperElectionTimeout = options.UpperElectionTimeoutMs,
                 RequestTimeout = TimeSpan.FromMilliseconds(options.RequestTimeoutMs),
-                ConfigurationStorage = membership,
-                ColdStart = false,
+                ConfigurationStorage = membershipStorage,
+                ColdStart = false, // never elect itself alone: a new cluster is seeded with its members, a joining node waits to be added
                 LoggerFactory = loggers,
             };
             configuration.Metadata[ApiMetadataKey] = options.ApiUrl;
             configuration.Metadata[NodeIdMetadataKey] = options.NodeId;
 
             var cluster = new RaftCluster(configuration) { AuditTrail = wal };
+            var membership = new ClusterMembership(cluster, options.NodeId, options.DataDirectory, hasConfiguration, loggers.CreateLogger<ClusterMembership>());
             var proposer = new CommandProposer(cluster, store, clock, proposerOptions, loggers.CreateLogger<CommandProposer>());
             var httpTransport = new HttpCallbackTransport(deliveryOptions);
-            var node = new TimerNode(options, directoryLock, store, stateMachine, wal, cluster, proposer, httpTransport);
+            var node = new TimerNode(options, directoryLock, store, stateMachine, wal, cluster, membership, proposer, httpTransport);
 
             await cluster.StartAsync(token).ConfigureAwait(false);
+            await membership.EnterStandbyIfRemovedAsync(token).ConfigureAwait(false);
             node.StartLeaderDuties(leaderOptions, deliveryOptions, loggers, clock);
             return node;
         }
@@ -138,6 +144,7 @@ public sealed class TimerNode : IAsyncDisposable
         await stopping.CancelAsync().ConfigureAwait(false);
         await leaderLoop.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await Proposer.DisposeAsync().ConfigureAwait(false);
+        Membership.Detach();
         await cluster.StopAsync(CancellationToken.None).ConfigureAwait(false);
         await cluster.DisposeAsync().ConfigureAwait(false);
         await wal.DisposeAsync().ConfigureAwait(false);

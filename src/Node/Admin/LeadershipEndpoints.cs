@@ -1,0 +1,99 @@
+using System.Text.Json;
+using DotNext.Net.Cluster.Consensus.Raft;
+using RaftTimers.Node.Configuration;
+using RaftTimers.Node.Http;
+using RaftTimers.Raft;
+
+namespace RaftTimers.Node.Admin;
+
+/// <summary>
+/// <c>POST /cluster/leader/transfer</c>: the leader steps down and the cluster elects another member, e.g. before the
+/// leader's machine is restarted. The leader resigns again if it wins the election itself (up to
+/// <see cref="NodeSettings.AdminSection.TransferAttempts"/> times). Naming the next leader is not offered: DotNext
+/// 6.12 has no targeted transfer (Raft's TimeoutNow), and a follower keeps its election timeout until it campaigns,
+/// so resigning until a named node wins would never reach the node with the longest one. Admin token required;
+/// any node forwards it to the leader.
+/// </summary>
+public sealed partial class LeadershipEndpoints(
+    TimerNode node, LeaderForwarder forwarder, AdminAuthorization admin, LeadershipHandOff handOff, NodeSettings settings, ILogger<LeadershipEndpoints> logger)
+{
+    public void Map(IEndpointRouteBuilder app)
+        => app.MapPost("/cluster/leader/transfer", context => ApiError.Guard(context, TransferAsync));
+
+    private async Task TransferAsync(HttpContext context)
+    {
+        admin.Demand(context.Request);
+        var body = await RequestBody.ReadAsync(context.Request, 4096, context.RequestAborted).ConfigureAwait(false);
+        RefuseTarget(body);
+        if (node.Membership.Local != LocalMembership.Member)
+            throw new ApiException(StatusCodes.Status503ServiceUnavailable, "this node is not a member of the cluster; send cluster changes to a member");
+        if (node.Cluster.Members.Count < 2)
+            throw new ApiException(StatusCodes.Status409Conflict, "a single-node cluster has no other member to lead");
+
+        var leaderUrl = await forwarder.FindLeaderAsync(context.RequestAborted).ConfigureAwait(false);
+        if (leaderUrl is not null)
+        {
+            if (LeaderForwarder.IsForwarded(context.Request))
+                throw new ApiException(StatusCodes.Status503ServiceUnavailable, "leadership moved while the request was forwarded; retry");
+            await forwarder.ForwardAsync(context, leaderUrl, body, TimeSpan.FromMilliseconds(settings.RequestTimeoutMs * (settings.Admin.TransferAttempts + 1L))).ConfigureAwait(false);
+            return;
+        }
+
+        for (var election = 1; election <= settings.Admin.TransferAttempts; election++)
+        {
+            LogResigning(election);
+            var next = await handOff.ResignAsync(context.RequestAborted).ConfigureAwait(false)
+                ?? throw new ApiException(StatusCodes.Status503ServiceUnavailable, "the leader stepped down but no new leader was elected in time; check GET /cluster");
+            if (next.IsRemote)
+            {
+                await WriteLeaderAsync(context, next, election).ConfigureAwait(false);
+                return;
+            }
+        }
+
+        throw new ApiException(StatusCodes.Status409Conflict,
+            $"this node won all {settings.Admin.TransferAttempts} elections after stepping down; are the other members reachable? (GET /cluster)");
+    }
+
+    private async Task WriteLeaderAsync(HttpContext context, DotNext.Net.Cluster.IClusterMember leader, int elections)
+    {
+        string? api = null;
+        if (leader is RaftClusterMember remote)
+            api = remote.TryGetMetadata()?.GetValueOrDefault(TimerNode.ApiMetadataKey);
+        await TimerJson.WriteResponseAsync(context, StatusCodes.Status200OK, json =>
+        {
+            json.WriteStartObject();
+            json.WriteStartObject("leader");
+            json.WriteString("id", node.Membership.NodeIdOf(leader));
+            json.WriteString("raft", leader.EndPoint.ToString());
+            json.WriteString("api", leader.IsRemote ? api : node.Options.ApiUrl);
+            json.WriteEndObject();
+            json.WriteNumber("term", node.Cluster.Term);
+            json.WriteNumber("elections", elections);
+            json.WriteEndObject();
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>The body may be empty or <c>{}</c>; a named target is refused rather than silently ignored.</summary>
+    private static void RefuseTarget(byte[] body)
+    {
+        if (body.Length == 0)
+            return;
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+                throw new ApiException(StatusCodes.Status400BadRequest, "the body must be empty or {}");
+            if (document.RootElement.TryGetProperty("to", out _))
+                throw new ApiException(StatusCodes.Status400BadRequest,
+                    "naming the next leader is not supported (DotNext 6.12 has no targeted transfer); send no body and the cluster elects another member");
+        }
+        catch (JsonException e)
+        {
+            throw new ApiException(StatusCodes.Status400BadRequest, $"the body is not valid JSON: {e.Message}");
+        }
+    }
+
+    [LoggerMessage(EventId = 6401, Level = LogLevel.Information, Message = "Leadership transfer: stepping down (election {Election}) so that another member leads")]
+    private partial void LogResigning(int election);
+}

@@ -1,0 +1,225 @@
+using System.Net;
+using System.Text.Json;
+using DotNext.Net.Cluster.Consensus.Raft;
+using RaftTimers.Node.Configuration;
+using RaftTimers.Node.Http;
+using RaftTimers.Raft;
+
+namespace RaftTimers.Node.Admin;
+
+/// <summary>
+/// <c>POST /cluster/members</c> and <c>DELETE /cluster/members/{id}</c> (API.md, admin section): any node takes
+/// them and forwards to the leader, which changes the membership one node at a time and answers once the new
+/// configuration is committed. Each needs the admin token.
+/// </summary>
+public sealed partial class MembershipEndpoints(
+    TimerNode node, LeaderForwarder forwarder, AdminAuthorization admin, PeerClient peers, LeadershipHandOff handOff, NodeSettings settings,
+    ILogger<MembershipEndpoints> logger)
+{
+    /// <summary>The notice a leader sends a node it has removed (Raft itself does not tell it); admin token required.</summary>
+    public const string RemovedNoticePath = "/cluster/removed";
+
+    private const int MaxBodyBytes = 4096;
+
+    public void Map(IEndpointRouteBuilder app)
+    {
+        app.MapPost("/cluster/members", context => ApiError.Guard(context, AddAsync));
+        app.MapDelete("/cluster/members/{id}", context => ApiError.Guard(context, RemoveAsync));
+        app.MapPost(RemovedNoticePath, context => ApiError.Guard(context, RemovedNoticeAsync));
+    }
+
+    private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(1);
+
+    private TimeSpan MembershipTimeout => TimeSpan.FromMilliseconds(settings.Admin.MembershipTimeoutMs);
+
+    private async Task AddAsync(HttpContext context)
+    {
+        admin.Demand(context.Request);
+        var body = await RequestBody.ReadAsync(context.Request, MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
+        var (address, api) = ParseAddRequest(body);
+        if (await ForwardUnlessLeaderAsync(context, body).ConfigureAwait(false))
+            return;
+
+        var known = node.Membership.Find(address.ToString());
+        if (known is null && api is not null)
+            await peers.CheckJoiningAsync(api, address, context.RequestAborted).ConfigureAwait(false);
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        deadline.CancelAfter(MembershipTimeout);
+        MembershipOutcome outcome;
+        try
+        {
+            outcome = await node.Membership.AddAsync(address, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            throw new ApiException(StatusCodes.Status503ServiceUnavailable,
+                $"adding {address} did not finish within {settings.Admin.MembershipTimeoutMs} ms; check GET /cluster and retry (adding a member is idempotent)");
+        }
+
+        ThrowUnlessDone(outcome, $"add {address}", StatusCodes.Status502BadGateway,
+            $"the node at {address} did not answer or did not catch up with the log; it must be running in join mode (--join true) with an empty data directory");
+        await WriteMemberAsync(context, address, outcome == MembershipOutcome.Done, notified: null).ConfigureAwait(false);
+    }
+
+    private async Task RemoveAsync(HttpContext context)
+    {
+        admin.Demand(context.Request);
+        var id = context.Request.RouteValues["id"] as string ?? "";
+        if (await ForwardUnlessLeaderAsync(context, null).ConfigureAwait(false))
+            return;
+
+        var member = await node.Membership.FindAsync(id, MetadataTimeout, context.RequestAborted).ConfigureAwait(false)
+            ?? throw new ApiException(StatusCodes.Status404NotFound, $"no member '{id}' (give its node id or its Raft host:port, as GET /cluster lists them)");
+        if (!member.IsRemote)
+        {
+            // The leader cannot remove itself and keep leading: it steps down and the next leader does it.
+            LogSteppingDown();
+            var next = await handOff.ResignAsync(context.RequestAborted).ConfigureAwait(false);
+            var leaderUrl = next is { IsRemote: true } ? await forwarder.FindLeaderAsync(context.RequestAborted).ConfigureAwait(false) : null;
+            if (leaderUrl is null)
+                throw new ApiException(StatusCodes.Status503ServiceUnavailable, "this node leads and was asked to remove itself; it stepped down, but no other leader took over in time; retry");
+            await forwarder.ForwardAsync(context, leaderUrl, null, MembershipTimeout).ConfigureAwait(false);
+            return;
+        }
+
+        var address = member.EndPoint;
+        var api = await MemberApiAsync(member, context.RequestAborted).ConfigureAwait(false);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        deadline.CancelAfter(MembershipTimeout);
+        MembershipOutcome outcome;
+        try
+        {
+            outcome = await node.Membership.RemoveAsync(address, deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            throw new ApiException(StatusCodes.Status503ServiceUnavailable,
+                $"removing {address} was not confirmed within {settings.Admin.MembershipTimeoutMs} ms; check GET /cluster and retry");
+        }
+
+        ThrowUnlessDone(outcome, $"remove {address}", StatusCodes.Status409Conflict, $"{address} could not be removed");
+        bool? notified = null;
+        if (outcome == MembershipOutcome.Done)
+            notified = api is not null && await peers.TellRemovedAsync(api, context.Request.Headers.Authorization.ToString(), context.RequestAborted).ConfigureAwait(false);
+        await WriteMemberAsync(context, address, outcome == MembershipOutcome.Done, notified).ConfigureAwait(false);
+    }
+
+    /// <summary>The leader's notice that this node was removed: it stops serving timer writes and never campaigns again.</summary>
+    private async Task RemovedNoticeAsync(HttpContext context)
+    {
+        admin.Demand(context.Request);
+        await node.Membership.MarkRemovedAsync(context.RequestAborted).ConfigureAwait(false);
+        await TimerJson.WriteResponseAsync(context, StatusCodes.Status200OK, json =>
+        {
+            json.WriteStartObject();
+            json.WriteString("nodeId", node.Options.NodeId);
+            json.WriteString("membership", "removed");
+            json.WriteEndObject();
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>Returns true when the request was forwarded to the leader and answered there.</summary>
+    private async Task<bool> ForwardUnlessLeaderAsync(HttpContext context, byte[]? body)
+    {
+        if (node.Membership.Local != LocalMembership.Member)
+            throw NotAMember();
+        var leaderUrl = await forwarder.FindLeaderAsync(context.RequestAborted).ConfigureAwait(false);
+        if (leaderUrl is null)
+            return false;
+        if (LeaderForwarder.IsForwarded(context.Request))
+            throw new ApiException(StatusCodes.Status503ServiceUnavailable, "leadership moved while the request was forwarded; retry");
+        await forwarder.ForwardAsync(context, leaderUrl, body, MembershipTimeout).ConfigureAwait(false);
+        return true;
+    }
+
+    private ApiException NotAMember() => new(StatusCodes.Status503ServiceUnavailable,
+        node.Membership.Local == LocalMembership.Joining
+            ? "this node is waiting to join the cluster; send cluster changes to a member"
+            : "this node was removed from the cluster; send cluster changes to a member");
+
+    private static async Task<string?> MemberApiAsync(IRaftClusterMember member, CancellationToken token)
+    {
+        if (member is not RaftClusterMember remote)
+            return null;
+        try
+        {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+            deadline.CancelAfter(TimeSpan.FromSeconds(2));
+            var metadata = remote.TryGetMetadata() ?? await remote.GetMetadataAsync(false, deadline.Token).ConfigureAwait(false);
+            return metadata.GetValueOrDefault(TimerNode.ApiMetadataKey);
+        }
+        catch (Exception e) when (e is DotNext.Net.Cluster.MemberUnavailableException or OperationCanceledException && !token.IsCancellationRequested)
+        {
+            return null; // a dead member is removed all the same; it just cannot be told
+        }
+    }
+
+    private void ThrowUnlessDone(MembershipOutcome outcome, string change, int failureStatus, string failureReason)
+    {
+        switch (outcome)
+        {
+            case MembershipOutcome.Done or MembershipOutcome.Unchanged:
+                return;
+            case MembershipOutcome.Concurrent:
+                throw new ApiException(StatusCodes.Status409Conflict, $"cannot {change}: another membership change is under way; retry when it has finished");
+            case MembershipOutcome.NotLeader:
+                throw new ApiException(StatusCodes.Status503ServiceUnavailable, $"cannot {change}: leadership moved; check GET /cluster and retry");
+            default:
+                LogChangeFailed(change, outcome);
+                throw new ApiException(failureStatus, failureReason);
+        }
+    }
+
+    private async Task WriteMemberAsync(HttpContext context, EndPoint address, bool changed, bool? notified)
+    {
+        await node.Membership.LearnMetadataAsync(MetadataTimeout, context.RequestAborted).ConfigureAwait(false);
+        var member = node.Membership.Find(address.ToString() ?? "");
+        await TimerJson.WriteResponseAsync(context, StatusCodes.Status200OK, json =>
+        {
+            json.WriteStartObject();
+            json.WriteString("raft", address.ToString());
+            json.WriteString("id", member is null ? null : node.Membership.NodeIdOf(member));
+            json.WriteBoolean("member", member is not null);
+            json.WriteBoolean("changed", changed);
+            if (notified is { } told)
+                json.WriteBoolean("notified", told);
+            json.WriteNumber("members", node.Cluster.Members.Count);
+            json.WriteEndObject();
+        }).ConfigureAwait(false);
+    }
+
+    private static (IPEndPoint Address, Uri? Api) ParseAddRequest(byte[] body)
+    {
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+                throw BadAdd("the body must be a JSON object");
+            if (!document.RootElement.TryGetProperty("raft", out var raft) || raft.ValueKind != JsonValueKind.String)
+                throw BadAdd("raft is required: the new node's Raft address as \"IP:port\"");
+            if (!NodeSettings.TryParseEndPoint(raft.GetString()!, out var address))
+                throw BadAdd($"raft '{raft.GetString()}' is not an IP:port address");
+            Uri? api = null;
+            if (document.RootElement.TryGetProperty("api", out var apiText) && apiText.ValueKind != JsonValueKind.Null)
+            {
+                if (apiText.ValueKind != JsonValueKind.String || !Uri.TryCreate(apiText.GetString(), UriKind.Absolute, out api) || api.Scheme is not ("http" or "https"))
+                    throw BadAdd("api must be the new node's absolute http(s) URL");
+            }
+
+            return (address, api);
+        }
+        catch (JsonException e)
+        {
+            throw BadAdd($"the body is not valid JSON: {e.Message}");
+        }
+    }
+
+    private static ApiException BadAdd(string reason) => new(StatusCodes.Status400BadRequest, reason);
+
+    [LoggerMessage(EventId = 6201, Level = LogLevel.Information, Message = "Asked to remove this node while it leads: stepping down so that the next leader removes it")]
+    private partial void LogSteppingDown();
+
+    [LoggerMessage(EventId = 6202, Level = LogLevel.Warning, Message = "Membership change '{Change}' failed: {Outcome}")]
+    private partial void LogChangeFailed(string change, MembershipOutcome outcome);
+}

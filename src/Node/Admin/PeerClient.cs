@@ -1,0 +1,77 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using RaftTimers.Node.Http;
+
+namespace RaftTimers.Node.Admin;
+
+/// <summary>
+/// The admin endpoints' calls to another node's HTTP API: checking that a node about to be added is really
+/// waiting to join at that Raft address, and telling a removed node that it was removed.
+/// </summary>
+public sealed partial class PeerClient(HttpClient client, ILogger<PeerClient> logger)
+{
+    private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// Asks the node at <paramref name="api"/> who it is, and refuses (409) to add it unless it is in join mode and
+    /// listens for Raft on <paramref name="address"/>: adding a typo or a member of another cluster would be hard to undo.
+    /// </summary>
+    public async Task CheckJoiningAsync(Uri api, IPEndPoint address, CancellationToken token)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+        deadline.CancelAfter(CallTimeout);
+        JsonDocument document;
+        try
+        {
+            using var response = await client.GetAsync(new Uri(api, "/cluster"), deadline.Token).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+                throw new ApiException(StatusCodes.Status502BadGateway, $"the node at {api} answered GET /cluster with {(int)response.StatusCode}");
+            document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(deadline.Token).ConfigureAwait(false), default, deadline.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is HttpRequestException or JsonException or OperationCanceledException && !token.IsCancellationRequested)
+        {
+            throw new ApiException(StatusCodes.Status502BadGateway, $"the node at {api} did not answer GET /cluster ({e.GetType().Name}); is it running?");
+        }
+
+        using (document)
+        {
+            var root = document.RootElement;
+            var raft = root.TryGetProperty("raft", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
+            var membership = root.TryGetProperty("membership", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
+            if (raft != address.ToString())
+                throw new ApiException(StatusCodes.Status409Conflict, $"the node at {api} listens for Raft on {raft ?? "an unknown address"}, not {address}");
+            if (membership != "joining")
+                throw new ApiException(StatusCodes.Status409Conflict, $"the node at {api} is not waiting to join (it says '{membership}'); start it with --join true and an empty data directory");
+        }
+    }
+
+    /// <summary>Tells a removed node so, with the caller's admin credentials. Best effort: false if it could not be told.</summary>
+    public async Task<bool> TellRemovedAsync(string api, string authorization, CancellationToken token)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+        deadline.CancelAfter(CallTimeout);
+        try
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, new Uri(new Uri(api), MembershipEndpoints.RemovedNoticePath));
+            if (AuthenticationHeaderValue.TryParse(authorization, out var header))
+                request.Headers.Authorization = header;
+            using var response = await client.SendAsync(request, deadline.Token).ConfigureAwait(false);
+            if (response.IsSuccessStatusCode)
+                return true;
+            LogNoticeRefused(api, (int)response.StatusCode);
+            return false;
+        }
+        catch (Exception e) when (e is HttpRequestException or UriFormatException or OperationCanceledException && !token.IsCancellationRequested)
+        {
+            LogNoticeFailed(api, e.GetType().Name);
+            return false;
+        }
+    }
+
+    [LoggerMessage(EventId = 6301, Level = LogLevel.Warning, Message = "The removed node at {Api} refused the notice of its removal with {Status}; stop it by hand")]
+    private partial void LogNoticeRefused(string api, int status);
+
+    [LoggerMessage(EventId = 6302, Level = LogLevel.Information, Message = "The removed node at {Api} could not be told of its removal ({Error}); if it is still running, stop it by hand")]
+    private partial void LogNoticeFailed(string api, string error);
+}

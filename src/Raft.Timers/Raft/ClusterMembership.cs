@@ -1,0 +1,263 @@
+using System.Net;
+using DotNext.Net.Cluster;
+using DotNext.Net.Cluster.Consensus.Raft;
+using Microsoft.Extensions.Logging;
+
+namespace RaftTimers.Raft;
+
+/// <summary>What a membership change came to; the HTTP layer maps each to a status code in one place.</summary>
+public enum MembershipOutcome
+{
+    /// <summary>The new configuration is committed.</summary>
+    Done,
+
+    /// <summary>Nothing to do: the address is already a member (add) or not a member (remove).</summary>
+    Unchanged,
+
+    /// <summary>This node does not lead (any more); the change did not start, or its fate is unknown if leadership was lost midway.</summary>
+    NotLeader,
+
+    /// <summary>Another membership change is under way; Raft changes membership one node at a time.</summary>
+    Concurrent,
+
+    /// <summary>The new node did not answer or did not catch up with the log; nothing was committed.</summary>
+    CatchUpFailed,
+}
+
+/// <summary>Where this node stands in the cluster's configuration.</summary>
+public enum LocalMembership
+{
+    /// <summary>In the committed configuration: votes, may lead, serves the API.</summary>
+    Member,
+
+    /// <summary>Started in join mode and not yet added: receives the log, takes no part in elections.</summary>
+    Joining,
+
+    /// <summary>Was a member and is not any more: it stops serving timer writes and should be stopped and wiped.</summary>
+    Removed,
+}
+
+/// <summary>
+/// Adds and removes members one at a time through DotNext's single-server membership changes, and tracks
+/// whether this node itself is a member. Called by the admin endpoints on the leader; a change runs as
+/// DotNext does it: catch the new node up with the log (snapshot and entries), then commit the new configuration.
+/// </summary>
+/// <remarks>
+/// A removed node is not told by Raft that it was removed: DotNext freezes it only if the configuration
+/// entry without it reaches it and commits there. <see cref="MarkRemoved"/> lets the leader's notice (sent
+/// over HTTP by the admin endpoint) record it too; the record is a file in the data directory, so a
+/// removed node that restarts still knows, and never campaigns in a cluster that no longer counts it.
+/// </remarks>
+public sealed partial class ClusterMembership
+{
+    private const string RemovedMarkerFile = "removed";
+
+    private readonly RaftCluster cluster;
+    private readonly string removedMarkerPath;
+    private readonly string localNodeId;
+    private readonly ILogger logger;
+    private volatile bool isMember;
+    private volatile bool wasMember;
+    private volatile bool removed;
+
+    internal ClusterMembership(RaftCluster cluster, string localNodeId, string dataDirectory, bool startedAsMember, ILogger logger)
+    {
+        this.cluster = cluster;
+        this.localNodeId = localNodeId;
+        this.logger = logger;
+        removedMarkerPath = Path.Combine(dataDirectory, RemovedMarkerFile);
+        removed = File.Exists(removedMarkerPath);
+        wasMember = startedAsMember || removed;
+        cluster.MemberAdded += OnMemberAdded;
+        cluster.MemberRemoved += OnMemberRemoved;
+    }
+
+    /// <summary>This node's standing, as far as it knows.</summary>
+    public LocalMembership Local
+    {
+        get
+        {
+            // Read on every timer request: three volatile fields, kept current by DotNext's member events.
+            if (removed)
+                return LocalMembership.Removed;
+            if (isMember)
+                return LocalMembership.Member;
+            return wasMember ? LocalMembership.Removed : LocalMembership.Joining;
+        }
+    }
+
+    /// <summary>Finds a member by its Raft address (<c>host:port</c>) or by the node id it published in its metadata.</summary>
+    public IRaftClusterMember? Find(string idOrAddress)
+        => cluster.Members.FirstOrDefault(m => string.Equals(m.EndPoint.ToString(), idOrAddress, StringComparison.OrdinalIgnoreCase) || NodeIdOf(m) == idOrAddress);
+
+    /// <summary>
+    /// Like <see cref="Find"/>, but first asks the members whose metadata this node has not seen yet (a leader learns
+    /// a follower's only when it asks). A member that does not answer within <paramref name="perMember"/> is found by address only.
+    /// </summary>
+    public async Task<IRaftClusterMember?> FindAsync(string idOrAddress, TimeSpan perMember, CancellationToken token)
+    {
+        if (Find(idOrAddress) is { } found)
+            return found;
+        await LearnMetadataAsync(perMember, token).ConfigureAwait(false);
+        return Find(idOrAddress);
+    }
+
+    /// <summary>Fetches the metadata (node id, API URL) of every remote member whose metadata is not cached yet, in parallel.</summary>
+    public Task LearnMetadataAsync(TimeSpan perMember, CancellationToken token)
+        => Task.WhenAll(cluster.Members.OfType<RaftClusterMember>()
+            .Where(static m => m.IsRemote && m.TryGetMetadata() is null)
+            .Select(async member =>
+            {
+                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+                deadline.CancelAfter(perMember);
+                try
+                {
+                    await member.GetMetadataAsync(false, deadline.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is MemberUnavailableException or OperationCanceledException && !token.IsCancellationRequested)
+                {
+                    // unreachable right now: it stays known by its address only
+                }
+            }));
+
+    /// <summary>The node id a member published in its Raft metadata; null for a remote member this node has not heard from.</summary>
+    public string? NodeIdOf(DotNext.Net.Cluster.IClusterMember member)
+        => member.IsRemote
+            ? (member as RaftClusterMember)?.TryGetMetadata()?.GetValueOrDefault(TimerNode.NodeIdMetadataKey)
+            : localNodeId;
+
+    /// <summary>
+    /// Adds the node listening on <paramref name="address"/>, which must be running in join mode with empty storage.
+    /// Returns once the configuration that includes it is committed, after it has caught up with the log.
+    /// </summary>
+    public async Task<MembershipOutcome> AddAsync(EndPoint address, CancellationToken token)
+    {
+        if (cluster.Members.Any(m => m.EndPoint.Equals(address)))
+            return MembershipOutcome.Unchanged;
+        LogAdding(address);
+        try
+        {
+            var added = await cluster.AddMemberAsync(address, token).ConfigureAwait(false);
+            if (!added)
+            {
+                LogCatchUpFailed(address);
+                return MembershipOutcome.CatchUpFailed;
+            }
+        }
+        catch (NotLeaderException)
+        {
+            return MembershipOutcome.NotLeader;
+        }
+        catch (RaftCluster.ConcurrentMembershipModificationException)
+        {
+            return MembershipOutcome.Concurrent;
+        }
+
+        LogAdded(address);
+        return MembershipOutcome.Done;
+    }
+
+    /// <summary>Removes a member; returns once the configuration without it is committed.</summary>
+    public async Task<MembershipOutcome> RemoveAsync(EndPoint address, CancellationToken token)
+    {
+        if (!cluster.Members.Any(m => m.EndPoint.Equals(address)))
+            return MembershipOutcome.Unchanged;
+        LogRemoving(address);
+        try
+        {
+            if (!await cluster.RemoveMemberAsync(address, token).ConfigureAwait(false))
+                return MembershipOutcome.Unchanged;
+        }
+        catch (NotLeaderException)
+        {
+            return MembershipOutcome.NotLeader;
+        }
+        catch (RaftCluster.ConcurrentMembershipModificationException)
+        {
+            return MembershipOutcome.Concurrent;
+        }
+
+        LogRemoved(address);
+        return MembershipOutcome.Done;
+    }
+
+    /// <summary>
+    /// Records that the cluster removed this node (called when the leader's notice arrives, or when DotNext
+    /// drops the local member from the configuration), and puts the Raft member in standby so it never
+    /// campaigns again. Idempotent.
+    /// </summary>
+    public async Task MarkRemovedAsync(CancellationToken token)
+    {
+        if (!removed)
+        {
+            removed = true;
+            await File.WriteAllTextAsync(removedMarkerPath, "removed from the cluster; stop this node and wipe its data directory\n", token).ConfigureAwait(false);
+            LogLocalRemoved(cluster.LocalMemberAddress);
+        }
+
+        await cluster.EnableStandbyModeAsync(token).ConfigureAwait(false);
+    }
+
+    /// <summary>Called by the node at start: a node that knows it was removed goes straight to standby.</summary>
+    internal async Task EnterStandbyIfRemovedAsync(CancellationToken token)
+    {
+        if (removed)
+        {
+            LogStartedRemoved(cluster.LocalMemberAddress);
+            await cluster.EnableStandbyModeAsync(token).ConfigureAwait(false);
+        }
+    }
+
+    private void OnMemberAdded(RaftCluster<RaftClusterMember> sender, RaftClusterMemberEventArgs<RaftClusterMember> args)
+    {
+        if (!args.Member.IsRemote && !isMember)
+        {
+            isMember = true;
+            wasMember = true;
+            if (!removed)
+                LogLocalAdded(args.Member.EndPoint);
+        }
+    }
+
+    private void OnMemberRemoved(RaftCluster<RaftClusterMember> sender, RaftClusterMemberEventArgs<RaftClusterMember> args)
+    {
+        if (!args.Member.IsRemote && isMember)
+        {
+            isMember = false;
+            LogLocalDropped(args.Member.EndPoint);
+        }
+    }
+
+    internal void Detach()
+    {
+        cluster.MemberAdded -= OnMemberAdded;
+        cluster.MemberRemoved -= OnMemberRemoved;
+    }
+
+    [LoggerMessage(EventId = 6101, Level = LogLevel.Information, Message = "Adding member {Address}: catching it up with the log, then committing the new configuration")]
+    private partial void LogAdding(EndPoint address);
+
+    [LoggerMessage(EventId = 6102, Level = LogLevel.Information, Message = "Member {Address} added: the configuration that includes it is committed")]
+    private partial void LogAdded(EndPoint address);
+
+    [LoggerMessage(EventId = 6103, Level = LogLevel.Warning, Message = "Member {Address} was not added: it did not answer or did not catch up with the log (is it running in join mode with empty storage?)")]
+    private partial void LogCatchUpFailed(EndPoint address);
+
+    [LoggerMessage(EventId = 6104, Level = LogLevel.Information, Message = "Removing member {Address}")]
+    private partial void LogRemoving(EndPoint address);
+
+    [LoggerMessage(EventId = 6105, Level = LogLevel.Information, Message = "Member {Address} removed: the configuration without it is committed")]
+    private partial void LogRemoved(EndPoint address);
+
+    [LoggerMessage(EventId = 6106, Level = LogLevel.Information, Message = "This node ({Address}) is now a member of the cluster")]
+    private partial void LogLocalAdded(EndPoint address);
+
+    [LoggerMessage(EventId = 6107, Level = LogLevel.Warning, Message = "This node ({Address}) is no longer in the cluster's configuration; it will not serve timer writes")]
+    private partial void LogLocalDropped(EndPoint address);
+
+    [LoggerMessage(EventId = 6108, Level = LogLevel.Warning, Message = "This node ({Address}) was removed from the cluster: it serves no timer writes and takes no part in elections. Stop it and wipe its data directory")]
+    private partial void LogLocalRemoved(EndPoint address);
+
+    [LoggerMessage(EventId = 6109, Level = LogLevel.Warning, Message = "This node ({Address}) was removed from the cluster earlier (its data directory says so): it stays in standby. Stop it and wipe its data directory")]
+    private partial void LogStartedRemoved(EndPoint address);
+}
