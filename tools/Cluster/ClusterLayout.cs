@@ -12,22 +12,27 @@ internal static class ClusterLayout
     public const string LockFileName = "cluster.lock";
 
     public static IReadOnlyList<NodeState> Nodes(string dataRoot, string host, int nodeCount, int httpPort, int raftPort) =>
-        Enumerable.Range(1, nodeCount).Select(k => new NodeState
-        {
-            Id = NodeId(k),
-            Index = k,
-            Http = $"http://{host}:{(httpPort + k - 1).ToString(CultureInfo.InvariantCulture)}",
-            Raft = $"{host}:{(raftPort + k - 1).ToString(CultureInfo.InvariantCulture)}",
-            DataDir = Path.Combine(dataRoot, NodeId(k)),
-            LogFile = Path.Combine(dataRoot, NodeId(k) + ".log"),
-        }).ToList();
+        Enumerable.Range(1, nodeCount).Select(k => Node(dataRoot, host, k, httpPort, raftPort, joined: false)).ToList();
+
+    /// <summary>Node <paramref name="k"/> of the layout; <c>add</c> makes node Count+1 with <paramref name="joined"/> set.</summary>
+    public static NodeState Node(string dataRoot, string host, int k, int httpPort, int raftPort, bool joined) => new()
+    {
+        Id = NodeId(k),
+        Index = k,
+        Http = $"http://{host}:{(httpPort + k - 1).ToString(CultureInfo.InvariantCulture)}",
+        Raft = $"{host}:{(raftPort + k - 1).ToString(CultureInfo.InvariantCulture)}",
+        DataDir = Path.Combine(dataRoot, NodeId(k)),
+        LogFile = Path.Combine(dataRoot, NodeId(k) + ".log"),
+        Joined = joined,
+    };
 
     public static string NodeId(int index) => "n" + index.ToString(CultureInfo.InvariantCulture);
 
     /// <summary>The command-line arguments of a node after <c>dotnet</c>: the dll, the layout switches, then the extra args.</summary>
     public static IReadOnlyList<string> NodeArguments(ClusterState state, NodeState node)
     {
-        var members = string.Join(',', state.Nodes.Select(n => n.Raft));
+        // The initial members seed a new node's membership once; later starts keep what the Raft log decided.
+        var members = string.Join(',', state.Nodes.Where(n => !n.Joined).Select(n => n.Raft));
         return
         [
             state.NodeDll,
@@ -36,6 +41,7 @@ internal static class ClusterLayout
             "--raft", node.Raft,
             "--members", members,
             "--data", node.DataDir,
+            .. node.Joined ? (string[])["--join", "true"] : [],
             .. state.ExtraArgs,
         ];
     }

@@ -23,14 +23,24 @@ internal sealed record ClusterState
 
     public required IReadOnlyList<string> ExtraArgs { get; init; }
 
+    /// <summary>
+    /// The admin token every node gets (in its environment, not on its command line, so <c>ps</c> does not show it):
+    /// <c>--admin-token</c> at the first start, or 32 random bytes in hex. add and remove send it.
+    /// </summary>
+    public string AdminToken { get; init; } = "";
+
     public required IReadOnlyList<NodeState> Nodes { get; init; }
 
     /// <summary>Whether this state describes a cluster of the given shape (what <c>start</c> asks for).</summary>
+    /// <summary>Nodes that <c>add</c> joined later do not count: the shape is what <c>start</c> was first given.</summary>
     public bool HasShape(string host, int nodeCount, int httpPort, int raftPort) =>
-        Host == host && Nodes.Count == nodeCount && HttpPort == httpPort && RaftPort == raftPort;
+        Host == host && Nodes.Count(n => !n.Joined) == nodeCount && HttpPort == httpPort && RaftPort == raftPort;
 
     public string Describe() =>
-        $"{Nodes.Count} node{(Nodes.Count == 1 ? "" : "s")} on {Host}, HTTP {HttpPort}-{HttpPort + Nodes.Count - 1}, Raft {RaftPort}-{RaftPort + Nodes.Count - 1}";
+        $"{Nodes.Count(n => !n.Joined)} node(s) started on {Host}, HTTP {HttpPort}-{HttpPort + Nodes.Count - 1}, Raft {RaftPort}-{RaftPort + Nodes.Count - 1}";
+
+    /// <summary>The nodes that belong to the cluster (all but the removed ones).</summary>
+    public IEnumerable<NodeState> Members => Nodes.Where(n => !n.Removed);
 }
 
 /// <summary>One node of the cluster; <see cref="Pid"/> is the only field that changes after the first start.</summary>
@@ -50,6 +60,12 @@ internal sealed class NodeState
     public required string DataDir { get; init; }
 
     public required string LogFile { get; init; }
+
+    /// <summary>Added by <c>cluster add</c>: it runs in join mode (<c>--join true</c>), which a joined node ignores on restart.</summary>
+    public bool Joined { get; init; }
+
+    /// <summary>Removed by <c>cluster remove</c>: stopped, never started again, and its address never reused.</summary>
+    public bool Removed { get; set; }
 
     public int? Pid { get; set; }
 }

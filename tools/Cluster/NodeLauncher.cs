@@ -16,6 +16,9 @@ internal static class NodeLauncher
 {
     private const string Setsid = "/usr/bin/setsid";
 
+    /// <summary>The node reads RaftTimers:Security:AdminToken from this environment variable.</summary>
+    public const string AdminTokenVariable = "RaftTimers__Security__AdminToken";
+
     // $1 is the log file; the rest is the node's command line.
     private const string Script = """log="$1"; shift; exec "$@" >>"$log" 2>&1 </dev/null""";
 
@@ -30,6 +33,8 @@ internal static class NodeLauncher
             // content root it uses; every path the node is given is absolute.
             WorkingDirectory = Path.GetDirectoryName(state.NodeDll)!,
         };
+        if (state.AdminToken.Length > 0)
+            start.Environment[AdminTokenVariable] = state.AdminToken;
         string[] shell = start.FileName == Setsid ? ["/bin/sh"] : [];
         string[] arguments = [.. shell, "-c", Script, "sh", node.LogFile, dotnetHost, .. ClusterLayout.NodeArguments(state, node)];
         foreach (var argument in arguments)

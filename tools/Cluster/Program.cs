@@ -28,7 +28,9 @@ try
         "pause" => PauseCommand.Run(context, pause: true),
         "resume" => PauseCommand.Run(context, pause: false),
         "status" => await StatusCommand.RunAsync(context),
-        "" => throw ToolFailure.Usage("no command given (start, stop, kill, restart, pause, resume, status; see cluster --help)"),
+        "add" => await AddCommand.RunAsync(context),
+        "remove" => await RemoveCommand.RunAsync(context),
+        "" => throw ToolFailure.Usage("no command given (start, stop, kill, restart, pause, resume, status, add, remove; see cluster --help)"),
         var other => throw ToolFailure.Usage($"unknown command '{other}' (see cluster --help)"),
     };
 }

@@ -8,13 +8,15 @@ internal static class Usage
 
         usage:
           cluster start   --nodes N --http-port P --raft-port Q --data DIR
-                          [--host 127.0.0.1] [--timeout-seconds 60] [--node-dll PATH] [-- extra node args...]
+                          [--host 127.0.0.1] [--timeout-seconds 60] [--node-dll PATH] [--admin-token T] [-- extra node args...]
           cluster stop    --data DIR
           cluster kill    --data DIR --node K
           cluster restart --data DIR --node K [--timeout-seconds 60]
           cluster pause   --data DIR --node K
           cluster resume  --data DIR --node K
           cluster status  --data DIR
+          cluster add     --data DIR [--timeout-seconds 60]
+          cluster remove  --data DIR --node K [--timeout-seconds 60]
 
         start     Starts N nodes in the background: node k (n1..nN) serves HTTP on P+k-1 and Raft on Q+k-1,
                   keeps its data in DIR/n{k} and appends its output to DIR/n{k}.log. Waits until every node
@@ -27,6 +29,14 @@ internal static class Usage
                   knows a leader, and prints its URL.
         pause     SIGSTOP to node K; resume sends SIGCONT.
         status    One line per node: id, pid or "stopped", URL, and its role, term and leader if it answers.
+        add       Starts the next node (n{N+1}, on the next ports) in join mode, asks the cluster to add it
+                  (POST /cluster/members: it catches up, then the new configuration commits), waits until
+                  it knows the leader, and prints its URL. On failure the new node is stopped and forgotten.
+        remove    Asks the cluster to remove node K (DELETE /cluster/members), then stops it. A removed node
+                  is never started again and its ports are never reused; its data directory is kept.
+
+        Every node gets the admin token (from --admin-token at the first start, else a random one) in its
+        environment as RaftTimers__Security__AdminToken; it is recorded in cluster.json, which add and remove read.
 
         The cluster's state (ports, node dll, extra args, pids) is DIR/cluster.json. Only processes
         recorded there, and still running the node dll on their data directory, are ever signalled.

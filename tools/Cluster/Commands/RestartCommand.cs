@@ -19,6 +19,8 @@ internal static class RestartCommand
         using var dataLock = DataDirLock.Acquire(dataRoot);
         var state = StateFile.Load(dataRoot);
         var node = NodeSelector.Select(context.Args, state);
+        if (node.Removed)
+            throw new ToolFailure($"{node.Id} was removed from the cluster and is never started again; add a new node instead");
         context.NoteNodeDll(state);
         if (!File.Exists(state.NodeDll))
             throw new ToolFailure($"node dll not found: {state.NodeDll} (recorded in {StateFile.PathIn(dataRoot)})");

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Security.Cryptography;
 
 namespace RaftTimers.Tools.Cluster.Commands;
 
@@ -9,7 +10,7 @@ namespace RaftTimers.Tools.Cluster.Commands;
 /// </summary>
 internal static class StartCommand
 {
-    private static readonly string[] s_options = ["--nodes", "--http-port", "--raft-port", "--data", "--host", "--timeout-seconds", "--node-dll"];
+    private static readonly string[] s_options = ["--nodes", "--http-port", "--raft-port", "--data", "--host", "--timeout-seconds", "--node-dll", "--admin-token"];
 
     public static async Task<int> RunAsync(CommandContext context)
     {
@@ -39,15 +40,17 @@ internal static class StartCommand
             RaftPort = raftPort,
             NodeDll = nodeDll,
             ExtraArgs = args.ExtraNodeArgs,
-            Nodes = ClusterLayout.Nodes(dataRoot, host.ToString(), nodeCount, httpPort, raftPort),
+            AdminToken = args.Optional("--admin-token") ?? previous?.AdminToken ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
+            // A stopped cluster starts again with the nodes it has now, those added since included, removed ones left out.
+            Nodes = previous?.Nodes ?? ClusterLayout.Nodes(dataRoot, host.ToString(), nodeCount, httpPort, raftPort),
         };
-        PortCheck.RequireFree(host, state.Nodes.SelectMany(n => ClusterLayout.Ports(state, n)));
+        PortCheck.RequireFree(host, state.Members.SelectMany(n => ClusterLayout.Ports(state, n)));
         StateFile.Save(dataRoot, state);
 
         var launched = new List<LaunchedNode>();
         try
         {
-            foreach (var node in state.Nodes)
+            foreach (var node in state.Members)
             {
                 var logOffset = NodeLauncher.MarkLog(node, previous is null ? "start" : "start again");
                 var process = NodeLauncher.Start(state, node, dotnet);
@@ -66,7 +69,7 @@ internal static class StartCommand
             StateFile.Save(dataRoot, state);
             throw;
         }
-        foreach (var node in state.Nodes)
+        foreach (var node in state.Members)
             context.Output.WriteLine(node.Http);
         return ExitCodes.Success;
     }

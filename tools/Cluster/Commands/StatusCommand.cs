@@ -43,6 +43,6 @@ internal static class StatusCommand
             { View: { } view } => $"  {view.Role ?? "?"} term {view.Term?.ToString(CultureInfo.InvariantCulture) ?? "?"} leader {view.LeaderRaft ?? "none"}",
             _ => $"  unreachable: {probe.Problem}",
         };
-        return $"{node.Id,-4} {pid,-24} {node.Http}{health}";
+        return $"{node.Id,-4} {pid,-24} {node.Http}{(node.Removed ? "  removed" : "")}{health}";
     }
 }
