@@ -30,6 +30,8 @@ public sealed partial class MembershipEndpoints(
 
     private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(1);
 
+    private TimeSpan RequestTimeout => TimeSpan.FromMilliseconds(settings.RequestTimeoutMs);
+
     private TimeSpan MembershipTimeout => TimeSpan.FromMilliseconds(settings.Admin.MembershipTimeoutMs);
 
     private async Task AddAsync(HttpContext context)
@@ -37,7 +39,9 @@ public sealed partial class MembershipEndpoints(
         admin.Demand(context.Request);
         var body = await RequestBody.ReadAsync(context.Request, MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
         var (address, api) = ParseAddRequest(body);
-        if (await ForwardUnlessLeaderAsync(context, body).ConfigureAwait(false))
+        // Adding waits for the new node to catch up, so the forwarded request may take minutes: first make sure the
+        // leader answers at all, or a paused or cut-off leader would hold the caller for all that time.
+        if (await ForwardUnlessLeaderAsync(context, body, MembershipTimeout, checkLeaderFirst: true).ConfigureAwait(false))
             return;
 
         var known = node.Membership.Find(address.ToString());
@@ -66,7 +70,7 @@ public sealed partial class MembershipEndpoints(
     {
         admin.Demand(context.Request);
         var id = context.Request.RouteValues["id"] as string ?? "";
-        if (await ForwardUnlessLeaderAsync(context, null).ConfigureAwait(false))
+        if (await ForwardUnlessLeaderAsync(context, null, RequestTimeout, checkLeaderFirst: false).ConfigureAwait(false))
             return;
 
         var member = await node.Membership.FindAsync(id, MetadataTimeout, context.RequestAborted).ConfigureAwait(false)
@@ -79,7 +83,7 @@ public sealed partial class MembershipEndpoints(
             var leaderUrl = next is { IsRemote: true } ? await forwarder.FindLeaderAsync(context.RequestAborted).ConfigureAwait(false) : null;
             if (leaderUrl is null)
                 throw new ApiException(StatusCodes.Status503ServiceUnavailable, "this node leads and was asked to remove itself; it stepped down, but no other leader took over in time; retry");
-            await forwarder.ForwardAsync(context, leaderUrl, null, MembershipTimeout).ConfigureAwait(false);
+            await forwarder.ForwardAsync(context, leaderUrl, null, RequestTimeout).ConfigureAwait(false);
             return;
         }
 
@@ -120,7 +124,7 @@ public sealed partial class MembershipEndpoints(
     }
 
     /// <summary>Returns true when the request was forwarded to the leader and answered there.</summary>
-    private async Task<bool> ForwardUnlessLeaderAsync(HttpContext context, byte[]? body)
+    private async Task<bool> ForwardUnlessLeaderAsync(HttpContext context, byte[]? body, TimeSpan timeout, bool checkLeaderFirst)
     {
         if (node.Membership.Local != LocalMembership.Member)
             throw NotAMember();
@@ -129,7 +133,9 @@ public sealed partial class MembershipEndpoints(
             return false;
         if (LeaderForwarder.IsForwarded(context.Request))
             throw new ApiException(StatusCodes.Status503ServiceUnavailable, "leadership moved while the request was forwarded; retry");
-        await forwarder.ForwardAsync(context, leaderUrl, body, MembershipTimeout).ConfigureAwait(false);
+        if (checkLeaderFirst && !await peers.IsLiveAsync(leaderUrl, RequestTimeout, context.RequestAborted).ConfigureAwait(false))
+            throw new ApiException(StatusCodes.Status503ServiceUnavailable, $"the leader at {leaderUrl} does not answer; retry once a leader is reachable");
+        await forwarder.ForwardAsync(context, leaderUrl, body, timeout).ConfigureAwait(false);
         return true;
     }
 

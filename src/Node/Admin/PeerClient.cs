@@ -46,6 +46,22 @@ public sealed partial class PeerClient(HttpClient client, ILogger<PeerClient> lo
         }
     }
 
+    /// <summary>Whether the node at <paramref name="api"/> answers <c>GET /health/live</c> within <paramref name="timeout"/>.</summary>
+    public async Task<bool> IsLiveAsync(string api, TimeSpan timeout, CancellationToken token)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+        deadline.CancelAfter(timeout);
+        try
+        {
+            using var response = await client.GetAsync(new Uri(new Uri(api), "/health/live"), deadline.Token).ConfigureAwait(false);
+            return response.IsSuccessStatusCode;
+        }
+        catch (Exception e) when (e is HttpRequestException or UriFormatException or OperationCanceledException && !token.IsCancellationRequested)
+        {
+            return false;
+        }
+    }
+
     /// <summary>Tells a removed node so, with the caller's admin credentials. Best effort: false if it could not be told.</summary>
     public async Task<bool> TellRemovedAsync(string api, string authorization, CancellationToken token)
     {

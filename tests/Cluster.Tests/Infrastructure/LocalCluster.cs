@@ -12,31 +12,39 @@ internal sealed class LocalCluster : IAsyncDisposable
 {
     private readonly string dataDirectory;
     private readonly List<string> startArgs;
+    private readonly List<string> urls;
 
-    private LocalCluster(string dataDirectory, List<string> startArgs, IReadOnlyList<string> urls)
+    private LocalCluster(string dataDirectory, List<string> startArgs, IEnumerable<string> urls)
     {
         this.dataDirectory = dataDirectory;
         this.startArgs = startArgs;
-        Urls = urls;
+        this.urls = [.. urls];
         Http = new HttpClient { Timeout = TimeSpan.FromSeconds(30) };
     }
 
-    public IReadOnlyList<string> Urls { get; }
+    /// <summary>The admin token every test cluster's nodes get (the cluster tool passes it in their environment).</summary>
+    public const string AdminToken = "test-admin-token";
+
+    /// <summary>Node k's API URL at index k-1; nodes added later are appended, removed ones stay (they still run until stopped).</summary>
+    public IReadOnlyList<string> Urls => urls;
 
     public HttpClient Http { get; }
 
     /// <summary>Node <paramref name="index"/>'s data directory (1-based), as the cluster tool lays it out.</summary>
     public string NodeDataDirectory(int index) => Path.Combine(dataDirectory, $"n{index}");
 
-    public static async Task<LocalCluster> StartAsync(int nodes, params string[] nodeArgs)
+    public static Task<LocalCluster> StartAsync(int nodes, params string[] nodeArgs) => StartAsync(nodes, spareNodes: 0, nodeArgs);
+
+    /// <summary>Starts <paramref name="nodes"/> nodes with free ports kept for <paramref name="spareNodes"/> more, which <see cref="AddAsync"/> uses.</summary>
+    public static async Task<LocalCluster> StartAsync(int nodes, int spareNodes, params string[] nodeArgs)
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), "rafttimers-tests", Guid.NewGuid().ToString("N")[..12]);
-        var httpPort = FreePorts.FindRun(nodes);
-        var raftPort = FreePorts.FindRun(nodes);
+        var httpPort = FreePorts.FindRun(nodes + spareNodes);
+        var raftPort = FreePorts.FindRun(nodes + spareNodes);
         var args = new List<string>
         {
             "start", "--nodes", nodes.ToString(), "--http-port", httpPort.ToString(), "--raft-port", raftPort.ToString(),
-            "--data", dataDirectory, "--timeout-seconds", "90",
+            "--data", dataDirectory, "--timeout-seconds", "90", "--admin-token", AdminToken,
         };
         if (nodeArgs.Length > 0)
         {
@@ -49,6 +57,20 @@ internal sealed class LocalCluster : IAsyncDisposable
         Assert.Equal(nodes, urls.Length);
         return new LocalCluster(dataDirectory, args, urls);
     }
+
+    /// <summary><c>cluster add</c>: starts the next node in join mode and has the cluster add it; returns its 1-based index.</summary>
+    public async Task<int> AddAsync()
+    {
+        var output = await RunToolAsync(["add", "--data", dataDirectory, "--timeout-seconds", "120"]);
+        urls.Add(output.Trim());
+        return urls.Count;
+    }
+
+    /// <summary><c>cluster remove</c>: has the cluster remove node <paramref name="index"/> (1-based), then stops it.</summary>
+    public Task RemoveAsync(int index) => RunToolAsync(["remove", "--data", dataDirectory, "--node", index.ToString(), "--timeout-seconds", "120"]);
+
+    /// <summary>The log file of node <paramref name="index"/> (1-based).</summary>
+    public string NodeLog(int index) => Path.Combine(dataDirectory, $"n{index}.log");
 
     /// <summary>SIGKILL of node <paramref name="index"/> (1-based).</summary>
     public Task KillAsync(int index) => RunToolAsync(["kill", "--data", dataDirectory, "--node", index.ToString()]);

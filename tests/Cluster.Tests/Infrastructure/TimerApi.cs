@@ -49,4 +49,19 @@ internal static class TimerApi
 
     public static string Reason(HttpResponseMessage response)
         => response.Headers.TryGetValues("x-skyring-reason", out var values) ? string.Join(",", values) : "";
+
+    /// <summary>Every timer a node holds whose id starts with <paramref name="prefix"/>, through all pages of GET /timer.</summary>
+    public static async Task<List<JsonElement>> ListAllAsync(this HttpClient http, string nodeUrl, string prefix)
+    {
+        var timers = new List<JsonElement>();
+        string? after = null;
+        do
+        {
+            var page = await http.GetFromJsonAsync<JsonElement>($"{nodeUrl}/timer?limit=1000{(after is null ? "" : "&after=" + Uri.EscapeDataString(after))}");
+            timers.AddRange(page.GetProperty("timers").EnumerateArray().Where(t => t.GetProperty("id").GetString()!.StartsWith(prefix, StringComparison.Ordinal)));
+            after = page.GetProperty("next").GetString();
+        }
+        while (after is not null);
+        return timers;
+    }
 }
