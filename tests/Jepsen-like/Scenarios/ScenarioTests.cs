@@ -24,6 +24,7 @@ public sealed class ScenarioTests(ITestOutputHelper output)
     [InlineData("kill-all", 15)]
     [InlineData("callback-faults", 16)]
     [InlineData("stale-leader-term", 12)]
+    [InlineData("membership", 17)]
     public async Task Scenario_keeps_every_guarantee(string name, int defaultSeed)
     {
         var scenario = Nemesis.Scenarios.Named(name);

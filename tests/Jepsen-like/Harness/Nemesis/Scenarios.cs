@@ -21,6 +21,7 @@ public static class Scenarios
         // leader's terms, were never truncated, and its state parted from the others'. Seed 12 reproduced it.
         new("stale-leader-term", "regression: pause the leader while clients keep writing to it (stale-term entries must not split the logs)", false, LeaderPauseAsync),
         new("bridge", "split the nodes into two sides that only one bridge node can reach both of, heal, repeatedly", true, BridgeAsync),
+        new("membership", "remove a node (sometimes the leader) through the admin API, wipe it, add it back as a fresh node, repeatedly", false, MembershipAsync),
         new("flapping", "cut and heal a random minority every few hundred milliseconds", true, FlappingAsync),
         new("mixed", "a random mix of every fault above", true, MixedAsync) { SinkFaults = CallbackFaultWindows },
     ];
@@ -111,6 +112,37 @@ public static class Scenarios
         }
     }
 
+    /// <summary>
+    /// Remove one node, stop it and delete its data, then start it empty in join mode and add it back: the cluster
+    /// runs one member short while it is out, and the returning node must catch up from a snapshot and the log.
+    /// The heal runs even when the run ends mid-fault, so the run always ends with every node a member.
+    /// </summary>
+    private static async Task MembershipAsync(NemesisContext c, CancellationToken token)
+    {
+        var changes = new MembershipChanges(c.Nodes, c.Http);
+        while (!token.IsCancellationRequested)
+        {
+            await c.PauseAsync(c.Between(3, 5), token).ConfigureAwait(false);
+            if (token.IsCancellationRequested)
+                break;
+            var target = c.Nodes.Ids[c.Random.Next(c.Nodes.Ids.Count)];
+            await c.Faults.HoldAsync("membership", target,
+                async () =>
+                {
+                    await changes.RemoveAsync(target, CancellationToken.None).ConfigureAwait(false);
+                    await c.Nodes.KillAsync(target).ConfigureAwait(false);
+                    c.Nodes.WipeForRejoin(target);
+                },
+                c.Between(2, 4),
+                async () =>
+                {
+                    c.Nodes.Start(target);
+                    await changes.AddAsync(target, CancellationToken.None).ConfigureAwait(false);
+                },
+                token).ConfigureAwait(false);
+        }
+    }
+
     private static async Task KillAllAsync(NemesisContext c, CancellationToken token)
     {
         while (!token.IsCancellationRequested)
@@ -129,8 +161,8 @@ public static class Scenarios
     private static async Task MixedAsync(NemesisContext c, CancellationToken token)
     {
         Func<NemesisContext, CancellationToken, Task>[] faults = c.Network.CanPartition
-            ? [LeaderKillLoopAsync, LeaderPauseAsync, MinorityPartitionAsync, IsolateLeaderAsync, KillAllAsync, BridgeAsync, FlappingAsync]
-            : [LeaderKillLoopAsync, LeaderPauseAsync, KillAllAsync];
+            ? [LeaderKillLoopAsync, LeaderPauseAsync, MinorityPartitionAsync, IsolateLeaderAsync, KillAllAsync, BridgeAsync, FlappingAsync, MembershipAsync]
+            : [LeaderKillLoopAsync, LeaderPauseAsync, KillAllAsync, MembershipAsync];
         while (!token.IsCancellationRequested)
         {
             // One fault kind at a time, for a stretch, so each shows clearly on the timeline.

@@ -15,6 +15,10 @@ public sealed class NodeSet : IAsyncDisposable
     private readonly IReadOnlyList<string> extraArgs;
     private readonly HostProcess?[] processes;
     private readonly bool[] paused;
+    private readonly bool[] joining;
+
+    /// <summary>Every node's admin token, for the membership nemesis.</summary>
+    public const string AdminToken = "jepsen-admin-token";
 
     public NodeSet(IHostNetwork network, int count, string runDirectory, IReadOnlyList<string> extraArgs)
     {
@@ -24,11 +28,14 @@ public sealed class NodeSet : IAsyncDisposable
         Ids = Enumerable.Range(1, count).Select(k => $"n{k}").ToList();
         processes = new HostProcess?[count];
         paused = new bool[count];
+        joining = new bool[count];
     }
 
     public IReadOnlyList<string> Ids { get; }
 
     public string UrlOf(string id) => $"http://{network.AddressOf(id)}:{network.HttpPortOf(id)}";
+
+    public string RaftAddressOf(string id) => $"{network.AddressOf(id)}:{network.RaftPortOf(id)}";
 
     public IReadOnlyList<string> Urls => Ids.Select(UrlOf).ToList();
 
@@ -48,7 +55,7 @@ public sealed class NodeSet : IAsyncDisposable
         if (processes[i] is { HasExited: false })
             return;
         processes[i]?.Dispose();
-        var members = string.Join(',', Ids.Select(n => $"{network.AddressOf(n)}:{network.RaftPortOf(n)}"));
+        var members = string.Join(',', Ids.Select(RaftAddressOf));
         var command = new List<string>
         {
             "dotnet", HarnessPaths.NodeDll,
@@ -56,11 +63,32 @@ public sealed class NodeSet : IAsyncDisposable
             "--http", UrlOf(id),
             "--raft", $"{network.AddressOf(id)}:{network.RaftPortOf(id)}",
             "--members", members,
-            "--data", Path.Combine(runDirectory, id),
+            "--data", DataDirectoryOf(id),
+            "--RaftTimers:Security:AdminToken=" + AdminToken,
         };
+        // A wiped node comes back as a new, empty node that waits to be added; once it has joined, a restart
+        // finds its membership on disk and ignores the switch.
+        if (joining[i])
+            command.AddRange(["--join", "true"]);
         command.AddRange(extraArgs);
         processes[i] = HostProcess.Start(network.Wrap(id, command), Path.Combine(runDirectory, $"{id}.log"), Path.GetDirectoryName(HarnessPaths.NodeDll)!);
         paused[i] = false;
+    }
+
+    private string DataDirectoryOf(string id) => Path.Combine(runDirectory, id);
+
+    /// <summary>
+    /// Deletes a stopped node's data, so that its next <see cref="Start"/> brings it up as a fresh node in join mode.
+    /// Only for a node the cluster has removed: an empty node must never come back as a voter it was before.
+    /// </summary>
+    public void WipeForRejoin(string id)
+    {
+        if (IsRunning(id))
+            throw new InvalidOperationException($"{id} still runs; stop it before wiping its data");
+        var data = DataDirectoryOf(id);
+        if (Directory.Exists(data))
+            Directory.Delete(data, recursive: true);
+        joining[Index(id)] = true;
     }
 
     public async Task KillAsync(string id)
