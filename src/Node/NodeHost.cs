@@ -90,7 +90,7 @@ public static partial class NodeHost
         TimerNode node;
         try
         {
-            node = await TimerNode.StartAsync(raftOptions, proposerOptions, leaderOptions, settings.Delivery, loggers, TimeProvider.System,
+            node = await TimerNode.StartAsync(raftOptions, proposerOptions, leaderOptions, settings.Delivery, callbackGuard: null, loggers, TimeProvider.System,
                 e => Environment.FailFast($"node {settings.NodeId} cannot apply its Raft log: {e.Message}", e), CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e) when (e is InvalidOperationException or IOException or System.Net.Sockets.SocketException)
