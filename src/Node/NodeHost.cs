@@ -5,6 +5,7 @@ using RaftTimers.Node.Configuration;
 using RaftTimers.Node.Health;
 using RaftTimers.Node.Http;
 using RaftTimers.Node.Metrics;
+using RaftTimers.Node.Security;
 using RaftTimers.Raft;
 
 namespace RaftTimers.Node;
@@ -34,10 +35,14 @@ public static partial class NodeHost
         });
 
         NodeSettings settings;
+        CallbackPolicy callbackPolicy;
+        BearerToken? apiToken;
         try
         {
             settings = NodeSettings.Load(builder.Configuration);
             settings.Validate();
+            callbackPolicy = settings.Security.CreateCallbackPolicy();
+            apiToken = settings.Security.CreateApiToken();
         }
         catch (InvalidOperationException e)
         {
@@ -92,7 +97,9 @@ public static partial class NodeHost
         TimerNode node;
         try
         {
-            node = await TimerNode.StartAsync(raftOptions, proposerOptions, leaderOptions, settings.Delivery, loggers, TimeProvider.System,
+            // With no rules at all, callbacks connect the default way; otherwise every new connection is checked.
+            var callbackGuard = callbackPolicy.IsUnrestricted ? null : callbackPolicy;
+            node = await TimerNode.StartAsync(raftOptions, proposerOptions, leaderOptions, settings.Delivery, callbackGuard, loggers, TimeProvider.System,
                 e => Environment.FailFast($"node {settings.NodeId} cannot apply its Raft log: {e.Message}", e), CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e) when (e is InvalidOperationException or IOException or System.Net.Sockets.SocketException)
@@ -102,6 +109,7 @@ public static partial class NodeHost
         }
 
         LogStarted(log, settings.NodeId, settings.HttpUrl, settings.RaftEndPoint, dataDirectory);
+        LogSecurity(log, apiToken is not null, settings.MaxInFlightWrites, callbackPolicy.Describe());
         await using (node.ConfigureAwait(false))
         {
             using var forwardingClient = LeaderForwarder.CreateClient();
@@ -113,9 +121,10 @@ public static partial class NodeHost
                 .WithMetrics(m => m.AddMeter(NodeMetrics.MeterName).AddPrometheusExporter());
             var app = builder.Build();
             app.UseMiddleware<UnhandledErrors>();
-            new TimerEndpoints(node, new TimerRequestParser(node.Transports), forwarder, settings).Map(app);
+            new TimerEndpoints(node, new TimerRequestParser(node.Transports, callbackPolicy), forwarder, settings,
+                apiToken, new InFlightLimit(settings.MaxInFlightWrites)).Map(app);
             new ClusterEndpoints(node).Map(app);
-            var admin = new AdminAuthorization(settings.Security.AdminToken);
+            var admin = new AdminAuthorization(settings.Security.CreateAdminToken());
             var handOff = new LeadershipHandOff(node, TimeSpan.FromMilliseconds(settings.RequestTimeoutMs));
             new MembershipEndpoints(node, forwarder, admin, new PeerClient(forwardingClient, loggers.CreateLogger<PeerClient>()), handOff, settings,
                 loggers.CreateLogger<MembershipEndpoints>()).Map(app);
@@ -142,4 +151,8 @@ public static partial class NodeHost
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Node {NodeId} serving HTTP on {HttpUrl}, Raft on {RaftEndPoint}, data in {DataDirectory}")]
     private static partial void LogStarted(ILogger logger, string nodeId, string httpUrl, string raftEndPoint, string dataDirectory);
+
+    /// <summary>Says whether the timer API needs a token, never the token itself.</summary>
+    [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "Timer API token required: {TokenRequired}; at most {MaxInFlightWrites} timer writes at once; callbacks: {CallbackPolicy}")]
+    private static partial void LogSecurity(ILogger logger, bool tokenRequired, int maxInFlightWrites, string callbackPolicy);
 }

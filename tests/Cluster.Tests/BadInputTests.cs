@@ -53,6 +53,9 @@ public sealed class BadInputTests(ThreeNodeCluster fixture)
         new("oversized body", "POST", "/timer", Timer("1000", data: "\"" + new string('a', 70 * 1024) + "\""), 413, "bad-oversized", "limit"),
         new("id too long", "POST", "/timer", Timer("1000"), 400, new string('i', 129), "x-timer-id"),
         new("id with illegal characters", "POST", "/timer", Timer("1000"), 400, "bad*id", "x-timer-id"),
+        new("get with an id too long", "GET", "/timer/" + new string('g', 129), null, 400, null, "timer id"),
+        new("replace with an id too long", "PUT", "/timer/" + new string('p', 129), Timer("1000"), 400, null, "timer id"),
+        new("cancel with an id too long", "DELETE", "/timer/" + new string('d', 129), null, 400, null, "timer id"),
         new("replace of an unknown timer", "PUT", "/timer/bad-unknown-put", Timer("1000"), 404, null, "no pending timer"),
         new("replace with a bad body", "PUT", "/timer/bad-put-body", Timer("0"), 400, null, "timeout"),
         new("cancel of an unknown timer", "DELETE", "/timer/bad-unknown-delete", null, 404, null, "no pending timer"),
@@ -87,6 +90,36 @@ public sealed class BadInputTests(ThreeNodeCluster fixture)
             var problem = await response.Content.ReadFromJsonAsync<JsonElement>();
             Assert.Equal(c.Status, problem.GetProperty("status").GetInt32());
             Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("detail").GetString()));
+        }
+    }
+
+    /// <summary>A body that does not announce its length, so HttpClient sends it chunked.</summary>
+    private sealed class UnknownLengthContent(byte[] bytes) : HttpContent
+    {
+        protected override Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context) => stream.WriteAsync(bytes).AsTask();
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+
+    [Fact]
+    public async Task A_body_over_the_limit_without_a_content_length_gets_413_and_creates_nothing()
+    {
+        var (leader, follower, _) = await fixture.RolesAsync();
+        foreach (var node in new[] { leader, follower })
+        {
+            var id = $"bad-chunked-{Guid.NewGuid():N}";
+            // A stream of unknown length goes out chunked: the limit has to hold while reading, not from the header.
+            var body = Timer("1000", data: "\"" + new string('c', 70 * 1024) + "\"").Replace(Hook, fixture.Sink.UrlFor("rejected"), StringComparison.Ordinal);
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"{node}/timer") { Content = new UnknownLengthContent(Encoding.UTF8.GetBytes(body)) };
+            request.Headers.Add("x-timer-id", id);
+            using var response = await fixture.Cluster.Http.SendAsync(request);
+            Assert.True(response.StatusCode == HttpStatusCode.RequestEntityTooLarge, $"via {node}: {(int)response.StatusCode} {TimerApi.Reason(response)}");
+            Assert.Contains("exceeds the limit of 65536 bytes", TimerApi.Reason(response), StringComparison.Ordinal);
+            Assert.Null(await fixture.Cluster.Http.GetAsync(leader, id));
         }
     }
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Configuration;
 using RaftTimers.Delivery;
+using RaftTimers.Node.Security;
 
 namespace RaftTimers.Node.Configuration;
 
@@ -48,6 +49,12 @@ public sealed class NodeSettings
 
     /// <summary>Pending timers the cluster accepts before creates get 507.</summary>
     public int MaxPendingTimers { get; set; } = 5_000_000;
+
+    /// <summary>
+    /// Timer writes (create, replace, cancel) this node handles at once before more get 429 with Retry-After.
+    /// Far above the benchmark's 256 concurrent clients: a guard against floods, not a throttle.
+    /// </summary>
+    public int MaxInFlightWrites { get; set; } = 4096;
 
     /// <summary>How long a request may wait for a leader and a commit before it gets 503.</summary>
     public int RequestTimeoutMs { get; set; } = 10_000;
@@ -108,11 +115,44 @@ public sealed class NodeSettings
 
     public sealed class SecuritySection
     {
+        public const string AdminTokenSetting = "RaftTimers:Security:AdminToken";
+
         /// <summary>
         /// The bearer token the endpoints that change the cluster demand (membership, leadership transfer). Empty means
         /// those endpoints refuse every request. Give every node the same token: a follower forwards the caller's header.
         /// </summary>
         public string AdminToken { get; set; } = "";
+
+        /// <summary>The admin token; null when none is configured (then every cluster change is refused). Throws when the value cannot be a token.</summary>
+        public BearerToken? CreateAdminToken() => BearerToken.FromSetting(AdminToken, AdminTokenSetting);
+
+        public const string ApiTokenSetting = "RaftTimers:Security:ApiToken";
+
+        /// <summary>
+        /// When set, every <c>/timer</c> request needs <c>Authorization: Bearer</c> with this token, else 401.
+        /// Empty (the default) leaves the timer API open, as Skyring's is. Use the same token on every node.
+        /// </summary>
+        public string ApiToken { get; set; } = "";
+
+        public CallbacksSection Callbacks { get; set; } = new();
+
+        /// <summary>The timer API's token; null when none is configured. Throws when the configured value cannot be a token.</summary>
+        public BearerToken? CreateApiToken() => BearerToken.FromSetting(ApiToken, ApiTokenSetting);
+
+        public CallbackPolicy CreateCallbackPolicy() => CallbackPolicy.FromSettings(Callbacks.Allow, Callbacks.Deny, Callbacks.DenyDefaults);
+    }
+
+    /// <summary>Which callback targets timers may have; the rules are <see cref="CallbackPolicy"/>'s.</summary>
+    public sealed class CallbacksSection
+    {
+        /// <summary>Comma-separated host names (<c>*.example.com</c> for subdomains), IPs and CIDRs; when not empty, a target must match one.</summary>
+        public string Allow { get; set; } = "";
+
+        /// <summary>Comma-separated entries as for <see cref="Allow"/>; a target matching one is refused, whatever Allow says.</summary>
+        public string Deny { get; set; } = "";
+
+        /// <summary>Adds <see cref="CallbackDefaults.Deny"/> (link-local and cloud metadata) to the Deny list.</summary>
+        public bool DenyDefaults { get; set; } = true;
     }
 
     public sealed class AdminSection
@@ -161,6 +201,8 @@ public sealed class NodeSettings
             throw new InvalidOperationException($"RaftTimers:MaxBodyBytes {MaxBodyBytes} must be between 1024 and 8388608");
         if (MaxPendingTimers < 1)
             throw new InvalidOperationException($"RaftTimers:MaxPendingTimers {MaxPendingTimers} must be at least 1");
+        if (MaxInFlightWrites is < 1 or > 1_000_000)
+            throw new InvalidOperationException($"RaftTimers:MaxInFlightWrites {MaxInFlightWrites} must be between 1 and 1000000");
         if (RequestTimeoutMs < 100)
             throw new InvalidOperationException($"RaftTimers:RequestTimeoutMs {RequestTimeoutMs} must be at least 100");
         if (Raft.MaxCommandsPerEntry is < 1 or > 4096)
@@ -183,7 +225,18 @@ public sealed class NodeSettings
             throw new InvalidOperationException($"RaftTimers:Admin:MembershipTimeoutMs {Admin.MembershipTimeoutMs} must be at least 1000");
         if (Admin.TransferAttempts is < 1 or > 100)
             throw new InvalidOperationException($"RaftTimers:Admin:TransferAttempts {Admin.TransferAttempts} must be between 1 and 100");
-        Delivery.Validate();
+        _ = Security.CreateApiToken();
+        _ = Security.CreateAdminToken();
+        _ = Security.CreateCallbackPolicy();
+        try
+        {
+            Delivery.Validate();
+        }
+        catch (ArgumentOutOfRangeException e)
+        {
+            // DeliveryOptions lives in the library and reports like one; name the setting as the others do.
+            throw new InvalidOperationException($"RaftTimers:Delivery:{e.ParamName} {e.ActualValue} {e.Message.Split(" (Parameter", 2)[0]}");
+        }
     }
 
     private static IPEndPoint ParseEndPoint(string text, string setting)

@@ -7,13 +7,15 @@ namespace RaftTimers.Node.Http;
 /// Sends a write that reached a follower to the leader, one hop only (API.md): the forwarded request
 /// carries <see cref="ForwardedHeader"/>, and a node that receives a forwarded request but is not the
 /// leader answers 503 instead of forwarding again, so requests never loop between nodes.
+/// The client's <c>Authorization</c> header travels with the request, so a leader with an API token checks
+/// the client's token itself; the forwarded header proves nothing and grants nothing.
 /// </summary>
 public sealed class LeaderForwarder(TimerNode node, HttpClient client, TimeSpan requestTimeout)
 {
     public const string ForwardedHeader = "x-raft-timers-forwarded";
 
     private static readonly string[] RequestHeadersToCopy = ["x-timer-id", "Content-Type", "Authorization"];
-    private static readonly string[] ResponseHeadersToCopy = ["Location", ApiError.ReasonHeader, "Retry-After"];
+    private static readonly string[] ResponseHeadersToCopy = ["Location", ApiError.ReasonHeader, "Retry-After", "WWW-Authenticate"];
 
     public static bool IsForwarded(HttpRequest request) => request.Headers.ContainsKey(ForwardedHeader);
 

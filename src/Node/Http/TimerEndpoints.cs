@@ -2,6 +2,7 @@ using DotNext.Net.Cluster.Consensus.Raft;
 using RaftTimers.Commands;
 using RaftTimers.Model;
 using RaftTimers.Node.Configuration;
+using RaftTimers.Node.Security;
 using RaftTimers.Raft;
 
 namespace RaftTimers.Node.Http;
@@ -10,18 +11,47 @@ namespace RaftTimers.Node.Http;
 /// The Skyring-compatible timer API (API.md) on every node. Writes go to the leader (forwarded one hop
 /// when this node is a follower) and are answered only after their entry is committed on a majority
 /// and applied on the leader; reads pass a Raft read barrier first, so they are linearizable.
+/// Every request first passes <see cref="Guard"/>: the API token when one is configured (401), then, for
+/// writes, the in-flight limit (429); both on the node the client called, before anything is forwarded.
 /// </summary>
-public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, LeaderForwarder forwarder, NodeSettings settings)
+public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, LeaderForwarder forwarder, NodeSettings settings,
+    BearerToken? apiToken, InFlightLimit writes)
 {
     public const string TimerIdHeader = "x-timer-id";
 
     public void Map(IEndpointRouteBuilder app)
     {
-        app.MapPost("/timer", context => ApiError.Guard(context, CreateAsync));
-        app.MapPut("/timer/{id}", context => ApiError.Guard(context, ReplaceAsync));
-        app.MapDelete("/timer/{id}", context => ApiError.Guard(context, CancelAsync));
-        app.MapGet("/timer/{id}", context => ApiError.Guard(context, GetAsync));
-        app.MapGet("/timer", context => ApiError.Guard(context, ListAsync));
+        app.MapPost("/timer", context => Guard(context, CreateAsync, isWrite: true));
+        app.MapPut("/timer/{id}", context => Guard(context, ReplaceAsync, isWrite: true));
+        app.MapDelete("/timer/{id}", context => Guard(context, CancelAsync, isWrite: true));
+        app.MapGet("/timer/{id}", context => Guard(context, GetAsync, isWrite: false));
+        app.MapGet("/timer", context => Guard(context, ListAsync, isWrite: false));
+    }
+
+    private async Task Guard(HttpContext context, Func<HttpContext, Task> handler, bool isWrite)
+    {
+        if (apiToken is not null && apiToken.Check(context.Request) is var check and not BearerCheck.Accepted)
+        {
+            await BearerToken.ChallengeAsync(context, check).ConfigureAwait(false);
+            return;
+        }
+
+        if (isWrite && !writes.TryEnter())
+        {
+            await ApiError.WriteAsync(context, StatusCodes.Status429TooManyRequests,
+                $"this node is handling its limit of {writes.Max} timer writes at once; retry shortly", retryAfterSeconds: 1).ConfigureAwait(false);
+            return;
+        }
+
+        try
+        {
+            await ApiError.Guard(context, handler).ConfigureAwait(false);
+        }
+        finally
+        {
+            if (isWrite)
+                writes.Exit();
+        }
     }
 
     private async Task CreateAsync(HttpContext context)

@@ -1,14 +1,16 @@
 using System.Text;
 using System.Text.Json;
 using RaftTimers.Model;
+using RaftTimers.Node.Security;
 
 namespace RaftTimers.Node.Http;
 
 /// <summary>
 /// Turns a create/replace body (API.md) into a <see cref="TimerSpec"/>, or an <see cref="ApiException"/>
 /// with status 400 and a reason naming the field. Strict about types; fields it does not know are ignored.
+/// The callback URI must pass the <see cref="CallbackPolicy"/>, so a denied target is refused before anything is proposed.
 /// </summary>
-public sealed class TimerRequestParser(IReadOnlyCollection<string> transports)
+public sealed class TimerRequestParser(IReadOnlyCollection<string> transports, CallbackPolicy policy)
 {
     private static readonly string[] Methods = ["post", "put", "patch", "delete", "get", "options", "head"];
 
@@ -78,6 +80,8 @@ public sealed class TimerRequestParser(IReadOnlyCollection<string> transports)
             throw BadRequest($"callback.uri is longer than {TimerLimits.MaxUriLength} characters");
         if (!Uri.TryCreate(uri, UriKind.Absolute, out var parsed) || parsed.Scheme is not ("http" or "https") || string.IsNullOrEmpty(parsed.Host))
             throw BadRequest($"callback.uri must be an absolute http or https URI, got '{Clip(uri)}'");
+        if (policy.WhyDenied(parsed) is { } denied)
+            throw BadRequest(denied);
 
         return new CallbackSpec(transport, method, uri);
     }

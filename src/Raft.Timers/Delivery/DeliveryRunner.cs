@@ -85,8 +85,11 @@ public sealed partial class DeliveryRunner(
                     return;
                 }
 
-                var last = attempt >= options.MaxAttempts;
-                LogAttemptFailed(timerId, version, attempt, result.Error ?? "failed", last);
+                var last = attempt >= options.MaxAttempts || result.Permanent;
+                if (result.Permanent)
+                    LogAttemptRefused(timerId, version, attempt, result.Error ?? "refused");
+                else
+                    LogAttemptFailed(timerId, version, attempt, result.Error ?? "failed", last);
                 if (!await RecordAsync(timer, attempt, last ? DeliveryOutcome.Failed : DeliveryOutcome.Retry, result.Error).ConfigureAwait(false) || last)
                     return;
 
@@ -137,6 +140,9 @@ public sealed partial class DeliveryRunner(
 
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Delivery of {TimerId} v{Version} attempt {Attempt} failed: {Error} (last: {Last})")]
     private partial void LogAttemptFailed(string timerId, long version, int attempt, string error, bool last);
+
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Delivery of {TimerId} v{Version} attempt {Attempt} refused, the timer fails without retries: {Error}")]
+    private partial void LogAttemptRefused(string timerId, long version, int attempt, string error);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Delivery of {TimerId} v{Version} stopped by an unexpected error")]
     private partial void LogDeliveryCrashed(Exception e, string timerId, long version);

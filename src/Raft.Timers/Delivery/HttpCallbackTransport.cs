@@ -10,7 +10,8 @@ namespace RaftTimers.Delivery;
 /// (text/plain for a string, application/json for an object, none when absent); headers
 /// <c>User-Agent</c>, <c>X-Timer-Id</c>, <c>Idempotency-Key: {id}:{version}</c>, <c>X-Timer-Attempt</c>.
 /// 2xx is success; anything else, or no answer within the attempt timeout, is a failure.
-/// Connections are pooled and kept alive.
+/// Connections are pooled and kept alive. With an <see cref="ICallbackAddressGuard"/>, every new connection
+/// goes through <see cref="GuardedConnector"/>, and a target the guard refuses is a permanent failure.
 /// </summary>
 public sealed class HttpCallbackTransport : ICallbackTransport, IDisposable
 {
@@ -25,7 +26,9 @@ public sealed class HttpCallbackTransport : ICallbackTransport, IDisposable
     private readonly HttpClient client;
     private readonly TimeSpan attemptTimeout;
 
-    public HttpCallbackTransport(DeliveryOptions options)
+    /// <param name="options">Connection pool sizes and the attempt timeout.</param>
+    /// <param name="guard">Checks each address before a connection opens; null connects anywhere.</param>
+    public HttpCallbackTransport(DeliveryOptions options, ICallbackAddressGuard? guard = null)
     {
         var handler = new SocketsHttpHandler
         {
@@ -36,6 +39,8 @@ public sealed class HttpCallbackTransport : ICallbackTransport, IDisposable
             UseCookies = false,
             ConnectTimeout = TimeSpan.FromMilliseconds(options.AttemptTimeoutMs),
         };
+        if (guard is not null)
+            handler.ConnectCallback = new GuardedConnector(guard).ConnectAsync;
         client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         attemptTimeout = TimeSpan.FromMilliseconds(options.AttemptTimeoutMs);
     }
@@ -57,6 +62,10 @@ public sealed class HttpCallbackTransport : ICallbackTransport, IDisposable
         catch (OperationCanceledException) when (!token.IsCancellationRequested)
         {
             return AttemptResult.Failure($"no answer within {attemptTimeout.TotalMilliseconds:0} ms");
+        }
+        catch (HttpRequestException e) when (e.InnerException is CallbackTargetDeniedException denied)
+        {
+            return AttemptResult.Refused($"callback target denied: {denied.Message}");
         }
         catch (HttpRequestException e)
         {

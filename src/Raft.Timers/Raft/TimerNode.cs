@@ -63,9 +63,11 @@ public sealed class TimerNode : IAsyncDisposable
     /// <summary>
     /// Starts a node. <paramref name="onFatalError"/> is called when the node can no longer apply the
     /// log (an entry it cannot decode, a broken invariant); the host should stop the process.
+    /// <paramref name="callbackGuard"/>, when given, checks every address a callback connects to (see <see cref="ICallbackAddressGuard"/>).
     /// </summary>
     public static async Task<TimerNode> StartAsync(RaftOptions options, ProposerOptions proposerOptions, LeaderOptions leaderOptions,
-        DeliveryOptions deliveryOptions, ILoggerFactory loggers, TimeProvider clock, Action<Exception> onFatalError, CancellationToken token)
+        DeliveryOptions deliveryOptions, ICallbackAddressGuard? callbackGuard, ILoggerFactory loggers, TimeProvider clock,
+        Action<Exception> onFatalError, CancellationToken token)
     {
         deliveryOptions.Validate();
         var directoryLock = DataDirectoryLock.Acquire(options.DataDirectory);
@@ -103,7 +105,7 @@ public sealed class TimerNode : IAsyncDisposable
             var cluster = new RaftCluster(configuration) { AuditTrail = wal };
             var membership = new ClusterMembership(cluster, options.NodeId, options.DataDirectory, hasConfiguration, loggers.CreateLogger<ClusterMembership>());
             var proposer = new CommandProposer(cluster, store, clock, proposerOptions, loggers.CreateLogger<CommandProposer>());
-            var httpTransport = new HttpCallbackTransport(deliveryOptions);
+            var httpTransport = new HttpCallbackTransport(deliveryOptions, callbackGuard);
             var node = new TimerNode(options, directoryLock, store, stateMachine, wal, cluster, membership, proposer, httpTransport);
 
             await cluster.StartAsync(token).ConfigureAwait(false);

@@ -1,0 +1,133 @@
+using System.Net;
+using RaftTimers.Delivery;
+
+namespace RaftTimers.Node.Security;
+
+/// <summary>
+/// Which callback targets timers may have (<c>RaftTimers:Security:Callbacks</c>). Two lists of
+/// <see cref="CallbackRule"/>s and one rule to combine them, kept simple so an operator can predict it:
+/// <list type="number">
+/// <item>if the Allow list is not empty, the target must match an Allow entry;</item>
+/// <item>then it must match no Deny entry: deny wins over allow. The built-in <see cref="CallbackDefaults.Deny"/>
+/// entries are part of the Deny list unless <c>DenyDefaults</c> is false.</item>
+/// </list>
+/// A target is checked twice. At create and replace time (<see cref="WhyDenied(Uri)"/>, called by the
+/// request parser before anything is proposed) only the URI is known: an IP literal is matched against the
+/// network entries, a host name against the name entries, and no DNS lookup is made, because an answer at
+/// create time says nothing about the address the callback will reach days later. At delivery time
+/// (<see cref="WhyDenied(string, IPAddress)"/>, from the callback client's connect step) the address the
+/// name resolved to is known too: the target matches an entry if its name matches a name entry or its
+/// address matches a network entry. A host name that matches no Allow name entry is therefore accepted at
+/// create time when the Allow list has network entries, and held to them when it is delivered.
+/// Pure: no I/O, no clock; built once at start and shared by every request and delivery.
+/// </summary>
+public sealed class CallbackPolicy : ICallbackAddressGuard
+{
+    public const string Setting = "RaftTimers:Security:Callbacks";
+
+    private readonly CallbackRule[] allow;
+    private readonly CallbackRule[] deny;
+    private readonly bool allowHasNetworks;
+
+    public CallbackPolicy(IEnumerable<CallbackRule> allow, IEnumerable<CallbackRule> deny)
+    {
+        this.allow = [.. allow];
+        this.deny = [.. deny];
+        allowHasNetworks = this.allow.Any(r => r.IsNetwork);
+    }
+
+    /// <summary>No entries at all: every target may be reached, and deliveries need no connect-time check.</summary>
+    public bool IsUnrestricted => allow.Length == 0 && deny.Length == 0;
+
+    /// <summary>
+    /// Builds the policy from its settings: comma-separated entries, plus the defaults unless
+    /// <paramref name="denyDefaults"/> is false. Throws <see cref="InvalidOperationException"/> naming the
+    /// setting and the bad entry, so a misconfigured node stops at start.
+    /// </summary>
+    public static CallbackPolicy FromSettings(string? allow, string? deny, bool denyDefaults)
+    {
+        var denyRules = Parse(deny, $"{Setting}:Deny");
+        if (denyDefaults)
+            denyRules.InsertRange(0, CallbackDefaults.Deny);
+        return new CallbackPolicy(Parse(allow, $"{Setting}:Allow"), denyRules);
+    }
+
+    /// <summary>The create/replace check of a callback URI; null when it may be stored, else a reason for the 400.</summary>
+    public string? WhyDenied(Uri target)
+    {
+        var host = TargetHost(target, out var literal);
+        if (literal is not null)
+        {
+            if (allow.Length > 0 && !allow.Any(r => r.MatchesAddress(literal)))
+                return NotAllowed($"address {literal}");
+            return FirstMatch(deny, host, literal) is { } rule ? Denied($"address {literal}", rule) : null;
+        }
+
+        // A name that no Allow name entry matches may still resolve into an allowed network: that is
+        // decided at delivery, on the address it resolves to.
+        if (allow.Length > 0 && !allowHasNetworks && !allow.Any(r => r.MatchesHost(host)))
+            return NotAllowed($"host {host}");
+        return FirstMatch(deny, host, null) is { } denied ? Denied($"host {host}", denied) : null;
+    }
+
+    /// <summary>The delivery-time check of one resolved address of a callback's host; see <see cref="ICallbackAddressGuard"/>.</summary>
+    public string? WhyDenied(string host, IPAddress address)
+    {
+        var name = NormalizeHost(host);
+        var target = $"address {CallbackRule.Normalize(address)} of host {name}";
+        if (allow.Length > 0 && FirstMatch(allow, name, address) is null)
+            return NotAllowed(target);
+        return FirstMatch(deny, name, address) is { } rule ? Denied(target, rule) : null;
+    }
+
+    /// <summary>The lists in effect, for the start-up log line.</summary>
+    public string Describe()
+        => $"allow {(allow.Length == 0 ? "any target" : string.Join(", ", allow.Select(r => r.Text)))}; "
+            + $"deny {(deny.Length == 0 ? "nothing" : string.Join(", ", deny.Select(r => r.Text)))}";
+
+    /// <summary>The URI's host in the form rules match: lower-case ASCII (punycode), no trailing dot; IP literals parsed.</summary>
+    public static string TargetHost(Uri target, out IPAddress? literal)
+    {
+        literal = null;
+        if (target.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6
+            && IPAddress.TryParse(target.Host.AsSpan().Trim("[]"), out var address))
+        {
+            literal = CallbackRule.Normalize(address);
+            return literal.ToString();
+        }
+
+        return NormalizeHost(target.IdnHost);
+    }
+
+    private static string NormalizeHost(string host) => host.TrimEnd('.').ToLowerInvariant();
+
+    private static CallbackRule? FirstMatch(CallbackRule[] rules, string host, IPAddress? address)
+    {
+        foreach (var rule in rules)
+        {
+            if (rule.MatchesHost(host) || (address is not null && rule.MatchesAddress(address)))
+                return rule;
+        }
+
+        return null;
+    }
+
+    private static string NotAllowed(string target) => $"callback {target} matches no entry of {Setting}:Allow";
+
+    private static string Denied(string target, CallbackRule rule) => rule.Note is null
+        ? $"callback {target} is denied by {Setting}:Deny entry {rule.Text}"
+        : $"callback {target} is denied by the default deny entry {rule.Text} ({rule.Note}; {Setting}:DenyDefaults=false removes the defaults)";
+
+    private static List<CallbackRule> Parse(string? entries, string setting)
+    {
+        var rules = new List<CallbackRule>();
+        foreach (var entry in (entries ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!CallbackRule.TryParse(entry, out var rule, out var error))
+                throw new InvalidOperationException($"{setting}: {error}");
+            rules.Add(rule);
+        }
+
+        return rules;
+    }
+}

@@ -1,0 +1,168 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using RaftTimers.Cluster.Tests.Infrastructure;
+
+namespace RaftTimers.Cluster.Tests;
+
+/// <summary>
+/// The limits that answer 429 and 507 (413 and the id length are in <see cref="BadInputTests"/>), on real
+/// node processes started with tiny limits, and the promise that a refused write did not happen.
+/// </summary>
+public sealed class LimitsTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// A create body the test releases when it chooses. Until then it trickles leading spaces (valid JSON
+    /// whitespace) fast enough for Kestrel's minimum request body data rate, so the request stays in flight,
+    /// holding its write slot on the node, for as long as the test needs.
+    /// </summary>
+    private sealed class HeldBody(string json, Task release) : HttpContent
+    {
+        private const int MaxPadding = 32 * 1024;
+
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            var padding = Encoding.ASCII.GetBytes(new string(' ', 64));
+            for (var sent = 0; !release.IsCompleted && sent < MaxPadding; sent += padding.Length)
+            {
+                await stream.WriteAsync(padding);
+                await stream.FlushAsync();
+                await Task.WhenAny(release, Task.Delay(50));
+            }
+
+            await release;
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(json));
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+
+    private static async Task<(HttpStatusCode Status, string Reason, string? RetryAfter)> CreateAsync(HttpClient http, string node, string id, string hook)
+    {
+        using var response = await http.CreateAsync(node, id, TimerApi.Body(600_000, hook));
+        if (response.StatusCode == HttpStatusCode.TooManyRequests)
+        {
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(429, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetInt32());
+        }
+
+        return (response.StatusCode, TimerApi.Reason(response), response.Headers.RetryAfter?.Delta?.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task Writes_beyond_the_in_flight_limit_get_429_with_retry_after_and_no_refused_write_happens()
+    {
+        await using var cluster = await LocalCluster.StartAsync(3, "--RaftTimers:MaxInFlightWrites=1");
+        var http = cluster.Http;
+        var leaderIndex = await cluster.LeaderIndexAsync();
+        var leader = cluster.Urls[leaderIndex - 1];
+        var follower = cluster.Urls[leaderIndex % 3];
+        var prefix = $"inflight-{Guid.NewGuid():N}"[..21];
+        var created = new List<string>();
+        var refused = new List<string>();
+
+        var existing = $"{prefix}-existing";
+        await http.CreateOkAsync(leader, existing, 600_000, "http://127.0.0.1:9/never");
+        created.Add(existing);
+
+        // One create holds the leader's only write slot while its body is held back.
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = $"{prefix}-held";
+        using var heldRequest = new HttpRequestMessage(HttpMethod.Post, $"{leader}/timer")
+        {
+            Content = new HeldBody(TimerApi.Body(600_000, "http://127.0.0.1:9/never"), release.Task),
+        };
+        heldRequest.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        heldRequest.Headers.Add("x-timer-id", held);
+        var heldResponse = http.SendAsync(heldRequest);
+        try
+        {
+            // Until the held request reaches its handler, a create may still get the slot; from then on, none can.
+            var probe = 0;
+            var first = await Poll.UntilAsync(async () =>
+                {
+                    var id = $"{prefix}-probe-{probe++}";
+                    var answer = await CreateAsync(http, leader, id, "http://127.0.0.1:9/never");
+                    (answer.Status == HttpStatusCode.Created ? created : refused).Add(id);
+                    return answer;
+                },
+                a => a.Status == HttpStatusCode.TooManyRequests, Deadline, a => $"{(int)a.Status} {a.Reason}");
+            Assert.Contains("limit of 1 timer writes at once", first.Reason, StringComparison.Ordinal);
+            Assert.Equal("1", first.RetryAfter);
+
+            // Through a follower: its own slot is free, so it forwards, and the leader's 429 comes back whole.
+            var viaFollower = $"{prefix}-via-follower";
+            var forwarded = await CreateAsync(http, follower, viaFollower, "http://127.0.0.1:9/never");
+            Assert.Equal(HttpStatusCode.TooManyRequests, forwarded.Status);
+            Assert.Equal("1", forwarded.RetryAfter);
+            Assert.Contains("limit of 1 timer writes", forwarded.Reason, StringComparison.Ordinal);
+            refused.Add(viaFollower);
+
+            // Cancels count as writes; reads are not limited.
+            using (var cancel = await http.DeleteAsync($"{follower}/timer/{existing}"))
+            {
+                Assert.Equal(HttpStatusCode.TooManyRequests, cancel.StatusCode);
+                Assert.NotNull(cancel.Headers.RetryAfter);
+            }
+
+            Assert.Equal("pending", (await http.GetAsync(leader, existing))?.GetProperty("state").GetString());
+        }
+        finally
+        {
+            release.TrySetResult();
+        }
+
+        using (var heldAnswer = await heldResponse)
+            Assert.True(heldAnswer.StatusCode == HttpStatusCode.Created, $"held create: {(int)heldAnswer.StatusCode} {TimerApi.Reason(heldAnswer)}");
+        created.Add(held);
+
+        // A burst with nothing held: every create either succeeds or is refused with 429, nothing else.
+        var burst = await Task.WhenAll(Enumerable.Range(0, 16).Select(async i =>
+        {
+            var id = $"{prefix}-burst-{i}";
+            var answer = await CreateAsync(http, i % 2 == 0 ? leader : follower, id, "http://127.0.0.1:9/never");
+            return (id, answer);
+        }));
+        foreach (var (id, answer) in burst)
+        {
+            Assert.True(answer.Status is HttpStatusCode.Created or HttpStatusCode.TooManyRequests, $"{id}: {(int)answer.Status} {answer.Reason}");
+            (answer.Status == HttpStatusCode.Created ? created : refused).Add(id);
+        }
+
+        // No lost write and no refused write that happened anyway, read back through another node.
+        foreach (var id in created)
+            Assert.True(await http.GetAsync(follower, id) is not null, $"acknowledged create {id} is missing");
+        foreach (var id in refused)
+            Assert.True(await http.GetAsync(follower, id) is null, $"create {id} was refused with 429 but exists");
+    }
+
+    [Fact]
+    public async Task Creates_beyond_the_pending_timer_limit_get_507_until_a_timer_stops_pending()
+    {
+        await using var cluster = await LocalCluster.StartAsync(1, "--RaftTimers:MaxPendingTimers=3");
+        var http = cluster.Http;
+        var node = cluster.Urls[0];
+        var prefix = $"pending-{Guid.NewGuid():N}"[..20];
+        for (var i = 0; i < 3; i++)
+            await http.CreateOkAsync(node, $"{prefix}-{i}", 600_000, "http://127.0.0.1:9/never");
+
+        using (var full = await http.CreateAsync(node, $"{prefix}-over", TimerApi.Body(600_000, "http://127.0.0.1:9/never")))
+        {
+            Assert.Equal(HttpStatusCode.InsufficientStorage, full.StatusCode);
+            Assert.Contains("limit of 3 pending timers", TimerApi.Reason(full), StringComparison.Ordinal);
+            Assert.Equal(507, (await full.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetInt32());
+        }
+
+        Assert.Null(await http.GetAsync(node, $"{prefix}-over"));
+        using (var cancel = await http.DeleteAsync($"{node}/timer/{prefix}-0"))
+            Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        await http.CreateOkAsync(node, $"{prefix}-over", 600_000, "http://127.0.0.1:9/never");
+    }
+}
