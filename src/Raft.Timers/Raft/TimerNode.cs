@@ -97,7 +97,7 @@ public sealed class TimerNode : IAsyncDisposable
                 RequestTimeout = TimeSpan.FromMilliseconds(options.RequestTimeoutMs),
                 ConfigurationStorage = membershipStorage,
                 ColdStart = false, // never elect itself alone: a new cluster is seeded with its members, a joining node waits to be added
-                LoggerFactory = loggers,
+                LoggerFactory = new ThrottledRaftLogging(loggers, clock, TimeSpan.FromSeconds(10)),
             };
             configuration.Metadata[ApiMetadataKey] = options.ApiUrl;
             configuration.Metadata[NodeIdMetadataKey] = options.NodeId;
