@@ -9,7 +9,7 @@ internal static class Usage
         usage:
           cluster start   --nodes N --http-port P --raft-port Q --data DIR
                           [--host 127.0.0.1] [--timeout-seconds 60] [--node-dll PATH] [--admin-token T] [-- extra node args...]
-          cluster stop    --data DIR
+          cluster stop    --data DIR [--node K]
           cluster kill    --data DIR --node K
           cluster restart --data DIR --node K [--timeout-seconds 60]
           cluster pause   --data DIR --node K
@@ -23,7 +23,7 @@ internal static class Usage
                   reports the same leader on GET /cluster, then prints one API base URL per line.
                   Run again on a stopped cluster to start it on its existing data. On failure, it stops
                   the nodes it started and shows the end of their logs.
-        stop      SIGTERM to every running node, SIGKILL to those still running after 10 s.
+        stop      SIGTERM to every running node (or only node K), SIGKILL to those still running after 10 s.
         kill      SIGKILL to node K (1-based index or id, e.g. 2 or n2).
         restart   Stops node K if it runs, starts it again with the recorded arguments, waits until it
                   knows a leader, and prints its URL.

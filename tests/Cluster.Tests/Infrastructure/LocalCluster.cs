@@ -84,6 +84,9 @@ internal sealed class LocalCluster : IAsyncDisposable
 
     public Task StopAsync() => RunToolAsync(["stop", "--data", dataDirectory]);
 
+    /// <summary>SIGTERM to node <paramref name="index"/> only (1-based): a clean stop, as before a backup copy.</summary>
+    public Task StopAsync(int index) => RunToolAsync(["stop", "--data", dataDirectory, "--node", index.ToString()]);
+
     /// <summary>Starts every stopped node of this cluster again on its existing data, waiting until a leader is elected.</summary>
     public Task StartAgainAsync() => RunToolAsync(startArgs);
 

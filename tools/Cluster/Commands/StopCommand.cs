@@ -1,12 +1,13 @@
 namespace RaftTimers.Tools.Cluster.Commands;
 
 /// <summary>
-/// <c>cluster stop</c>: SIGTERM to every running node, SIGKILL after the grace period, pids recorded as null.
+/// <c>cluster stop</c>: SIGTERM to every running node (or only to node K with <c>--node K</c>), SIGKILL after the
+/// grace period, pids recorded as null.
 /// It succeeds when nothing runs, including when DIR holds no cluster at all, so test cleanup can always call it.
 /// </summary>
 internal static class StopCommand
 {
-    private static readonly string[] s_options = ["--data", "--node-dll"];
+    private static readonly string[] s_options = ["--data", "--node", "--node-dll"];
 
     public static int Run(CommandContext context)
     {
@@ -22,7 +23,8 @@ internal static class StopCommand
         context.NoteNodeDll(state);
         try
         {
-            NodeTerminator.Stop(state, state.Nodes, context.Progress);
+            var nodes = context.Args.Optional("--node") is null ? state.Nodes : [NodeSelector.Select(context.Args, state)];
+            NodeTerminator.Stop(state, nodes, context.Progress);
         }
         finally
         {
