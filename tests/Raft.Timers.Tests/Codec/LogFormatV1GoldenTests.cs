@@ -1,0 +1,48 @@
+using RaftTimers.Codec;
+using RaftTimers.Commands;
+using RaftTimers.Model;
+
+namespace RaftTimers.Tests;
+
+/// <summary>
+/// Pins format 1 byte for byte. These bytes are what every log written so far holds, so a later release must still
+/// decode them to the same commands (an upgrade replays old logs), and must not write version 1 differently
+/// (a mixed-version cluster during a rolling upgrade exchanges entries). A change to the format needs a new
+/// format or command version, not an edit of these bytes.
+/// </summary>
+public sealed class LogFormatV1GoldenTests
+{
+    private const long Stamp = 1_700_000_000_123;
+
+    private static readonly TimerCommand[] Commands =
+    [
+        new CreateTimer("order-42", new TimerSpec(30_000, new CallbackSpec("http", "post", "http://127.0.0.1:9000/hook"), Specs.Text("hello"))),
+        new UpdateTimer("order-42", new TimerSpec(45_000, new CallbackSpec("http", "put", "https://example.com/x?y=1"), Specs.Json("{\"a\":[1,2]}"))),
+        new CancelTimer("order.43_~-"),
+        new FireTimer("order-42", 2),
+        new RecordDelivery("order-42", 2, 1, DeliveryOutcome.Retry, "HTTP 503"),
+        new RecordDelivery("order-42", 2, 2, DeliveryOutcome.Delivered, null),
+        new PurgeFinished(86_400_000),
+    ];
+
+    // Written by this codec at format 1 (unchanged since the first release), one command of each kind.
+    private const string V1Hex =
+        ""
+        + "017B68E5CF8B01000007010138086F726465722D3432B0EA01046874747004706F73741A687474703A2F2F3132372E30"
+        + "2E302E313A393030302F686F6F6B010568656C6C6F02013C086F726465722D3432C8DF02046874747003707574196874"
+        + "7470733A2F2F6578616D706C652E636F6D2F783F793D31020B7B2261223A5B312C325D7D03010C0B6F726465722E3433"
+        + "5F7E2D04010A086F726465722D343202050116086F726465722D34320201020108485454502035303305010D086F7264"
+        + "65722D34320202010006010480B89929";
+
+    [Fact]
+    public void Format_1_entries_written_by_earlier_releases_decode_to_the_same_commands()
+    {
+        var decoded = LogEntryCodec.Decode(Convert.FromHexString(V1Hex));
+        Assert.Equal(Stamp, decoded.StampUnixMs);
+        CommandAssert.Equal(Commands, decoded.Commands);
+    }
+
+    [Fact]
+    public void This_release_writes_format_1_byte_for_byte_as_before()
+        => Assert.Equal(V1Hex, Convert.ToHexString(LogEntryCodec.Encode(Stamp, Commands)));
+}
