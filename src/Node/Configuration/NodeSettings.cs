@@ -61,6 +61,8 @@ public sealed class NodeSettings
 
     public HealthSection Health { get; set; } = new();
 
+    public MetricsSection Metrics { get; set; } = new();
+
     public sealed class RaftSection
     {
         public int LowerElectionTimeoutMs { get; set; } = 300;
@@ -93,6 +95,16 @@ public sealed class NodeSettings
     {
         /// <summary>How long <c>/health/ready</c> waits to confirm with the leader that this node has applied the latest commit.</summary>
         public int ReadyTimeoutMs { get; set; } = 1_000;
+    }
+
+    public sealed class MetricsSection
+    {
+        /// <summary>
+        /// How long work may wait (log entries not applied, proposals not answered) without the applied index moving
+        /// before <c>rafttimers_raft_progress_stalled</c> reads 1. Well above a leader election (about a second), so a
+        /// failover alone does not raise it; a snapshot install that takes longer does, since nothing is applied meanwhile.
+        /// </summary>
+        public int StallAfterMs { get; set; } = 5_000;
     }
 
     public static NodeSettings Load(IConfiguration configuration)
@@ -150,6 +162,8 @@ public sealed class NodeSettings
             throw new InvalidOperationException($"RaftTimers:Health:ReadyTimeoutMs {Health.ReadyTimeoutMs} must be at least 10");
         if (Raft.RequestTimeoutMs < 10)
             throw new InvalidOperationException($"RaftTimers:Raft:RequestTimeoutMs {Raft.RequestTimeoutMs} must be at least 10");
+        if (Metrics.StallAfterMs < 100)
+            throw new InvalidOperationException($"RaftTimers:Metrics:StallAfterMs {Metrics.StallAfterMs} must be at least 100");
         Delivery.Validate();
     }
 

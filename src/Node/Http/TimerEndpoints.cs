@@ -2,6 +2,7 @@ using DotNext.Net.Cluster.Consensus.Raft;
 using RaftTimers.Commands;
 using RaftTimers.Model;
 using RaftTimers.Node.Configuration;
+using RaftTimers.Node.Metrics;
 using RaftTimers.Raft;
 
 namespace RaftTimers.Node.Http;
@@ -10,16 +11,17 @@ namespace RaftTimers.Node.Http;
 /// The Skyring-compatible timer API (API.md) on every node. Writes go to the leader (forwarded one hop
 /// when this node is a follower) and are answered only after their entry is committed on a majority
 /// and applied on the leader; reads pass a Raft read barrier first, so they are linearizable.
+/// Each write is counted (<see cref="TimerMetrics.Write"/>) by the node that decided its answer.
 /// </summary>
-public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, LeaderForwarder forwarder, NodeSettings settings)
+public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, LeaderForwarder forwarder, TimerMetrics metrics, NodeSettings settings)
 {
     public const string TimerIdHeader = "x-timer-id";
 
     public void Map(IEndpointRouteBuilder app)
     {
-        app.MapPost("/timer", context => Guard(context, CreateAsync));
-        app.MapPut("/timer/{id}", context => Guard(context, ReplaceAsync));
-        app.MapDelete("/timer/{id}", context => Guard(context, CancelAsync));
+        app.MapPost("/timer", context => GuardWrite(context, TimerWrite.Create, CreateAsync));
+        app.MapPut("/timer/{id}", context => GuardWrite(context, TimerWrite.Update, ReplaceAsync));
+        app.MapDelete("/timer/{id}", context => GuardWrite(context, TimerWrite.Cancel, CancelAsync));
         app.MapGet("/timer/{id}", context => Guard(context, GetAsync));
         app.MapGet("/timer", context => Guard(context, ListAsync));
     }
@@ -32,12 +34,45 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Le
         }
         catch (ApiException e) when (!context.Response.HasStarted)
         {
-            await ApiError.WriteAsync(context, e.Status, e.Message,
-                e.Status == StatusCodes.Status503ServiceUnavailable ? 1 : null).ConfigureAwait(false);
+            await WriteErrorAsync(context, e).ConfigureAwait(false);
         }
     }
 
-    private async Task CreateAsync(HttpContext context)
+    /// <summary>
+    /// Runs a write and counts how this node answered it: the handler's outcome when it answered with success or sent
+    /// the request on to the leader (not counted here), the refusal's status when it threw. A request whose client
+    /// went away before an answer is not counted.
+    /// </summary>
+    private async Task GuardWrite(HttpContext context, TimerWrite op, Func<HttpContext, Task<WriteOutcome>> handler)
+    {
+        WriteOutcome outcome;
+        try
+        {
+            outcome = await handler(context).ConfigureAwait(false);
+        }
+        catch (ApiException e) when (!context.Response.HasStarted)
+        {
+            outcome = OutcomeOf(e.Status);
+            await WriteErrorAsync(context, e).ConfigureAwait(false);
+        }
+
+        metrics.Write(op, outcome);
+    }
+
+    private static Task WriteErrorAsync(HttpContext context, ApiException e)
+        => ApiError.WriteAsync(context, e.Status, e.Message, e.Status == StatusCodes.Status503ServiceUnavailable ? 1 : null);
+
+    /// <summary>The counted outcome of a refused write, from the status it is answered with (API.md, errors).</summary>
+    private static WriteOutcome OutcomeOf(int status) => status switch
+    {
+        StatusCodes.Status404NotFound => WriteOutcome.NotFound,
+        StatusCodes.Status409Conflict => WriteOutcome.Conflict,
+        StatusCodes.Status507InsufficientStorage => WriteOutcome.OverLimit,
+        StatusCodes.Status503ServiceUnavailable => WriteOutcome.Unavailable,
+        _ => WriteOutcome.Invalid, // 400 and 413: refused before anything was proposed
+    };
+
+    private async Task<WriteOutcome> CreateAsync(HttpContext context)
     {
         var body = await RequestBody.ReadAsync(context.Request, settings.MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
         // A server-chosen id is a UUIDv7: its text sorts by creation time, so every node's sorted id index appends
@@ -49,7 +84,7 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Le
 
         var result = await WriteAsync(context, body, new CreateTimer(id, spec)).ConfigureAwait(false);
         if (result is not { } done)
-            return;
+            return WriteOutcome.Forwarded;
 
         switch (done.Outcome)
         {
@@ -64,7 +99,7 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Le
                     json.WriteNumber("version", done.Version);
                     json.WriteEndObject();
                 }).ConfigureAwait(false);
-                break;
+                return done.Outcome == CommandOutcome.Applied ? WriteOutcome.Applied : WriteOutcome.Idempotent;
             case CommandOutcome.Conflict:
                 throw new ApiException(StatusCodes.Status409Conflict, $"timer '{id}' exists with a different body");
             default:
@@ -72,14 +107,14 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Le
         }
     }
 
-    private async Task ReplaceAsync(HttpContext context)
+    private async Task<WriteOutcome> ReplaceAsync(HttpContext context)
     {
         var id = RouteId(context);
         var body = await RequestBody.ReadAsync(context.Request, settings.MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
         var spec = parser.Parse(body);
         var result = await WriteAsync(context, body, new UpdateTimer(id, spec)).ConfigureAwait(false);
         if (result is not { } done)
-            return;
+            return WriteOutcome.Forwarded;
 
         switch (done.Outcome)
         {
@@ -93,7 +128,7 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Le
                     json.WriteNumber("version", done.Version);
                     json.WriteEndObject();
                 }).ConfigureAwait(false);
-                break;
+                return WriteOutcome.Applied;
             case CommandOutcome.NotFound:
                 throw new ApiException(StatusCodes.Status404NotFound, $"no pending timer '{id}'");
             default:
@@ -101,18 +136,18 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Le
         }
     }
 
-    private async Task CancelAsync(HttpContext context)
+    private async Task<WriteOutcome> CancelAsync(HttpContext context)
     {
         var id = RouteId(context);
         var result = await WriteAsync(context, null, new CancelTimer(id)).ConfigureAwait(false);
         if (result is not { } done)
-            return;
+            return WriteOutcome.Forwarded;
 
         switch (done.Outcome)
         {
             case CommandOutcome.Applied:
                 context.Response.StatusCode = StatusCodes.Status202Accepted;
-                break;
+                return WriteOutcome.Applied;
             case CommandOutcome.NotFound:
                 throw new ApiException(StatusCodes.Status404NotFound, $"no pending timer '{id}' (unknown, already fired or cancelled)");
             default:
