@@ -1,3 +1,4 @@
+using System.Diagnostics.Metrics;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using RaftTimers.Node.Admin;
@@ -94,12 +95,15 @@ public static partial class NodeHost
             PurgeIntervalMs = settings.Retention.PurgeIntervalMs,
         };
 
+        // Every instrument lives on this one meter, created before the node so the leader's first fires are counted.
+        using var meter = new Meter(NodeMetrics.MeterName);
+        var timerMetrics = new TimerMetrics(meter);
         TimerNode node;
         try
         {
             // With no rules at all, callbacks connect the default way; otherwise every new connection is checked.
             var callbackGuard = callbackPolicy.IsUnrestricted ? null : callbackPolicy;
-            node = await TimerNode.StartAsync(raftOptions, proposerOptions, leaderOptions, settings.Delivery, callbackGuard, loggers, TimeProvider.System,
+            node = await TimerNode.StartAsync(raftOptions, proposerOptions, leaderOptions, settings.Delivery, callbackGuard, timerMetrics, loggers, TimeProvider.System,
                 e => Environment.FailFast($"node {settings.NodeId} cannot apply its Raft log: {e.Message}", e), CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e) when (e is InvalidOperationException or IOException or System.Net.Sockets.SocketException)
@@ -115,13 +119,13 @@ public static partial class NodeHost
             using var forwardingClient = LeaderForwarder.CreateClient();
             var forwarder = new LeaderForwarder(node, forwardingClient, TimeSpan.FromMilliseconds(settings.RequestTimeoutMs));
             HealthEndpoints.AddChecks(builder.Services, node, TimeSpan.FromMilliseconds(settings.Health.ReadyTimeoutMs));
-            using var metrics = new NodeMetrics(node);
+            using var metrics = new NodeMetrics(meter, node, TimeSpan.FromMilliseconds(settings.Metrics.StallAfterMs), TimeProvider.System);
             builder.Services.AddOpenTelemetry()
                 .ConfigureResource(r => r.AddService("rafttimers", serviceInstanceId: settings.NodeId))
                 .WithMetrics(m => m.AddMeter(NodeMetrics.MeterName).AddPrometheusExporter());
             var app = builder.Build();
             app.UseMiddleware<UnhandledErrors>();
-            new TimerEndpoints(node, new TimerRequestParser(node.Transports, callbackPolicy), forwarder, settings,
+            new TimerEndpoints(node, new TimerRequestParser(node.Transports, callbackPolicy), forwarder, timerMetrics, settings,
                 apiToken, new InFlightLimit(settings.MaxInFlightWrites)).Map(app);
             new ClusterEndpoints(node).Map(app);
             var admin = new AdminAuthorization(settings.Security.CreateAdminToken());

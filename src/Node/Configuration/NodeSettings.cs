@@ -79,6 +79,8 @@ public sealed class NodeSettings
 
     public AdminSection Admin { get; set; } = new();
 
+    public MetricsSection Metrics { get; set; } = new();
+
     public sealed class RaftSection
     {
         public int LowerElectionTimeoutMs { get; set; } = 300;
@@ -164,6 +166,16 @@ public sealed class NodeSettings
         public int TransferAttempts { get; set; } = 10;
     }
 
+    public sealed class MetricsSection
+    {
+        /// <summary>
+        /// How long work may wait (log entries not applied, proposals not answered) without the applied index moving
+        /// before <c>rafttimers_raft_progress_stalled</c> reads 1. Well above a leader election (about a second), so a
+        /// failover alone does not raise it; a snapshot install that takes longer does, since nothing is applied meanwhile.
+        /// </summary>
+        public int StallAfterMs { get; set; } = 5_000;
+    }
+
     public static NodeSettings Load(IConfiguration configuration)
     {
         var settings = new NodeSettings();
@@ -221,6 +233,8 @@ public sealed class NodeSettings
             throw new InvalidOperationException($"RaftTimers:Health:ReadyTimeoutMs {Health.ReadyTimeoutMs} must be at least 10");
         if (Raft.RequestTimeoutMs < 10)
             throw new InvalidOperationException($"RaftTimers:Raft:RequestTimeoutMs {Raft.RequestTimeoutMs} must be at least 10");
+        if (Metrics.StallAfterMs < 100)
+            throw new InvalidOperationException($"RaftTimers:Metrics:StallAfterMs {Metrics.StallAfterMs} must be at least 100");
         if (Admin.MembershipTimeoutMs < 1_000)
             throw new InvalidOperationException($"RaftTimers:Admin:MembershipTimeoutMs {Admin.MembershipTimeoutMs} must be at least 1000");
         if (Admin.TransferAttempts is < 1 or > 100)

@@ -59,8 +59,10 @@ public sealed class LeaderForwarder(TimerNode node, HttpClient client, TimeSpan 
         => new(StatusCodes.Status503ServiceUnavailable, "no leader is reachable right now; retry shortly");
 
     /// <summary>
-    /// Replays the request against <paramref name="leaderUrl"/> and copies its answer back, waiting at most
-    /// <paramref name="timeout"/> (the request deadline by default; membership changes wait longer).
+    /// Replays the request against <paramref name="leaderUrl"/> and copies its answer back, or answers 503 when the
+    /// leader does not answer within <paramref name="timeout"/> (the request deadline by default; membership changes
+    /// wait longer). Either way the request is answered here, and only the leader may have counted it
+    /// (<see cref="Metrics.TimerMetrics"/>): a forwarded write is never counted by the node that forwarded it.
     /// </summary>
     public async Task ForwardAsync(HttpContext context, string leaderUrl, byte[]? body, TimeSpan? timeout = null)
     {
@@ -91,8 +93,10 @@ public sealed class LeaderForwarder(TimerNode node, HttpClient client, TimeSpan 
         catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !context.RequestAborted.IsCancellationRequested)
         {
             // The leader may or may not have applied the write; only a retry with the same x-timer-id is safe.
-            throw new ApiException(StatusCodes.Status503ServiceUnavailable,
-                $"the leader at {leaderUrl} did not answer ({e.GetType().Name}); the write may or may not have happened, retry with the same x-timer-id");
+            await ApiError.WriteAsync(context, StatusCodes.Status503ServiceUnavailable,
+                $"the leader at {leaderUrl} did not answer ({e.GetType().Name}); the write may or may not have happened, retry with the same x-timer-id",
+                retryAfterSeconds: 1).ConfigureAwait(false);
+            return;
         }
 
         using (response)

@@ -2,6 +2,7 @@ using DotNext.Net.Cluster.Consensus.Raft;
 using RaftTimers.Commands;
 using RaftTimers.Model;
 using RaftTimers.Node.Configuration;
+using RaftTimers.Node.Metrics;
 using RaftTimers.Node.Security;
 using RaftTimers.Raft;
 
@@ -11,33 +12,55 @@ namespace RaftTimers.Node.Http;
 /// The Skyring-compatible timer API (API.md) on every node. Writes go to the leader (forwarded one hop
 /// when this node is a follower) and are answered only after their entry is committed on a majority
 /// and applied on the leader; reads pass a Raft read barrier first, so they are linearizable.
-/// Every request first passes <see cref="Guard"/>: the API token when one is configured (401), then, for
-/// writes, the in-flight limit (429); both on the node the client called, before anything is forwarded.
+/// Every request first passes the API token when one is configured (401), then, for writes, the in-flight limit
+/// (429); both on the node the client called, before anything is forwarded. Each write is counted
+/// (<see cref="TimerMetrics.Write"/>) by the node that decided its answer.
 /// </summary>
-public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, LeaderForwarder forwarder, NodeSettings settings,
+public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, LeaderForwarder forwarder, TimerMetrics metrics, NodeSettings settings,
     BearerToken? apiToken, InFlightLimit writes)
 {
     public const string TimerIdHeader = "x-timer-id";
 
     public void Map(IEndpointRouteBuilder app)
     {
-        app.MapPost("/timer", context => Guard(context, CreateAsync, isWrite: true));
-        app.MapPut("/timer/{id}", context => Guard(context, ReplaceAsync, isWrite: true));
-        app.MapDelete("/timer/{id}", context => Guard(context, CancelAsync, isWrite: true));
-        app.MapGet("/timer/{id}", context => Guard(context, GetAsync, isWrite: false));
-        app.MapGet("/timer", context => Guard(context, ListAsync, isWrite: false));
+        app.MapPost("/timer", context => GuardWrite(context, TimerWrite.Create, CreateAsync));
+        app.MapPut("/timer/{id}", context => GuardWrite(context, TimerWrite.Update, ReplaceAsync));
+        app.MapDelete("/timer/{id}", context => GuardWrite(context, TimerWrite.Cancel, CancelAsync));
+        app.MapGet("/timer/{id}", context => Guard(context, GetAsync));
+        app.MapGet("/timer", context => Guard(context, ListAsync));
     }
 
-    private async Task Guard(HttpContext context, Func<HttpContext, Task> handler, bool isWrite)
+    /// <summary>Answers 401 and returns false unless the API token is off or the request carries it.</summary>
+    private async Task<bool> AuthorizedAsync(HttpContext context)
     {
-        if (apiToken is not null && apiToken.Check(context.Request) is var check and not BearerCheck.Accepted)
-        {
-            await BearerToken.ChallengeAsync(context, check).ConfigureAwait(false);
-            return;
-        }
+        if (apiToken is null)
+            return true;
+        var check = apiToken.Check(context.Request);
+        if (check == BearerCheck.Accepted)
+            return true;
+        await BearerToken.ChallengeAsync(context, check).ConfigureAwait(false);
+        return false;
+    }
 
-        if (isWrite && !writes.TryEnter())
+    private async Task Guard(HttpContext context, Func<HttpContext, Task> handler)
+    {
+        if (await AuthorizedAsync(context).ConfigureAwait(false))
+            await ApiError.Guard(context, handler).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs a write within the in-flight limit and counts how this node answered it: the handler's outcome when it
+    /// answered with success or sent the request on to the leader (not counted here), the refusal's status when it
+    /// threw, <c>over_limit</c> for a 429. A request refused by the token, or whose client went away before an answer,
+    /// is not counted.
+    /// </summary>
+    private async Task GuardWrite(HttpContext context, TimerWrite op, Func<HttpContext, Task<WriteOutcome>> handler)
+    {
+        if (!await AuthorizedAsync(context).ConfigureAwait(false))
+            return;
+        if (!writes.TryEnter())
         {
+            metrics.Write(op, WriteOutcome.OverLimit);
             await ApiError.WriteAsync(context, StatusCodes.Status429TooManyRequests,
                 $"this node is handling its limit of {writes.Max} timer writes at once; retry shortly", retryAfterSeconds: 1).ConfigureAwait(false);
             return;
@@ -45,16 +68,39 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Le
 
         try
         {
-            await ApiError.Guard(context, handler).ConfigureAwait(false);
+            WriteOutcome outcome;
+            try
+            {
+                outcome = await handler(context).ConfigureAwait(false);
+            }
+            catch (ApiException e) when (!context.Response.HasStarted)
+            {
+                outcome = OutcomeOf(e.Status);
+                await WriteErrorAsync(context, e).ConfigureAwait(false);
+            }
+
+            metrics.Write(op, outcome);
         }
         finally
         {
-            if (isWrite)
-                writes.Exit();
+            writes.Exit();
         }
     }
 
-    private async Task CreateAsync(HttpContext context)
+    private static Task WriteErrorAsync(HttpContext context, ApiException e)
+        => ApiError.WriteAsync(context, e.Status, e.Message, e.Status == StatusCodes.Status503ServiceUnavailable ? 1 : null);
+
+    /// <summary>The counted outcome of a refused write, from the status it is answered with (API.md, errors).</summary>
+    private static WriteOutcome OutcomeOf(int status) => status switch
+    {
+        StatusCodes.Status404NotFound => WriteOutcome.NotFound,
+        StatusCodes.Status409Conflict => WriteOutcome.Conflict,
+        StatusCodes.Status507InsufficientStorage => WriteOutcome.OverLimit,
+        StatusCodes.Status503ServiceUnavailable => WriteOutcome.Unavailable,
+        _ => WriteOutcome.Invalid, // 400 and 413: refused before anything was proposed
+    };
+
+    private async Task<WriteOutcome> CreateAsync(HttpContext context)
     {
         var body = await RequestBody.ReadAsync(context.Request, settings.MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
         // A server-chosen id is a UUIDv7: its text sorts by creation time, so every node's sorted id index appends
@@ -66,7 +112,7 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Le
 
         var result = await WriteAsync(context, body, new CreateTimer(id, spec)).ConfigureAwait(false);
         if (result is not { } done)
-            return;
+            return WriteOutcome.Forwarded;
 
         switch (done.Outcome)
         {
@@ -81,7 +127,7 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Le
                     json.WriteNumber("version", done.Version);
                     json.WriteEndObject();
                 }).ConfigureAwait(false);
-                break;
+                return done.Outcome == CommandOutcome.Applied ? WriteOutcome.Applied : WriteOutcome.Idempotent;
             case CommandOutcome.Conflict:
                 throw new ApiException(StatusCodes.Status409Conflict, $"timer '{id}' exists with a different body");
             default:
@@ -89,14 +135,14 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Le
         }
     }
 
-    private async Task ReplaceAsync(HttpContext context)
+    private async Task<WriteOutcome> ReplaceAsync(HttpContext context)
     {
         var id = RouteId(context);
         var body = await RequestBody.ReadAsync(context.Request, settings.MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
         var spec = parser.Parse(body);
         var result = await WriteAsync(context, body, new UpdateTimer(id, spec)).ConfigureAwait(false);
         if (result is not { } done)
-            return;
+            return WriteOutcome.Forwarded;
 
         switch (done.Outcome)
         {
@@ -110,7 +156,7 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Le
                     json.WriteNumber("version", done.Version);
                     json.WriteEndObject();
                 }).ConfigureAwait(false);
-                break;
+                return WriteOutcome.Applied;
             case CommandOutcome.NotFound:
                 throw new ApiException(StatusCodes.Status404NotFound, $"no pending timer '{id}'");
             default:
@@ -118,18 +164,18 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Le
         }
     }
 
-    private async Task CancelAsync(HttpContext context)
+    private async Task<WriteOutcome> CancelAsync(HttpContext context)
     {
         var id = RouteId(context);
         var result = await WriteAsync(context, null, new CancelTimer(id)).ConfigureAwait(false);
         if (result is not { } done)
-            return;
+            return WriteOutcome.Forwarded;
 
         switch (done.Outcome)
         {
             case CommandOutcome.Applied:
                 context.Response.StatusCode = StatusCodes.Status202Accepted;
-                break;
+                return WriteOutcome.Applied;
             case CommandOutcome.NotFound:
                 throw new ApiException(StatusCodes.Status404NotFound, $"no pending timer '{id}' (unknown, already fired or cancelled)");
             default:

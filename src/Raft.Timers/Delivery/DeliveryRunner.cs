@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using RaftTimers.Commands;
+using RaftTimers.Diagnostics;
 using RaftTimers.Model;
 using RaftTimers.Raft;
 using RaftTimers.StateMachine;
@@ -20,6 +21,7 @@ public sealed partial class DeliveryRunner(
     RetryBackoff backoff,
     SemaphoreSlim concurrency,
     DeliveryOptions options,
+    ILeaderObserver observer,
     TimeProvider clock,
     ILogger logger,
     CancellationToken leadership)
@@ -62,30 +64,23 @@ public sealed partial class DeliveryRunner(
 
             if (!transports.TryGetValue(timer.Spec.Callback.Transport, out var transport))
             {
+                observer.AttemptEnded(DeliveryAttemptOutcome.Failed, null);
                 await RecordAsync(timer, timer.Attempts + 1, DeliveryOutcome.Failed, $"unknown transport '{timer.Spec.Callback.Transport}'").ConfigureAwait(false);
                 return;
             }
 
             for (var attempt = timer.Attempts + 1; !leadership.IsCancellationRequested; attempt++)
             {
-                AttemptResult result;
-                await concurrency.WaitAsync(leadership).ConfigureAwait(false);
-                try
-                {
-                    result = await transport.SendAsync(timer, attempt, leadership).ConfigureAwait(false);
-                }
-                finally
-                {
-                    concurrency.Release();
-                }
-
+                var (result, duration) = await SendAsync(transport, timer, attempt).ConfigureAwait(false);
                 if (result.Succeeded)
                 {
+                    observer.AttemptEnded(DeliveryAttemptOutcome.Delivered, duration);
                     await RecordAsync(timer, attempt, DeliveryOutcome.Delivered, null).ConfigureAwait(false);
                     return;
                 }
 
                 var last = attempt >= options.MaxAttempts || result.Permanent;
+                observer.AttemptEnded(last ? DeliveryAttemptOutcome.Failed : DeliveryAttemptOutcome.Retry, duration);
                 if (result.Permanent)
                     LogAttemptRefused(timerId, version, attempt, result.Error ?? "refused");
                 else
@@ -108,6 +103,39 @@ public sealed partial class DeliveryRunner(
             LogDeliveryCrashed(e, timerId, version);
         }
     }
+
+    /// <summary>
+    /// Sends one attempt once a delivery slot is free, and reports what only this step sees: the first attempt's lateness
+    /// as it leaves, and an attempt cut short by the end of leadership. The caller reports the other outcomes.
+    /// </summary>
+    private async Task<(AttemptResult Result, TimeSpan Duration)> SendAsync(ICallbackTransport transport, TimerRecord timer, int attempt)
+    {
+        await concurrency.WaitAsync(leadership).ConfigureAwait(false);
+        try
+        {
+            if (attempt == 1)
+                observer.FirstAttemptSending(Lateness(timer));
+            var sent = clock.GetTimestamp();
+            try
+            {
+                var result = await transport.SendAsync(timer, attempt, leadership).ConfigureAwait(false);
+                return (result, clock.GetElapsedTime(sent));
+            }
+            catch (OperationCanceledException) when (leadership.IsCancellationRequested)
+            {
+                observer.AttemptEnded(DeliveryAttemptOutcome.Abandoned, clock.GetElapsedTime(sent));
+                throw;
+            }
+        }
+        finally
+        {
+            concurrency.Release();
+        }
+    }
+
+    /// <summary>How long after its due time the timer's first attempt leaves, by this node's clock; never negative.</summary>
+    private TimeSpan Lateness(TimerRecord timer)
+        => TimeSpan.FromMilliseconds(Math.Max(0, clock.GetUtcNow().ToUnixTimeMilliseconds() - timer.DueAtUnixMs));
 
     /// <summary>The timer if it is still firing at this version; null when the log says it is done or changed.</summary>
     private TimerRecord? Current(string timerId, long version)

@@ -81,6 +81,12 @@ public sealed partial class CommandProposer : IAsyncDisposable
     /// <summary>True while this node leads and its term is known: the only time it proposes.</summary>
     public bool CanPropose => term is { } t && IsCurrent(t) && LeadershipProbe.IsLeader(cluster);
 
+    /// <summary>
+    /// Commands queued for packing plus entries being replicated: zero when this node has nothing in the works.
+    /// Read by the progress-stalled gauge, off the hot path; both parts are read without locks and may be a moment apart.
+    /// </summary>
+    public int WaitingCount => queue.Reader.Count + (options.MaxEntriesInFlight - inFlight.CurrentCount);
+
     private bool IsCurrent(LeaderTerm t) => !t.Leadership.IsCancellationRequested && cluster.Term == t.Term;
 
     private bool IsNotLeader() => !CanPropose;

@@ -4,6 +4,7 @@ using DotNext.Net.Cluster.Consensus.Raft;
 using Microsoft.Extensions.Logging;
 using RaftTimers.Commands;
 using RaftTimers.Delivery;
+using RaftTimers.Diagnostics;
 using RaftTimers.StateMachine;
 using RaftTimers.Wheel;
 
@@ -21,6 +22,7 @@ public sealed partial class LeaderDuties(
     CommandProposer proposer,
     Func<CancellationToken, DeliveryRunner> createDeliveryRunner,
     LeaderOptions options,
+    ILeaderObserver observer,
     TimeProvider clock,
     ILogger<LeaderDuties> logger)
 {
@@ -188,7 +190,9 @@ public sealed partial class LeaderDuties(
             return;
         }
 
-        if (result.Outcome is CommandOutcome.Indeterminate or CommandOutcome.Rejected && !term.IsCancellationRequested)
+        if (result.Outcome == CommandOutcome.Applied)
+            observer.FireApplied();
+        else if (result.Outcome is CommandOutcome.Indeterminate or CommandOutcome.Rejected && !term.IsCancellationRequested)
         {
             // Fire(id, version) is idempotent: look again a little later and propose it again if still pending.
             retries.Enqueue(entry with { DueAtUnixMs = NowUnixMs() + options.FireRetryMs });

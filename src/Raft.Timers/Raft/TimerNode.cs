@@ -3,6 +3,7 @@ using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using Microsoft.Extensions.Logging;
 using RaftTimers.Delivery;
+using RaftTimers.Diagnostics;
 
 namespace RaftTimers.Raft;
 
@@ -60,13 +61,17 @@ public sealed class TimerNode : IAsyncDisposable
     /// <summary>Leads and may propose: its term's first entry is applied and the leader's duties have started.</summary>
     public bool IsLeader => Proposer.CanPropose;
 
+    /// <summary>The last entry in this node's log, committed or not.</summary>
+    public long LastLogIndex => wal.LastEntryIndex;
+
     /// <summary>
     /// Starts a node. <paramref name="onFatalError"/> is called when the node can no longer apply the
     /// log (an entry it cannot decode, a broken invariant); the host should stop the process.
     /// <paramref name="callbackGuard"/>, when given, checks every address a callback connects to (see <see cref="ICallbackAddressGuard"/>).
+    /// <paramref name="observer"/> hears of the fires and deliveries this node makes while it leads (the host's metrics).
     /// </summary>
     public static async Task<TimerNode> StartAsync(RaftOptions options, ProposerOptions proposerOptions, LeaderOptions leaderOptions,
-        DeliveryOptions deliveryOptions, ICallbackAddressGuard? callbackGuard, ILoggerFactory loggers, TimeProvider clock,
+        DeliveryOptions deliveryOptions, ICallbackAddressGuard? callbackGuard, ILeaderObserver observer, ILoggerFactory loggers, TimeProvider clock,
         Action<Exception> onFatalError, CancellationToken token)
     {
         deliveryOptions.Validate();
@@ -110,7 +115,7 @@ public sealed class TimerNode : IAsyncDisposable
 
             await cluster.StartAsync(token).ConfigureAwait(false);
             await membership.EnterStandbyIfRemovedAsync(token).ConfigureAwait(false);
-            node.StartLeaderDuties(leaderOptions, deliveryOptions, loggers, clock);
+            node.StartLeaderDuties(leaderOptions, deliveryOptions, observer, loggers, clock);
             return node;
         }
         catch
@@ -120,15 +125,16 @@ public sealed class TimerNode : IAsyncDisposable
         }
     }
 
-    private void StartLeaderDuties(LeaderOptions leaderOptions, DeliveryOptions deliveryOptions, ILoggerFactory loggers, TimeProvider clock)
+    private void StartLeaderDuties(LeaderOptions leaderOptions, DeliveryOptions deliveryOptions, ILeaderObserver observer, ILoggerFactory loggers,
+        TimeProvider clock)
     {
         var transports = new Dictionary<string, ICallbackTransport>(StringComparer.Ordinal) { [httpTransport.Name] = httpTransport };
         var backoff = new RetryBackoff(deliveryOptions, new Random(unchecked((int)clock.GetTimestamp())));
         var concurrency = new SemaphoreSlim(deliveryOptions.MaxConcurrentDeliveries, deliveryOptions.MaxConcurrentDeliveries);
         var deliveryLogger = loggers.CreateLogger<DeliveryRunner>();
         var duties = new LeaderDuties(cluster, Store, Proposer,
-            term => new DeliveryRunner(Store, Proposer, transports, backoff, concurrency, deliveryOptions, clock, deliveryLogger, term),
-            leaderOptions, clock, loggers.CreateLogger<LeaderDuties>());
+            term => new DeliveryRunner(Store, Proposer, transports, backoff, concurrency, deliveryOptions, observer, clock, deliveryLogger, term),
+            leaderOptions, observer, clock, loggers.CreateLogger<LeaderDuties>());
         leaderLoop = Task.Run(() => duties.RunAsync(stopping.Token));
     }
 
