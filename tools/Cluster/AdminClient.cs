@@ -8,6 +8,7 @@ namespace RaftTimers.Tools.Cluster;
 /// <summary>
 /// Sends a membership change to the cluster with the recorded admin token. Any running member takes it (it forwards
 /// to the leader); while no leader is known (503) or a member does not answer, the next one is tried, until the deadline.
+/// Membership changes are idempotent (an add of a member, a remove of a non-member: 200), so a retry is safe.
 /// </summary>
 internal static class AdminClient
 {
@@ -17,8 +18,12 @@ internal static class AdminClient
     };
 
     /// <summary>Returns the answer's JSON body; throws <see cref="ToolFailure"/> with the cluster's reason on a refusal.</summary>
+    /// <remarks>
+    /// Each attempt has its own <paramref name="attemptTimeout"/>: a paused node still accepts connections (the kernel
+    /// completes the handshake), and must not use up the whole deadline before another member is tried.
+    /// </remarks>
     public static async Task<string> SendAsync(ClusterState state, IReadOnlyList<NodeState> targets, HttpMethod method, string path, object? body,
-        TimeSpan timeout, CancellationToken cancellationToken)
+        TimeSpan timeout, TimeSpan attemptTimeout, CancellationToken cancellationToken)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(timeout);
@@ -33,10 +38,12 @@ internal static class AdminClient
                     request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", state.AdminToken);
                     if (body is not null)
                         request.Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
+                    using var attempt = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
+                    attempt.CancelAfter(attemptTimeout);
                     try
                     {
-                        using var response = await s_client.SendAsync(request, deadline.Token).ConfigureAwait(false);
-                        var text = await response.Content.ReadAsStringAsync(deadline.Token).ConfigureAwait(false);
+                        using var response = await s_client.SendAsync(request, attempt.Token).ConfigureAwait(false);
+                        var text = await response.Content.ReadAsStringAsync(attempt.Token).ConfigureAwait(false);
                         if (response.IsSuccessStatusCode)
                             return text;
                         var reason = response.Headers.TryGetValues("x-skyring-reason", out var values) ? string.Join(' ', values) : text;
@@ -47,6 +54,10 @@ internal static class AdminClient
                     catch (HttpRequestException e)
                     {
                         lastProblem = $"{node.Id} did not answer: {e.Message}";
+                    }
+                    catch (OperationCanceledException) when (attempt.IsCancellationRequested && !deadline.IsCancellationRequested)
+                    {
+                        lastProblem = $"{node.Id} did not answer within {attemptTimeout.TotalSeconds:0} s";
                     }
                 }
 

@@ -52,6 +52,26 @@ internal static class ClusterProbe
         }
     }
 
+    /// <summary>Whether <paramref name="node"/> lists <paramref name="raft"/> among the members; null when it does not answer.</summary>
+    public static async Task<bool?> ListsMemberAsync(NodeState node, string raft, CancellationToken cancellationToken)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        timeout.CancelAfter(RequestTimeout * 3);
+        try
+        {
+            using var response = await s_client.GetAsync(node.Http + "/cluster", timeout.Token).ConfigureAwait(false);
+            if (response.StatusCode != HttpStatusCode.OK)
+                return null;
+            using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync(timeout.Token).ConfigureAwait(false));
+            return document.RootElement.TryGetProperty("members", out var members) && members.ValueKind == JsonValueKind.Array
+                && members.EnumerateArray().Any(m => m.TryGetProperty("raft", out var r) && r.GetString() == raft);
+        }
+        catch (Exception e) when (e is HttpRequestException or JsonException or OperationCanceledException && !cancellationToken.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
+
     private static ProbeResult Parse(string body)
     {
         try

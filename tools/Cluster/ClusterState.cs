@@ -67,6 +67,9 @@ internal sealed class NodeState
     /// <summary>Removed by <c>cluster remove</c>: stopped, never started again, and its address never reused.</summary>
     public bool Removed { get; set; }
 
+    /// <summary>Launched at least once: from then on its data directory must not be empty when it starts (see <see cref="NodeLauncher.RequireData"/>).</summary>
+    public bool Launched { get; set; }
+
     public int? Pid { get; set; }
 }
 

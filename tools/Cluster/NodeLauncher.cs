@@ -24,7 +24,9 @@ internal static class NodeLauncher
 
     public static Process Start(ClusterState state, NodeState node, string dotnetHost)
     {
+        RequireData(node);
         Directory.CreateDirectory(node.DataDir);
+        node.Launched = true;
         var start = new ProcessStartInfo
         {
             FileName = File.Exists(Setsid) ? Setsid : "/bin/sh",
@@ -47,6 +49,18 @@ internal static class NodeLauncher
         {
             throw new ToolFailure($"could not start {node.Id} ({start.FileName}): {e.Message}");
         }
+    }
+
+    /// <summary>
+    /// Refuses to start a node that ran before but whose data directory is now empty or gone: it would come back as a
+    /// voter with an empty log (seeded from --members again) and could help elect a leader that lacks committed
+    /// entries, losing acknowledged writes. Such a node is removed and replaced by a fresh one that joins.
+    /// </summary>
+    public static void RequireData(NodeState node)
+    {
+        if (node.Launched && (!Directory.Exists(node.DataDir) || !Directory.EnumerateFileSystemEntries(node.DataDir).Any()))
+            throw new ToolFailure($"{node.Id} ran before but its data directory {node.DataDir} is empty: starting it would add an empty voter "
+                + $"that could lose acknowledged writes. Remove it (cluster remove --node {node.Id}) and add a fresh node (cluster add)");
     }
 
     /// <summary>

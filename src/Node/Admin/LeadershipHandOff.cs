@@ -1,5 +1,6 @@
 using DotNext.Net.Cluster;
 using DotNext.Net.Cluster.Consensus.Raft;
+using RaftTimers.Node.Http;
 using RaftTimers.Raft;
 
 namespace RaftTimers.Node.Admin;
@@ -12,14 +13,15 @@ public sealed class LeadershipHandOff(TimerNode node, TimeSpan electionDeadline)
 {
     /// <summary>
     /// Resigns and returns the member that leads afterwards (perhaps this node again), or null when no leader
-    /// emerged within the deadline. Throws <see cref="InvalidOperationException"/> when this node did not lead.
+    /// emerged within the deadline. Throws a 503 <see cref="ApiException"/> when this node no longer leads.
     /// </summary>
     public async Task<IClusterMember?> ResignAsync(CancellationToken token)
     {
         var cluster = node.Cluster;
         var termBefore = cluster.Term;
-        if (!await cluster.ResignAsync(token).ConfigureAwait(false))
-            throw new InvalidOperationException("this node does not lead");
+        // IRaftCluster.ResignAsync asks whoever leads to resign, this node or not: resign only while this node leads.
+        if (cluster.Leader is not { IsRemote: false } || !await cluster.ResignAsync(token).ConfigureAwait(false))
+            throw new ApiException(StatusCodes.Status503ServiceUnavailable, "leadership moved while the request was handled; retry");
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
         deadline.CancelAfter(electionDeadline);

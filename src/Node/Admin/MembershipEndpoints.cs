@@ -21,14 +21,15 @@ public sealed partial class MembershipEndpoints(
 
     private const int MaxBodyBytes = 4096;
 
+    /// <summary>How long asking a member for its metadata (node id, API URL) may take; a dead member is then known by address only.</summary>
+    private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(1);
+
     public void Map(IEndpointRouteBuilder app)
     {
         app.MapPost("/cluster/members", context => ApiError.Guard(context, AddAsync));
         app.MapDelete("/cluster/members/{id}", context => ApiError.Guard(context, RemoveAsync));
         app.MapPost(RemovedNoticePath, context => ApiError.Guard(context, RemovedNoticeAsync));
     }
-
-    private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(1);
 
     private TimeSpan RequestTimeout => TimeSpan.FromMilliseconds(settings.RequestTimeoutMs);
 
@@ -44,8 +45,7 @@ public sealed partial class MembershipEndpoints(
         if (await ForwardUnlessLeaderAsync(context, body, MembershipTimeout, checkLeaderFirst: true).ConfigureAwait(false))
             return;
 
-        var known = node.Membership.Find(address.ToString());
-        if (known is null && api is not null)
+        if (!await node.Membership.IsInConfigurationAsync(address, context.RequestAborted).ConfigureAwait(false))
             await peers.CheckJoiningAsync(api, address, context.RequestAborted).ConfigureAwait(false);
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
@@ -70,20 +70,45 @@ public sealed partial class MembershipEndpoints(
     {
         admin.Demand(context.Request);
         var id = context.Request.RouteValues["id"] as string ?? "";
-        if (await ForwardUnlessLeaderAsync(context, null, RequestTimeout, checkLeaderFirst: false).ConfigureAwait(false))
+        // The leader's part (find, commit, tell the removed node) may outlast the request deadline: the forward waits as
+        // long as the leader may take, after checking that the leader answers at all.
+        if (await ForwardUnlessLeaderAsync(context, null, MembershipTimeout, checkLeaderFirst: true).ConfigureAwait(false))
             return;
 
-        var member = await node.Membership.FindAsync(id, MetadataTimeout, context.RequestAborted).ConfigureAwait(false)
-            ?? throw new ApiException(StatusCodes.Status404NotFound, $"no member '{id}' (give its node id or its Raft host:port, as GET /cluster lists them)");
+        IRaftClusterMember? member;
+        try
+        {
+            member = await node.Membership.FindAsync(id, MetadataTimeout, context.RequestAborted).ConfigureAwait(false);
+        }
+        catch (AmbiguousMemberException e)
+        {
+            throw new ApiException(StatusCodes.Status409Conflict, e.Message);
+        }
+
+        if (member is null)
+        {
+            // A retry of a removal that went through: nothing to do, and the caller learns so (200, not 404).
+            if (NodeSettings.TryParseEndPoint(id, out var gone))
+            {
+                ThrowUnlessDone(await node.Membership.RemoveAsync(gone, context.RequestAborted).ConfigureAwait(false), $"remove {gone}", StatusCodes.Status409Conflict, $"{gone} could not be removed");
+                await WriteMemberAsync(context, gone, changed: false, notified: null).ConfigureAwait(false);
+                return;
+            }
+
+            throw new ApiException(StatusCodes.Status404NotFound, $"no member '{id}' (give its node id or its Raft host:port, as GET /cluster lists them)");
+        }
+
         if (!member.IsRemote)
         {
+            if (node.Cluster.Members.Count == 1)
+                throw new ApiException(StatusCodes.Status409Conflict, "this is the cluster's only member; a cluster cannot remove its last member");
             // The leader cannot remove itself and keep leading: it steps down and the next leader does it.
             LogSteppingDown();
             var next = await handOff.ResignAsync(context.RequestAborted).ConfigureAwait(false);
             var leaderUrl = next is { IsRemote: true } ? await forwarder.FindLeaderAsync(context.RequestAborted).ConfigureAwait(false) : null;
             if (leaderUrl is null)
                 throw new ApiException(StatusCodes.Status503ServiceUnavailable, "this node leads and was asked to remove itself; it stepped down, but no other leader took over in time; retry");
-            await forwarder.ForwardAsync(context, leaderUrl, null, RequestTimeout).ConfigureAwait(false);
+            await forwarder.ForwardAsync(context, leaderUrl, null, MembershipTimeout).ConfigureAwait(false);
             return;
         }
 
@@ -105,7 +130,8 @@ public sealed partial class MembershipEndpoints(
         ThrowUnlessDone(outcome, $"remove {address}", StatusCodes.Status409Conflict, $"{address} could not be removed");
         bool? notified = null;
         if (outcome == MembershipOutcome.Done)
-            notified = api is not null && await peers.TellRemovedAsync(api, context.Request.Headers.Authorization.ToString(), context.RequestAborted).ConfigureAwait(false);
+            notified = api is not null && SameHost(api, address)
+                && await peers.TellRemovedAsync(api, context.Request.Headers.Authorization.ToString(), context.RequestAborted).ConfigureAwait(false);
         await WriteMemberAsync(context, address, outcome == MembershipOutcome.Done, notified).ConfigureAwait(false);
     }
 
@@ -151,7 +177,7 @@ public sealed partial class MembershipEndpoints(
         try
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
-            deadline.CancelAfter(TimeSpan.FromSeconds(2));
+            deadline.CancelAfter(MetadataTimeout);
             var metadata = remote.TryGetMetadata() ?? await remote.GetMetadataAsync(false, deadline.Token).ConfigureAwait(false);
             return metadata.GetValueOrDefault(TimerNode.ApiMetadataKey);
         }
@@ -177,8 +203,17 @@ public sealed partial class MembershipEndpoints(
         }
     }
 
+    /// <summary>
+    /// The notice carries the caller's admin token, so it goes only to an API URL on the host of the member's Raft
+    /// address: a URL a member published in its own metadata is not trusted with the token otherwise.
+    /// </summary>
+    private static bool SameHost(string api, EndPoint raft)
+        => Uri.TryCreate(api, UriKind.Absolute, out var url) && raft is IPEndPoint ip
+            && IPAddress.TryParse(url.Host.Trim('[', ']'), out var host) && host.Equals(ip.Address);
+
     private async Task WriteMemberAsync(HttpContext context, EndPoint address, bool changed, bool? notified)
     {
+        var inConfiguration = await node.Membership.IsInConfigurationAsync(address, context.RequestAborted).ConfigureAwait(false);
         await node.Membership.LearnMetadataAsync(MetadataTimeout, context.RequestAborted).ConfigureAwait(false);
         var member = node.Membership.Find(address.ToString() ?? "");
         await TimerJson.WriteResponseAsync(context, StatusCodes.Status200OK, json =>
@@ -186,7 +221,7 @@ public sealed partial class MembershipEndpoints(
             json.WriteStartObject();
             json.WriteString("raft", address.ToString());
             json.WriteString("id", member is null ? null : node.Membership.NodeIdOf(member));
-            json.WriteBoolean("member", member is not null);
+            json.WriteBoolean("member", inConfiguration);
             json.WriteBoolean("changed", changed);
             if (notified is { } told)
                 json.WriteBoolean("notified", told);
@@ -195,7 +230,7 @@ public sealed partial class MembershipEndpoints(
         }).ConfigureAwait(false);
     }
 
-    private static (IPEndPoint Address, Uri? Api) ParseAddRequest(byte[] body)
+    private static (IPEndPoint Address, Uri Api) ParseAddRequest(byte[] body)
     {
         try
         {
@@ -206,13 +241,10 @@ public sealed partial class MembershipEndpoints(
                 throw BadAdd("raft is required: the new node's Raft address as \"IP:port\"");
             if (!NodeSettings.TryParseEndPoint(raft.GetString()!, out var address))
                 throw BadAdd($"raft '{raft.GetString()}' is not an IP:port address");
-            Uri? api = null;
-            if (document.RootElement.TryGetProperty("api", out var apiText) && apiText.ValueKind != JsonValueKind.Null)
-            {
-                if (apiText.ValueKind != JsonValueKind.String || !Uri.TryCreate(apiText.GetString(), UriKind.Absolute, out api) || api.Scheme is not ("http" or "https"))
-                    throw BadAdd("api must be the new node's absolute http(s) URL");
-            }
-
+            // Required: the leader asks the node at this URL who it is before it sends it the log (see PeerClient.CheckJoiningAsync).
+            if (!document.RootElement.TryGetProperty("api", out var apiText) || apiText.ValueKind != JsonValueKind.String
+                || !Uri.TryCreate(apiText.GetString(), UriKind.Absolute, out var api) || api.Scheme is not ("http" or "https"))
+                throw BadAdd("api is required: the new node's HTTP API as an absolute http(s) URL, e.g. \"http://10.0.0.4:8080\"");
             return (address, api);
         }
         catch (JsonException e)

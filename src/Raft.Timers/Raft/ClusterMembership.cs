@@ -1,6 +1,7 @@
 using System.Net;
 using DotNext.Net.Cluster;
 using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster.Consensus.Raft.Membership;
 using Microsoft.Extensions.Logging;
 
 namespace RaftTimers.Raft;
@@ -30,10 +31,10 @@ public enum LocalMembership
     /// <summary>In the committed configuration: votes, may lead, serves the API.</summary>
     Member,
 
-    /// <summary>Started in join mode and not yet added: receives the log, takes no part in elections.</summary>
+    /// <summary>Started in join mode and not yet added: receives the log, never campaigns.</summary>
     Joining,
 
-    /// <summary>Was a member and is not any more: it stops serving timer writes and should be stopped and wiped.</summary>
+    /// <summary>Was a member and is not any more: it serves no timers, never campaigns, and should be stopped and wiped.</summary>
     Removed,
 }
 
@@ -53,6 +54,7 @@ public sealed partial class ClusterMembership
     private const string RemovedMarkerFile = "removed";
 
     private readonly RaftCluster cluster;
+    private readonly IClusterConfigurationStorage<EndPoint> configuration;
     private readonly string removedMarkerPath;
     private readonly string localNodeId;
     private readonly ILogger logger;
@@ -60,9 +62,11 @@ public sealed partial class ClusterMembership
     private volatile bool wasMember;
     private volatile bool removed;
 
-    internal ClusterMembership(RaftCluster cluster, string localNodeId, string dataDirectory, bool startedAsMember, ILogger logger)
+    internal ClusterMembership(RaftCluster cluster, IClusterConfigurationStorage<EndPoint> configuration, string localNodeId, string dataDirectory,
+        bool startedAsMember, ILogger logger)
     {
         this.cluster = cluster;
+        this.configuration = configuration;
         this.localNodeId = localNodeId;
         this.logger = logger;
         removedMarkerPath = Path.Combine(dataDirectory, RemovedMarkerFile);
@@ -86,9 +90,31 @@ public sealed partial class ClusterMembership
         }
     }
 
-    /// <summary>Finds a member by its Raft address (<c>host:port</c>) or by the node id it published in its metadata.</summary>
+    /// <summary>
+    /// Finds a member by its Raft address (<c>host:port</c>) or by the node id it published in its metadata. Throws
+    /// <see cref="AmbiguousMemberException"/> when an id names more than one member (a dead node and its replacement
+    /// may share one until the dead one is removed): guessing could remove the live one.
+    /// </summary>
     public IRaftClusterMember? Find(string idOrAddress)
-        => cluster.Members.FirstOrDefault(m => string.Equals(m.EndPoint.ToString(), idOrAddress, StringComparison.OrdinalIgnoreCase) || NodeIdOf(m) == idOrAddress);
+    {
+        var byAddress = cluster.Members.FirstOrDefault(m => string.Equals(m.EndPoint.ToString(), idOrAddress, StringComparison.OrdinalIgnoreCase));
+        if (byAddress is not null)
+            return byAddress;
+        var byId = cluster.Members.Where(m => NodeIdOf(m) == idOrAddress).ToList();
+        return byId.Count switch
+        {
+            0 => null,
+            1 => byId[0],
+            _ => throw new AmbiguousMemberException(idOrAddress, byId.Select(m => m.EndPoint.ToString() ?? "").ToList()),
+        };
+    }
+
+    /// <summary>
+    /// Whether <paramref name="address"/> is in the configuration this node has stored. Read from the storage rather
+    /// than <see cref="IRaftCluster.Members"/>, which DotNext updates from it a moment later.
+    /// </summary>
+    public async Task<bool> IsInConfigurationAsync(EndPoint address, CancellationToken token)
+        => (await configuration.LoadConfigurationAsync(token).ConfigureAwait(false)).Members.Contains(address);
 
     /// <summary>
     /// Like <see cref="Find"/>, but first asks the members whose metadata this node has not seen yet (a leader learns
@@ -132,7 +158,7 @@ public sealed partial class ClusterMembership
     /// </summary>
     public async Task<MembershipOutcome> AddAsync(EndPoint address, CancellationToken token)
     {
-        if (cluster.Members.Any(m => m.EndPoint.Equals(address)))
+        if (await IsInConfigurationAsync(address, token).ConfigureAwait(false))
             return MembershipOutcome.Unchanged;
         LogAdding(address);
         try
@@ -140,6 +166,9 @@ public sealed partial class ClusterMembership
             var added = await cluster.AddMemberAsync(address, token).ConfigureAwait(false);
             if (!added)
             {
+                // DotNext also says false when the address is in the configuration already (a concurrent retry got there first).
+                if (await IsInConfigurationAsync(address, token).ConfigureAwait(false))
+                    return MembershipOutcome.Unchanged;
                 LogCatchUpFailed(address);
                 return MembershipOutcome.CatchUpFailed;
             }
@@ -160,13 +189,13 @@ public sealed partial class ClusterMembership
     /// <summary>Removes a member; returns once the configuration without it is committed.</summary>
     public async Task<MembershipOutcome> RemoveAsync(EndPoint address, CancellationToken token)
     {
-        if (!cluster.Members.Any(m => m.EndPoint.Equals(address)))
+        if (!await IsInConfigurationAsync(address, token).ConfigureAwait(false))
             return MembershipOutcome.Unchanged;
         LogRemoving(address);
         try
         {
             if (!await cluster.RemoveMemberAsync(address, token).ConfigureAwait(false))
-                return MembershipOutcome.Unchanged;
+                return await IsInConfigurationAsync(address, token).ConfigureAwait(false) ? MembershipOutcome.Concurrent : MembershipOutcome.Unchanged;
         }
         catch (NotLeaderException)
         {
@@ -182,9 +211,9 @@ public sealed partial class ClusterMembership
     }
 
     /// <summary>
-    /// Records that the cluster removed this node (called when the leader's notice arrives, or when DotNext
-    /// drops the local member from the configuration), and puts the Raft member in standby so it never
-    /// campaigns again. Idempotent.
+    /// Records that the cluster removed this node (called when the leader's notice arrives), and puts the Raft member
+    /// in standby so it never campaigns again (a standby node still answers vote requests, which is harmless: it is
+    /// in no configuration the others count). Idempotent.
     /// </summary>
     public async Task MarkRemovedAsync(CancellationToken token)
     {
@@ -195,7 +224,18 @@ public sealed partial class ClusterMembership
             LogLocalRemoved(cluster.LocalMemberAddress);
         }
 
-        await cluster.EnableStandbyModeAsync(token).ConfigureAwait(false);
+        await EnterStandbyAsync(token).ConfigureAwait(false);
+    }
+
+    /// <summary>DotNext declines (false) when the node's state changed while it waited for its lock: try again until it is in standby.</summary>
+    private async Task EnterStandbyAsync(CancellationToken token)
+    {
+        for (var attempt = 0; !cluster.Standby && attempt < 50; attempt++)
+        {
+            if (await cluster.EnableStandbyModeAsync(token).ConfigureAwait(false))
+                return;
+            await Task.Delay(TimeSpan.FromMilliseconds(20), token).ConfigureAwait(false);
+        }
     }
 
     /// <summary>Called by the node at start: a node that knows it was removed goes straight to standby.</summary>
@@ -204,7 +244,7 @@ public sealed partial class ClusterMembership
         if (removed)
         {
             LogStartedRemoved(cluster.LocalMemberAddress);
-            await cluster.EnableStandbyModeAsync(token).ConfigureAwait(false);
+            await EnterStandbyAsync(token).ConfigureAwait(false);
         }
     }
 
@@ -255,9 +295,13 @@ public sealed partial class ClusterMembership
     [LoggerMessage(EventId = 6107, Level = LogLevel.Warning, Message = "This node ({Address}) is no longer in the cluster's configuration; it will not serve timer writes")]
     private partial void LogLocalDropped(EndPoint address);
 
-    [LoggerMessage(EventId = 6108, Level = LogLevel.Warning, Message = "This node ({Address}) was removed from the cluster: it serves no timer writes and takes no part in elections. Stop it and wipe its data directory")]
+    [LoggerMessage(EventId = 6108, Level = LogLevel.Warning, Message = "This node ({Address}) was removed from the cluster: it serves no timers and never campaigns for leadership. Stop it and wipe its data directory")]
     private partial void LogLocalRemoved(EndPoint address);
 
     [LoggerMessage(EventId = 6109, Level = LogLevel.Warning, Message = "This node ({Address}) was removed from the cluster earlier (its data directory says so): it stays in standby. Stop it and wipe its data directory")]
     private partial void LogStartedRemoved(EndPoint address);
 }
+
+/// <summary>A node id that more than one member published; the caller must name the member by its Raft address.</summary>
+public sealed class AmbiguousMemberException(string id, IReadOnlyList<string> addresses)
+    : Exception($"node id '{id}' names more than one member ({string.Join(", ", addresses)}); give the Raft address instead");

@@ -13,8 +13,11 @@ namespace RaftTimers.Raft;
 /// </summary>
 public sealed class ThrottledRaftLogging(ILoggerFactory inner, TimeProvider clock, TimeSpan interval) : ILoggerFactory
 {
-    /// <summary>DotNext 6.12's repeating warnings: member unavailable, replication failed, request timed out, socket error, request failed, slow member.</summary>
-    public static readonly FrozenSet<int> NoisyEvents = FrozenSet.ToFrozenSet([74010, 74015, 74021, 74022, 74028, 74044]);
+    /// <summary>
+    /// DotNext 6.12's repeating warnings: member unavailable, replication failed, request timed out, slow member. Its
+    /// errors (a socket error, a request that failed on this node, e.g. a disk error) are never throttled.
+    /// </summary>
+    public static readonly FrozenSet<int> NoisyEvents = FrozenSet.ToFrozenSet([74010, 74015, 74022, 74044]);
 
     // Bounded: one window per (event, member); cleared wholesale should members churn through more than this.
     private const int MaxWindows = 1024;
@@ -56,7 +59,7 @@ public sealed class ThrottledRaftLogging(ILoggerFactory inner, TimeProvider cloc
     internal string Describe(string message, int heldBack, Exception? exception)
     {
         if (heldBack > 0)
-            message += $" ({heldBack} more like this in the last {interval.TotalSeconds:0.#} s)";
+            message += $" ({heldBack} more like this since the last one shown)";
         return exception is null ? message : $"{message}: {exception.GetType().Name}: {exception.Message}";
     }
 
@@ -74,7 +77,7 @@ public sealed class ThrottledRaftLogging(ILoggerFactory inner, TimeProvider cloc
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
-            if (!NoisyEvents.Contains(eventId.Id) || !inner.IsEnabled(logLevel))
+            if (!NoisyEvents.Contains(eventId.Id) || logLevel >= LogLevel.Error || !inner.IsEnabled(logLevel))
             {
                 inner.Log(logLevel, eventId, state, exception, formatter);
                 return;

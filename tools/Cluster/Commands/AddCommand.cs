@@ -43,8 +43,11 @@ internal static class AddCommand
         try
         {
             await WaitForAnswerAsync(node, process, logOffset, timeout, context.Cancellation).ConfigureAwait(false);
-            var answer = await AdminClient.SendAsync(state, members, HttpMethod.Post, "/cluster/members", new { raft = node.Raft, api = node.Http }, timeout, context.Cancellation)
-                .ConfigureAwait(false);
+            // The cluster answers once the node has caught up, which can take minutes with a large state (the node's
+            // own limit, RaftTimers:Admin:MembershipTimeoutMs, defaults to 5 min).
+            var addTimeout = timeout > AddTimeout ? timeout : AddTimeout;
+            var answer = await AdminClient.SendAsync(state, members, HttpMethod.Post, "/cluster/members", new { raft = node.Raft, api = node.Http },
+                addTimeout, addTimeout, context.Cancellation).ConfigureAwait(false);
             context.Progress.WriteLine($"cluster: {answer}");
             var views = await ReadinessWaiter.WaitAsync([new LaunchedNode(node, process, logOffset)], requireAgreement: false, timeout, context.Cancellation)
                 .ConfigureAwait(false);
@@ -52,15 +55,39 @@ internal static class AddCommand
         }
         catch (Exception e) when (e is ToolFailure or OperationCanceledException)
         {
-            // Whether the cluster counted it or not, a node that did not finish joining is stopped and its entry dropped.
+            // The node is stopped either way. If the cluster counted it (the change can commit even when its answer is
+            // lost), it stays recorded, stopped, so that `cluster remove` can name it; else its entry is dropped.
             NodeTerminator.Stop(state, [node], context.Progress);
-            StateFile.Save(dataRoot, previous);
-            context.Progress.WriteLine($"{node.Id} stopped; if GET /cluster lists {node.Raft}, remove it with its address");
+            if (await IsListedAsync(members, node, CancellationToken.None).ConfigureAwait(false))
+            {
+                StateFile.Save(dataRoot, state);
+                context.Progress.WriteLine($"{node.Id} stopped, but the cluster lists {node.Raft} as a member: start it (cluster restart --node {node.Id}) or remove it (cluster remove --node {node.Id})");
+            }
+            else
+            {
+                StateFile.Save(dataRoot, previous);
+                context.Progress.WriteLine($"{node.Id} stopped and forgotten: the cluster does not list it");
+            }
+
             throw;
         }
 
         context.Output.WriteLine(node.Http);
         return ExitCodes.Success;
+    }
+
+    private static readonly TimeSpan AddTimeout = TimeSpan.FromMinutes(5);
+
+    /// <summary>Whether any running member lists the node's Raft address among the members on GET /cluster.</summary>
+    private static async Task<bool> IsListedAsync(IReadOnlyList<NodeState> members, NodeState node, CancellationToken token)
+    {
+        foreach (var member in members)
+        {
+            if (await ClusterProbe.ListsMemberAsync(member, node.Raft, token).ConfigureAwait(false) is { } listed)
+                return listed;
+        }
+
+        return true; // no member answered: assume it may be counted, and keep it where remove can find it
     }
 
     /// <summary>Waits until the new node answers GET /cluster at all (it knows no leader until it is added).</summary>

@@ -26,8 +26,8 @@ internal static class RemoveCommand
         if (askable.Count == 0)
             throw new ToolFailure($"no member of the cluster in {dataRoot} is running; start it first");
 
-        var answer = await AdminClient.SendAsync(state, askable, HttpMethod.Delete, "/cluster/members/" + Uri.EscapeDataString(node.Raft), null, timeout, context.Cancellation)
-            .ConfigureAwait(false);
+        var answer = await AdminClient.SendAsync(state, askable, HttpMethod.Delete, "/cluster/members/" + Uri.EscapeDataString(node.Raft), null,
+            timeout, attemptTimeout: TimeSpan.FromSeconds(30), context.Cancellation).ConfigureAwait(false);
         context.Progress.WriteLine($"cluster: {answer}");
         node.Removed = true;
         try

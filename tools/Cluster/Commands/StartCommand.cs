@@ -45,6 +45,8 @@ internal static class StartCommand
             Nodes = previous?.Nodes ?? ClusterLayout.Nodes(dataRoot, host.ToString(), nodeCount, httpPort, raftPort),
         };
         PortCheck.RequireFree(host, state.Members.SelectMany(n => ClusterLayout.Ports(state, n)));
+        foreach (var node in state.Members)
+            NodeLauncher.RequireData(node); // before any node starts: all or none
         StateFile.Save(dataRoot, state);
 
         var launched = new List<LaunchedNode>();
