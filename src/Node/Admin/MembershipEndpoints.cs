@@ -48,19 +48,7 @@ public sealed partial class MembershipEndpoints(
         if (!await node.Membership.IsInConfigurationAsync(address, context.RequestAborted).ConfigureAwait(false))
             await peers.CheckJoiningAsync(api, address, context.RequestAborted).ConfigureAwait(false);
 
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        deadline.CancelAfter(MembershipTimeout);
-        MembershipOutcome outcome;
-        try
-        {
-            outcome = await node.Membership.AddAsync(address, deadline.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
-        {
-            throw new ApiException(StatusCodes.Status503ServiceUnavailable,
-                $"adding {address} did not finish within {settings.Admin.MembershipTimeoutMs} ms; check GET /cluster and retry (adding a member is idempotent)");
-        }
-
+        var outcome = await WithinMembershipTimeoutAsync(context, $"adding {address}", token => node.Membership.AddAsync(address, token)).ConfigureAwait(false);
         ThrowUnlessDone(outcome, $"add {address}", StatusCodes.Status502BadGateway,
             $"the node at {address} did not answer or did not catch up with the log; it must be running in join mode (--join true) with an empty data directory");
         await WriteMemberAsync(context, address, outcome == MembershipOutcome.Done, notified: null).ConfigureAwait(false);
@@ -114,25 +102,29 @@ public sealed partial class MembershipEndpoints(
 
         var address = member.EndPoint;
         var api = await MemberApiAsync(member, context.RequestAborted).ConfigureAwait(false);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        deadline.CancelAfter(MembershipTimeout);
-        MembershipOutcome outcome;
-        try
-        {
-            outcome = await node.Membership.RemoveAsync(address, deadline.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
-        {
-            throw new ApiException(StatusCodes.Status503ServiceUnavailable,
-                $"removing {address} was not confirmed within {settings.Admin.MembershipTimeoutMs} ms; check GET /cluster and retry");
-        }
-
+        var outcome = await WithinMembershipTimeoutAsync(context, $"removing {address}", token => node.Membership.RemoveAsync(address, token)).ConfigureAwait(false);
         ThrowUnlessDone(outcome, $"remove {address}", StatusCodes.Status409Conflict, $"{address} could not be removed");
         bool? notified = null;
         if (outcome == MembershipOutcome.Done)
             notified = api is not null && SameHost(api, address)
                 && await peers.TellRemovedAsync(api, context.Request.Headers.Authorization.ToString(), context.RequestAborted).ConfigureAwait(false);
         await WriteMemberAsync(context, address, outcome == MembershipOutcome.Done, notified).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs a change under <c>RaftTimers:Admin:MembershipTimeoutMs</c>; running out of it is a 503 (changes are idempotent, so a retry is safe).</summary>
+    private async Task<MembershipOutcome> WithinMembershipTimeoutAsync(HttpContext context, string change, Func<CancellationToken, Task<MembershipOutcome>> run)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
+        deadline.CancelAfter(MembershipTimeout);
+        try
+        {
+            return await run(deadline.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
+        {
+            throw new ApiException(StatusCodes.Status503ServiceUnavailable,
+                $"{change} was not confirmed within {settings.Admin.MembershipTimeoutMs} ms; check GET /cluster and retry (a retry is safe)");
+        }
     }
 
     /// <summary>The leader's notice that this node was removed: it stops serving timer writes and never campaigns again.</summary>
