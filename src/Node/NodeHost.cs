@@ -76,6 +76,7 @@ public static partial class NodeHost
             ApiUrl = settings.HttpUrl.TrimEnd('/'),
             InitialMembers = settings.ParsedMembers,
             Join = settings.Join,
+            Bootstrap = settings.Bootstrap,
             DataDirectory = dataDirectory,
             LowerElectionTimeoutMs = settings.Raft.LowerElectionTimeoutMs,
             UpperElectionTimeoutMs = settings.Raft.UpperElectionTimeoutMs,

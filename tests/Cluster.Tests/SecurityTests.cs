@@ -270,35 +270,20 @@ public sealed class SecurityTests(SecuredCluster fixture) : IClassFixture<Secure
     {
         var dataDirectory = Path.Combine(Path.GetTempPath(), "rafttimers-tests", Guid.NewGuid().ToString("N")[..12]);
         var port = FreePorts.FindRun(2);
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        foreach (var arg in new[] { RepoPaths.NodeDll, setting, "--data", dataDirectory, "--http", $"http://127.0.0.1:{port}", "--raft", $"127.0.0.1:{port + 1}" })
-            start.ArgumentList.Add(arg);
-
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
+        NodeProcess.Exit exit;
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
-            await process.WaitForExitAsync(timeout.Token);
+            exit = await NodeProcess.RunUntilExitAsync([setting, "--data", dataDirectory, "--http", $"http://127.0.0.1:{port}", "--raft", $"127.0.0.1:{port + 1}"]);
         }
         finally
         {
-            if (!process.HasExited)
-                process.Kill(entireProcessTree: true);
             if (Directory.Exists(dataDirectory))
                 Directory.Delete(dataDirectory, recursive: true);
         }
 
-        var output = await stderr + await stdout;
-        Assert.True(process.ExitCode == 2, $"exit code {process.ExitCode}: {output}");
-        Assert.StartsWith($"configuration error: {message}", await stderr, StringComparison.Ordinal);
+        Assert.True(exit.Code == 2, $"exit code {exit.Code}: {exit.Output}");
+        Assert.StartsWith($"configuration error: {message}", exit.Stderr, StringComparison.Ordinal);
         if (secret is not null)
-            Assert.DoesNotContain(secret, output, StringComparison.Ordinal);
+            Assert.DoesNotContain(secret, exit.Output, StringComparison.Ordinal);
     }
 }

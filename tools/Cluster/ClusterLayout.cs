@@ -41,7 +41,9 @@ internal static class ClusterLayout
             "--raft", node.Raft,
             "--members", members,
             "--data", node.DataDir,
-            .. node.Joined ? (string[])["--join", "true"] : [],
+            // A node's first start creates the cluster (--bootstrap); an added node joins (--join). Later starts need
+            // neither; a node that ran before and lost its data is refused (NodeLauncher.RequireData).
+            .. node.Joined ? (string[])["--join", "true"] : node.Launched ? [] : ["--bootstrap", "true"],
             .. state.ExtraArgs,
         ];
     }

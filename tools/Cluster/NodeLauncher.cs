@@ -26,7 +26,6 @@ internal static class NodeLauncher
     {
         RequireData(node);
         Directory.CreateDirectory(node.DataDir);
-        node.Launched = true;
         var start = new ProcessStartInfo
         {
             FileName = File.Exists(Setsid) ? Setsid : "/bin/sh",
@@ -39,6 +38,7 @@ internal static class NodeLauncher
             start.Environment[AdminTokenVariable] = state.AdminToken;
         string[] shell = start.FileName == Setsid ? ["/bin/sh"] : [];
         string[] arguments = [.. shell, "-c", Script, "sh", node.LogFile, dotnetHost, .. ClusterLayout.NodeArguments(state, node)];
+        node.Launched = true;
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
         try

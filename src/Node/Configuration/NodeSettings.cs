@@ -23,6 +23,7 @@ public sealed class NodeSettings
         ["--members"] = "RaftTimers:Members",
         ["--data"] = "RaftTimers:DataDirectory",
         ["--join"] = "RaftTimers:Join",
+        ["--bootstrap"] = "RaftTimers:Bootstrap",
     };
 
     public string NodeId { get; set; } = "n1";
@@ -43,6 +44,12 @@ public sealed class NodeSettings
     /// cluster, catch up, then vote. Ignored once the node has joined: a restart keeps the membership from its log.
     /// </summary>
     public bool Join { get; set; }
+
+    /// <summary>
+    /// <c>--bootstrap true</c>: create a new cluster of <see cref="Members"/>. Required, when there is more than one member,
+    /// on the first start with an empty data directory (see RaftOptions.Bootstrap); ignored afterwards.
+    /// </summary>
+    public bool Bootstrap { get; set; }
 
     /// <summary>Largest accepted request body; larger gets 413.</summary>
     public int MaxBodyBytes { get; set; } = 64 * 1024;
@@ -233,6 +240,8 @@ public sealed class NodeSettings
             throw new InvalidOperationException($"RaftTimers:Health:ReadyTimeoutMs {Health.ReadyTimeoutMs} must be at least 10");
         if (Raft.RequestTimeoutMs < 10)
             throw new InvalidOperationException($"RaftTimers:Raft:RequestTimeoutMs {Raft.RequestTimeoutMs} must be at least 10");
+        if (Join && Bootstrap)
+            throw new InvalidOperationException("RaftTimers:Join and RaftTimers:Bootstrap exclude each other: a node either creates a cluster or joins one");
         if (Metrics.StallAfterMs < 100)
             throw new InvalidOperationException($"RaftTimers:Metrics:StallAfterMs {Metrics.StallAfterMs} must be at least 100");
         if (Admin.MembershipTimeoutMs < 1_000)

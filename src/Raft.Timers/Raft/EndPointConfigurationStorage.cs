@@ -17,6 +17,10 @@ internal sealed class EndPointConfigurationStorage(string fileName) : Persistent
     protected override EndPoint Decode(ref SequenceReader reader)
         => reader.ReadEndPoint();
 
+    /// <summary>Whether a configuration was stored before (by a seed, a join, or the log).</summary>
+    public async Task<bool> HasConfigurationAsync(CancellationToken token)
+        => (await ((IClusterConfigurationStorage<EndPoint>)this).LoadConfigurationAsync(token).ConfigureAwait(false)).Members.Count > 0;
+
     /// <summary>
     /// Writes the initial members once, when the storage is empty; later starts keep what the log decided.
     /// Returns whether the storage now holds a configuration: false only for a node joining with no members given.

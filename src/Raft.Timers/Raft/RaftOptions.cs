@@ -25,6 +25,14 @@ public sealed class RaftOptions
     /// </summary>
     public bool Join { get; init; }
 
+    /// <summary>
+    /// Creates a new cluster of <see cref="InitialMembers"/>: needed, with more than one member, the first time a node
+    /// starts with an empty data directory. Without it such a node refuses to start, because an empty directory may
+    /// also mean a member that lost its data, and seeding that one as a voter with an empty log could elect a leader
+    /// that lacks committed entries. Ignored once the node's storage holds a configuration.
+    /// </summary>
+    public bool Bootstrap { get; init; }
+
     /// <summary>300/600 ms: safer than DotNext's 150/300 on a loaded 2-core machine (DOTNEXT-NOTES.md).</summary>
     public int LowerElectionTimeoutMs { get; init; } = 300;
 

@@ -93,6 +93,14 @@ public sealed class TimerNode : IAsyncDisposable
             }, stateMachine);
 
             var membershipStorage = new EndPointConfigurationStorage(Path.Combine(options.DataDirectory, "members.bin"));
+            if (!options.Join && !options.Bootstrap && options.InitialMembers.Count > 1 && !await membershipStorage.HasConfigurationAsync(token).ConfigureAwait(false))
+            {
+                throw new InvalidOperationException(
+                    $"{options.DataDirectory} holds no cluster membership. To create a new cluster, start each of its nodes with --bootstrap true the "
+                    + "first time; to join an existing cluster (also after this node lost its data), start with --join true and add it with "
+                    + "POST /cluster/members. A member started again without its data would vote with an empty log and could lose acknowledged writes.");
+            }
+
             var hasConfiguration = await membershipStorage.SeedAsync(options.Join ? [] : options.InitialMembers, token).ConfigureAwait(false);
 
             var configuration = new RaftCluster.TcpConfiguration(options.RaftEndPoint)

@@ -16,6 +16,7 @@ public sealed class NodeSet : IAsyncDisposable
     private readonly HostProcess?[] processes;
     private readonly bool[] paused;
     private readonly bool[] joining;
+    private readonly bool[] started;
 
     /// <summary>Every node's admin token, for the membership nemesis.</summary>
     public const string AdminToken = "jepsen-admin-token";
@@ -29,6 +30,7 @@ public sealed class NodeSet : IAsyncDisposable
         processes = new HostProcess?[count];
         paused = new bool[count];
         joining = new bool[count];
+        started = new bool[count];
     }
 
     public IReadOnlyList<string> Ids { get; }
@@ -70,6 +72,9 @@ public sealed class NodeSet : IAsyncDisposable
         // finds its membership on disk and ignores the switch.
         if (joining[i])
             command.AddRange(["--join", "true"]);
+        else if (!started[i])
+            command.AddRange(["--bootstrap", "true"]); // the node's first start creates the cluster
+        started[i] = true;
         command.AddRange(extraArgs);
         processes[i] = HostProcess.Start(network.Wrap(id, command), Path.Combine(runDirectory, $"{id}.log"), Path.GetDirectoryName(HarnessPaths.NodeDll)!);
         paused[i] = false;
