@@ -13,6 +13,23 @@ public sealed partial class PeerClient(HttpClient client, ILogger<PeerClient> lo
 {
     private static readonly TimeSpan CallTimeout = TimeSpan.FromSeconds(5);
 
+    /// <summary>A node's GET /cluster answer is a few hundred bytes per member.</summary>
+    private const int MaxAnswerBytes = 256 * 1024;
+
+    /// <summary>The content, or null when it is longer than <paramref name="limit"/>.</summary>
+    private static async Task<byte[]?> ReadAtMostAsync(HttpContent content, int limit, CancellationToken token)
+    {
+        if (content.Headers.ContentLength > limit)
+            return null;
+        await using var stream = await content.ReadAsStreamAsync(token).ConfigureAwait(false);
+        var buffer = new byte[limit + 1];
+        var length = 0;
+        int read;
+        while (length < buffer.Length && (read = await stream.ReadAsync(buffer.AsMemory(length), token).ConfigureAwait(false)) > 0)
+            length += read;
+        return length > limit ? null : buffer[..length];
+    }
+
     /// <summary>
     /// Asks the node at <paramref name="api"/> who it is, and refuses (409) to add it unless it is in join mode and
     /// listens for Raft on <paramref name="address"/>: adding a typo or a member of another cluster would be hard to undo.
@@ -24,10 +41,13 @@ public sealed partial class PeerClient(HttpClient client, ILogger<PeerClient> lo
         JsonDocument document;
         try
         {
-            using var response = await client.GetAsync(new Uri(api, "/cluster"), deadline.Token).ConfigureAwait(false);
+            using var response = await client.GetAsync(new Uri(api, "/cluster"), HttpCompletionOption.ResponseHeadersRead, deadline.Token).ConfigureAwait(false);
             if (!response.IsSuccessStatusCode)
                 throw new ApiException(StatusCodes.Status502BadGateway, $"the node at {api} answered GET /cluster with {(int)response.StatusCode}");
-            document = await JsonDocument.ParseAsync(await response.Content.ReadAsStreamAsync(deadline.Token).ConfigureAwait(false), default, deadline.Token).ConfigureAwait(false);
+            // The URL comes from the caller: read a bounded answer, not whatever the far end sends.
+            var body = await ReadAtMostAsync(response.Content, MaxAnswerBytes, deadline.Token).ConfigureAwait(false)
+                ?? throw new ApiException(StatusCodes.Status502BadGateway, $"the node at {api} answered GET /cluster with more than {MaxAnswerBytes} bytes");
+            document = JsonDocument.Parse(body);
         }
         catch (Exception e) when (e is HttpRequestException or JsonException or OperationCanceledException && !token.IsCancellationRequested)
         {

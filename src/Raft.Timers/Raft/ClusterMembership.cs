@@ -57,14 +57,21 @@ public sealed partial class ClusterMembership
     private readonly IClusterConfigurationStorage<EndPoint> configuration;
     private readonly string removedMarkerPath;
     private readonly string localNodeId;
+    private readonly TimeProvider clock;
     private readonly ILogger logger;
+
+    // Members that did not answer a metadata request, with when: not asked again for a while, so that GET /cluster
+    // stays quick while a member is down.
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<EndPoint, long> unanswered = new();
+    private static readonly TimeSpan AskAgainAfter = TimeSpan.FromSeconds(10);
     private volatile bool isMember;
     private volatile bool wasMember;
     private volatile bool removed;
 
     internal ClusterMembership(RaftCluster cluster, IClusterConfigurationStorage<EndPoint> configuration, string localNodeId, string dataDirectory,
-        bool startedAsMember, ILogger logger)
+        bool startedAsMember, TimeProvider clock, ILogger logger)
     {
+        this.clock = clock;
         this.cluster = cluster;
         this.configuration = configuration;
         this.localNodeId = localNodeId;
@@ -128,10 +135,14 @@ public sealed partial class ClusterMembership
         return Find(idOrAddress);
     }
 
-    /// <summary>Fetches the metadata (node id, API URL) of every remote member whose metadata is not cached yet, in parallel.</summary>
+    /// <summary>
+    /// Fetches the metadata (node id, API URL) of every remote member whose metadata is not cached yet, in parallel.
+    /// A member that did not answer is left alone for <see cref="AskAgainAfter"/>: it stays known by its address only.
+    /// </summary>
     public Task LearnMetadataAsync(TimeSpan perMember, CancellationToken token)
         => Task.WhenAll(cluster.Members.OfType<RaftClusterMember>()
-            .Where(static m => m.IsRemote && m.TryGetMetadata() is null)
+            .Where(m => m.IsRemote && m.TryGetMetadata() is null
+                && !(unanswered.TryGetValue(m.EndPoint, out var since) && clock.GetElapsedTime(since) < AskAgainAfter))
             .Select(async member =>
             {
                 using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
@@ -139,10 +150,11 @@ public sealed partial class ClusterMembership
                 try
                 {
                     await member.GetMetadataAsync(false, deadline.Token).ConfigureAwait(false);
+                    unanswered.TryRemove(member.EndPoint, out _);
                 }
                 catch (Exception e) when (e is MemberUnavailableException or OperationCanceledException && !token.IsCancellationRequested)
                 {
-                    // unreachable right now: it stays known by its address only
+                    unanswered[member.EndPoint] = clock.GetTimestamp();
                 }
             }));
 

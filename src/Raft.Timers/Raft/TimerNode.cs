@@ -116,7 +116,8 @@ public sealed class TimerNode : IAsyncDisposable
             configuration.Metadata[NodeIdMetadataKey] = options.NodeId;
 
             var cluster = new RaftCluster(configuration) { AuditTrail = wal };
-            var membership = new ClusterMembership(cluster, membershipStorage, options.NodeId, options.DataDirectory, hasConfiguration, loggers.CreateLogger<ClusterMembership>());
+            var membership = new ClusterMembership(cluster, membershipStorage, options.NodeId, options.DataDirectory, hasConfiguration, clock,
+                loggers.CreateLogger<ClusterMembership>());
             var proposer = new CommandProposer(cluster, store, clock, proposerOptions, loggers.CreateLogger<CommandProposer>());
             var httpTransport = new HttpCallbackTransport(deliveryOptions, callbackGuard);
             var node = new TimerNode(options, directoryLock, store, stateMachine, wal, cluster, membership, proposer, httpTransport);
