@@ -8,11 +8,10 @@ namespace RaftTimers.Node.Admin;
 
 /// <summary>
 /// <c>POST /cluster/leader/transfer</c>: the leader steps down and the cluster elects another member, e.g. before the
-/// leader's machine is restarted. The leader resigns again if it wins the election itself (up to
-/// <see cref="NodeSettings.AdminSection.TransferAttempts"/> times). Naming the next leader is not offered: DotNext
-/// 6.12 has no targeted transfer (Raft's TimeoutNow), and a follower keeps its election timeout until it campaigns,
-/// so resigning until a named node wins would never reach the node with the longest one. Admin token required;
-/// any node forwards it to the leader.
+/// leader's machine is restarted (see <see cref="LeadershipHandOff"/>). Should this node lead again anyway, it steps
+/// down again, up to <see cref="NodeSettings.AdminSection.TransferAttempts"/> times. Naming the next leader is not
+/// offered: DotNext 6.12 has no targeted transfer (Raft's TimeoutNow). Admin token required; any node forwards it to
+/// the leader.
 /// </summary>
 public sealed partial class LeadershipEndpoints(
     TimerNode node, LeaderForwarder forwarder, AdminAuthorization admin, LeadershipHandOff handOff, NodeSettings settings, ILogger<LeadershipEndpoints> logger)

@@ -1,37 +1,39 @@
 using DotNext.Net.Cluster;
 using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster.Consensus.Raft.Extensions;
 using RaftTimers.Node.Http;
 using RaftTimers.Raft;
 
 namespace RaftTimers.Node.Admin;
 
 /// <summary>
-/// Makes the leader step down and waits for the election that follows. DotNext 6.12 has no targeted transfer
-/// (Raft's TimeoutNow), so the next leader is whoever wins that election, this node included.
+/// Makes the leader step down so that another member leads. DotNext 6.12 has no targeted transfer (Raft's TimeoutNow),
+/// and a plain resignation is often won again by the node that resigned (its election timeout, randomised after it
+/// campaigns, tends to be the shortest): so the leader steps down into standby, where it votes but never campaigns,
+/// and returns to normal once another member leads, or when the wait ends either way.
 /// </summary>
 public sealed class LeadershipHandOff(TimerNode node, TimeSpan electionDeadline)
 {
     /// <summary>
-    /// Resigns and returns the member that leads afterwards (perhaps this node again), or null when no leader
-    /// emerged within the deadline. Throws a 503 <see cref="ApiException"/> when this node no longer leads.
+    /// Steps down and returns the member that leads afterwards, or null when none was elected within the deadline.
+    /// Throws a 503 <see cref="ApiException"/> when this node no longer leads.
     /// </summary>
     public async Task<IClusterMember?> ResignAsync(CancellationToken token)
     {
         var cluster = node.Cluster;
+        var standby = (IStandbyModeSupport)cluster;
         var termBefore = cluster.Term;
-        // IRaftCluster.ResignAsync asks whoever leads to resign, this node or not: resign only while this node leads.
-        if (cluster.Leader is not { IsRemote: false } || !await cluster.ResignAsync(token).ConfigureAwait(false))
+        if (cluster.Leader is not { IsRemote: false } || !await standby.EnableStandbyModeAsync(token).ConfigureAwait(false))
             throw new ApiException(StatusCodes.Status503ServiceUnavailable, "leadership moved while the request was handled; retry");
 
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
-        deadline.CancelAfter(electionDeadline);
         try
         {
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+            deadline.CancelAfter(electionDeadline);
             while (true)
             {
-                // A leader of a later term, fully in office: a remote one is named once it heard from us;
-                // this node counts only once its own term's first entry is applied (it can take writes).
-                if (cluster.Term > termBefore && cluster.Leader is { } leader && (leader.IsRemote || node.IsLeader))
+                // Another member, leading in a later term (this node, in standby, cannot be the one).
+                if (cluster.Term > termBefore && cluster.Leader is { IsRemote: true } leader)
                     return leader;
                 await Task.Delay(20, deadline.Token).ConfigureAwait(false);
             }
@@ -39,6 +41,11 @@ public sealed class LeadershipHandOff(TimerNode node, TimeSpan electionDeadline)
         catch (OperationCanceledException) when (!token.IsCancellationRequested)
         {
             return null;
+        }
+        finally
+        {
+            // Back to a normal member that may campaign again, whatever happened: standby must not outlive the request.
+            await standby.RevertToNormalModeAsync(CancellationToken.None).ConfigureAwait(false);
         }
     }
 }
