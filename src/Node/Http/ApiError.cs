@@ -44,10 +44,16 @@ public static class ApiError
         }
         catch (ApiException e) when (!context.Response.HasStarted)
         {
-            if (e.Status == StatusCodes.Status401Unauthorized)
-                context.Response.Headers.WWWAuthenticate = "Bearer";
-            await WriteAsync(context, e.Status, e.Message, e.Status == StatusCodes.Status503ServiceUnavailable ? 1 : null).ConfigureAwait(false);
+            await WriteAsync(context, e).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Answers a refused request: 401 with its challenge, 503 with <c>Retry-After</c>.</summary>
+    public static Task WriteAsync(HttpContext context, ApiException e)
+    {
+        if (e.Status == StatusCodes.Status401Unauthorized)
+            context.Response.Headers.WWWAuthenticate = "Bearer";
+        return WriteAsync(context, e.Status, e.Message, e.Status == StatusCodes.Status503ServiceUnavailable ? 1 : null);
     }
 
     /// <summary>Header values must be visible ASCII: anything else becomes '?', and the length is bounded.</summary>

@@ -76,7 +76,7 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Le
             catch (ApiException e) when (!context.Response.HasStarted)
             {
                 outcome = OutcomeOf(e.Status);
-                await WriteErrorAsync(context, e).ConfigureAwait(false);
+                await ApiError.WriteAsync(context, e).ConfigureAwait(false);
             }
 
             metrics.Write(op, outcome);
@@ -86,9 +86,6 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Le
             writes.Exit();
         }
     }
-
-    private static Task WriteErrorAsync(HttpContext context, ApiException e)
-        => ApiError.WriteAsync(context, e.Status, e.Message, e.Status == StatusCodes.Status503ServiceUnavailable ? 1 : null);
 
     /// <summary>The counted outcome of a refused write, from the status it is answered with (API.md, errors).</summary>
     private static WriteOutcome OutcomeOf(int status) => status switch

@@ -21,22 +21,13 @@ internal sealed class EndPointConfigurationStorage(string fileName) : Persistent
     public async Task<bool> HasConfigurationAsync(CancellationToken token)
         => (await ((IClusterConfigurationStorage<EndPoint>)this).LoadConfigurationAsync(token).ConfigureAwait(false)).Members.Count > 0;
 
-    /// <summary>
-    /// Writes the initial members once, when the storage is empty; later starts keep what the log decided.
-    /// Returns whether the storage now holds a configuration: false only for a node joining with no members given.
-    /// </summary>
-    public async Task<bool> SeedAsync(IEnumerable<EndPoint> members, CancellationToken token)
+    /// <summary>Writes the initial members; called once, when <see cref="HasConfigurationAsync"/> found none.</summary>
+    public async Task SeedAsync(IEnumerable<EndPoint> members, CancellationToken token)
     {
         IClusterConfigurationStorage<EndPoint> storage = this;
         var configuration = await storage.LoadConfigurationAsync(token).ConfigureAwait(false);
-        if (configuration.Members.Count > 0)
-            return true;
-
         foreach (var member in members)
             configuration = configuration.Add(member);
-        if (configuration.Members.Count == 0)
-            return false;
         await storage.SaveConfigurationAsync(configuration, configurationVersion: 0L, token).ConfigureAwait(false);
-        return true;
     }
 }

@@ -93,7 +93,9 @@ public sealed class TimerNode : IAsyncDisposable
             }, stateMachine);
 
             var membershipStorage = new EndPointConfigurationStorage(Path.Combine(options.DataDirectory, "members.bin"));
-            if (!options.Join && !options.Bootstrap && options.InitialMembers.Count > 1 && !await membershipStorage.HasConfigurationAsync(token).ConfigureAwait(false))
+            // Later starts keep the membership the log decided; only a node's first start seeds it (a joining node gets it from the leader).
+            var hasConfiguration = await membershipStorage.HasConfigurationAsync(token).ConfigureAwait(false);
+            if (!hasConfiguration && !options.Join && !options.Bootstrap && options.InitialMembers.Count > 1)
             {
                 throw new InvalidOperationException(
                     $"{options.DataDirectory} holds no cluster membership. To create a new cluster, start each of its nodes with --bootstrap true the "
@@ -101,7 +103,11 @@ public sealed class TimerNode : IAsyncDisposable
                     + "POST /cluster/members. A member started again without its data would vote with an empty log and could lose acknowledged writes.");
             }
 
-            var hasConfiguration = await membershipStorage.SeedAsync(options.Join ? [] : options.InitialMembers, token).ConfigureAwait(false);
+            if (!hasConfiguration && !options.Join)
+            {
+                await membershipStorage.SeedAsync(options.InitialMembers, token).ConfigureAwait(false);
+                hasConfiguration = true;
+            }
 
             var configuration = new RaftCluster.TcpConfiguration(options.RaftEndPoint)
             {
