@@ -24,8 +24,7 @@ public sealed partial class LeadershipEndpoints(
         admin.Demand(context.Request);
         var body = await RequestBody.ReadAsync(context.Request, 4096, context.RequestAborted).ConfigureAwait(false);
         RefuseTarget(body);
-        if (node.Membership.Local != LocalMembership.Member)
-            throw new ApiException(StatusCodes.Status503ServiceUnavailable, "this node is not a member of the cluster; send cluster changes to a member");
+        MembershipEndpoints.RequireMember(node);
         if (node.Cluster.Members.Count < 2)
             throw new ApiException(StatusCodes.Status409Conflict, "a single-node cluster has no other member to lead");
 

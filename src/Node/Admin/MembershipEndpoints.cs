@@ -144,8 +144,7 @@ public sealed partial class MembershipEndpoints(
     /// <summary>Returns true when the request was forwarded to the leader and answered there.</summary>
     private async Task<bool> ForwardUnlessLeaderAsync(HttpContext context, byte[]? body, TimeSpan timeout, bool checkLeaderFirst)
     {
-        if (node.Membership.Local != LocalMembership.Member)
-            throw NotAMember();
+        RequireMember(node);
         var leaderUrl = await forwarder.FindLeaderAsync(context.RequestAborted).ConfigureAwait(false);
         if (leaderUrl is null)
             return false;
@@ -157,10 +156,12 @@ public sealed partial class MembershipEndpoints(
         return true;
     }
 
-    private ApiException NotAMember() => new(StatusCodes.Status503ServiceUnavailable,
-        node.Membership.Local == LocalMembership.Joining
-            ? "this node is waiting to join the cluster; send cluster changes to a member"
-            : "this node was removed from the cluster; send cluster changes to a member");
+    /// <summary>Throws 503 unless this node is a member: a joining or removed node takes no cluster changes.</summary>
+    internal static void RequireMember(TimerNode node)
+    {
+        if (node.Membership.NotServingReason is { } why)
+            throw new ApiException(StatusCodes.Status503ServiceUnavailable, $"{why}; send cluster changes to a member");
+    }
 
     private static async Task<string?> MemberApiAsync(IRaftClusterMember member, CancellationToken token)
     {

@@ -16,13 +16,8 @@ public sealed class ReadinessCheck(TimerNode node, TimeSpan timeout) : IHealthCh
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken token = default)
     {
         var cluster = node.Cluster;
-        switch (node.Membership.Local)
-        {
-            case LocalMembership.Joining:
-                return HealthCheckResult.Unhealthy("waiting to join the cluster: add it with POST /cluster/members on a member", data: State());
-            case LocalMembership.Removed:
-                return HealthCheckResult.Unhealthy("removed from the cluster: stop this node and wipe its data directory", data: State());
-        }
+        if (node.Membership.NotServingReason is { } why)
+            return HealthCheckResult.Unhealthy(why, data: State());
 
         if (cluster.Leader is null)
             return HealthCheckResult.Unhealthy($"no leader known (term {cluster.Term}): this node cannot reach a majority, or an election is under way", data: State());

@@ -286,13 +286,8 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Le
     /// <summary>A node that is joining, or was removed, holds no state it may answer from or write through.</summary>
     private void ThrowUnlessMember()
     {
-        switch (node.Membership.Local)
-        {
-            case LocalMembership.Joining:
-                throw new ApiException(StatusCodes.Status503ServiceUnavailable, "this node is waiting to join the cluster and serves no timers yet; use a member");
-            case LocalMembership.Removed:
-                throw new ApiException(StatusCodes.Status503ServiceUnavailable, "this node was removed from the cluster and serves no timers; use a member");
-        }
+        if (node.Membership.NotServingReason is { } why)
+            throw new ApiException(StatusCodes.Status503ServiceUnavailable, $"{why}; it serves no timers, use a member");
     }
 
     private async Task ReadBarrierAsync(CancellationToken token)

@@ -97,6 +97,14 @@ public sealed partial class ClusterMembership
         }
     }
 
+    /// <summary>Why this node serves neither timers nor cluster changes (it is joining, or was removed); null for a member.</summary>
+    public string? NotServingReason => Local switch
+    {
+        LocalMembership.Joining => "this node is waiting to join the cluster: add it with POST /cluster/members on a member",
+        LocalMembership.Removed => "this node was removed from the cluster: stop it and wipe its data directory",
+        _ => null,
+    };
+
     /// <summary>
     /// Finds a member by its Raft address (<c>host:port</c>) or by the node id it published in its metadata. Throws
     /// <see cref="AmbiguousMemberException"/> when an id names more than one member (a dead node and its replacement
