@@ -12,7 +12,8 @@ internal static class Usage
           create      create throughput: closed loop with --concurrency workers, or --rate per second
           mix         creates, with --cancel-share (default 0.3) of operations cancelling timers created earlier
           precision   timers due at --rate per second (default 5000); a sink process receives the callbacks;
-                      reports lateness (arrival - dueAt), missing, duplicate and early callbacks
+                      reports lateness (arrival - dueAt), also p99 and max by second of due time,
+                      and missing, duplicate and early callbacks
           capacity    loads --timers N pending timers and reports managed memory per timer on every node
                       (RaftTimers nodes started with --RaftTimers:Diagnostics:MemoryEndpoint=true)
           restart     kill -9 one node holding the timers, restart it, time until it serves and has caught up

@@ -73,6 +73,7 @@ public static class PrecisionMode
         var firstMeasured = (long)(common.Rate * common.Warmup.TotalSeconds);
         var lateness = new LatencyHistogram();
         var warmupLateness = new LatencyHistogram();
+        var perSecond = new SortedDictionary<long, List<long>>();
         var seen = new int[capacity];
         long early = 0, duplicates = 0, unackedArrived = 0, foreign = 0;
         long earliestMicros = long.MaxValue;
@@ -102,7 +103,13 @@ public static class PrecisionMode
             if (late < 0)
                 early++;
             else if (a.Seq >= firstMeasured)
+            {
                 lateness.Record(late);
+                var second = dueMicros[a.Seq] / 1_000_000;
+                if (!perSecond.TryGetValue(second, out var list))
+                    perSecond[second] = list = [];
+                list.Add(late);
+            }
             else
                 warmupLateness.Record(late);
         }
@@ -128,9 +135,37 @@ public static class PrecisionMode
             .Latency("lateness in the warm-up", warmupLateness.Summarize());
         if (earliestMicros != long.MaxValue)
             result.Add("smallest lateness", earliestMicros / 1000.0, "ms", "F3");
+        AddPerSecond(result, perSecond);
         foreach (var (reason, count) in run.Failures.OrderByDescending(f => f.Value).Take(10))
             result.Section("failures").Add(reason, count);
         await common.FinishAsync(result).ConfigureAwait(false);
         return missing == 0 && early == 0 ? 0 : 1;
+    }
+
+    /// <summary>
+    /// Lateness p99 and max for each second of due time over the measured timers: shows whether the tail is a few
+    /// bad seconds (pauses, snapshots, elections) or spread over the whole run (queueing).
+    /// </summary>
+    private static void AddPerSecond(BenchResult result, SortedDictionary<long, List<long>> perSecond)
+    {
+        if (perSecond.Count == 0)
+            return;
+        var p99 = new List<double>(perSecond.Count);
+        var max = new List<double>(perSecond.Count);
+        foreach (var list in perSecond.Values)
+        {
+            list.Sort();
+            p99.Add(list[Math.Min(list.Count - 1, (int)Math.Ceiling(list.Count * 0.99) - 1)] / 1000.0);
+            max.Add(list[^1] / 1000.0);
+        }
+
+        var sorted = p99.Order().ToList();
+        result.Section("lateness per second of due time")
+            .Add("seconds", perSecond.Count)
+            .Add("seconds with p99 over 25 ms", p99.Count(v => v > 25))
+            .Add("seconds with max over 250 ms", max.Count(v => v > 250))
+            .Add("median second's p99", sorted[sorted.Count / 2], "ms")
+            .Series("p99 by second", p99)
+            .Series("max by second", max);
     }
 }

@@ -42,6 +42,14 @@ public sealed class BenchResult(string mode)
         return Put(name + " (ms)", node, shown);
     }
 
+    /// <summary>A list of figures in milliseconds, in order: a JSON array, and one line of whole numbers in the table.</summary>
+    public BenchResult Series(string name, IReadOnlyList<double> valuesMs)
+    {
+        var node = new JsonArray(valuesMs.Select(v => (JsonNode?)JsonValue.Create(R(v))).ToArray());
+        var shown = string.Join(' ', valuesMs.Select(v => v.ToString("F0", CultureInfo.InvariantCulture))) + " ms";
+        return Put(name + " (ms)", node, shown);
+    }
+
     private static double R(double v) => Math.Round(v, 3);
 
     private static string Unit(string unit) => unit.Length == 0 ? "" : " " + unit;

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Text;
@@ -25,7 +24,7 @@ public static class SinkServer
         var port = args.Int("port", 0, 0, 65535);
         args.RejectUnknown();
 
-        var records = new ConcurrentQueue<string>();
+        var records = new ArrivalLog();
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Parse(host), port));
@@ -35,17 +34,13 @@ public static class SinkServer
             var arrival = UnixClock.NowMicros;
             var request = context.Request;
             var body = await new StreamReader(request.Body, Encoding.UTF8).ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
-            records.Enqueue(string.Create(CultureInfo.InvariantCulture,
-                $"{arrival}\t{request.Headers["X-Timer-Id"]}\t{request.Headers["Idempotency-Key"]}\t{Seq(body)}"));
+            records.Add(arrival, request.Headers["X-Timer-Id"].ToString(), request.Headers["Idempotency-Key"].ToString(), Seq(body));
             context.Response.StatusCode = 200;
         });
         app.MapGet("/records", async context =>
         {
             context.Response.ContentType = "text/tab-separated-values";
-            var text = new StringBuilder();
-            foreach (var line in records)
-                text.Append(line).Append('\n');
-            await context.Response.WriteAsync(text.ToString(), context.RequestAborted).ConfigureAwait(false);
+            await context.Response.WriteAsync(records.ToText(), context.RequestAborted).ConfigureAwait(false);
         });
         app.MapGet("/count", context => context.Response.WriteAsync(records.Count.ToString(CultureInfo.InvariantCulture), context.RequestAborted));
         await app.StartAsync().ConfigureAwait(false);
