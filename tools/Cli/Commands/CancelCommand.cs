@@ -18,7 +18,7 @@ internal static class CancelCommand
             using var session = Session.Open(parse);
             // Not repeated on another node after one was reached: a repeat of a cancel that went through answers 404.
             (await session.Client.SendAsync(HttpMethod.Delete, $"/timer/{timerId}", GlobalOptions.TimerToken(parse), null, null,
-                repeatable: false, cancellation)).EnsureSuccess($"cancel of '{timerId}' refused");
+                repeatable: false, cancellation)).EnsureSuccess($"cancel '{timerId}'");
             if (session.Json)
                 session.WriteJson(new JsonObject { ["id"] = timerId, ["cancelled"] = true });
             else

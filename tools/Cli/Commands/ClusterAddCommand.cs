@@ -45,7 +45,7 @@ internal static class ClusterAddCommand
             using (Progress.Start($"adding {address}: waiting for it to catch up and for the new configuration to commit"))
             {
                 answer = (await session.Client.SendAsync(HttpMethod.Post, "/cluster/members", adminToken, body, null, repeatable: false, cancellation))
-                    .EnsureSuccess($"adding {address} refused");
+                    .EnsureSuccess($"add {address}");
             }
 
             var json = answer.Json();

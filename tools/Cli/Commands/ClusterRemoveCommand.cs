@@ -27,7 +27,7 @@ internal static class ClusterRemoveCommand
             using (Progress.Start($"removing {id}: waiting for the new configuration to commit"))
             {
                 answer = (await session.Client.SendAsync(HttpMethod.Delete, $"/cluster/members/{Uri.EscapeDataString(id)}", adminToken, null, null,
-                    repeatable: false, cancellation)).EnsureSuccess($"removing {id} refused");
+                    repeatable: false, cancellation)).EnsureSuccess($"remove {id}");
             }
 
             var json = answer.Json();

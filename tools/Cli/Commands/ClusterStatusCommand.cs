@@ -22,9 +22,11 @@ internal static class ClusterStatusCommand
         {
             using var session = Session.Open(parse);
             var answer = (await session.Client.SendAsync(HttpMethod.Get, "/cluster", null, null, null, repeatable: true, cancellation))
-                .EnsureSuccess("cluster status refused");
+                .EnsureSuccess("cluster status");
             var view = answer.Json();
-            var members = view.TryGetProperty("members", out var list) && list.ValueKind == JsonValueKind.Array ? list.EnumerateArray().ToList() : [];
+            var members = view.TryGetProperty("members", out var list) && list.ValueKind == JsonValueKind.Array
+                ? list.EnumerateArray().OrderBy(m => TimerView.Text(m, "id"), StringComparer.Ordinal).ThenBy(m => TimerView.Text(m, "raft"), StringComparer.Ordinal).ToList()
+                : [];
             var timeout = GlobalOptions.RequestTimeout(parse, ProbeTimeout);
             var probes = await Task.WhenAll(members.Select(m => ProbeAsync(m, timeout < ProbeTimeout ? timeout : ProbeTimeout, cancellation)));
             var status = Combine(answer.Node, view, members, probes);
@@ -58,7 +60,7 @@ internal static class ClusterStatusCommand
 
     /// <summary>
     /// The JSON document: the asked node's own view (<c>node</c>, as GET /cluster gives it) and one entry per member,
-    /// the asked node's member entry merged with what the member says of itself, and its lag: the highest commit index
+    /// (ordered by id) the asked node's member entry merged with what the member says of itself, and its lag: the highest commit index
     /// any member reports minus its applied index.
     /// </summary>
     private static JsonObject Combine(Uri asked, JsonElement view, List<JsonElement> members, Probe[] probes)

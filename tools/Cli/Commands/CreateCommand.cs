@@ -26,7 +26,7 @@ internal static class CreateCommand
             var headers = chosenId is null ? null : new Dictionary<string, string> { ["x-timer-id"] = chosenId };
             // A create is repeated on another node only when the id is the client's: then the repeat is an idempotent retry.
             var answer = (await session.Client.SendAsync(HttpMethod.Post, "/timer", GlobalOptions.TimerToken(parse), body, headers,
-                repeatable: chosenId is not null, cancellation)).EnsureSuccess("create refused");
+                repeatable: chosenId is not null, cancellation)).EnsureSuccess("create");
             var json = answer.Json();
             if (session.Json)
                 session.WriteJson(json);

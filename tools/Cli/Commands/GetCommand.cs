@@ -16,7 +16,7 @@ internal static class GetCommand
             var timerId = TimerInput.RequireId(parse.GetValue(id), "the timer id");
             using var session = Session.Open(parse);
             var answer = (await session.Client.SendAsync(HttpMethod.Get, $"/timer/{timerId}", GlobalOptions.TimerToken(parse), null, null,
-                repeatable: true, cancellation)).EnsureSuccess($"get '{timerId}' refused");
+                repeatable: true, cancellation)).EnsureSuccess($"get '{timerId}'");
             var json = answer.Json();
             if (session.Json)
                 session.WriteJson(json);

@@ -80,7 +80,7 @@ internal static class ListCommand
     private static async Task<(JsonElement Timers, string? Next)> PageAsync(Session session, Query query, string? after, CancellationToken cancellation)
     {
         var answer = (await session.Client.SendAsync(HttpMethod.Get, query.Path(after), GlobalOptions.TimerToken(session.Parse), null, null,
-            repeatable: true, cancellation)).EnsureSuccess("list refused");
+            repeatable: true, cancellation)).EnsureSuccess("list");
         var page = answer.Json();
         if (page.ValueKind != JsonValueKind.Object || !page.TryGetProperty("timers", out var timers) || timers.ValueKind != JsonValueKind.Array)
             throw new CliFailure($"{answer.Node} answered the list with an unexpected body: {answer.Body}", ExitCodes.Unavailable);
@@ -111,49 +111,67 @@ internal static class ListCommand
     /// <summary>
     /// Every page in turn. JSON is streamed (one document, <c>{"timers":[...],"next":null}</c>) so that a large cluster's
     /// listing is not held in memory; the human table is built first, because its columns are as wide as the widest cell.
+    /// A page that fails after the first leaves the JSON on stdout unfinished, and the exit code says so (not 0).
     /// </summary>
     private static async Task ListAllAsync(Session session, Query query, CancellationToken cancellation)
     {
-        using var progress = Progress.Start("listing timers");
-        var after = query.After;
-        var count = 0;
-        var pages = 0;
         var rows = new List<JsonElement>();
-        await using var json = session.Json ? new Utf8JsonWriter(Console.OpenStandardOutput()) : null;
-        json?.WriteStartObject();
-        json?.WriteStartArray("timers");
-        do
+        Utf8JsonWriter? json = null;
+        try
         {
-            var (timers, next) = await PageAsync(session, query, after, cancellation);
-            foreach (var timer in timers.EnumerateArray())
+            using (var progress = Progress.Start("listing timers"))
             {
-                if (json is null)
-                    rows.Add(timer);
-                else
-                    timer.WriteTo(json);
-                count++;
+                var after = query.After;
+                var count = 0;
+                var pages = 0;
+                do
+                {
+                    var (timers, next) = await PageAsync(session, query, after, cancellation);
+                    // Opened only once the first page has arrived, so that a cluster that cannot be reached leaves stdout empty.
+                    json ??= session.Json ? StartDocument() : null;
+                    foreach (var timer in timers.EnumerateArray())
+                    {
+                        if (json is null)
+                            rows.Add(timer);
+                        else
+                            timer.WriteTo(json);
+                        count++;
+                    }
+
+                    if (json is not null)
+                        await json.FlushAsync(cancellation);
+                    pages++;
+                    after = next;
+                    progress.Update($"listed {count} timers in {pages} pages{(after is null ? "" : $", next after {after}")}");
+                }
+                while (after is not null);
             }
 
-            pages++;
-            after = next;
-            progress.Update($"listed {count} timers in {pages} pages{(after is null ? "" : $", next after {after}")}");
             if (json is not null)
+            {
+                json.WriteEndArray();
+                json.WriteNull("next");
+                json.WriteEndObject();
                 await json.FlushAsync(cancellation);
+                session.Out.WriteLine();
+                return;
+            }
         }
-        while (after is not null);
-
-        progress.Dispose();
-        if (json is not null)
+        finally
         {
-            json.WriteEndArray();
-            json.WriteNull("next");
-            json.WriteEndObject();
-            await json.FlushAsync(cancellation);
-            session.Out.WriteLine();
-            return;
+            if (json is not null)
+                await json.DisposeAsync();
         }
 
         WriteTable(session, rows);
+    }
+
+    private static Utf8JsonWriter StartDocument()
+    {
+        var json = new Utf8JsonWriter(Console.OpenStandardOutput());
+        json.WriteStartObject();
+        json.WriteStartArray("timers");
+        return json;
     }
 
     private static void WriteTable(Session session, IEnumerable<JsonElement> timers)

@@ -20,7 +20,7 @@ internal static class UpdateCommand
             using var session = Session.Open(parse);
             // Not repeated on another node after one was reached: a second PUT would move the due time and the version again.
             var answer = (await session.Client.SendAsync(HttpMethod.Put, $"/timer/{timerId}", GlobalOptions.TimerToken(parse), body, null,
-                repeatable: false, cancellation)).EnsureSuccess($"update of '{timerId}' refused");
+                repeatable: false, cancellation)).EnsureSuccess($"update '{timerId}'");
             var json = answer.Json();
             if (session.Json)
                 session.WriteJson(json);
