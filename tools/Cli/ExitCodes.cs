@@ -14,7 +14,7 @@ internal static class ExitCodes
     /// <summary>Bad input: caught locally before any request, or a server 400 or 413; also an unknown command or option.</summary>
     public const int Usage = 2;
 
-    /// <summary>No node answered: every URL refused the connection, did not resolve, or did not connect in time.</summary>
+    /// <summary>No node answered: every URL refused the connection, did not resolve or connect in time, or (for a read) did not answer in time.</summary>
     public const int Unreachable = 3;
 
     /// <summary>
