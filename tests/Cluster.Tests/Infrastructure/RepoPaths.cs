@@ -1,6 +1,6 @@
 namespace RaftTimers.Cluster.Tests.Infrastructure;
 
-/// <summary>Where the built node and cluster tool live, in the same configuration as these tests.</summary>
+/// <summary>Where the built node, cluster tool and command-line client live, in the same configuration as these tests.</summary>
 internal static class RepoPaths
 {
 #if DEBUG
@@ -14,6 +14,8 @@ internal static class RepoPaths
     public static string NodeDll => Path.Combine(Root, "src", "Node", "bin", Configuration, "net10.0", "RaftTimers.Node.dll");
 
     public static string ClusterToolDll => Path.Combine(Root, "tools", "Cluster", "bin", Configuration, "net10.0", "cluster.dll");
+
+    public static string CliDll => Path.Combine(Root, "tools", "Cli", "bin", Configuration, "net10.0", "timers.dll");
 
     private static string FindRoot()
     {

@@ -1,0 +1,30 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using RaftTimers.Tools.Cli.Input;
+
+namespace RaftTimers.Tools.Cli.Commands;
+
+/// <summary><c>timers cancel ID</c>: DELETE /timer/{id}. Success (202) means the callback will never be delivered.</summary>
+internal static class CancelCommand
+{
+    public static Command Build()
+    {
+        var id = TimerIdArgument.Create("Id of the pending timer to cancel");
+        var command = new Command("cancel", "Cancel a pending timer; once this succeeds its callback is never delivered (404 if it is not pending)");
+        command.Arguments.Add(id);
+        command.SetAction(async (parse, cancellation) =>
+        {
+            var timerId = TimerInput.RequireId(parse.GetValue(id), "the timer id");
+            using var session = Session.Open(parse);
+            // Not repeated on another node after one was reached: a repeat of a cancel that went through answers 404.
+            (await session.Client.SendAsync(HttpMethod.Delete, $"/timer/{timerId}", GlobalOptions.TimerToken(parse), null, null,
+                repeatable: false, cancellation)).EnsureSuccess($"cancel '{timerId}'");
+            if (session.Json)
+                session.WriteJson(new JsonObject { ["id"] = timerId, ["cancelled"] = true });
+            else
+                session.Out.WriteLine($"cancelled {timerId}");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

@@ -1,0 +1,74 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Text.Json.Nodes;
+using RaftTimers.Tools.Cli.Output;
+
+namespace RaftTimers.Tools.Cli.Commands;
+
+/// <summary>
+/// <c>timers cluster add</c>: POST /cluster/members. The new node must already run in join mode (--join true) with an
+/// empty data directory; the cluster answers once it has caught up and the configuration that includes it is committed,
+/// which can take minutes with a large state, so a spinner shows that it is still waiting.
+/// </summary>
+internal static class ClusterAddCommand
+{
+    public static Command Build()
+    {
+        var raft = new Option<string>("--raft")
+        {
+            Description = "The new node's Raft address, IP:port (localhost:port means 127.0.0.1), as it was started with --raft",
+            Required = true,
+            HelpName = "IP:PORT",
+        };
+        var api = new Option<string>("--api")
+        {
+            Description = "The new node's HTTP API URL, as it was started with --http; the cluster asks it who it is before sending it the log",
+            Required = true,
+            HelpName = "URL",
+        };
+        var token = AdminOptions.Token();
+        var command = new Command("add", "Add a node that runs in join mode; waits until it has caught up and is a voting member (a retry is safe)");
+        command.Options.Add(raft);
+        command.Options.Add(api);
+        command.Options.Add(token);
+        command.SetAction(async (parse, cancellation) =>
+        {
+            var address = RequireRaftAddress(parse.GetValue(raft)!);
+            var apiUrl = parse.GetValue(api)!;
+            if (!Uri.TryCreate(apiUrl, UriKind.Absolute, out var parsedApi) || parsedApi.Scheme is not ("http" or "https"))
+                throw CliFailure.Usage($"--api must be the new node's absolute http(s) API URL, not '{apiUrl}'");
+            var adminToken = AdminOptions.Require(parse, token);
+            using var session = Session.Open(parse, AdminOptions.DefaultTimeout);
+            var body = new JsonObject { ["raft"] = address, ["api"] = apiUrl }.ToJsonString();
+            Http.ApiAnswer answer;
+            using (Progress.Start($"adding {address}: waiting for it to catch up and for the new configuration to commit"))
+            {
+                answer = (await session.Client.SendAsync(HttpMethod.Post, "/cluster/members", adminToken, body, null, repeatable: false, cancellation))
+                    .EnsureSuccess($"add {address}");
+            }
+
+            var json = answer.Json();
+            if (session.Json)
+                session.WriteJson(json);
+            else
+                session.Out.WriteLine(TimerView.Text(json, "changed") == "true"
+                    ? $"added {TimerView.Text(json, "id") ?? address} ({address}); the cluster has {TimerView.Text(json, "members")} members"
+                    : $"{TimerView.Text(json, "id") ?? address} ({address}) was a member already; the cluster has {TimerView.Text(json, "members")} members");
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+
+    /// <summary>The node accepts <c>IP:port</c> (IPv6 in brackets) or <c>localhost:port</c>; a host name would be refused with 400.</summary>
+    private static string RequireRaftAddress(string text)
+    {
+        if (IPEndPoint.TryParse(text, out var endpoint) && endpoint.Port > 0)
+            return text;
+        var colon = text.LastIndexOf(':');
+        if (colon > 0 && text[..colon] == "localhost"
+            && int.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and <= 65535)
+            return text;
+        throw CliFailure.Usage($"--raft must be the new node's Raft address as IP:port (e.g. 10.0.0.4:9080), not '{text}'");
+    }
+}

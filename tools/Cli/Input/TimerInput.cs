@@ -1,0 +1,108 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace RaftTimers.Tools.Cli.Input;
+
+/// <summary>
+/// Checks what the user typed against the limits of API.md and the README ("Security and limits") before anything is
+/// sent, so that bad input is a usage error (exit code 2) with a message that names the option, not a round trip.
+/// The server checks everything again; its 400 maps to the same exit code.
+/// </summary>
+internal static class TimerInput
+{
+    public const int MaxIdLength = 128;
+    public const int MaxUriLength = 4096;
+    public const long MaxDelayMs = int.MaxValue;
+
+    public static readonly string[] Methods = ["post", "put", "patch", "delete", "get", "options", "head"];
+    public static readonly string[] States = ["pending", "firing", "delivered", "failed", "cancelled"];
+
+    /// <summary>A delay in milliseconds: a whole number, or one with the unit ms, s, m or h (<c>1500</c>, <c>90s</c>, <c>5m</c>).</summary>
+    public static long ParseDelayMs(string text)
+    {
+        var trimmed = text.Trim();
+        var (digits, unitMs) = trimmed switch
+        {
+            _ when trimmed.EndsWith("ms", StringComparison.OrdinalIgnoreCase) => (trimmed[..^2], 1L),
+            _ when trimmed.EndsWith('s') || trimmed.EndsWith('S') => (trimmed[..^1], 1_000L),
+            _ when trimmed.EndsWith('m') || trimmed.EndsWith('M') => (trimmed[..^1], 60_000L),
+            _ when trimmed.EndsWith('h') || trimmed.EndsWith('H') => (trimmed[..^1], 3_600_000L),
+            _ => (trimmed, 1L),
+        };
+        if (!long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out var count) || count > MaxDelayMs / unitMs
+            || count * unitMs is < 1 or > MaxDelayMs)
+            throw CliFailure.Usage($"--delay must be 1 to {MaxDelayMs} ms, as a whole number of ms or with a unit (1500, 1500ms, 90s, 5m, 2h), not '{text}'");
+        return count * unitMs;
+    }
+
+    public static string RequireId(string? id, string what)
+    {
+        if (string.IsNullOrEmpty(id) || id.Length > MaxIdLength || !id.All(IsIdChar))
+            throw CliFailure.Usage($"{what} must be 1-{MaxIdLength} characters of [A-Za-z0-9._~-], not '{id}'");
+        return id;
+    }
+
+    private static bool IsIdChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '~' or '-';
+
+    public static string RequireMethod(string method)
+    {
+        var lower = method.ToLowerInvariant();
+        if (!Methods.Contains(lower))
+            throw CliFailure.Usage($"--method must be one of {string.Join(", ", Methods)}, not '{method}'");
+        return lower;
+    }
+
+    public static string RequireCallbackUri(string? uri)
+    {
+        if (string.IsNullOrWhiteSpace(uri))
+            throw CliFailure.Usage("--callback is required: the absolute http(s) URI the timer calls when it fires");
+        if (uri.Length > MaxUriLength || !Uri.TryCreate(uri, UriKind.Absolute, out var parsed) || parsed.Scheme is not ("http" or "https"))
+            throw CliFailure.Usage($"--callback must be an absolute http or https URI of at most {MaxUriLength} characters, not '{uri}'");
+        return uri;
+    }
+
+    public static string? RequireState(string? state)
+    {
+        if (state is null)
+            return null;
+        var lower = state.ToLowerInvariant();
+        if (!States.Contains(lower))
+            throw CliFailure.Usage($"--state must be one of {string.Join(", ", States)}, not '{state}'");
+        return lower;
+    }
+
+    /// <summary>The timer's data: <c>--data</c> as text, or <c>--data-json</c> as a JSON object; not both.</summary>
+    public static JsonNode? Data(string? text, string? json)
+    {
+        if (text is not null && json is not null)
+            throw CliFailure.Usage("give --data (text) or --data-json (a JSON object), not both");
+        if (text is not null)
+            return JsonValue.Create(text);
+        if (json is null)
+            return null;
+        JsonNode? parsed;
+        try
+        {
+            parsed = JsonNode.Parse(json);
+        }
+        catch (JsonException e)
+        {
+            throw CliFailure.Usage($"--data-json is not valid JSON: {e.Message}");
+        }
+
+        if (parsed is not JsonObject)
+            throw CliFailure.Usage("--data-json must be a JSON object ({...}); use --data for text");
+        return parsed;
+    }
+
+    /// <summary>The body of POST /timer and PUT /timer/{id} (API.md).</summary>
+    public static string Body(long delayMs, JsonNode? data, string method, string callbackUri)
+    {
+        var body = new JsonObject { ["timeout"] = delayMs };
+        if (data is not null)
+            body["data"] = data;
+        body["callback"] = new JsonObject { ["transport"] = "http", ["method"] = method, ["uri"] = callbackUri };
+        return body.ToJsonString();
+    }
+}

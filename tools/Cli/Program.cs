@@ -1,0 +1,55 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using RaftTimers.Tools.Cli;
+using RaftTimers.Tools.Cli.Commands;
+
+// Entry point: parse, then either print help (with the exit codes), report a usage error (exit 2), or run one
+// command and map its failure to one message on stderr and an exit code (ExitCodes). Ctrl-C cancels the request.
+var root = new RootCommand("""
+    Command-line client for RaftTimers: create, inspect, replace, cancel and list timers, and show or change the cluster,
+    through the HTTP API of any node. Human-readable tables by default, --json for scripts.
+    """);
+GlobalOptions.AddTo(root);
+root.Subcommands.Add(CreateCommand.Build());
+root.Subcommands.Add(GetCommand.Build());
+root.Subcommands.Add(UpdateCommand.Build());
+root.Subcommands.Add(CancelCommand.Build());
+root.Subcommands.Add(ListCommand.Build());
+var cluster = new Command("cluster", "Show the cluster's members and state, add or remove a member");
+cluster.Subcommands.Add(ClusterStatusCommand.Build());
+cluster.Subcommands.Add(ClusterAddCommand.Build());
+cluster.Subcommands.Add(ClusterRemoveCommand.Build());
+root.Subcommands.Add(cluster);
+
+var parse = root.Parse(args);
+if (parse.Action is HelpAction)
+{
+    parse.Invoke();
+    Console.Out.WriteLine(ExitCodes.HelpText);
+    return ExitCodes.Success;
+}
+
+if (parse.Errors.Count > 0)
+{
+    foreach (var error in parse.Errors)
+        Console.Error.WriteLine($"timers: {error.Message}");
+    var path = string.Join(' ', parse.CommandResult.Command.Parents.OfType<Command>().Reverse().Skip(1).Select(c => c.Name)
+        .Append(parse.CommandResult.Command == root ? "" : parse.CommandResult.Command.Name).Where(n => n.Length > 0));
+    Console.Error.WriteLine($"see: timers {(path.Length > 0 ? path + " " : "")}--help");
+    return ExitCodes.Usage;
+}
+
+try
+{
+    return await parse.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+}
+catch (CliFailure failure)
+{
+    Console.Error.WriteLine($"timers: {failure.Message}");
+    return failure.ExitCode;
+}
+catch (OperationCanceledException)
+{
+    Console.Error.WriteLine("timers: interrupted");
+    return ExitCodes.Interrupted;
+}
