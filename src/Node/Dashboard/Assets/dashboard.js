@@ -237,6 +237,7 @@
 
     $('window-seconds').textContent = String(a.seconds);
     document.querySelectorAll('#charts-panel .chart').forEach((figure) => {
+      figure.dataset.firstSecond = String(a.firstSecondUnix);
       const names = figure.dataset.series.split(',');
       drawChart(figure, names.map((name) => ({
         name,
@@ -296,7 +297,9 @@
     const body = $('members').tBodies[0];
     body.replaceChildren();
     const leaders = [];
-    for (const m of c.members) {
+    const name = (m) => m.id || m.raft;
+    const members = [...c.members].sort((a, b) => name(a).localeCompare(name(b), 'en', { numeric: true }));
+    for (const m of members) {
       const row = body.insertRow();
       const role = m.reachable ? m.role : 'unreachable';
       row.dataset.memberId = m.id || m.raft;
