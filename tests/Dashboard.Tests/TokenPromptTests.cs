@@ -23,6 +23,7 @@ public sealed class TokenPromptTests(SecuredDashboardCluster fixture, ITestOutpu
             // The activity figures name timers, so they need the token: the prompt shows at once. Members stay open.
             await Expect(page.Locator("#token-panel")).ToBeVisibleAsync();
             await Expect(page.Locator("#members tbody tr")).ToHaveCountAsync(3);
+            await Expect(page.Locator("#served-by")).ToContainTextAsync("served by node");
             await Screenshots.TakeAsync(page, "token-prompt", output);
 
             await page.Locator("#token-input").FillAsync("not-the-right-token-at-all");

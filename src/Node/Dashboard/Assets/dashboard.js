@@ -294,6 +294,7 @@
   }
 
   function renderMembers(c) {
+    $('served-by').textContent = `served by node ${c.nodeId}`;
     const body = $('members').tBodies[0];
     body.replaceChildren();
     const leaders = [];
