@@ -3,6 +3,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using RaftTimers.Node.Admin;
 using RaftTimers.Node.Configuration;
+using RaftTimers.Node.Dashboard;
 using RaftTimers.Node.Health;
 using RaftTimers.Node.Http;
 using RaftTimers.Node.Metrics;
@@ -135,6 +136,13 @@ public static partial class NodeHost
                 loggers.CreateLogger<MembershipEndpoints>()).Map(app);
             new LeadershipEndpoints(node, forwarder, admin, handOff, settings, loggers.CreateLogger<LeadershipEndpoints>()).Map(app);
             HealthEndpoints.Map(app);
+
+            // The dashboard: figures counted from every applied entry (the same on every node), its embedded page and JSON.
+            var activity = new ActivityTracker(TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds());
+            node.Store.Observe(activity);
+            new DashboardEndpoints(node, activity, new ClusterOverview(node, forwardingClient, TimeSpan.FromSeconds(1), loggers.CreateLogger<ClusterOverview>()),
+                apiToken, DashboardAssets.Load(), TimeProvider.System).Map(app);
+
             app.MapPrometheusScrapingEndpoint("/metrics");
             if (settings.Diagnostics.MemoryEndpoint)
                 DiagnosticEndpoints.Map(app, node);

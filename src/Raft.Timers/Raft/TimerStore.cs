@@ -1,4 +1,6 @@
+using RaftTimers.Codec;
 using RaftTimers.Commands;
+using RaftTimers.Diagnostics;
 using RaftTimers.Model;
 using RaftTimers.StateMachine;
 
@@ -7,7 +9,8 @@ namespace RaftTimers.Raft;
 /// <summary>
 /// The thread-safe face of the pure <see cref="TimerStateMachine"/>: the Raft apply loop writes
 /// through it, HTTP handlers and the leader's duties read through it, all under one lock.
-/// It also hands applied <see cref="TimerEvent"/>s to the leader while this node leads.
+/// It also hands applied <see cref="TimerEvent"/>s to the leader while this node leads, and every applied entry
+/// to an <see cref="IApplyObserver"/> when the host attached one.
 /// </summary>
 public sealed class TimerStore
 {
@@ -15,6 +18,9 @@ public sealed class TimerStore
     private TimerStateMachine state = new();
     private readonly List<TimerEvent> events = [];
     private Action<IReadOnlyList<TimerEvent>>? leaderListener;
+    private readonly List<CommandResult> observedResults = [];
+    private IApplyObserver? observer;
+    private volatile Exception? observerFault;
 
     /// <summary>Runs <paramref name="read"/> against a consistent state. Keep it short: apply waits for it.</summary>
     public T Read<T>(Func<TimerStateMachine, T> read)
@@ -44,12 +50,61 @@ public sealed class TimerStore
     /// <summary>Called by the apply loop only.</summary>
     internal void Apply(long index, ReadOnlySpan<byte> payload, IList<CommandResult>? results)
     {
+        var entry = LogEntryCodec.Decode(payload);
         lock (gate)
         {
             events.Clear();
-            state.Apply(index, payload, results, events);
+            if (observer is null)
+            {
+                state.Apply(index, entry, results, events);
+            }
+            else
+            {
+                observedResults.Clear();
+                state.Apply(index, entry, observedResults, events);
+                if (results is not null)
+                {
+                    foreach (var result in observedResults)
+                        results.Add(result);
+                }
+
+                Notify(index, entry);
+            }
+
             if (events.Count > 0)
                 leaderListener?.Invoke(events);
+        }
+    }
+
+    /// <summary>
+    /// Set when the attached <see cref="IApplyObserver"/> threw: the store stopped calling it (a fault in what only
+    /// watches must not stop the apply loop), and this says why. Null while all is well.
+    /// </summary>
+    public Exception? ObserverFault => observerFault;
+
+    /// <summary>
+    /// Starts calling <paramref name="applyObserver"/> for every timer entry applied from now on (one observer at a time;
+    /// entries applied before this call are not replayed to it). Called once by the host, after the node started.
+    /// </summary>
+    public void Observe(IApplyObserver applyObserver)
+    {
+        lock (gate)
+        {
+            observer = applyObserver;
+            observerFault = null;
+        }
+    }
+
+    private void Notify(long index, TimerLogEntry entry)
+    {
+        try
+        {
+            observer!.Applied(index, state.LastStampUnixMs, entry.Commands, observedResults, events);
+        }
+        catch (Exception e)
+        {
+            observer = null;
+            observerFault = e;
         }
     }
 
@@ -74,7 +129,18 @@ public sealed class TimerStore
     internal void Replace(TimerStateMachine restored)
     {
         lock (gate)
+        {
             state = restored;
+            try
+            {
+                observer?.StateReplaced();
+            }
+            catch (Exception e)
+            {
+                observer = null;
+                observerFault = e;
+            }
+        }
     }
 
     /// <summary>

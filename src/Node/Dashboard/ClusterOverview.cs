@@ -1,0 +1,119 @@
+using System.Text.Json;
+using DotNext.Net.Cluster.Consensus.Raft;
+using RaftTimers.Node.Http;
+using RaftTimers.Raft;
+
+namespace RaftTimers.Node.Dashboard;
+
+/// <summary>
+/// Every member's role, term, commit and applied index, and how far it lags, for the dashboard's members panel:
+/// this node's own figures, and each other member's from its <c>GET /cluster</c> (open, on every version of the
+/// node), asked in parallel with a short deadline. DotNext keeps the leader's view of each follower's replication
+/// index internal, so a member's lag is the highest commit index any member reports minus its applied index.
+/// </summary>
+public sealed partial class ClusterOverview(TimerNode node, HttpClient peers, TimeSpan peerTimeout, ILogger<ClusterOverview> logger)
+{
+    public async Task WriteAsync(HttpContext context)
+    {
+        var token = context.RequestAborted;
+        await node.Membership.LearnMetadataAsync(TimeSpan.FromMilliseconds(500), token).ConfigureAwait(false);
+        var members = node.Cluster.Members.ToList();
+        var figures = await Task.WhenAll(members.Select(member => ReadAsync(member, token))).ConfigureAwait(false);
+        var highestCommit = figures.Where(f => f.Error is null).Select(f => f.CommitIndex).DefaultIfEmpty(node.CommitIndex).Max();
+
+        await TimerJson.WriteResponseAsync(context, StatusCodes.Status200OK, json =>
+        {
+            json.WriteStartObject();
+            json.WriteString("nodeId", node.Options.NodeId);
+            json.WriteNumber("highestCommitIndex", highestCommit);
+            json.WriteStartArray("members");
+            for (var i = 0; i < members.Count; i++)
+            {
+                var member = members[i];
+                var f = figures[i];
+                json.WriteStartObject();
+                json.WriteString("id", f.Id);
+                json.WriteString("raft", member.EndPoint.ToString());
+                json.WriteString("api", f.Api);
+                json.WriteBoolean("self", !member.IsRemote);
+                json.WriteString("status", member.IsRemote ? member.Status.ToString().ToLowerInvariant() : "self");
+                json.WriteBoolean("isLeader", member.IsLeader);
+                json.WriteBoolean("reachable", f.Error is null);
+                if (f.Error is null)
+                {
+                    json.WriteString("role", f.Role);
+                    json.WriteNumber("term", f.Term);
+                    json.WriteNumber("commitIndex", f.CommitIndex);
+                    json.WriteNumber("appliedIndex", f.AppliedIndex);
+                    json.WriteNumber("lag", Math.Max(0, highestCommit - f.AppliedIndex));
+                    json.WriteNull("error");
+                }
+                else
+                {
+                    json.WriteNull("role");
+                    json.WriteNull("term");
+                    json.WriteNull("commitIndex");
+                    json.WriteNull("appliedIndex");
+                    json.WriteNull("lag");
+                    json.WriteString("error", f.Error);
+                }
+
+                json.WriteEndObject();
+            }
+
+            json.WriteEndArray();
+            json.WriteEndObject();
+        }).ConfigureAwait(false);
+    }
+
+    private sealed record MemberFigures(string? Id, string? Api, string? Role, long Term, long CommitIndex, long AppliedIndex, string? Error);
+
+    private async Task<MemberFigures> ReadAsync(DotNext.Net.Cluster.IClusterMember member, CancellationToken token)
+    {
+        var id = node.Membership.NodeIdOf(member);
+        if (!member.IsRemote)
+        {
+            var role = node.Membership.Local != LocalMembership.Member ? "none"
+                : node.IsLeader ? "leader" : node.Cluster.Leader is not null ? "follower" : "candidate";
+            return new MemberFigures(id, node.Options.ApiUrl, role, node.Cluster.Term, node.CommitIndex, node.AppliedIndex, null);
+        }
+
+        var api = (member as RaftClusterMember)?.TryGetMetadata()?.GetValueOrDefault(TimerNode.ApiMetadataKey);
+        if (api is null)
+            return new MemberFigures(id, null, null, 0, 0, 0, "its API address is not known yet");
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+        deadline.CancelAfter(peerTimeout);
+        try
+        {
+            using var response = await peers.GetAsync($"{api}/cluster", deadline.Token).ConfigureAwait(false);
+            if (!response.IsSuccessStatusCode)
+                return Unreachable(id, api, $"GET /cluster answered {(int)response.StatusCode}");
+            await using var body = await response.Content.ReadAsStreamAsync(deadline.Token).ConfigureAwait(false);
+            using var document = await JsonDocument.ParseAsync(body, cancellationToken: deadline.Token).ConfigureAwait(false);
+            var root = document.RootElement;
+            return new MemberFigures(id, api, root.GetProperty("role").GetString(), root.GetProperty("term").GetInt64(),
+                root.GetProperty("commitIndex").GetInt64(), root.GetProperty("appliedIndex").GetInt64(), null);
+        }
+        catch (OperationCanceledException) when (!token.IsCancellationRequested)
+        {
+            return Unreachable(id, api, $"no answer within {peerTimeout.TotalMilliseconds:0} ms");
+        }
+        catch (HttpRequestException e)
+        {
+            return Unreachable(id, api, e.Message);
+        }
+        catch (Exception e) when (e is JsonException or KeyNotFoundException or InvalidOperationException or FormatException)
+        {
+            return Unreachable(id, api, $"GET /cluster answered something unexpected: {e.Message}");
+        }
+    }
+
+    private MemberFigures Unreachable(string? id, string api, string error)
+    {
+        LogPeerUnreachable(api, error);
+        return new MemberFigures(id, api, null, 0, 0, 0, error);
+    }
+
+    [LoggerMessage(EventId = 5301, Level = LogLevel.Debug, Message = "Dashboard: member at {Api} did not give its figures: {Error}")]
+    private partial void LogPeerUnreachable(string api, string error);
+}

@@ -1,0 +1,261 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.Playwright;
+using RaftTimers.Dashboard.Tests.Infrastructure;
+using Xunit.Abstractions;
+using static Microsoft.Playwright.Assertions;
+
+namespace RaftTimers.Dashboard.Tests;
+
+/// <summary>
+/// What a person sees on the dashboard of a real 3-node cluster, in headless Chromium: members, a timer looked up and
+/// cancelled, charts that move, failed deliveries with their errors. Every wait is one of Playwright's auto-waiting
+/// expectations (or a page function polled until it holds), never a fixed sleep.
+/// </summary>
+[Collection(DashboardCollection.Name)]
+public sealed class DashboardBrowserTests(DashboardCluster fixture, ITestOutputHelper output)
+{
+    private static readonly LocatorAssertionsToHaveTextOptions Long = new() { Timeout = 60_000 };
+
+    [Fact]
+    public async Task Lists_the_three_members_with_exactly_one_leader()
+    {
+        var (leader, follower, _) = await fixture.RolesAsync();
+        var page = await fixture.Browser.OpenDashboardAsync(follower);
+        try
+        {
+            var rows = page.Locator("#members tbody tr");
+            await Expect(rows).ToHaveCountAsync(3);
+            await Expect(page.Locator("#members tbody tr[data-role=leader]")).ToHaveCountAsync(1);
+            await Expect(page.Locator("#members tbody tr[data-role=follower]")).ToHaveCountAsync(2);
+
+            // The leader the page names is the one the API names.
+            var leaderInfo = await fixture.Cluster.Http.GetFromJsonElementAsync($"{leader}/cluster");
+            await Expect(page.Locator("#members tbody tr[data-role=leader]")).ToHaveAttributeAsync("data-member-id", leaderInfo.GetProperty("nodeId").GetString()!);
+            await Expect(page.Locator("#members-summary")).ToContainTextAsync("3 members");
+            await Expect(page.Locator("#api-reference")).ToHaveAttributeAsync("href", "../openapi");
+            await Screenshots.TakeAsync(page, "members", output);
+        }
+        finally
+        {
+            await page.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_timer_created_through_the_API_is_found_and_cancelled_through_the_page()
+    {
+        var (leader, follower, otherFollower) = await fixture.RolesAsync();
+        var id = $"dash-cancel-{Guid.NewGuid():N}"[..24];
+        await fixture.Cluster.Http.CreateOkAsync(leader, id, 600_000, fixture.Sink.UrlFor(id), new { order = 42 });
+
+        var page = await fixture.Browser.OpenDashboardAsync(follower);
+        try
+        {
+            await page.Locator("#lookup-id").FillAsync(id);
+            await page.Locator("#lookup-submit").ClickAsync();
+            await Expect(page.Locator("#timer-id")).ToHaveTextAsync(id);
+            await Expect(page.Locator("#timer-state")).ToHaveTextAsync("pending");
+            await Expect(page.Locator("#timer-attempts")).ToHaveTextAsync("0");
+            await Expect(page.Locator("#timer-callback")).ToContainTextAsync(fixture.Sink.UrlFor(id));
+            await Screenshots.TakeAsync(page, "timer-pending", output);
+
+            await page.Locator("#cancel-timer").ClickAsync();
+            await page.Locator("#cancel-yes").ClickAsync();
+            await Expect(page.Locator("#timer-state")).ToHaveTextAsync("cancelled");
+            await Expect(page.Locator("#lookup-message")).ToContainTextAsync("cancelled");
+            await Expect(page.Locator("#cancel-area")).ToBeHiddenAsync();
+            await Screenshots.TakeAsync(page, "timer-cancelled", output);
+        }
+        finally
+        {
+            await page.CloseAsync();
+        }
+
+        // The API agrees, on a node the page never talked to.
+        var timer = await fixture.Cluster.Http.GetAsync(otherFollower, id);
+        Assert.Equal("cancelled", timer?.GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task Unknown_ids_say_so()
+    {
+        var page = await fixture.Browser.OpenDashboardAsync(fixture.Cluster.Urls[0]);
+        try
+        {
+            await page.Locator("#lookup-id").FillAsync("no-such-timer-here");
+            await page.Locator("#lookup-submit").ClickAsync();
+            await Expect(page.Locator("#lookup-message")).ToContainTextAsync("No timer no-such-timer-here");
+            await Expect(page.Locator("#timer-result")).ToBeHiddenAsync();
+        }
+        finally
+        {
+            await page.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task The_charts_of_a_follower_rise_with_timers_created_and_fired_through_the_leader()
+    {
+        const int Timers = 20;
+        var (leader, follower, _) = await fixture.RolesAsync();
+        var page = await fixture.Browser.OpenDashboardAsync(follower);
+        try
+        {
+            await Expect(page.Locator("#chart-creates")).ToHaveAttributeAsync("data-points", new System.Text.RegularExpressions.Regex("^[0-9,]+$"));
+            // Counted from the second the test starts in: earlier tests' timers are not this test's.
+            var fromSecond = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+            var ids = Enumerable.Range(0, Timers).Select(i => $"dash-chart-{i}-{Guid.NewGuid():N}"[..24]).ToList();
+            await Task.WhenAll(ids.Select(id => fixture.Cluster.Http.CreateOkAsync(leader, id, 500, fixture.Sink.UrlFor(id))));
+
+            await WaitForSumAsync(page, "chart-creates", fromSecond, Timers);
+            await WaitForSumAsync(page, "chart-fires", fromSecond, Timers);
+            await WaitForSumAsync(page, "chart-deliveries", fromSecond, Timers);
+
+            // The legend shows the same total as the plotted points.
+            var total = await page.Locator("#chart-creates").GetAttributeAsync("data-total");
+            await Expect(page.Locator("#chart-creates .legend")).ToContainTextAsync($"{total} in window");
+            await Screenshots.TakeAsync(page, "charts", output);
+        }
+        finally
+        {
+            await page.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_failed_delivery_is_listed_with_its_error()
+    {
+        var (leader, follower, _) = await fixture.RolesAsync();
+        var id = $"dash-fail-{Guid.NewGuid():N}"[..24];
+        fixture.Sink.FailNext(id, 10);
+        await fixture.Cluster.Http.CreateOkAsync(leader, id, 200, fixture.Sink.UrlFor(id));
+
+        var page = await fixture.Browser.OpenDashboardAsync(follower);
+        try
+        {
+            // Two attempts allowed: one retried, then the last one fails the timer.
+            var final = page.Locator($"#failures tbody tr[data-timer-id='{id}']", new() { HasText = "failed" });
+            await Expect(final).ToHaveCountAsync(1, new() { Timeout = 60_000 });
+            await Expect(page.Locator($"#failures tbody tr[data-timer-id='{id}']")).ToHaveCountAsync(2);
+
+            var timer = await Poll.UntilAsync(() => fixture.Cluster.Http.GetAsync(follower, id), t => t?.GetProperty("state").GetString() == "failed",
+                TimeSpan.FromSeconds(30), t => $"state {t?.GetProperty("state")}");
+            var lastError = timer!.Value.GetProperty("lastError").GetString()!;
+            Assert.Contains("HTTP 500", lastError, StringComparison.Ordinal);
+            await Expect(final.Locator("td.err")).ToHaveTextAsync(lastError);
+
+            // The timer's id in the list opens it in the lookup panel.
+            await final.Locator("button.timer-link").ClickAsync();
+            await Expect(page.Locator("#timer-state")).ToHaveTextAsync("failed");
+            await Expect(page.Locator("#timer-attempts")).ToHaveTextAsync("2");
+            await Expect(page.Locator("#timer-error")).ToHaveTextAsync(lastError);
+            await Screenshots.TakeAsync(page, "failures", output);
+        }
+        finally
+        {
+            await page.CloseAsync();
+        }
+    }
+
+    [Fact]
+    public async Task Pending_timers_and_the_next_due_one_are_shown()
+    {
+        var (leader, follower, _) = await fixture.RolesAsync();
+        var id = $"dash-next-{Guid.NewGuid():N}"[..24];
+        // Due in a minute, and so before every other pending timer of this collection (the cancelled one is not pending).
+        await fixture.Cluster.Http.CreateOkAsync(leader, id, 60_000, fixture.Sink.UrlFor(id));
+        var pending = (await fixture.Cluster.Http.GetFromJsonElementAsync($"{leader}/cluster")).GetProperty("pendingTimers").GetInt32();
+
+        var page = await fixture.Browser.OpenDashboardAsync(follower);
+        try
+        {
+            await Expect(page.Locator("#next-due")).ToHaveAttributeAsync("data-id", id);
+            await Expect(page.Locator("#next-due")).ToContainTextAsync("in ");
+            await Expect(page.Locator("#pending-timers")).ToHaveAttributeAsync("data-value", pending.ToString(CultureInfo.InvariantCulture));
+        }
+        finally
+        {
+            await page.CloseAsync();
+        }
+
+        using var cancel = await fixture.Cluster.Http.DeleteAsync($"{leader}/timer/{id}");
+    }
+
+    [Fact]
+    public async Task The_whole_page_under_a_mixed_load_agrees_with_the_API()
+    {
+        var (leader, follower, _) = await fixture.RolesAsync();
+        var run = Guid.NewGuid().ToString("N")[..6];
+        var fromSecond = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
+        // Delivered ones due over the next few seconds, a few that fail, and some that stay pending.
+        var delivered = Enumerable.Range(0, 40).Select(i => (Id: $"order-{run}-{i}", TimeoutMs: 300L + (i * 150))).ToList();
+        var failing = Enumerable.Range(0, 2).Select(i => (Id: $"webhook-{run}-{i}", TimeoutMs: 1_000L + (i * 2_000))).ToList();
+        var pending = Enumerable.Range(0, 6).Select(i => (Id: $"reminder-{run}-{i}", TimeoutMs: 120_000L * (i + 1))).ToList();
+        foreach (var (id, _) in failing)
+            fixture.Sink.FailNext(id, 10);
+        await Task.WhenAll(delivered.Concat(failing).Concat(pending)
+            .Select(t => fixture.Cluster.Http.CreateOkAsync(leader, t.Id, t.TimeoutMs, fixture.Sink.UrlFor(t.Id), new { run })));
+
+        var page = await fixture.Browser.OpenDashboardAsync(follower);
+        try
+        {
+            await WaitForSumAsync(page, "chart-creates", fromSecond, delivered.Count + failing.Count + pending.Count);
+            await WaitForSumAsync(page, "chart-deliveries", fromSecond, delivered.Count);
+            foreach (var (id, _) in failing)
+                await Expect(page.Locator($"#failures tbody tr[data-timer-id='{id}']", new() { HasText = "failed" })).ToHaveCountAsync(1, new() { Timeout = 60_000 });
+
+            var expectedPending = (await fixture.Cluster.Http.GetFromJsonElementAsync($"{leader}/cluster")).GetProperty("pendingTimers").GetInt32();
+            await Expect(page.Locator("#pending-timers")).ToHaveAttributeAsync("data-value", expectedPending.ToString(CultureInfo.InvariantCulture));
+            await Expect(page.Locator("#next-due")).ToHaveAttributeAsync("data-id", pending[0].Id);
+
+            await page.Locator("#lookup-id").FillAsync(pending[0].Id);
+            await page.Locator("#lookup-submit").ClickAsync();
+            await Expect(page.Locator("#timer-state")).ToHaveTextAsync("pending");
+            await Screenshots.TakeAsync(page, "overview", output);
+        }
+        finally
+        {
+            await page.CloseAsync();
+        }
+
+        foreach (var (id, _) in pending)
+        {
+            using var cancel = await fixture.Cluster.Http.DeleteAsync($"{leader}/timer/{id}");
+        }
+    }
+
+    /// <summary>Waits until the points a chart plots for seconds from <paramref name="fromSecond"/> on add up to at least <paramref name="atLeast"/>.</summary>
+    private static async Task WaitForSumAsync(IPage page, string chartId, long fromSecond, int atLeast)
+    {
+        const string Sum = """
+            ([id, from]) => {
+              const f = document.getElementById(id);
+              if (!f || !f.dataset.points) return 0;
+              const points = f.dataset.points.split(',').map(Number);
+              const first = Number(f.dataset.firstSecond);
+              return points.reduce((sum, v, i) => first + i >= from ? sum + v : sum, 0);
+            }
+            """;
+        try
+        {
+            await page.WaitForFunctionAsync($"(args) => ({Sum})(args) >= {atLeast}", new object[] { chartId, fromSecond },
+                new PageWaitForFunctionOptions { Timeout = 60_000, PollingInterval = 200 });
+        }
+        catch (TimeoutException)
+        {
+            var seen = await page.EvaluateAsync<int>(Sum, new object[] { chartId, fromSecond });
+            Assert.Fail($"{chartId} plotted {seen} since second {fromSecond}, expected at least {atLeast}");
+        }
+    }
+}
+
+internal static class JsonHttp
+{
+    public static async Task<JsonElement> GetFromJsonElementAsync(this HttpClient http, string url)
+    {
+        using var response = await http.GetAsync(url);
+        response.EnsureSuccessStatusCode();
+        return JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
+    }
+}

@@ -1,0 +1,2 @@
+global using RaftTimers.Cluster.Tests.Infrastructure;
+global using Xunit;
