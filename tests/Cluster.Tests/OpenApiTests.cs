@@ -242,6 +242,26 @@ public sealed class OpenApiTests(OpenApiNodes nodes) : IClassFixture<OpenApiNode
         AssertShape(schemas, "Problem", JsonDocument.Parse(body).RootElement);
     }
 
+    [Theory]
+    [InlineData(null)]
+    [InlineData("text/plain")]
+    [InlineData("application/x-www-form-urlencoded")]
+    public async Task A_described_body_is_still_taken_whatever_content_type_the_client_sends(string? contentType)
+    {
+        // Routing matches Content-Type against the content types an endpoint's body metadata names; Skyring clients and
+        // curl -d send none or a form type, so describing the body must not narrow what the endpoint takes.
+        var id = $"openapi-ct-{Guid.NewGuid():N}";
+        using var request = new HttpRequestMessage(HttpMethod.Post, $"{OpenNode}/timer")
+        {
+            Content = new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(TimerApi.Body(600_000, "http://127.0.0.1:9/never"))),
+        };
+        if (contentType is not null)
+            request.Content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+        request.Headers.Add("x-timer-id", id);
+        using var response = await nodes.Open.Http.SendAsync(request);
+        Assert.True(response.StatusCode == HttpStatusCode.Created, $"{contentType ?? "no content type"}: {(int)response.StatusCode} {TimerApi.Reason(response)}");
+    }
+
     [Fact]
     public async Task The_timer_token_shows_in_the_document_only_when_the_node_requires_it_and_the_admin_token_always()
     {

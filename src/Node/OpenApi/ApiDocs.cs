@@ -32,9 +32,13 @@ public static class ApiDocs
         return description is null ? builder : builder.WithDescription(description);
     }
 
-    /// <summary>A JSON request body of the shape <typeparamref name="T"/>.</summary>
+    /// <summary>
+    /// A JSON request body of the shape <typeparamref name="T"/>. The metadata names no content type on purpose: routing
+    /// matches a request's Content-Type against the ones named, and the endpoints take JSON whatever the client calls it
+    /// (Skyring clients and <c>curl -d</c> send none, or a form type). Without one, the document says application/json.
+    /// </summary>
     public static IEndpointConventionBuilder Takes<T>(this IEndpointConventionBuilder builder, bool optional = false)
-        => builder.WithMetadata(new AcceptsMetadata([Json], typeof(T), optional));
+        => builder.WithMetadata(new AcceptsMetadata([], typeof(T), optional));
 
     /// <summary>A response with a body of the shape <typeparamref name="T"/>.</summary>
     public static IEndpointConventionBuilder Responds<T>(this IEndpointConventionBuilder builder, int status, string description, string contentType = Json)
