@@ -7,6 +7,7 @@ using RaftTimers.Node.Dashboard;
 using RaftTimers.Node.Health;
 using RaftTimers.Node.Http;
 using RaftTimers.Node.Metrics;
+using RaftTimers.Node.OpenApi;
 using RaftTimers.Node.Security;
 using RaftTimers.Raft;
 
@@ -125,6 +126,7 @@ public static partial class NodeHost
             builder.Services.AddOpenTelemetry()
                 .ConfigureResource(r => r.AddService("rafttimers", serviceInstanceId: settings.NodeId))
                 .WithMetrics(m => m.AddMeter(NodeMetrics.MeterName).AddPrometheusExporter());
+            ApiDocument.AddServices(builder.Services);
             var app = builder.Build();
             app.UseMiddleware<UnhandledErrors>();
             new TimerEndpoints(node, new TimerRequestParser(node.Transports, callbackPolicy), forwarder, timerMetrics, settings,
@@ -146,7 +148,9 @@ public static partial class NodeHost
             app.MapPrometheusScrapingEndpoint("/metrics");
             if (settings.Diagnostics.MemoryEndpoint)
                 DiagnosticEndpoints.Map(app, node);
-            app.MapFallback(static context => ApiError.WriteAsync(context, StatusCodes.Status404NotFound, $"no such endpoint: {context.Request.Method} {context.Request.Path}"));
+            ApiDocument.Map(app);
+            app.MapFallback(static context => ApiError.WriteAsync(context, StatusCodes.Status404NotFound, $"no such endpoint: {context.Request.Method} {context.Request.Path}"))
+                .ExcludeFromDescription();
 
             try
             {

@@ -2,6 +2,7 @@ using System.Text.Json;
 using DotNext.Net.Cluster.Consensus.Raft;
 using RaftTimers.Node.Configuration;
 using RaftTimers.Node.Http;
+using RaftTimers.Node.OpenApi;
 using RaftTimers.Raft;
 
 namespace RaftTimers.Node.Admin;
@@ -17,7 +18,17 @@ public sealed partial class LeadershipEndpoints(
     TimerNode node, LeaderForwarder forwarder, AdminAuthorization admin, LeadershipHandOff handOff, NodeSettings settings, ILogger<LeadershipEndpoints> logger)
 {
     public void Map(IEndpointRouteBuilder app)
-        => app.MapPost("/cluster/leader/transfer", context => ApiError.Guard(context, TransferAsync));
+        => app.MapPost("/cluster/leader/transfer", context => ApiError.Guard(context, TransferAsync))
+            .Operation("transferLeadership", MembershipEndpoints.Tag, "Move leadership to another member",
+                "The leader steps down and the cluster elects another member (which one cannot be chosen). Any member forwards it to the leader. "
+                + "The body may be empty or {}.")
+            .NeedsAdminToken()
+            .Takes<TransferRequestShape>(optional: true)
+            .Responds<LeaderTransferShape>(StatusCodes.Status200OK, "another member leads")
+            .Refuses(StatusCodes.Status400BadRequest, "the body is not empty or {}, or names a target (not supported)")
+            .Refuses(StatusCodes.Status409Conflict, "a single-node cluster, or this node won every election after stepping down")
+            .Refuses(StatusCodes.Status413PayloadTooLarge, "the body is larger than 4096 bytes")
+            .Refuses(StatusCodes.Status503ServiceUnavailable, "no leader reachable, no new leader elected in time, or this node is not a member");
 
     private async Task TransferAsync(HttpContext context)
     {

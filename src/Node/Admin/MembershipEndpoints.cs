@@ -3,6 +3,7 @@ using System.Text.Json;
 using DotNext.Net.Cluster.Consensus.Raft;
 using RaftTimers.Node.Configuration;
 using RaftTimers.Node.Http;
+using RaftTimers.Node.OpenApi;
 using RaftTimers.Raft;
 
 namespace RaftTimers.Node.Admin;
@@ -21,14 +22,38 @@ public sealed partial class MembershipEndpoints(
 
     private const int MaxBodyBytes = 4096;
 
+    /// <summary>The OpenAPI tag of the endpoints that change the cluster.</summary>
+    internal const string Tag = "Admin";
+
     /// <summary>How long asking a member for its metadata (node id, API URL) may take; a dead member is then known by address only.</summary>
     private static readonly TimeSpan MetadataTimeout = TimeSpan.FromSeconds(1);
 
     public void Map(IEndpointRouteBuilder app)
     {
-        app.MapPost("/cluster/members", context => ApiError.Guard(context, AddAsync));
-        app.MapDelete("/cluster/members/{id}", context => ApiError.Guard(context, RemoveAsync));
-        app.MapPost(RemovedNoticePath, context => ApiError.Guard(context, RemovedNoticeAsync));
+        app.MapPost("/cluster/members", context => ApiError.Guard(context, AddAsync))
+            .Operation("addMember", Tag, "Add a member",
+                "Any member forwards it to the leader, which asks the new node who it is, lets it catch up and commits the configuration that "
+                + "includes it; answered once that is committed. Retrying a change that went through answers 200 again.")
+            .NeedsAdminToken()
+            .Takes<AddMemberShape>()
+            .Responds<MemberChangeShape>(StatusCodes.Status200OK, "the member is in the committed configuration (changed says whether this request added it)")
+            .Refuses(StatusCodes.Status400BadRequest, "malformed JSON, or raft or api missing or malformed")
+            .Refuses(StatusCodes.Status409Conflict, "another membership change is under way, or the node at api is not in join mode or listens for Raft elsewhere")
+            .Refuses(StatusCodes.Status413PayloadTooLarge, "the body is larger than 4096 bytes")
+            .Refuses(StatusCodes.Status502BadGateway, "the new node did not answer or did not catch up with the log")
+            .Refuses(StatusCodes.Status503ServiceUnavailable, "no leader reachable, leadership moved, the change timed out, or this node is not a member");
+        app.MapDelete("/cluster/members/{id}", context => ApiError.Guard(context, RemoveAsync))
+            .Operation("removeMember", Tag, "Remove a member",
+                "By node id or Raft host:port, as GET /cluster lists them. Removing the leader makes it step down first. Committed before 200; "
+                + "removing a member that is already gone (given by host:port) answers 200 with changed false.")
+            .Path("id", "The member's node id or Raft host:port.", ApiDocs.Text())
+            .NeedsAdminToken()
+            .Responds<MemberChangeShape>(StatusCodes.Status200OK, "the member is out of the committed configuration")
+            .Refuses(StatusCodes.Status404NotFound, "no member has this node id")
+            .Refuses(StatusCodes.Status409Conflict, "another membership change is under way, the id is ambiguous, or it is the cluster's only member")
+            .Refuses(StatusCodes.Status503ServiceUnavailable, "no leader reachable, leadership moved, the change timed out, or this node is not a member");
+        // The leader's notice to a node it removed: node to node, not part of the API.
+        app.MapPost(RemovedNoticePath, context => ApiError.Guard(context, RemovedNoticeAsync)).ExcludeFromDescription();
     }
 
     private TimeSpan RequestTimeout => TimeSpan.FromMilliseconds(settings.RequestTimeoutMs);

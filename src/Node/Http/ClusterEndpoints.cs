@@ -1,4 +1,5 @@
 using DotNext.Net.Cluster.Consensus.Raft;
+using RaftTimers.Node.OpenApi;
 using RaftTimers.Raft;
 
 namespace RaftTimers.Node.Http;
@@ -12,8 +13,13 @@ public sealed class ClusterEndpoints(TimerNode node)
         {
             context.Response.ContentType = "text/plain";
             return context.Response.WriteAsync("pong", context.RequestAborted);
-        });
-        app.MapGet("/cluster", GetAsync);
+        })
+            .Operation("ping", "Timers", "Is the process up", "Skyring's liveness check; answers pong.")
+            .Responds<string>(StatusCodes.Status200OK, "pong", "text/plain");
+        app.MapGet("/cluster", GetAsync)
+            .Operation("getCluster", "Cluster", "This node's view of the cluster",
+                "This node's membership and role, the leader, term, commit and applied index, and the members. Read-only and open.")
+            .Responds<ClusterStateShape>(StatusCodes.Status200OK, "the cluster as this node sees it");
     }
 
     private async Task GetAsync(HttpContext context)

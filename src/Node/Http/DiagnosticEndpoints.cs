@@ -35,6 +35,6 @@ public static class DiagnosticEndpoints
                 json.WriteNumber("collectMs", collect.Elapsed.TotalMilliseconds);
                 json.WriteEndObject();
             });
-        });
+        }).ExcludeFromDescription(); // a benchmark aid that forces full collections, not part of the API
     }
 }

@@ -3,6 +3,7 @@ using RaftTimers.Commands;
 using RaftTimers.Model;
 using RaftTimers.Node.Configuration;
 using RaftTimers.Node.Metrics;
+using RaftTimers.Node.OpenApi;
 using RaftTimers.Node.Security;
 using RaftTimers.Raft;
 
@@ -21,13 +22,54 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Le
 {
     public const string TimerIdHeader = "x-timer-id";
 
+    /// <summary>The OpenAPI tag of the timer endpoints.</summary>
+    private const string Tag = "Timers";
+
+    private static readonly Microsoft.OpenApi.OpenApiSchema TimerIdSchema = ApiDocs.Text(ApiDocument.TimerIdPattern, TimerLimits.MaxIdLength);
+
     public void Map(IEndpointRouteBuilder app)
     {
-        app.MapPost("/timer", context => GuardWrite(context, TimerWrite.Create, CreateAsync));
-        app.MapPut("/timer/{id}", context => GuardWrite(context, TimerWrite.Update, ReplaceAsync));
-        app.MapDelete("/timer/{id}", context => GuardWrite(context, TimerWrite.Cancel, CancelAsync));
-        app.MapGet("/timer/{id}", context => Guard(context, GetAsync));
-        app.MapGet("/timer", context => Guard(context, ListAsync));
+        var tokenOn = apiToken is not null;
+        app.MapPost("/timer", context => GuardWrite(context, TimerWrite.Create, CreateAsync))
+            .Operation("createTimer", Tag, "Create a timer",
+                "Answered once the create entry is committed on a majority and applied on the leader. Repeating a create with the same id and "
+                + "an identical body is an idempotent retry (201 again); the same id with a different body is a 409.")
+            .Header(TimerIdHeader, "The timer id to use; without it the server generates a UUID.", TimerIdSchema)
+            .Takes<TimerRequestShape>()
+            .Responds<TimerCreatedShape>(StatusCodes.Status201Created, "created, or an identical create repeated")
+            .ResponseHeader(StatusCodes.Status201Created, "Location", "/timer/{id}")
+            .Refuses(StatusCodes.Status409Conflict, "a timer with this id exists with a different body")
+            .Refuses(StatusCodes.Status507InsufficientStorage, "the cluster holds its limit of pending timers (RaftTimers:MaxPendingTimers)")
+            .TimerWriteRefusals(tokenOn);
+        app.MapPut("/timer/{id}", context => GuardWrite(context, TimerWrite.Update, ReplaceAsync))
+            .Operation("replaceTimer", Tag, "Replace a pending timer",
+                "Replaces the data, callback and timeout (counted from now) of a pending timer; its version goes up.")
+            .Path("id", "The timer id.", TimerIdSchema)
+            .Takes<TimerRequestShape>()
+            .Responds<TimerReplacedShape>(StatusCodes.Status200OK, "replaced")
+            .ResponseHeader(StatusCodes.Status200OK, "Location", "/timer/{id}")
+            .Refuses(StatusCodes.Status404NotFound, "no pending timer has this id")
+            .TimerWriteRefusals(tokenOn);
+        app.MapDelete("/timer/{id}", context => GuardWrite(context, TimerWrite.Cancel, CancelAsync))
+            .Operation("cancelTimer", Tag, "Cancel a pending timer",
+                "A 202 means the cancel was committed before any fire of the timer's version: its callback is never delivered.")
+            .Responds(StatusCodes.Status202Accepted, "cancelled")
+            .Path("id", "The timer id.", TimerIdSchema)
+            .Refuses(StatusCodes.Status404NotFound, "the id is unknown or the timer is no longer pending (fired or cancelled)")
+            .TimerWriteRefusals(tokenOn, withBody: false);
+        app.MapGet("/timer/{id}", context => Guard(context, GetAsync))
+            .Operation("getTimer", Tag, "Inspect a timer", "Linearizable: the node confirms the latest state with the leader first (extension to Skyring).")
+            .Path("id", "The timer id.", TimerIdSchema)
+            .Responds<TimerShape>(StatusCodes.Status200OK, "the timer")
+            .Refuses(StatusCodes.Status404NotFound, "unknown, or purged after the retention period")
+            .TimerReadRefusals(tokenOn);
+        app.MapGet("/timer", context => Guard(context, ListAsync))
+            .Operation("listTimers", Tag, "List timers, a page at a time", "Pages through timers in id order (extension to Skyring).")
+            .Query("state", "Only timers in this state.", ApiDocs.OneOf("pending", "firing", "delivered", "failed", "cancelled"))
+            .Query("limit", "Timers per page.", ApiDocs.Integer(1, 1000, 100))
+            .Query("after", "The last id of the previous page (its next).", TimerIdSchema)
+            .Responds<TimerPageShape>(StatusCodes.Status200OK, "one page")
+            .TimerReadRefusals(tokenOn);
     }
 
     /// <summary>Answers 401 and returns false unless the API token is off or the request carries it.</summary>

@@ -1,0 +1,263 @@
+using System.ComponentModel;
+using System.ComponentModel.DataAnnotations;
+using System.Text.Json.Serialization;
+using RaftTimers.Model;
+
+namespace RaftTimers.Node.OpenApi;
+
+// The JSON shapes of API.md as types, for the OpenAPI document only: the endpoints parse and write JSON by hand
+// (TimerRequestParser, TimerJson, ApiError), so nothing else would tell the document what they read and write.
+// ApiDocument names each schema after its type without the "Shape" suffix. OpenApiTests compares these property
+// names with the JSON a real node answers, so a field added to a writer and not here fails a test. Numbers are
+// strict: the parser refuses a number in a string, whatever the web defaults of System.Text.Json allow.
+
+/// <summary>The body of <c>POST /timer</c> and <c>PUT /timer/{id}</c>.</summary>
+[Description("A timer to create or the replacement of a pending one. Unknown fields are ignored.")]
+[JsonNumberHandling(JsonNumberHandling.Strict)]
+public sealed record TimerRequestShape
+{
+    [Description("Delay in milliseconds, counted from the moment the leader applies the write.")]
+    [Range(1, TimerLimits.MaxTimeoutMs)]
+    public required long Timeout { get; init; }
+
+    [Description("Delivered as the callback body: a string as text/plain, an object as application/json; absent or null means an empty body.")]
+    public TimerDataShape? Data { get; init; }
+
+    public required CallbackShape Callback { get; init; }
+}
+
+/// <summary>Stands for <c>data</c>, which is a string, an object or null; ApiDocument gives it that schema.</summary>
+[Description("A string (sent as text/plain; charset=utf-8) or a JSON object (sent as application/json). Anything else is a 400.")]
+public sealed class TimerDataShape;
+
+[Description("Where and how the timer's callback is sent.")]
+public sealed record CallbackShape
+{
+    [Description("Callback transport; \"http\" is built in. An unknown transport is a 400.")]
+    [MinLength(1)]
+    public required string Transport { get; init; }
+
+    [Description("HTTP method of the callback, any case: post, put, patch, delete, get, options or head. A timer read back shows it in lower case.")]
+    [MinLength(1)]
+    public required string Method { get; init; }
+
+    [Description("Absolute http or https URI. A target the node's callback policy denies is a 400 whose reason names the rule.")]
+    [Url]
+    [MaxLength(TimerLimits.MaxUriLength)]
+    public required string Uri { get; init; }
+}
+
+[Description("A timer as GET /timer/{id} and the list show it.")]
+[JsonNumberHandling(JsonNumberHandling.Strict)]
+public sealed record TimerShape
+{
+    [RegularExpression(ApiDocument.TimerIdPattern)]
+    public required string Id { get; init; }
+
+    public required TimerStateShape State { get; init; }
+
+    [Description("When the leader applied the create or the last replace (RFC 3339, UTC).")]
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    [Description("createdAt + timeout: the timer never fires before this (RFC 3339, UTC).")]
+    public required DateTimeOffset DueAt { get; init; }
+
+    [Description("Delay in milliseconds as given.")]
+    public required long Timeout { get; init; }
+
+    public required TimerDataShape? Data { get; init; }
+
+    public required CallbackShape Callback { get; init; }
+
+    [Description("Starts at 1 and goes up with every replace; the callback's Idempotency-Key is {id}:{version}.")]
+    public required long Version { get; init; }
+
+    [Description("Callback attempts made for the current firing.")]
+    public required int Attempts { get; init; }
+
+    [Description("Raft log index of the entry that decided to fire this version; 0 before it fired.")]
+    public required long FiredAtIndex { get; init; }
+
+    [Description("Fire decisions applied for this timer.")]
+    public required long FireCount { get; init; }
+
+    [Description("The last delivery error, or null.")]
+    public required string? LastError { get; init; }
+}
+
+[JsonConverter(typeof(JsonStringEnumConverter<TimerStateShape>))]
+[Description("pending: waiting for its due time; firing: fired, delivery under way; delivered, failed, cancelled: finished (kept for the retention period).")]
+public enum TimerStateShape
+{
+    [JsonStringEnumMemberName("pending")]
+    Pending,
+    [JsonStringEnumMemberName("firing")]
+    Firing,
+    [JsonStringEnumMemberName("delivered")]
+    Delivered,
+    [JsonStringEnumMemberName("failed")]
+    Failed,
+    [JsonStringEnumMemberName("cancelled")]
+    Cancelled,
+}
+
+[Description("One page of timers in id order.")]
+public sealed record TimerPageShape
+{
+    public required IReadOnlyList<TimerShape> Timers { get; init; }
+
+    [Description("Pass as `after` to get the next page; null on the last page.")]
+    public required string? Next { get; init; }
+}
+
+[Description("The answer to a create: where the timer lives and when it is due.")]
+[JsonNumberHandling(JsonNumberHandling.Strict)]
+public sealed record TimerCreatedShape
+{
+    public required string Id { get; init; }
+
+    [Description("/timer/{id}, also in the Location header.")]
+    public required string Location { get; init; }
+
+    public required DateTimeOffset DueAt { get; init; }
+
+    public required long Version { get; init; }
+}
+
+[Description("The answer to a replace: the new due time and version.")]
+[JsonNumberHandling(JsonNumberHandling.Strict)]
+public sealed record TimerReplacedShape
+{
+    public required string Id { get; init; }
+
+    public required DateTimeOffset DueAt { get; init; }
+
+    public required long Version { get; init; }
+}
+
+[Description("RFC 7807 problem details; the same reason is in the x-skyring-reason header.")]
+[JsonNumberHandling(JsonNumberHandling.Strict)]
+public sealed record ProblemShape
+{
+    [Description("Always about:blank.")]
+    public required string Type { get; init; }
+
+    [Description("The status code's reason phrase.")]
+    public required string Title { get; init; }
+
+    public required int Status { get; init; }
+
+    [Description("Why the request was refused.")]
+    public required string Detail { get; init; }
+}
+
+[Description("This node's view of the cluster.")]
+[JsonNumberHandling(JsonNumberHandling.Strict)]
+public sealed record ClusterStateShape
+{
+    public required string NodeId { get; init; }
+
+    [Description("This node's Raft address (host:port), its identity in the cluster.")]
+    public required string Raft { get; init; }
+
+    [Description("member, joining (started with --join, waiting to be added) or removed.")]
+    public required string Membership { get; init; }
+
+    [Description("leader, follower, candidate (no leader known), or none when not a member.")]
+    public required string Role { get; init; }
+
+    public required long Term { get; init; }
+
+    [Description("The leader this node knows of, or null.")]
+    public required LeaderRefShape? Leader { get; init; }
+
+    public required long CommitIndex { get; init; }
+
+    public required long AppliedIndex { get; init; }
+
+    [Description("Pending timers in this node's state.")]
+    public required long PendingTimers { get; init; }
+
+    public required IReadOnlyList<MemberShape> Members { get; init; }
+}
+
+public sealed record LeaderRefShape
+{
+    public required string Raft { get; init; }
+
+    [Description("The leader's HTTP API URL, or null while unknown.")]
+    public required string? Api { get; init; }
+}
+
+public sealed record MemberShape
+{
+    [Description("Node id, or the Raft address while the member's id is unknown.")]
+    public required string Id { get; init; }
+
+    public required string Raft { get; init; }
+
+    [Description("HTTP API URL, or null while unknown.")]
+    public required string? Api { get; init; }
+
+    [Description("self for this node, else what this node knows of the member: available, unavailable or unknown.")]
+    public required string Status { get; init; }
+
+    public required bool IsLeader { get; init; }
+}
+
+[Description("Empty, or {}. Naming the next leader (\"to\") is refused: DotNext has no targeted transfer.")]
+public sealed record TransferRequestShape;
+
+[Description("A node to add; it must run in join mode (--join true) with an empty data directory.")]
+public sealed record AddMemberShape
+{
+    [Description("The new node's Raft address as IP:port.")]
+    public required string Raft { get; init; }
+
+    [Description("The new node's HTTP API as an absolute http(s) URL; the leader asks it who it is before sending it the log.")]
+    [Url]
+    public required string Api { get; init; }
+}
+
+[Description("The result of a membership change.")]
+[JsonNumberHandling(JsonNumberHandling.Strict)]
+public sealed record MemberChangeShape
+{
+    public required string Raft { get; init; }
+
+    [Description("The member's node id, or null when not known.")]
+    public required string? Id { get; init; }
+
+    [Description("Whether the address is in the committed configuration now.")]
+    public required bool Member { get; init; }
+
+    [Description("false when there was nothing to do (a retry of a change that went through).")]
+    public required bool Changed { get; init; }
+
+    [Description("Removals only: whether the removed node was told, so that it stops serving.")]
+    public bool? Notified { get; init; }
+
+    [Description("Members in the configuration now.")]
+    public required int Members { get; init; }
+}
+
+[Description("The member that leads after the transfer.")]
+[JsonNumberHandling(JsonNumberHandling.Strict)]
+public sealed record LeaderTransferShape
+{
+    public required LeaderShape Leader { get; init; }
+
+    public required long Term { get; init; }
+
+    [Description("Elections it took until another member won.")]
+    public required int Elections { get; init; }
+}
+
+public sealed record LeaderShape
+{
+    public required string Id { get; init; }
+
+    public required string Raft { get; init; }
+
+    public required string? Api { get; init; }
+}
