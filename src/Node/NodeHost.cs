@@ -149,7 +149,9 @@ public static partial class NodeHost
             if (settings.Diagnostics.MemoryEndpoint)
                 DiagnosticEndpoints.Map(app, node);
             ApiDocument.Map(app);
-            app.MapFallback(static context => ApiError.WriteAsync(context, StatusCodes.Status404NotFound, $"no such endpoint: {context.Request.Method} {context.Request.Path}"))
+            // "{**path}" rather than the default "{*path:nonfile}": paths that look like files (/openapi/v2.json,
+            // /dashboard/x.js with the wrong method) get the same 404 with a reason as every other unknown path.
+            app.MapFallback("{**path}", static context => ApiError.WriteAsync(context, StatusCodes.Status404NotFound, $"no such endpoint: {context.Request.Method} {context.Request.Path}"))
                 .ExcludeFromDescription();
 
             try

@@ -63,6 +63,8 @@ public sealed class BadInputTests(ThreeNodeCluster fixture)
         new("list with a zero limit", "GET", "/timer?limit=0", null, 400, null, "limit"),
         new("list with an unknown state", "GET", "/timer?state=sleeping", null, 400, null, "state"),
         new("unknown endpoint", "GET", "/timers-and-more", null, 404, null, "no such endpoint"),
+        new("unknown endpoint that looks like a file", "GET", "/openapi/v2.json", null, 404, null, "no such endpoint"),
+        new("wrong method on the document", "POST", "/openapi/v1.json", null, 404, null, "no such endpoint"),
     ];
 
     public static TheoryData<Case> Cases() => new(AllCases);

@@ -13,22 +13,37 @@ public sealed class OpenApiNodes : IAsyncLifetime
 {
     public const string ApiToken = "openapi-tests-api-token-0123456789";
 
+    private Task<LocalCluster>? open;
+    private Task<LocalCluster>? secured;
+
     internal LocalCluster Open { get; private set; } = null!;
 
     internal LocalCluster Secured { get; private set; } = null!;
 
     public async Task InitializeAsync()
     {
-        var open = LocalCluster.StartAsync(1);
-        var secured = LocalCluster.StartAsync(1, $"--RaftTimers:Security:ApiToken={ApiToken}");
+        open = LocalCluster.StartAsync(1);
+        secured = LocalCluster.StartAsync(1, $"--RaftTimers:Security:ApiToken={ApiToken}");
         Open = await open;
         Secured = await secured;
     }
 
+    /// <summary>Stops whichever cluster started, also when the other one failed to start.</summary>
     public async Task DisposeAsync()
     {
-        await Open.DisposeAsync();
-        await Secured.DisposeAsync();
+        foreach (var starting in new[] { open, secured })
+        {
+            if (starting is null)
+                continue;
+            try
+            {
+                await (await starting).DisposeAsync();
+            }
+            catch (Exception) when (!starting.IsCompletedSuccessfully)
+            {
+                // This one never started; its start failure is what InitializeAsync reported.
+            }
+        }
     }
 }
 

@@ -74,7 +74,9 @@ public static class ApiDocument
 
     public static void Map(IEndpointRouteBuilder app)
     {
-        app.MapOpenApi("/openapi/{documentName}.json");
+        // The one document, by its full path: with "{documentName}.json" an unknown name got an empty 404 from the
+        // OpenAPI middleware instead of the API's 404 with a reason.
+        app.MapOpenApi("/openapi/v1.json");
         foreach (var (path, resource, contentType) in PageFiles)
         {
             var content = ReadResource(resource);
