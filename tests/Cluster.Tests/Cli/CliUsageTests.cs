@@ -140,6 +140,29 @@ public sealed class CliUsageTests
         Assert.Contains("outcome is unknown", cancel.Stderr);
     }
 
+    private const string Secret = "s3cret-token-value-0123456789";
+
+    public static TheoryData<string[], int> MisplacedTokens => new()
+    {
+        { ["cluster", "status", "--admin-token", Secret], 3 },
+        { ["--admin-token", Secret, "cluster", "add", "--raft", "127.0.0.1:9", "--api", "http://127.0.0.1:9"], 3 },
+        { ["--admin-token", Secret, "cluster", "remove", "n4"], 3 },
+        { ["get", "t1", "--admin-token", Secret], 3 },
+        { ["--token", Secret, "list"], 3 },
+        { ["get", "t1", "--admin-token=" + Secret], 3 },
+        { ["get", "t1", "--api-token", Secret], 2 }, // an unknown option: both words are unrecognized
+        { ["get", "t1", "--admin-token", Secret, "extra"], 2 },
+    };
+
+    [Theory]
+    [MemberData(nameof(MisplacedTokens))]
+    public async Task A_token_on_the_command_line_is_never_echoed_in_an_error(string[] args, int exitCode)
+    {
+        var result = await FailsAsync(exitCode, [.. args, "--url", UnreachableUrl()]);
+        Assert.DoesNotContain(Secret, result.Stderr);
+        Assert.DoesNotContain(Secret[..12], result.Stderr);
+    }
+
     [Theory]
     [InlineData]
     [InlineData("create")]
