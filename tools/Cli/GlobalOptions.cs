@@ -29,6 +29,17 @@ internal static class GlobalOptions
         HelpName = "TOKEN",
     };
 
+    /// <summary>
+    /// Only cluster add and remove use it, but it is accepted anywhere, like --token: a token misplaced before or after the
+    /// subcommand is then ignored instead of being echoed in an "unrecognized argument" error into a CI log.
+    /// </summary>
+    public static readonly Option<string> AdminToken = new("--admin-token")
+    {
+        Description = $"Admin token of the nodes (RaftTimers:Security:AdminToken) for cluster add and remove; prefer the env var: ps shows arguments [env: {AdminTokenVariable}]",
+        Recursive = true,
+        HelpName = "TOKEN",
+    };
+
     public static readonly Option<bool> Json = new("--json")
     {
         Description = "Print the result as one JSON document on stdout instead of a table",
@@ -46,6 +57,7 @@ internal static class GlobalOptions
     {
         root.Options.Add(Url);
         root.Options.Add(Token);
+        root.Options.Add(AdminToken);
         root.Options.Add(Json);
         root.Options.Add(Timeout);
     }

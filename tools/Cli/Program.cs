@@ -5,6 +5,7 @@ using RaftTimers.Tools.Cli.Commands;
 
 // Entry point: parse, then either print help (with the exit codes), report a usage error (exit 2), or run one
 // command and map its failure to one message on stderr and an exit code (ExitCodes). Ctrl-C cancels the request.
+// Every error message goes through SecretRedaction first, so that no token typed on the command line reaches stderr.
 var root = new RootCommand("""
     Command-line client for RaftTimers: create, inspect, replace, cancel and list timers, and show or change the cluster,
     through the HTTP API of any node. Human-readable tables by default, --json for scripts.
@@ -21,6 +22,7 @@ cluster.Subcommands.Add(ClusterAddCommand.Build());
 cluster.Subcommands.Add(ClusterRemoveCommand.Build());
 root.Subcommands.Add(cluster);
 
+var redaction = new SecretRedaction(args);
 var parse = root.Parse(args);
 if (parse.Action is HelpAction)
 {
@@ -32,7 +34,7 @@ if (parse.Action is HelpAction)
 if (parse.Errors.Count > 0)
 {
     foreach (var error in parse.Errors)
-        Console.Error.WriteLine($"timers: {error.Message}");
+        Console.Error.WriteLine($"timers: {redaction.Redact(error.Message)}");
     var path = string.Join(' ', parse.CommandResult.Command.Parents.OfType<Command>().Reverse().Skip(1).Select(c => c.Name)
         .Append(parse.CommandResult.Command == root ? "" : parse.CommandResult.Command.Name).Where(n => n.Length > 0));
     Console.Error.WriteLine($"see: timers {(path.Length > 0 ? path + " " : "")}--help");
@@ -45,7 +47,7 @@ try
 }
 catch (CliFailure failure)
 {
-    Console.Error.WriteLine($"timers: {failure.Message}");
+    Console.Error.WriteLine($"timers: {redaction.Redact(failure.Message)}");
     return failure.ExitCode;
 }
 catch (OperationCanceledException)

@@ -65,7 +65,8 @@ public sealed class CliTimerTests(ThreeNodeCluster fixture)
     public async Task Every_timer_command_prints_one_json_document_with_json()
     {
         var created = (await OkAsync("create", "--json", "--url", Urls, "--delay", "600000", "--callback", fixture.Sink.UrlFor("json"), "--data", "hello")).Json;
-        var id = created.GetProperty("id").GetString()!; // chosen by the server
+        var id = created.GetProperty("id").GetString()!; // made up by the client, sent as x-timer-id: a UUIDv7 in text form
+        Assert.True(Guid.TryParseExact(id, "D", out var guid) && guid.Version == 7, id);
         Assert.Equal($"/timer/{id}", created.GetProperty("location").GetString());
         Assert.Equal(1, created.GetProperty("version").GetInt32());
 
@@ -149,6 +150,19 @@ public sealed class CliTimerTests(ThreeNodeCluster fixture)
         Assert.True(viaEnvironment.ExitCode == 0, viaEnvironment.ToString());
         Assert.Equal(id, viaEnvironment.Json.GetProperty("id").GetString());
         await OkAsync("cancel", id, "--url", $"{dead},{fixture.Cluster.Urls[0]}");
+    }
+
+    [Fact]
+    public async Task A_create_without_id_that_one_node_left_unanswered_is_retried_on_the_next_with_the_same_id()
+    {
+        await using var silent = SilentNode.Start();
+        var created = (await OkAsync("create", "--json", "--url", $"{silent.Url},{Urls}", "--timeout", "5", "--delay", "10m",
+            "--callback", fixture.Sink.UrlFor("retried"))).Json;
+        var id = created.GetProperty("id").GetString()!;
+        var sent = Assert.Single(silent.Requests); // the client read its answer from the next node only after this one timed out
+        Assert.Equal(id, sent["x-timer-id"]);
+        Assert.Equal("pending", (await OkAsync("get", id, "--json", "--url", Urls)).Json.GetProperty("state").GetString());
+        await OkAsync("cancel", id, "--url", Urls);
     }
 
     [Fact]

@@ -96,6 +96,73 @@ public sealed class CliUsageTests
         Assert.Contains(second, result.Stderr);
     }
 
+    private static async Task<IReadOnlyDictionary<string, string>> OnlyRequestAsync(SilentNode node)
+    {
+        var requests = await Poll.UntilAsync(() => Task.FromResult(node.Requests), r => r.Count > 0, TimeSpan.FromSeconds(10), r => $"{r.Count} requests");
+        return Assert.Single(requests);
+    }
+
+    [Fact]
+    public async Task A_create_without_id_that_gets_no_answer_exits_4_naming_the_uuidv7_id_it_sent()
+    {
+        await using var silent = SilentNode.Start();
+        var result = await FailsAsync(4, "create", "--url", silent.Url, "--timeout", "0.5", "--delay", "5s", "--callback", "http://127.0.0.1:9/");
+        var request = await OnlyRequestAsync(silent);
+        Assert.StartsWith("POST /timer ", request["request-line"]);
+        Assert.True(request.TryGetValue("x-timer-id", out var id), $"no x-timer-id header: {string.Join(", ", request.Keys)}");
+        Assert.True(Guid.TryParseExact(id, "D", out var guid) && guid.Version == 7 && id == guid.ToString(), $"not a UUIDv7 in text form: {id}");
+        Assert.Contains("outcome is unknown", result.Stderr);
+        Assert.Contains($"retrying with --id {id} is safe", result.Stderr);
+    }
+
+    [Fact]
+    public async Task A_create_with_id_sends_that_id_and_is_tried_past_an_unreachable_and_a_silent_node_then_exits_4()
+    {
+        await using var silent = SilentNode.Start();
+        var unreachable = UnreachableUrl();
+        var result = await FailsAsync(4, "create", "--url", $"{unreachable},{silent.Url}", "--timeout", "0.5", "--id", "order-7",
+            "--delay", "5s", "--callback", "http://127.0.0.1:9/");
+        Assert.Equal("order-7", (await OnlyRequestAsync(silent))["x-timer-id"]);
+        Assert.Contains(unreachable, result.Stderr); // the connect failure fell back to the next URL
+        Assert.Contains("did not answer within 0.5 s", result.Stderr);
+        Assert.Contains("retrying with --id order-7 is safe", result.Stderr);
+    }
+
+    [Fact]
+    public async Task A_read_that_connected_but_got_no_answer_exits_3_and_a_cancel_exits_4()
+    {
+        await using var silent = SilentNode.Start();
+        var read = await FailsAsync(3, "get", "t1", "--url", silent.Url, "--timeout", "0.5");
+        Assert.Contains("no node answered", read.Stderr);
+        Assert.Contains("did not answer within 0.5 s", read.Stderr);
+
+        var cancel = await FailsAsync(4, "cancel", "t1", "--url", silent.Url, "--timeout", "0.5");
+        Assert.Contains("outcome is unknown", cancel.Stderr);
+    }
+
+    private const string Secret = "s3cret-token-value-0123456789";
+
+    public static TheoryData<string[], int> MisplacedTokens => new()
+    {
+        { ["cluster", "status", "--admin-token", Secret], 3 },
+        { ["--admin-token", Secret, "cluster", "add", "--raft", "127.0.0.1:9", "--api", "http://127.0.0.1:9"], 3 },
+        { ["--admin-token", Secret, "cluster", "remove", "n4"], 3 },
+        { ["get", "t1", "--admin-token", Secret], 3 },
+        { ["--token", Secret, "list"], 3 },
+        { ["get", "t1", "--admin-token=" + Secret], 3 },
+        { ["get", "t1", "--api-token", Secret], 2 }, // an unknown option: both words are unrecognized
+        { ["get", "t1", "--admin-token", Secret, "extra"], 2 },
+    };
+
+    [Theory]
+    [MemberData(nameof(MisplacedTokens))]
+    public async Task A_token_on_the_command_line_is_never_echoed_in_an_error(string[] args, int exitCode)
+    {
+        var result = await FailsAsync(exitCode, [.. args, "--url", UnreachableUrl()]);
+        Assert.DoesNotContain(Secret, result.Stderr);
+        Assert.DoesNotContain(Secret[..12], result.Stderr);
+    }
+
     [Theory]
     [InlineData]
     [InlineData("create")]
@@ -114,7 +181,8 @@ public sealed class CliUsageTests
         Assert.Equal("", result.Stderr);
         Assert.Contains($"timers {string.Join(' ', command)}", result.Stdout.Replace("  ", " "));
         Assert.Contains("Exit codes:", result.Stdout);
-        Assert.Matches(@"(?m)^\s+3\s+cluster unreachable", result.Stdout);
+        Assert.Matches(@"(?m)^\s+3\s+cluster unreachable: .*\(reads only\) connected but did not answer within --timeout", result.Stdout);
+        Assert.Matches(@"(?m)^\s+4\s+unavailable: .*no node answered after a write was sent", result.Stdout);
         Assert.Contains("--json", result.Stdout);
     }
 }

@@ -17,17 +17,21 @@ internal static class CliProcess
     /// Runs <c>dotnet timers.dll args</c> with the client's environment variables cleared unless given in
     /// <paramref name="environment"/>, and waits for it (at most 2 minutes, then kills it and fails).
     /// </summary>
-    public static async Task<Result> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+    public static Task<Result> RunAsync(IEnumerable<string> args, IReadOnlyDictionary<string, string>? environment = null)
+        => RunProgramAsync("dotnet", [RepoPaths.CliDll], args, environment);
+
+    /// <summary>Runs <paramref name="program"/> with <paramref name="prefix"/> then <paramref name="args"/>, the way <see cref="RunAsync"/> runs the client.</summary>
+    public static async Task<Result> RunProgramAsync(string program, IEnumerable<string> prefix, IEnumerable<string> args,
+        IReadOnlyDictionary<string, string>? environment = null)
     {
         var list = args.ToList();
-        var start = new ProcessStartInfo("dotnet")
+        var start = new ProcessStartInfo(program)
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(RepoPaths.CliDll);
-        foreach (var arg in list)
+        foreach (var arg in prefix.Concat(list))
             start.ArgumentList.Add(arg);
         foreach (var name in new[] { "RAFTTIMERS_URL", "RAFTTIMERS_TOKEN", "RAFTTIMERS_ADMIN_TOKEN" })
             start.Environment.Remove(name);
@@ -45,7 +49,7 @@ internal static class CliProcess
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"timers {string.Join(' ', list)} did not exit within 2 minutes\n{await stderr}");
+            throw new TimeoutException($"{program} {string.Join(' ', list)} did not exit within 2 minutes\n{await stderr}");
         }
 
         return new Result(process.ExitCode, await stdout, await stderr, list);

@@ -27,18 +27,16 @@ internal static class ClusterAddCommand
             Required = true,
             HelpName = "URL",
         };
-        var token = AdminOptions.Token();
         var command = new Command("add", "Add a node that runs in join mode; waits until it has caught up and is a voting member (a retry is safe)");
         command.Options.Add(raft);
         command.Options.Add(api);
-        command.Options.Add(token);
         command.SetAction(async (parse, cancellation) =>
         {
             var address = RequireRaftAddress(parse.GetValue(raft)!);
             var apiUrl = parse.GetValue(api)!;
             if (!Uri.TryCreate(apiUrl, UriKind.Absolute, out var parsedApi) || parsedApi.Scheme is not ("http" or "https"))
                 throw CliFailure.Usage($"--api must be the new node's absolute http(s) API URL, not '{apiUrl}'");
-            var adminToken = AdminOptions.Require(parse, token);
+            var adminToken = AdminOptions.Require(parse);
             using var session = Session.Open(parse, AdminOptions.DefaultTimeout);
             var body = new JsonObject { ["raft"] = address, ["api"] = apiUrl }.ToJsonString();
             Http.ApiAnswer answer;

@@ -12,16 +12,14 @@ internal static class ClusterRemoveCommand
     public static Command Build()
     {
         var member = new Argument<string>("MEMBER") { Description = "Node id or Raft host:port of the member, as timers cluster status lists them" };
-        var token = AdminOptions.Token();
         var command = new Command("remove", "Remove a member; the removed node stops serving once told (a retry of a done removal succeeds)");
         command.Arguments.Add(member);
-        command.Options.Add(token);
         command.SetAction(async (parse, cancellation) =>
         {
             var id = parse.GetValue(member)!.Trim();
             if (id.Length == 0 || id.Length > 256 || id.Any(char.IsControl) || id.Contains('/'))
                 throw CliFailure.Usage($"MEMBER must be a node id or a Raft host:port, not '{id}'");
-            var adminToken = AdminOptions.Require(parse, token);
+            var adminToken = AdminOptions.Require(parse);
             using var session = Session.Open(parse, AdminOptions.DefaultTimeout);
             Http.ApiAnswer answer;
             using (Progress.Start($"removing {id}: waiting for the new configuration to commit"))

@@ -11,7 +11,7 @@ internal static class CreateCommand
         var timer = new TimerOptions();
         var id = new Option<string>("--id")
         {
-            Description = "Timer id to use (1-128 characters of [A-Za-z0-9._~-]); the server makes one up if absent. "
+            Description = "Timer id to use (1-128 characters of [A-Za-z0-9._~-]); without it the client makes up a UUIDv7 and prints it. "
                 + "Creating again with the same id and body is a safe retry; a different body is refused (409)",
             HelpName = "ID",
         };
@@ -21,12 +21,16 @@ internal static class CreateCommand
         command.SetAction(async (parse, cancellation) =>
         {
             var body = timer.Body(parse);
-            var chosenId = parse.GetValue(id) is { } given ? TimerInput.RequireId(given, "--id") : null;
+            // Always the client's id, never the server's: a create that was sent and got no answer may have happened, and
+            // only an id the user knows makes the retry idempotent instead of a second timer with a second callback.
+            // UUIDv7 text starts with the time, so new ids append to the server's sorted id index as its own do.
+            var timerId = parse.GetValue(id) is { } given ? TimerInput.RequireId(given, "--id") : Guid.CreateVersion7().ToString();
             using var session = Session.Open(parse);
-            var headers = chosenId is null ? null : new Dictionary<string, string> { ["x-timer-id"] = chosenId };
-            // A create is repeated on another node only when the id is the client's: then the repeat is an idempotent retry.
+            var headers = new Dictionary<string, string> { ["x-timer-id"] = timerId };
+            // With the id, sending the create again (to the next node) is an idempotent retry (API.md).
             var answer = (await session.Client.SendAsync(HttpMethod.Post, "/timer", GlobalOptions.TimerToken(parse), body, headers,
-                repeatable: chosenId is not null, cancellation)).EnsureSuccess("create");
+                repeatable: true, cancellation, retryHint: $"it may have created timer {timerId}: retrying with --id {timerId} is safe"))
+                .EnsureSuccess($"create {timerId}");
             var json = answer.Json();
             if (session.Json)
                 session.WriteJson(json);

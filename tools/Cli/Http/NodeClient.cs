@@ -8,8 +8,10 @@ namespace RaftTimers.Tools.Cli.Http;
 /// Sends one request to the cluster through the first node that answers. Any node serves the whole API (a follower
 /// forwards writes to the leader), so the nodes are tried in the order given and the next one is tried only when a
 /// node could not be reached at all: nothing was sent, so trying elsewhere cannot repeat a write. A node that was
-/// reached but stopped answering is tried past only for reads; for a write the outcome is unknown, and that is said
-/// instead of guessing (exit code 4).
+/// reached but stopped answering is tried past only for repeatable requests (reads, and a create with its id, which
+/// the API makes an idempotent retry). A write that was sent and got no answer has an unknown outcome, and that is
+/// said instead of guessing (exit code 4), also when a repeatable write then found no node that answered; a read
+/// that found no node that answered is exit code 3.
 /// </summary>
 internal sealed class NodeClient : IDisposable
 {
@@ -35,10 +37,13 @@ internal sealed class NodeClient : IDisposable
     /// <param name="bearer">The Authorization bearer token, if any.</param>
     /// <param name="jsonBody">A JSON request body, if any.</param>
     /// <param name="headers">Extra request headers.</param>
-    /// <param name="repeatable">Whether the request may be sent again to another node after one was reached and did not answer (reads).</param>
+    /// <param name="repeatable">Whether the request may be sent again to another node after one was reached and did not answer (reads, idempotent writes).</param>
+    /// <param name="retryHint">For a write: what the unknown-outcome message tells the user to do instead of the default "check with timers get".</param>
     public async Task<ApiAnswer> SendAsync(HttpMethod method, string pathAndQuery, string? bearer, string? jsonBody,
-        IReadOnlyDictionary<string, string>? headers, bool repeatable, CancellationToken cancellation)
+        IReadOnlyDictionary<string, string>? headers, bool repeatable, CancellationToken cancellation, string? retryHint = null)
     {
+        var isRead = method == HttpMethod.Get || method == HttpMethod.Head;
+        var writeWasSent = false;
         var problems = new List<string>();
         foreach (var node in nodes)
         {
@@ -71,14 +76,19 @@ internal sealed class NodeClient : IDisposable
             {
                 var what = e is OperationCanceledException ? $"did not answer within {requestTimeout.TotalSeconds:0.#} s" : $"stopped answering: {Describe(e)}";
                 if (!repeatable)
-                    throw new CliFailure($"{node} {what} after the request was sent; its outcome is unknown (check with timers get / timers cluster status)",
-                        ExitCodes.Unavailable);
+                    throw UnknownOutcome($"{node} {what} after the request was sent", retryHint);
+                writeWasSent |= !isRead;
                 problems.Add($"{node}: {what}");
             }
         }
 
+        if (writeWasSent)
+            throw UnknownOutcome($"no node answered, and the request was sent to at least one ({string.Join("; ", problems)})", retryHint);
         throw new CliFailure($"no node answered ({string.Join("; ", problems)})", ExitCodes.Unreachable);
     }
+
+    private static CliFailure UnknownOutcome(string what, string? retryHint)
+        => new($"{what}; its outcome is unknown ({retryHint ?? "check with timers get / timers cluster status"})", ExitCodes.Unavailable);
 
     /// <summary>The request never reached a server: refused, unresolvable or unroutable. Nothing was sent.</summary>
     private static bool IsConnectFailure(HttpRequestException e)
