@@ -35,8 +35,13 @@ if (parse.Errors.Count > 0)
 {
     foreach (var error in parse.Errors)
         Console.Error.WriteLine($"timers: {redaction.Redact(error.Message)}");
-    var path = string.Join(' ', parse.CommandResult.Command.Parents.OfType<Command>().Reverse().Skip(1).Select(c => c.Name)
-        .Append(parse.CommandResult.Command == root ? "" : parse.CommandResult.Command.Name).Where(n => n.Length > 0));
+    // The command's path below the root, e.g. "cluster status": walk up the parsed commands (a Command's Parents are
+    // only its direct ones, which left "cluster" out).
+    var names = new List<string>();
+    for (var result = parse.CommandResult; result.Command != root && result.Parent is System.CommandLine.Parsing.CommandResult parent; result = parent)
+        names.Add(result.Command.Name);
+    names.Reverse();
+    var path = string.Join(' ', names);
     Console.Error.WriteLine($"see: timers {(path.Length > 0 ? path + " " : "")}--help");
     return ExitCodes.Usage;
 }

@@ -57,6 +57,17 @@ public sealed class CliUsageTests
     }
 
     [Theory]
+    [InlineData("cluster status --bogus", "see: timers cluster status --help")]
+    [InlineData("cluster add --bogus", "see: timers cluster add --help")]
+    [InlineData("create --bogus", "see: timers create --help")]
+    [InlineData("--bogus", "see: timers --help")]
+    public async Task A_usage_error_names_the_help_of_the_command_it_was_in(string args, string hint)
+    {
+        var result = await FailsAsync(2, args.Split(' '));
+        Assert.Contains(hint, result.Stderr);
+    }
+
+    [Theory]
     [InlineData("nope")]
     [InlineData("ftp://127.0.0.1:8080")]
     [InlineData("http://")]
