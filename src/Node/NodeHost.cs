@@ -140,9 +140,13 @@ public static partial class NodeHost
             HealthEndpoints.Map(app);
 
             // The dashboard: figures counted from every applied entry (the same on every node), its embedded page and JSON.
+            // Members are asked through a client of their own, with few connections: an open endpoint must not take the
+            // forwarding client's connections from writes on their way to the leader.
             var activity = new ActivityTracker(TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds());
-            node.Store.Observe(activity);
-            new DashboardEndpoints(node, activity, new ClusterOverview(node, forwardingClient, TimeSpan.FromSeconds(1), loggers.CreateLogger<ClusterOverview>()),
+            node.Store.Observe(activity, e => LogActivityFaulted(log, e));
+            using var membersClient = ClusterOverview.CreateClient();
+            new DashboardEndpoints(node, activity,
+                new ClusterOverview(node, membersClient, TimeSpan.FromSeconds(1), TimeProvider.System, loggers.CreateLogger<ClusterOverview>()),
                 apiToken, DashboardAssets.Load(), TimeProvider.System).Map(app);
 
             app.MapPrometheusScrapingEndpoint("/metrics");
@@ -167,6 +171,10 @@ public static partial class NodeHost
 
         return 0;
     }
+
+    /// <summary>Once, when the dashboard's counter threw on the apply loop and the store stopped calling it.</summary>
+    [LoggerMessage(EventId = 5302, Level = LogLevel.Error, Message = "Dashboard: activity counting failed and is stopped on this node; /dashboard/api/activity answers 503 until restart")]
+    private static partial void LogActivityFaulted(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Node {NodeId} serving HTTP on {HttpUrl}, Raft on {RaftEndPoint}, data in {DataDirectory}")]
     private static partial void LogStarted(ILogger logger, string nodeId, string httpUrl, string raftEndPoint, string dataDirectory);

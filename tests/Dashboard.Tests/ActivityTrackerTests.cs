@@ -1,5 +1,6 @@
 using RaftTimers.Codec;
 using RaftTimers.Commands;
+using RaftTimers.Dashboard.Tests.Infrastructure;
 using RaftTimers.Model;
 using RaftTimers.Node.Dashboard;
 using RaftTimers.StateMachine;
@@ -16,9 +17,12 @@ public sealed class ActivityTrackerTests
 
     private sealed class Feed
     {
+        public readonly ManualClock Clock = new();
         public readonly TimerStateMachine State = new();
-        public readonly ActivityTracker Tracker = new(observingSinceUnixMs: 0);
+        public readonly ActivityTracker Tracker;
         private long index;
+
+        public Feed() => Tracker = new ActivityTracker(observingSinceUnixMs: 0, Clock);
 
         public void Apply(long stampUnixMs, params TimerCommand[] commands)
         {
@@ -28,7 +32,13 @@ public sealed class ActivityTrackerTests
             Tracker.Applied(index, State.LastStampUnixMs, commands, results, events);
         }
 
-        public TimerRecord? NextDue() => Tracker.NextDue(State);
+        public TimerRecord? NextDue() => NextDue(State);
+
+        public TimerRecord? NextDue(TimerStateMachine state)
+        {
+            Assert.True(Tracker.TryNextDue(state, out var next), "the next due timer is not known");
+            return next;
+        }
     }
 
     [Fact]
@@ -160,7 +170,81 @@ public sealed class ActivityTrackerTests
         var restored = new TimerStateMachine();
         restored.Apply(50, new TimerLogEntry(2_000, [new CreateTimer("z", Spec with { TimeoutMs = 5 })]));
         feed.Tracker.StateReplaced();
+        feed.Clock.Advance(NextDueIndex.MinFullPassInterval);
 
-        Assert.Equal("z", feed.Tracker.NextDue(restored)?.Id);
+        Assert.Equal("z", feed.NextDue(restored)?.Id);
+    }
+
+    [Fact]
+    public void The_whole_state_is_passed_over_at_most_once_per_interval_and_meanwhile_the_next_due_is_not_known()
+    {
+        var feed = new Feed();
+        feed.Apply(1_000, new CreateTimer("a", Spec with { TimeoutMs = 100 }));
+        Assert.Equal("a", feed.NextDue()?.Id);
+
+        // Snapshot installs in quick succession: each drops the heap, but only one pass per interval rebuilds it.
+        feed.Tracker.StateReplaced();
+        feed.Clock.Advance(NextDueIndex.MinFullPassInterval - TimeSpan.FromMilliseconds(1));
+        Assert.False(feed.Tracker.TryNextDue(feed.State, out var unknown));
+        Assert.Null(unknown);
+        Assert.Equal(1, feed.Tracker.NextDueIndex.FullPasses);
+
+        feed.Clock.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal("a", feed.NextDue()?.Id);
+        Assert.Equal(2, feed.Tracker.NextDueIndex.FullPasses);
+    }
+
+    [Fact]
+    public void Stale_entries_are_compacted_from_the_heap_itself_without_another_pass_over_the_state()
+    {
+        const int Pending = 100;
+        var feed = new Feed();
+        feed.Apply(1_000, [.. Enumerable.Range(0, Pending).Select(i => new CreateTimer($"t{i}", Spec with { TimeoutMs = 60_000 + i }))]);
+        Assert.Equal("t0", feed.NextDue()?.Id);
+
+        // Updates that push every timer later leave one stale entry each, under the live ones: enough to pass the bound.
+        var rounds = (NextDueIndex.Slack / Pending) + 3;
+        for (var round = 1; round <= rounds; round++)
+            feed.Apply(1_000 + round, [.. Enumerable.Range(0, Pending).Select(i => new UpdateTimer($"t{i}", Spec with { TimeoutMs = 60_000 + i }))]);
+        Assert.True(feed.Tracker.NextDueIndex.Entries > (2 * Pending) + NextDueIndex.Slack);
+
+        var next = feed.NextDue();
+
+        Assert.Equal(("t0", rounds + 1L, 1_000L + rounds + 60_000), (next?.Id, next?.Version, next?.DueAtUnixMs));
+        Assert.Equal(1, feed.Tracker.NextDueIndex.FullPasses);
+        Assert.Equal(1, feed.Tracker.NextDueIndex.Compactions);
+        Assert.Equal(Pending, feed.Tracker.NextDueIndex.Entries);
+    }
+
+    [Fact]
+    public void A_stale_entry_of_a_purged_timer_does_not_pass_for_a_new_one_with_the_same_id_and_version()
+    {
+        var feed = new Feed();
+        feed.Apply(1_000, new CreateTimer("a", Spec with { TimeoutMs = 1_000 }), new CreateTimer("b", Spec with { TimeoutMs = 3_000 }));
+        Assert.Equal("a", feed.NextDue()?.Id);
+
+        // a is cancelled, purged and created again: version 1 again, due after b. Its old entry (version 1, due 2_000)
+        // is still on top of the heap.
+        feed.Apply(1_100, new CancelTimer("a"));
+        feed.Apply(1_200, new PurgeFinished(RetentionMs: 0));
+        feed.Apply(1_300, new CreateTimer("a", Spec with { TimeoutMs = 10_000 }));
+        Assert.Equal((TimerStatus.Pending, 1L), (feed.State.Find("a")?.Status, feed.State.Find("a")?.Version));
+
+        var next = feed.NextDue();
+
+        Assert.Equal(("b", 4_000L), (next?.Id, next?.DueAtUnixMs));
+    }
+
+    [Fact]
+    public void The_heap_is_dropped_after_a_minute_of_stamps_without_a_question()
+    {
+        var feed = new Feed();
+        feed.Apply(1_000, new CreateTimer("a", Spec with { TimeoutMs = 500_000 }));
+        Assert.Equal("a", feed.NextDue()?.Id);
+
+        feed.Apply(1_000 + NextDueIndex.IdleMs, new CreateTimer("b", Spec with { TimeoutMs = 500_000 }));
+        Assert.Equal(2, feed.Tracker.NextDueIndex.Entries);
+        feed.Apply(1_001 + NextDueIndex.IdleMs, new CreateTimer("c", Spec with { TimeoutMs = 500_000 }));
+        Assert.Equal(0, feed.Tracker.NextDueIndex.Entries);
     }
 }

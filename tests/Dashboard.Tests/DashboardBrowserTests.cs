@@ -20,87 +20,95 @@ public sealed class DashboardBrowserTests(DashboardCluster fixture, ITestOutputH
     [Fact]
     public async Task Lists_the_three_members_with_exactly_one_leader()
     {
-        var (leader, follower, _) = await fixture.RolesAsync();
+        var shots = Screenshots.For(output);
+        var (_, follower, _) = await fixture.RolesAsync();
         var page = await fixture.Browser.OpenDashboardAsync(follower);
-        try
+        await shots.OnPageAsync(page, async () =>
         {
             var rows = page.Locator("#members tbody tr");
             await Expect(rows).ToHaveCountAsync(3);
             await Expect(page.Locator("#members tbody tr[data-role=leader]")).ToHaveCountAsync(1);
             await Expect(page.Locator("#members tbody tr[data-role=follower]")).ToHaveCountAsync(2);
 
-            // The leader the page names is the one the API names.
-            var leaderInfo = await fixture.Cluster.Http.GetFromJsonElementAsync($"{leader}/cluster");
-            await Expect(page.Locator("#members tbody tr[data-role=leader]")).ToHaveAttributeAsync("data-member-id", leaderInfo.GetProperty("nodeId").GetString()!);
+            // The leader the page names is the one the API names; asked again until they agree, since leadership
+            // can move between the two reads.
+            await Poll.UntilAsync(async () =>
+                {
+                    var shown = await page.EvaluateAsync<string?>("() => document.querySelector('#members tbody tr[data-role=leader]')?.dataset.memberId ?? null");
+                    var leader = fixture.Cluster.Urls[await fixture.Cluster.LeaderIndexAsync() - 1];
+                    var info = await fixture.Cluster.Http.GetFromJsonElementAsync($"{leader}/cluster");
+                    return (Shown: shown, Api: info.GetProperty("role").GetString() == "leader" ? info.GetProperty("nodeId").GetString() : null);
+                },
+                r => r.Api is not null && r.Shown == r.Api,
+                TimeSpan.FromSeconds(60),
+                r => $"the page shows {r.Shown ?? "no leader"}, the API names {r.Api ?? "no leader"}");
             await Expect(page.Locator("#members-summary")).ToContainTextAsync("3 members");
             await Expect(page.Locator("#api-reference")).ToHaveAttributeAsync("href", "../openapi");
-            await Screenshots.TakeAsync(page, "members", output);
-        }
-        finally
-        {
-            await page.CloseAsync();
-        }
+            await shots.TakeAsync(page, "members");
+        });
     }
 
     [Fact]
     public async Task A_timer_created_through_the_API_is_found_and_cancelled_through_the_page()
     {
+        var shots = Screenshots.For(output);
         var (leader, follower, otherFollower) = await fixture.RolesAsync();
         var id = $"dash-cancel-{Guid.NewGuid():N}"[..24];
         await fixture.Cluster.Http.CreateOkAsync(leader, id, 600_000, fixture.Sink.UrlFor(id), new { order = 42 });
-
-        var page = await fixture.Browser.OpenDashboardAsync(follower);
         try
         {
-            await page.Locator("#lookup-id").FillAsync(id);
-            await page.Locator("#lookup-submit").ClickAsync();
-            await Expect(page.Locator("#timer-id")).ToHaveTextAsync(id);
-            await Expect(page.Locator("#timer-state")).ToHaveTextAsync("pending");
-            await Expect(page.Locator("#timer-attempts")).ToHaveTextAsync("0");
-            await Expect(page.Locator("#timer-callback")).ToContainTextAsync(fixture.Sink.UrlFor(id));
-            await Screenshots.TakeAsync(page, "timer-pending", output);
+            var page = await fixture.Browser.OpenDashboardAsync(follower);
+            await shots.OnPageAsync(page, async () =>
+            {
+                await page.Locator("#lookup-id").FillAsync(id);
+                await page.Locator("#lookup-submit").ClickAsync();
+                await Expect(page.Locator("#timer-id")).ToHaveTextAsync(id);
+                await Expect(page.Locator("#timer-state")).ToHaveTextAsync("pending");
+                await Expect(page.Locator("#timer-attempts")).ToHaveTextAsync("0");
+                await Expect(page.Locator("#timer-callback")).ToContainTextAsync(fixture.Sink.UrlFor(id));
+                await shots.TakeAsync(page, "pending");
 
-            await page.Locator("#cancel-timer").ClickAsync();
-            await page.Locator("#cancel-yes").ClickAsync();
-            await Expect(page.Locator("#timer-state")).ToHaveTextAsync("cancelled");
-            await Expect(page.Locator("#lookup-message")).ToContainTextAsync("cancelled");
-            await Expect(page.Locator("#cancel-area")).ToBeHiddenAsync();
-            await Screenshots.TakeAsync(page, "timer-cancelled", output);
+                await page.Locator("#cancel-timer").ClickAsync();
+                await page.Locator("#cancel-yes").ClickAsync();
+                await Expect(page.Locator("#timer-state")).ToHaveTextAsync("cancelled");
+                await Expect(page.Locator("#lookup-message")).ToContainTextAsync("cancelled");
+                await Expect(page.Locator("#cancel-area")).ToBeHiddenAsync();
+                await shots.TakeAsync(page, "cancelled");
+            });
+
+            // The API agrees, on a node the page never talked to.
+            var timer = await fixture.Cluster.Http.GetAsync(otherFollower, id);
+            Assert.Equal("cancelled", timer?.GetProperty("state").GetString());
         }
         finally
         {
-            await page.CloseAsync();
+            // A no-op when the page cancelled it; otherwise the timer must not stay pending for the other tests.
+            await CancelQuietlyAsync(id);
         }
-
-        // The API agrees, on a node the page never talked to.
-        var timer = await fixture.Cluster.Http.GetAsync(otherFollower, id);
-        Assert.Equal("cancelled", timer?.GetProperty("state").GetString());
     }
 
     [Fact]
     public async Task Unknown_ids_say_so()
     {
+        var shots = Screenshots.For(output);
         var page = await fixture.Browser.OpenDashboardAsync(fixture.Cluster.Urls[0]);
-        try
+        await shots.OnPageAsync(page, async () =>
         {
             await page.Locator("#lookup-id").FillAsync("no-such-timer-here");
             await page.Locator("#lookup-submit").ClickAsync();
             await Expect(page.Locator("#lookup-message")).ToContainTextAsync("No timer no-such-timer-here");
             await Expect(page.Locator("#timer-result")).ToBeHiddenAsync();
-        }
-        finally
-        {
-            await page.CloseAsync();
-        }
+        });
     }
 
     [Fact]
     public async Task The_charts_of_a_follower_rise_with_timers_created_and_fired_through_the_leader()
     {
         const int Timers = 20;
+        var shots = Screenshots.For(output);
         var (leader, follower, _) = await fixture.RolesAsync();
         var page = await fixture.Browser.OpenDashboardAsync(follower);
-        try
+        await shots.OnPageAsync(page, async () =>
         {
             await Expect(page.Locator("#chart-creates")).ToHaveAttributeAsync("data-points", new System.Text.RegularExpressions.Regex("^[0-9,]+$"));
             // Counted from the second the test starts in: earlier tests' timers are not this test's.
@@ -115,24 +123,21 @@ public sealed class DashboardBrowserTests(DashboardCluster fixture, ITestOutputH
             // The legend shows the same total as the plotted points.
             var total = await page.Locator("#chart-creates").GetAttributeAsync("data-total");
             await Expect(page.Locator("#chart-creates .legend")).ToContainTextAsync($"{total} in window");
-            await Screenshots.TakeAsync(page, "charts", output);
-        }
-        finally
-        {
-            await page.CloseAsync();
-        }
+            await shots.TakeAsync(page, "charts");
+        });
     }
 
     [Fact]
     public async Task A_failed_delivery_is_listed_with_its_error()
     {
+        var shots = Screenshots.For(output);
         var (leader, follower, _) = await fixture.RolesAsync();
         var id = $"dash-fail-{Guid.NewGuid():N}"[..24];
         fixture.Sink.FailNext(id, 10);
         await fixture.Cluster.Http.CreateOkAsync(leader, id, 200, fixture.Sink.UrlFor(id));
 
         var page = await fixture.Browser.OpenDashboardAsync(follower);
-        try
+        await shots.OnPageAsync(page, async () =>
         {
             // Two attempts allowed: one retried, then the last one fails the timer.
             var final = page.Locator($"#failures tbody tr[data-timer-id='{id}']", new() { HasText = "failed" });
@@ -150,41 +155,43 @@ public sealed class DashboardBrowserTests(DashboardCluster fixture, ITestOutputH
             await Expect(page.Locator("#timer-state")).ToHaveTextAsync("failed");
             await Expect(page.Locator("#timer-attempts")).ToHaveTextAsync("2");
             await Expect(page.Locator("#timer-error")).ToHaveTextAsync(lastError);
-            await Screenshots.TakeAsync(page, "failures", output);
-        }
-        finally
-        {
-            await page.CloseAsync();
-        }
+            await shots.TakeAsync(page, "failures");
+        });
     }
 
     [Fact]
-    public async Task Pending_timers_and_the_next_due_one_are_shown()
+    public async Task Pending_timers_and_the_next_due_one_are_shown_counted_on_the_nodes_clock()
     {
+        var shots = Screenshots.For(output);
         var (leader, follower, _) = await fixture.RolesAsync();
         var id = $"dash-next-{Guid.NewGuid():N}"[..24];
-        // Due in a minute, and so before every other pending timer of this collection (the cancelled one is not pending).
+        // Due in a minute, and so before every other pending timer of this collection (the others cancel theirs).
         await fixture.Cluster.Http.CreateOkAsync(leader, id, 60_000, fixture.Sink.UrlFor(id));
-        var pending = (await fixture.Cluster.Http.GetFromJsonElementAsync($"{leader}/cluster")).GetProperty("pendingTimers").GetInt32();
-
-        var page = await fixture.Browser.OpenDashboardAsync(follower);
         try
         {
-            await Expect(page.Locator("#next-due")).ToHaveAttributeAsync("data-id", id);
-            await Expect(page.Locator("#next-due")).ToContainTextAsync("in ");
-            await Expect(page.Locator("#pending-timers")).ToHaveAttributeAsync("data-value", pending.ToString(CultureInfo.InvariantCulture));
+            var pending = (await fixture.Cluster.Http.GetFromJsonElementAsync($"{leader}/cluster")).GetProperty("pendingTimers").GetInt32();
+
+            // This tab's clock is an hour ahead of the node's: "in N s" must still be counted from the node's time.
+            var page = await fixture.Browser.OpenDashboardAsync(follower, tab => tab.AddInitScriptAsync(
+                "(() => { const realNow = Date.now; Date.now = () => realNow.call(Date) + 3600000; })()"));
+            await shots.OnPageAsync(page, async () =>
+            {
+                await Expect(page.Locator("#next-due")).ToHaveAttributeAsync("data-id", id);
+                await Expect(page.Locator("#next-due")).ToHaveTextAsync(new System.Text.RegularExpressions.Regex($"^{id} — in [0-9]+\\.[0-9] s \\("));
+                await Expect(page.Locator("#pending-timers")).ToHaveAttributeAsync("data-value", pending.ToString(CultureInfo.InvariantCulture));
+                await shots.TakeAsync(page, "next-due");
+            });
         }
         finally
         {
-            await page.CloseAsync();
+            await CancelQuietlyAsync(id);
         }
-
-        using var cancel = await fixture.Cluster.Http.DeleteAsync($"{leader}/timer/{id}");
     }
 
     [Fact]
     public async Task The_whole_page_under_a_mixed_load_agrees_with_the_API()
     {
+        var shots = Screenshots.For(output);
         var (leader, follower, _) = await fixture.RolesAsync();
         var run = Guid.NewGuid().ToString("N")[..6];
         var fromSecond = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
@@ -194,34 +201,51 @@ public sealed class DashboardBrowserTests(DashboardCluster fixture, ITestOutputH
         var pending = Enumerable.Range(0, 6).Select(i => (Id: $"reminder-{run}-{i}", TimeoutMs: 120_000L * (i + 1))).ToList();
         foreach (var (id, _) in failing)
             fixture.Sink.FailNext(id, 10);
-        await Task.WhenAll(delivered.Concat(failing).Concat(pending)
-            .Select(t => fixture.Cluster.Http.CreateOkAsync(leader, t.Id, t.TimeoutMs, fixture.Sink.UrlFor(t.Id), new { run })));
-
-        var page = await fixture.Browser.OpenDashboardAsync(follower);
         try
         {
-            await WaitForSumAsync(page, "chart-creates", fromSecond, delivered.Count + failing.Count + pending.Count);
-            await WaitForSumAsync(page, "chart-deliveries", fromSecond, delivered.Count);
-            foreach (var (id, _) in failing)
-                await Expect(page.Locator($"#failures tbody tr[data-timer-id='{id}']", new() { HasText = "failed" })).ToHaveCountAsync(1, new() { Timeout = 60_000 });
+            await Task.WhenAll(delivered.Concat(failing).Concat(pending)
+                .Select(t => fixture.Cluster.Http.CreateOkAsync(leader, t.Id, t.TimeoutMs, fixture.Sink.UrlFor(t.Id), new { run })));
 
-            var expectedPending = (await fixture.Cluster.Http.GetFromJsonElementAsync($"{leader}/cluster")).GetProperty("pendingTimers").GetInt32();
-            await Expect(page.Locator("#pending-timers")).ToHaveAttributeAsync("data-value", expectedPending.ToString(CultureInfo.InvariantCulture));
-            await Expect(page.Locator("#next-due")).ToHaveAttributeAsync("data-id", pending[0].Id);
+            var page = await fixture.Browser.OpenDashboardAsync(follower);
+            await shots.OnPageAsync(page, async () =>
+            {
+                await WaitForSumAsync(page, "chart-creates", fromSecond, delivered.Count + failing.Count + pending.Count);
+                await WaitForSumAsync(page, "chart-deliveries", fromSecond, delivered.Count);
+                foreach (var (id, _) in failing)
+                    await Expect(page.Locator($"#failures tbody tr[data-timer-id='{id}']", new() { HasText = "failed" })).ToHaveCountAsync(1, new() { Timeout = 60_000 });
 
-            await page.Locator("#lookup-id").FillAsync(pending[0].Id);
-            await page.Locator("#lookup-submit").ClickAsync();
-            await Expect(page.Locator("#timer-state")).ToHaveTextAsync("pending");
-            await Screenshots.TakeAsync(page, "overview", output);
+                var expectedPending = (await fixture.Cluster.Http.GetFromJsonElementAsync($"{leader}/cluster")).GetProperty("pendingTimers").GetInt32();
+                await Expect(page.Locator("#pending-timers")).ToHaveAttributeAsync("data-value", expectedPending.ToString(CultureInfo.InvariantCulture));
+                await Expect(page.Locator("#next-due")).ToHaveAttributeAsync("data-id", pending[0].Id);
+
+                await page.Locator("#lookup-id").FillAsync(pending[0].Id);
+                await page.Locator("#lookup-submit").ClickAsync();
+                await Expect(page.Locator("#timer-state")).ToHaveTextAsync("pending");
+                await shots.TakeAsync(page, "overview");
+            });
         }
         finally
         {
-            await page.CloseAsync();
+            foreach (var (id, _) in pending)
+                await CancelQuietlyAsync(id);
         }
+    }
 
-        foreach (var (id, _) in pending)
+    /// <summary>
+    /// Cancels <paramref name="id"/> through whichever node leads now; a timer already finished or never created is
+    /// fine, and so is a failure: this is clean-up, run whether the test passed or not, and must not hide its outcome.
+    /// </summary>
+    private async Task CancelQuietlyAsync(string id)
+    {
+        try
         {
+            var leader = fixture.Cluster.Urls[await fixture.Cluster.LeaderIndexAsync() - 1];
             using var cancel = await fixture.Cluster.Http.DeleteAsync($"{leader}/timer/{id}");
+            output.WriteLine($"clean-up: DELETE /timer/{id} answered {(int)cancel.StatusCode}");
+        }
+        catch (Exception e) when (e is HttpRequestException or TaskCanceledException or TimeoutException)
+        {
+            output.WriteLine($"clean-up: could not cancel {id}: {e.Message}");
         }
     }
 

@@ -12,19 +12,20 @@ public sealed class TokenPromptTests(SecuredDashboardCluster fixture, ITestOutpu
     [Fact]
     public async Task The_page_asks_for_the_token_rejects_a_wrong_one_and_works_with_the_right_one()
     {
+        var shots = Screenshots.For(output);
         var (leader, follower, _) = await fixture.RolesAsync();
         var id = $"dash-token-{Guid.NewGuid():N}"[..24];
         using (var create = await SendAsync(HttpMethod.Post, $"{leader}/timer", fixture.Token, TimerApi.Body(600_000, fixture.Sink.UrlFor(id)), id))
             Assert.Equal(HttpStatusCode.Created, create.StatusCode);
 
         var page = await fixture.Browser.OpenDashboardAsync(follower);
-        try
+        await shots.OnPageAsync(page, async () =>
         {
             // The activity figures name timers, so they need the token: the prompt shows at once. Members stay open.
             await Expect(page.Locator("#token-panel")).ToBeVisibleAsync();
             await Expect(page.Locator("#members tbody tr")).ToHaveCountAsync(3);
             await Expect(page.Locator("#served-by")).ToContainTextAsync("served by node");
-            await Screenshots.TakeAsync(page, "token-prompt", output);
+            await shots.TakeAsync(page, "prompt");
 
             await page.Locator("#token-input").FillAsync("not-the-right-token-at-all");
             await page.Locator("#token-submit").ClickAsync();
@@ -47,12 +48,8 @@ public sealed class TokenPromptTests(SecuredDashboardCluster fixture, ITestOutpu
             Assert.Equal(fixture.Token, await page.EvaluateAsync<string?>("() => sessionStorage.getItem('rafttimers.apiToken')"));
             Assert.Equal(0, await page.EvaluateAsync<int>("() => localStorage.length"));
             Assert.Empty(await fixture.Browser.Context.CookiesAsync());
-            await Screenshots.TakeAsync(page, "token-accepted", output);
-        }
-        finally
-        {
-            await page.CloseAsync();
-        }
+            await shots.TakeAsync(page, "accepted");
+        });
 
         using var read = await SendAsync(HttpMethod.Get, $"{leader}/timer/{id}", fixture.Token);
         Assert.Contains("\"state\":\"cancelled\"", await read.Content.ReadAsStringAsync(), StringComparison.Ordinal);

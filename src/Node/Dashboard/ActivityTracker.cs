@@ -23,11 +23,12 @@ namespace RaftTimers.Node.Dashboard;
 /// Counting starts when the node starts (<see cref="ObservingSinceUnixMs"/>): entries replayed at start are older
 /// than the window, and entries that arrive inside a snapshot installed from the leader are never seen one by one, so
 /// a node that installed one lacks them (<see cref="SnapshotInstalledAtUnixMs"/> says when). Each call costs a few
-/// additions per command: nothing is scanned, so a poll every second is cheap with any number of timers.
+/// additions per command and reading a window copies at most <see cref="WindowSeconds"/> buckets: the counting scans
+/// no timers. The next due timer has costs of its own, described on <see cref="NextDueIndex"/>.
 /// </para>
 /// <para>
 /// <see cref="Applied"/> runs on the apply loop under the store's lock; readers take a copy under this class's own
-/// lock. <see cref="NextDue"/> is the exception: it runs under the store's lock too (see <see cref="NextDueIndex"/>).
+/// lock. <see cref="TryNextDue"/> is the exception: it runs under the store's lock too (see <see cref="NextDueIndex"/>).
 /// </para>
 /// </remarks>
 public sealed class ActivityTracker : IApplyObserver
@@ -41,13 +42,22 @@ public sealed class ActivityTracker : IApplyObserver
     private readonly Lock gate = new();
     private readonly SecondCounts[] ring = new SecondCounts[WindowSeconds];
     private readonly FailedAttempt[] failures = new FailedAttempt[FailureCapacity];
-    private readonly NextDueIndex nextDue = new();
+    private readonly NextDueIndex nextDue;
     private int failureCount;
     private int failureNext;
     private long latestSecond;
     private long snapshotInstalledAtUnixMs;
 
-    public ActivityTracker(long observingSinceUnixMs) => ObservingSinceUnixMs = observingSinceUnixMs;
+    /// <param name="observingSinceUnixMs">When this node started counting.</param>
+    /// <param name="clock">
+    /// Spaces out the next-due index's passes over the whole state (<see cref="NextDueIndex.MinFullPassInterval"/>);
+    /// the system clock when null.
+    /// </param>
+    public ActivityTracker(long observingSinceUnixMs, TimeProvider? clock = null)
+    {
+        ObservingSinceUnixMs = observingSinceUnixMs;
+        nextDue = new NextDueIndex(clock ?? TimeProvider.System);
+    }
 
     /// <summary>When this node started counting (its clock): earlier seconds read as zero here.</summary>
     public long ObservingSinceUnixMs { get; }
@@ -114,10 +124,15 @@ public sealed class ActivityTracker : IApplyObserver
     }
 
     /// <summary>
-    /// The pending timer due first, or null when none is pending. Call only under the store's lock, through
-    /// <c>store.Read(state => tracker.NextDue(state))</c>: the index it keeps follows the state that lock guards.
+    /// The pending timer due first (null when none is pending) and true, or false when it is not known right now (the
+    /// index must be rebuilt by a pass over the whole state, and one was made less than
+    /// <see cref="NextDueIndex.MinFullPassInterval"/> ago). Call only under the store's lock, through
+    /// <c>store.Read(state => ...)</c>: the index it keeps follows the state that lock guards.
     /// </summary>
-    public TimerRecord? NextDue(TimerStateMachine state) => nextDue.Peek(state);
+    public bool TryNextDue(TimerStateMachine state, out TimerRecord? next) => nextDue.TryPeek(state, out next);
+
+    /// <summary>The next-due index, for tests of its upkeep.</summary>
+    internal NextDueIndex NextDueIndex => nextDue;
 
     /// <summary>
     /// The last <paramref name="seconds"/> seconds (1 to <see cref="WindowSeconds"/>) up to the later of

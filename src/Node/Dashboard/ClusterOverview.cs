@@ -11,32 +11,66 @@ namespace RaftTimers.Node.Dashboard;
 /// node), asked in parallel with a short deadline. DotNext keeps the leader's view of each follower's replication
 /// index internal, so a member's lag is the highest commit index any member reports minus its applied index.
 /// </summary>
-public sealed partial class ClusterOverview(TimerNode node, HttpClient peers, TimeSpan peerTimeout, ILogger<ClusterOverview> logger)
+/// <remarks>
+/// The endpoint is open, so what it costs does not grow with the callers: one overview is fetched at a time and
+/// handed to every caller for <see cref="FreshFor"/> after it arrived (callers that come while it is being fetched wait
+/// for that fetch), and members are asked through <paramref name="peers"/>, a client of its own with
+/// <see cref="MaxConnectionsPerMember"/> connections per member (<see cref="CreateClient"/>), never the client that
+/// forwards writes to the leader.
+/// </remarks>
+public sealed partial class ClusterOverview
 {
+    /// <summary>How long one fetched overview is served again.</summary>
+    public static readonly TimeSpan FreshFor = TimeSpan.FromSeconds(1);
+
+    /// <summary>Connections the members client opens to one member at most.</summary>
+    public const int MaxConnectionsPerMember = 4;
+
+    private readonly TimerNode node;
+    private readonly HttpClient peers;
+    private readonly TimeSpan peerTimeout;
+    private readonly ILogger<ClusterOverview> logger;
+    private readonly SharedFetch<Overview> shared;
+
+    public ClusterOverview(TimerNode node, HttpClient peers, TimeSpan peerTimeout, TimeProvider clock, ILogger<ClusterOverview> logger)
+    {
+        this.node = node;
+        this.peers = peers;
+        this.peerTimeout = peerTimeout;
+        this.logger = logger;
+        shared = new SharedFetch<Overview>(FetchAsync, FreshFor, clock);
+    }
+
+    /// <summary>The client to give the constructor: pooled keep-alive connections, at most <see cref="MaxConnectionsPerMember"/> per member.</summary>
+    public static HttpClient CreateClient() => new(new SocketsHttpHandler
+    {
+        PooledConnectionLifetime = TimeSpan.FromMinutes(5),
+        MaxConnectionsPerServer = MaxConnectionsPerMember,
+        AllowAutoRedirect = false,
+        UseCookies = false,
+        AutomaticDecompression = System.Net.DecompressionMethods.None,
+    })
+    {
+        Timeout = Timeout.InfiniteTimeSpan,
+    };
+
     public async Task WriteAsync(HttpContext context)
     {
-        var token = context.RequestAborted;
-        await node.Membership.LearnMetadataAsync(TimeSpan.FromMilliseconds(500), token).ConfigureAwait(false);
-        var members = node.Cluster.Members.ToList();
-        var figures = await Task.WhenAll(members.Select(member => ReadAsync(member, token))).ConfigureAwait(false);
-        var highestCommit = figures.Where(f => f.Error is null).Select(f => f.CommitIndex).DefaultIfEmpty(node.CommitIndex).Max();
-
+        var overview = await shared.GetAsync().WaitAsync(context.RequestAborted).ConfigureAwait(false);
         await TimerJson.WriteResponseAsync(context, StatusCodes.Status200OK, json =>
         {
             json.WriteStartObject();
             json.WriteString("nodeId", node.Options.NodeId);
-            json.WriteNumber("highestCommitIndex", highestCommit);
+            json.WriteNumber("highestCommitIndex", overview.HighestCommit);
             json.WriteStartArray("members");
-            for (var i = 0; i < members.Count; i++)
+            foreach (var (member, f) in overview.Members)
             {
-                var member = members[i];
-                var f = figures[i];
                 json.WriteStartObject();
                 json.WriteString("id", f.Id);
-                json.WriteString("raft", member.EndPoint.ToString());
+                json.WriteString("raft", member.Raft);
                 json.WriteString("api", f.Api);
                 json.WriteBoolean("self", !member.IsRemote);
-                json.WriteString("status", member.IsRemote ? member.Status.ToString().ToLowerInvariant() : "self");
+                json.WriteString("status", member.Status);
                 json.WriteBoolean("isLeader", member.IsLeader);
                 json.WriteBoolean("reachable", f.Error is null);
                 if (f.Error is null)
@@ -45,7 +79,7 @@ public sealed partial class ClusterOverview(TimerNode node, HttpClient peers, Ti
                     json.WriteNumber("term", f.Term);
                     json.WriteNumber("commitIndex", f.CommitIndex);
                     json.WriteNumber("appliedIndex", f.AppliedIndex);
-                    json.WriteNumber("lag", Math.Max(0, highestCommit - f.AppliedIndex));
+                    json.WriteNumber("lag", Math.Max(0, overview.HighestCommit - f.AppliedIndex));
                     json.WriteNull("error");
                 }
                 else
@@ -64,6 +98,23 @@ public sealed partial class ClusterOverview(TimerNode node, HttpClient peers, Ti
             json.WriteEndArray();
             json.WriteEndObject();
         }).ConfigureAwait(false);
+    }
+
+    /// <summary>What one fetch found; shared by the callers of a second, so nothing in it refers to live objects.</summary>
+    private sealed record Overview(long HighestCommit, (MemberSeen Member, MemberFigures Figures)[] Members);
+
+    private sealed record MemberSeen(string Raft, bool IsRemote, string Status, bool IsLeader);
+
+    /// <summary>No caller's token: the fetch is shared, and bounded by the metadata wait and <see cref="peerTimeout"/>.</summary>
+    private async Task<Overview> FetchAsync()
+    {
+        await node.Membership.LearnMetadataAsync(TimeSpan.FromMilliseconds(500), CancellationToken.None).ConfigureAwait(false);
+        var members = node.Cluster.Members.ToList();
+        var figures = await Task.WhenAll(members.Select(member => ReadAsync(member, CancellationToken.None))).ConfigureAwait(false);
+        var highestCommit = figures.Where(f => f.Error is null).Select(f => f.CommitIndex).DefaultIfEmpty(node.CommitIndex).Max();
+        var seen = members.Select((m, i) => (new MemberSeen(m.EndPoint.ToString()!, m.IsRemote,
+            m.IsRemote ? m.Status.ToString().ToLowerInvariant() : "self", m.IsLeader), figures[i])).ToArray();
+        return new Overview(highestCommit, seen);
     }
 
     private sealed record MemberFigures(string? Id, string? Api, string? Role, long Term, long CommitIndex, long AppliedIndex, string? Error);

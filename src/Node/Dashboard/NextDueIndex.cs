@@ -6,15 +6,24 @@ namespace RaftTimers.Node.Dashboard;
 /// <summary>
 /// Which pending timer is due first, without scanning every timer on each question: a min-heap of (due time, id,
 /// version) fed by the <see cref="TimerScheduled"/> events apply emits on every node. Entries are not removed when a
-/// timer fires, is cancelled or is replaced; a question drops the stale ones it finds on top (the state says whether
-/// the timer is still pending at that version), so each entry is removed once, at O(log n).
+/// timer fires, is cancelled or is replaced; a question drops the stale ones it finds on top (an entry is live while
+/// the state holds that timer pending at that version with that due time), so each entry is removed once, at O(log n).
 /// </summary>
 /// <remarks>
 /// <para>
-/// Built only when first asked, from one pass over the state, so a node whose dashboard nobody opens pays neither
-/// the memory (about 24 bytes per pending timer, ids shared with the state) nor the work. It is dropped again when
-/// nobody has asked for a minute of stamps, when a snapshot replaces the state, and rebuilt when stale entries
-/// (cancels and updates of timers due later) outnumber the live ones, which bounds it to twice the pending timers.
+/// Built only when first asked, so a node whose dashboard nobody opens pays neither the memory (about 24 bytes per
+/// pending timer, ids shared with the state) nor the work. The state machine keeps a count of pending timers, not a
+/// list of them, so that first build is one pass over every record the state holds (finished ones kept for the
+/// retention period included), under the store's lock: it holds up apply for as long as it takes. It therefore
+/// happens only when there is no heap to follow the events with — the first question, the first question after the
+/// heap was dropped for idleness (<see cref="IdleMs"/> of entry stamps without a question, checked when an entry is
+/// applied) or after a snapshot replaced the state — and never more than once per <see cref="MinFullPassInterval"/>
+/// of this node's clock: a question that would need another pass sooner gets "not known right now".
+/// </para>
+/// <para>
+/// The frequent case does not touch the rest of the state: when stale entries (cancels, and updates of timers not
+/// yet on top) outnumber the pending timers by more than <see cref="Slack"/>, the heap is compacted from its own
+/// entries, one lookup each, keeping the live ones. That bounds it to about twice the pending timers plus the slack.
 /// </para>
 /// <para>
 /// Every member runs under the store's lock: <see cref="Applied"/> and <see cref="StateReplaced"/> are called by the
@@ -22,16 +31,29 @@ namespace RaftTimers.Node.Dashboard;
 /// it follows in step.
 /// </para>
 /// </remarks>
-internal sealed class NextDueIndex
+internal sealed class NextDueIndex(TimeProvider clock)
 {
-    /// <summary>Stamps without a question after which the index is dropped (its memory freed).</summary>
-    private const long IdleMs = 60_000;
+    /// <summary>Milliseconds of entry stamps without a question after which the index is dropped (its memory freed).</summary>
+    public const long IdleMs = 60_000;
 
-    /// <summary>Stale entries tolerated beyond the live ones before a rebuild.</summary>
-    private const int Slack = 4096;
+    /// <summary>Stale entries tolerated beyond the live ones before the heap is compacted.</summary>
+    public const int Slack = 4096;
+
+    /// <summary>The shortest time between two passes over the whole state.</summary>
+    public static readonly TimeSpan MinFullPassInterval = TimeSpan.FromSeconds(30);
 
     private PriorityQueue<(string Id, long Version), long>? heap;
     private long askedAtStampUnixMs;
+    private long? lastFullPassTimestamp;
+
+    /// <summary>Passes over the whole state so far.</summary>
+    public int FullPasses { get; private set; }
+
+    /// <summary>Compactions of the heap from its own entries so far.</summary>
+    public int Compactions { get; private set; }
+
+    /// <summary>Entries in the heap, live and stale; 0 when there is no heap.</summary>
+    public int Entries => heap?.Count ?? 0;
 
     public void Applied(long stampUnixMs, IReadOnlyList<TimerEvent> events)
     {
@@ -52,31 +74,71 @@ internal sealed class NextDueIndex
 
     public void StateReplaced() => heap = null;
 
-    public TimerRecord? Peek(TimerStateMachine state)
+    /// <summary>
+    /// The pending timer due first (null when none is pending) and true; false when it is not known right now: the
+    /// heap must be built again and the last pass over the state was less than <see cref="MinFullPassInterval"/> ago.
+    /// </summary>
+    public bool TryPeek(TimerStateMachine state, out TimerRecord? next)
     {
         askedAtStampUnixMs = state.LastStampUnixMs;
-        if (heap is null || heap.Count > 2L * state.PendingCount + Slack)
-            heap = Build(state);
-        while (heap.TryPeek(out var top, out _))
+        next = null;
+        if (heap is null)
         {
-            var record = state.Find(top.Id);
-            if (record is { Status: TimerStatus.Pending } && record.Version == top.Version)
-                return record;
+            if (lastFullPassTimestamp is { } last && clock.GetElapsedTime(last) < MinFullPassInterval)
+                return false;
+            lastFullPassTimestamp = clock.GetTimestamp();
+            heap = Build(state);
+            FullPasses++;
+        }
+        else if (heap.Count > (2L * state.PendingCount) + Slack)
+        {
+            heap = Compact(heap, state);
+            Compactions++;
+        }
+
+        while (heap.TryPeek(out var top, out var dueAtUnixMs))
+        {
+            if (Live(state, top, dueAtUnixMs) is { } record)
+            {
+                next = record;
+                return true;
+            }
+
             heap.Dequeue();
         }
 
-        return null;
+        return true;
     }
 
-    /// <summary>One pass over the state; the queue heapifies the items at once (linear time).</summary>
-    private static PriorityQueue<(string Id, long Version), long> Build(TimerStateMachine state) => new(Pending(state));
+    /// <summary>
+    /// The record an entry stands for, when it is still pending at that version and due time. The due time matters:
+    /// a timer purged and created again starts at version 1 again, and an entry of the old one must not pass for it.
+    /// </summary>
+    private static TimerRecord? Live(TimerStateMachine state, (string Id, long Version) entry, long dueAtUnixMs)
+        => state.Find(entry.Id) is { Status: TimerStatus.Pending } record && record.Version == entry.Version && record.DueAtUnixMs == dueAtUnixMs
+            ? record
+            : null;
 
-    private static IEnumerable<((string Id, long Version), long)> Pending(TimerStateMachine state)
+    /// <summary>One pass over the state, collecting the pending timers into an array the queue heapifies at once (linear time).</summary>
+    private static PriorityQueue<(string Id, long Version), long> Build(TimerStateMachine state)
     {
-        foreach (var record in state.All)
+        var pending = state.WithStatus(TimerStatus.Pending);
+        var items = new ((string Id, long Version), long)[pending.Count];
+        for (var i = 0; i < items.Length; i++)
+            items[i] = ((pending[i].Id, pending[i].Version), pending[i].DueAtUnixMs);
+        return new PriorityQueue<(string Id, long Version), long>(items);
+    }
+
+    /// <summary>The live entries of <paramref name="stale"/>, one lookup each: the state's other records are not visited.</summary>
+    private static PriorityQueue<(string Id, long Version), long> Compact(PriorityQueue<(string Id, long Version), long> stale, TimerStateMachine state)
+    {
+        var live = new List<((string Id, long Version), long)>(state.PendingCount);
+        foreach (var (entry, dueAtUnixMs) in stale.UnorderedItems)
         {
-            if (record.Status == TimerStatus.Pending)
-                yield return ((record.Id, record.Version), record.DueAtUnixMs);
+            if (Live(state, entry, dueAtUnixMs) is not null)
+                live.Add((entry, dueAtUnixMs));
         }
+
+        return new PriorityQueue<(string Id, long Version), long>(live);
     }
 }

@@ -20,6 +20,7 @@ public sealed class TimerStore
     private Action<IReadOnlyList<TimerEvent>>? leaderListener;
     private readonly List<CommandResult> observedResults = [];
     private IApplyObserver? observer;
+    private Action<Exception>? observerFaulted;
     private volatile Exception? observerFault;
 
     /// <summary>Runs <paramref name="read"/> against a consistent state. Keep it short: apply waits for it.</summary>
@@ -85,12 +86,16 @@ public sealed class TimerStore
     /// <summary>
     /// Starts calling <paramref name="applyObserver"/> for every timer entry applied from now on (one observer at a time;
     /// entries applied before this call are not replayed to it). Called once by the host, after the node started.
+    /// When the observer throws, <paramref name="faulted"/> hears of it once, with the exception, as the store drops the
+    /// observer: the host logs it there. It runs on the apply loop under the store's lock, so it must be short; what
+    /// it throws is ignored.
     /// </summary>
-    public void Observe(IApplyObserver applyObserver)
+    public void Observe(IApplyObserver applyObserver, Action<Exception>? faulted = null)
     {
         lock (gate)
         {
             observer = applyObserver;
+            observerFaulted = faulted;
             observerFault = null;
         }
     }
@@ -103,8 +108,24 @@ public sealed class TimerStore
         }
         catch (Exception e)
         {
-            observer = null;
-            observerFault = e;
+            Drop(e);
+        }
+    }
+
+    /// <summary>Stops calling the observer that threw <paramref name="e"/>, and says so once.</summary>
+    private void Drop(Exception e)
+    {
+        observer = null;
+        observerFault = e;
+        var faulted = observerFaulted;
+        observerFaulted = null;
+        try
+        {
+            faulted?.Invoke(e);
+        }
+        catch (Exception)
+        {
+            // Only a report: apply goes on whatever it does.
         }
     }
 
@@ -137,8 +158,7 @@ public sealed class TimerStore
             }
             catch (Exception e)
             {
-                observer = null;
-                observerFault = e;
+                Drop(e);
             }
         }
     }

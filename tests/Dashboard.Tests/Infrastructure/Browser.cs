@@ -66,12 +66,25 @@ internal sealed class Browser : IAsyncDisposable
         }
     }
 
-    /// <summary>A new tab on node <paramref name="nodeUrl"/>'s dashboard, loaded.</summary>
-    public async Task<IPage> OpenDashboardAsync(string nodeUrl)
+    /// <summary>
+    /// A new tab on node <paramref name="nodeUrl"/>'s dashboard, loaded; <paramref name="beforeLoad"/> prepares the
+    /// tab first (a script of its own, say).
+    /// </summary>
+    public async Task<IPage> OpenDashboardAsync(string nodeUrl, Func<IPage, Task>? beforeLoad = null)
     {
         var page = await Context.NewPageAsync();
-        await page.GotoAsync($"{nodeUrl}/dashboard");
-        return page;
+        try
+        {
+            if (beforeLoad is not null)
+                await beforeLoad(page);
+            await page.GotoAsync($"{nodeUrl}/dashboard");
+            return page;
+        }
+        catch
+        {
+            await page.CloseAsync();
+            throw;
+        }
     }
 
     public async ValueTask DisposeAsync()

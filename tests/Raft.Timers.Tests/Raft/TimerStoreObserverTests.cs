@@ -78,6 +78,36 @@ public sealed class TimerStoreObserverTests
     }
 
     [Fact]
+    public void The_fault_is_reported_once_when_the_observer_is_dropped()
+    {
+        var store = new TimerStore();
+        var recorder = new Recorder { Throw = true };
+        var reported = new List<Exception>();
+        store.Observe(recorder, reported.Add);
+
+        store.Apply(1, Entry(1_000, new CreateTimer("a", Specs.Http(500))), null);
+        store.Apply(2, Entry(1_100, new CreateTimer("b", Specs.Http(500))), null);
+        store.Replace(new TimerStateMachine());
+
+        var fault = Assert.Single(reported);
+        Assert.Same(store.ObserverFault, fault);
+        Assert.Equal("observer bug", fault.Message);
+    }
+
+    [Fact]
+    public void A_fault_report_that_throws_does_not_stop_apply()
+    {
+        var store = new TimerStore();
+        store.Observe(new Recorder { Throw = true }, _ => throw new InvalidOperationException("the report failed too"));
+
+        store.Apply(1, Entry(1_000, new CreateTimer("a", Specs.Http(500))), null);
+        store.Apply(2, Entry(1_100, new CreateTimer("b", Specs.Http(500))), null);
+
+        Assert.Equal(2, store.Read(s => s.PendingCount));
+        Assert.Equal("observer bug", store.ObserverFault?.Message);
+    }
+
+    [Fact]
     public void A_replaced_state_is_announced()
     {
         var store = new TimerStore();

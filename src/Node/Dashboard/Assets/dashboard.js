@@ -64,8 +64,14 @@
     return `${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}`;
   }
 
-  function relative(ms) {
-    const seconds = Math.round((ms - Date.now()) / 100) / 10;
+  // "in N s" and "N s ago" are counted on the node's clock, not the browser's (which may be off by minutes): the
+  // activity answer says what time it is on the node, and that offset from the browser's clock is kept for the
+  // times shown between two answers (a timer looked up).
+  let serverOffsetMs = 0;
+  const serverNow = () => Date.now() + serverOffsetMs;
+
+  function relative(ms, nowMs = serverNow()) {
+    const seconds = Math.round((ms - nowMs) / 100) / 10;
     if (Math.abs(seconds) < 0.05) return 'now';
     const text = Math.abs(seconds) >= 120 ? `${Math.round(Math.abs(seconds) / 60)} min` : `${Math.abs(seconds).toFixed(1)} s`;
     return seconds > 0 ? `in ${text}` : `${text} ago`;
@@ -216,14 +222,20 @@
   }
 
   function renderActivity(a) {
+    serverOffsetMs = a.nowUnixMs - Date.now();
     $('served-by').textContent = `served by node ${a.nodeId}`;
     $('pending-timers').textContent = a.pendingTimers.toLocaleString('en');
     $('pending-timers').dataset.value = String(a.pendingTimers);
     const nextDue = $('next-due');
     if (a.nextDue) {
-      nextDue.textContent = `${a.nextDue.id} — ${relative(a.nextDue.dueAtUnixMs)} (${clock(a.nextDue.dueAtUnixMs)})`;
+      nextDue.textContent = `${a.nextDue.id} — ${relative(a.nextDue.dueAtUnixMs, a.nowUnixMs)} (${clock(a.nextDue.dueAtUnixMs)})`;
       nextDue.dataset.id = a.nextDue.id;
       nextDue.dataset.dueAt = a.nextDue.dueAt;
+    } else if (a.nextDueKnown === false) {
+      // The node rebuilds what it knows of it at most every 30 s (a snapshot install made it start again).
+      nextDue.textContent = 'not known right now (worked out again within 30 s)';
+      nextDue.dataset.id = '';
+      nextDue.dataset.dueAt = '';
     } else {
       nextDue.textContent = 'no pending timer';
       nextDue.dataset.id = '';
