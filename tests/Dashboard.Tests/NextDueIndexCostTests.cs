@@ -10,9 +10,10 @@ using Xunit.Abstractions;
 namespace RaftTimers.Dashboard.Tests;
 
 /// <summary>
-/// What the next-due index costs the apply loop at a million timers: the pass over the whole state (first question,
-/// or after idleness or a snapshot) and a compaction of stale entries (the frequent case under updates). The figures
-/// go to the test output; nothing is asserted about them (DESIGN.md: figures are measured, never asserted).
+/// What the next-due index costs the apply loop at a million timers: the pass over the whole state (the first question,
+/// after idleness or a snapshot, and at most once per 30 s when stale entries pile up), with the records in creation
+/// order and after updates in random order. The figures go to the test output; nothing is asserted about their size
+/// (tests never assert speed); what is asserted is that each question made exactly one pass.
 /// </summary>
 public sealed class NextDueIndexCostTests(ITestOutputHelper output)
 {
@@ -22,21 +23,18 @@ public sealed class NextDueIndexCostTests(ITestOutputHelper output)
     [Theory]
     [InlineData(1_000_000)]
     [InlineData(200_000)]
-    public void A_full_pass_and_a_compaction_at_a_million_timers(int pending)
+    public void A_full_pass_at_a_million_timers(int pending)
     {
         // A million records, all but `pending` of them finished (kept for the retention period).
         var (state, tracker, index) = Build(pending);
         Measure($"full pass, {Records:N0} records, {pending:N0} pending, records laid out in creation order", () => Ask(tracker, state));
-
-        // Updates in random order: one stale entry each, and the pending records reallocated all over the heap, as
-        // an update-heavy load leaves them. One more than the bound allows, so the next question compacts.
-        _ = UpdateAll(state, tracker, index, pending, pending + NextDueIndex.Slack + 1);
-        Measure($"compaction of {tracker.NextDueIndex.Entries:N0} heap entries, {pending:N0} pending", () => Ask(tracker, state));
         Assert.Equal(1, tracker.NextDueIndex.FullPasses);
-        Assert.Equal(1, tracker.NextDueIndex.Compactions);
 
+        // Updates in random order reallocate the pending records all over the heap, as an update-heavy load leaves them.
+        _ = UpdateAll(state, tracker, index, pending, pending);
         var fresh = new ActivityTracker(0, new ManualClock());
         Measure($"full pass, {Records:N0} records, {pending:N0} pending, after the updates", () => Ask(fresh, state));
+        Assert.Equal(1, fresh.NextDueIndex.FullPasses);
     }
 
     private void Measure(string what, Action run)
