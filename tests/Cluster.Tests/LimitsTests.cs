@@ -161,6 +161,13 @@ public sealed class LimitsTests
         }
 
         Assert.Null(await http.GetAsync(node, $"{prefix}-over"));
+
+        // At the limit, a retry of a create that went through is still answered as the first time (201, idempotent),
+        // and a different body for that id is still the conflict it always is: neither adds a pending timer.
+        await http.CreateOkAsync(node, $"{prefix}-1", 600_000, "http://127.0.0.1:9/never");
+        using (var conflict = await http.CreateAsync(node, $"{prefix}-1", TimerApi.Body(5_000, "http://127.0.0.1:9/never")))
+            Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
+
         using (var cancel = await http.DeleteAsync($"{node}/timer/{prefix}-0"))
             Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
         await http.CreateOkAsync(node, $"{prefix}-over", 600_000, "http://127.0.0.1:9/never");

@@ -293,7 +293,9 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Le
                 return null;
             }
 
-            if (command is CreateTimer && node.Store.Read(s => s.PendingCount) >= settings.MaxPendingTimers)
+            // A create of an id the state already holds adds no pending timer (it is an idempotent retry or a conflict),
+            // so only a new id is refused at the limit.
+            if (command is CreateTimer && node.Store.Read(s => s.PendingCount >= settings.MaxPendingTimers && s.Find(command.TimerId) is null))
                 throw new ApiException(StatusCodes.Status507InsufficientStorage, $"the cluster holds its limit of {settings.MaxPendingTimers} pending timers");
 
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
