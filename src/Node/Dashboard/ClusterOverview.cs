@@ -124,9 +124,7 @@ public sealed partial class ClusterOverview
         var id = node.Membership.NodeIdOf(member);
         if (!member.IsRemote)
         {
-            var role = node.Membership.Local != LocalMembership.Member ? "none"
-                : node.IsLeader ? "leader" : node.Cluster.Leader is not null ? "follower" : "candidate";
-            return new MemberFigures(id, node.Options.ApiUrl, role, node.Cluster.Term, node.CommitIndex, node.AppliedIndex, null);
+            return new MemberFigures(id, node.Options.ApiUrl, ClusterEndpoints.RoleOf(node, node.Cluster.Leader), node.Cluster.Term, node.CommitIndex, node.AppliedIndex, null);
         }
 
         var api = (member as RaftClusterMember)?.TryGetMetadata()?.GetValueOrDefault(TimerNode.ApiMetadataKey);

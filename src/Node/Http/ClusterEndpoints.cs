@@ -40,8 +40,7 @@ public sealed class ClusterEndpoints(TimerNode node)
 
         // Names every member: a leader has not necessarily asked its followers for their metadata yet.
         await node.Membership.LearnMetadataAsync(TimeSpan.FromMilliseconds(500), context.RequestAborted).ConfigureAwait(false);
-        var role = node.Membership.Local != LocalMembership.Member ? "none"
-            : node.IsLeader ? "leader" : leader is not null ? "follower" : "candidate";
+        var role = RoleOf(node, leader);
         await TimerJson.WriteResponseAsync(context, StatusCodes.Status200OK, json =>
         {
             json.WriteStartObject();
@@ -85,6 +84,14 @@ public sealed class ClusterEndpoints(TimerNode node)
             json.WriteEndObject();
         }).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// This node's role as <c>GET /cluster</c> names it: none (joining or removed), leader, follower (it knows a leader), or
+    /// candidate (it knows none).
+    /// </summary>
+    public static string RoleOf(TimerNode node, DotNext.Net.Cluster.IClusterMember? leader)
+        => node.Membership.Local != LocalMembership.Member ? "none"
+            : node.IsLeader ? "leader" : leader is not null ? "follower" : "candidate";
 
     public static string MembershipName(LocalMembership membership) => membership switch
     {
