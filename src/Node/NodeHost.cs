@@ -3,12 +3,15 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using RaftTimers.Node.Admin;
 using RaftTimers.Node.Configuration;
+using RaftTimers.Forwarding;
 using RaftTimers.Node.Dashboard;
+using RaftTimers.Node.Forwarding;
 using RaftTimers.Node.Health;
 using RaftTimers.Node.Http;
 using RaftTimers.Node.Metrics;
 using RaftTimers.Node.OpenApi;
 using RaftTimers.Node.Security;
+using RaftTimers.Node.Writes;
 using RaftTimers.Raft;
 
 namespace RaftTimers.Node;
@@ -121,6 +124,10 @@ public static partial class NodeHost
         {
             using var forwardingClient = LeaderForwarder.CreateClient();
             var forwarder = new LeaderForwarder(node, forwardingClient, TimeSpan.FromMilliseconds(settings.RequestTimeoutMs));
+            // Timer writes reach the leader over one forwarding connection per leader, many per frame (README, "Forwarding").
+            await using var forwarding = new ForwardingClient(new ForwardingConnector(settings.Security.ApiToken, settings.NodeId).ConnectAsync,
+                TimeSpan.FromMilliseconds(settings.RequestTimeoutMs), TimeProvider.System, loggers.CreateLogger<ForwardingClient>());
+            ForwardingMetrics.AddTo(meter, forwarding.Counters);
             HealthEndpoints.AddChecks(builder.Services, node, TimeSpan.FromMilliseconds(settings.Health.ReadyTimeoutMs));
             using var metrics = new NodeMetrics(meter, node, TimeSpan.FromMilliseconds(settings.Metrics.StallAfterMs), TimeProvider.System);
             builder.Services.AddOpenTelemetry()
@@ -129,8 +136,11 @@ public static partial class NodeHost
             ApiDocument.AddServices(builder.Services);
             var app = builder.Build();
             app.UseMiddleware<UnhandledErrors>();
-            new TimerEndpoints(node, new TimerRequestParser(node.Transports, callbackPolicy), forwarder, timerMetrics, settings,
-                apiToken, new InFlightLimit(settings.MaxInFlightWrites)).Map(app);
+            var writeLimit = new InFlightLimit(settings.MaxInFlightWrites);
+            var timerWrites = new TimerWrites(node, forwarder, forwarding, writeLimit, timerMetrics, settings, TimeProvider.System);
+            new TimerEndpoints(node, new TimerRequestParser(node.Transports, callbackPolicy), timerWrites, timerMetrics, settings,
+                apiToken, writeLimit).Map(app);
+            new ForwardingEndpoint(timerWrites, apiToken, app.Lifetime, loggers.CreateLogger<ForwardingEndpoint>()).Map(app);
             new ClusterEndpoints(node).Map(app);
             var admin = new AdminAuthorization(settings.Security.CreateAdminToken());
             var handOff = new LeadershipHandOff(node, TimeSpan.FromMilliseconds(settings.RequestTimeoutMs));

@@ -48,12 +48,12 @@ public static class ApiError
         }
     }
 
-    /// <summary>Answers a refused request: 401 with its challenge, 503 with <c>Retry-After</c>.</summary>
+    /// <summary>Answers a refused request: 401 with its challenge, 429 and 503 with <c>Retry-After</c>.</summary>
     public static Task WriteAsync(HttpContext context, ApiException e)
     {
         if (e.Status == StatusCodes.Status401Unauthorized)
             context.Response.Headers.WWWAuthenticate = "Bearer";
-        return WriteAsync(context, e.Status, e.Message, e.Status == StatusCodes.Status503ServiceUnavailable ? 1 : null);
+        return WriteAsync(context, e.Status, e.Message, e.Status is StatusCodes.Status503ServiceUnavailable or StatusCodes.Status429TooManyRequests ? 1 : null);
     }
 
     /// <summary>Header values must be visible ASCII: anything else becomes '?', and the length is bounded.</summary>
@@ -70,4 +70,7 @@ public static class ApiError
 public sealed class ApiException(int status, string reason) : Exception(reason)
 {
     public int Status { get; } = status;
+
+    /// <summary>The leader decided this refusal for a write this node forwarded, and counted it (<see cref="Metrics.TimerMetrics"/>).</summary>
+    public bool Forwarded { get; init; }
 }

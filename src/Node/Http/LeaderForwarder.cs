@@ -4,11 +4,12 @@ using RaftTimers.Raft;
 namespace RaftTimers.Node.Http;
 
 /// <summary>
-/// Sends a write that reached a follower to the leader, one hop only (API.md): the forwarded request
-/// carries <see cref="ForwardedHeader"/>, and a node that receives a forwarded request but is not the
-/// leader answers 503 instead of forwarding again, so requests never loop between nodes.
-/// The client's <c>Authorization</c> header travels with the request, so a leader with an API token checks
-/// the client's token itself; the forwarded header proves nothing and grants nothing.
+/// Finds the leader (<see cref="FindLeaderAsync"/>, for every write), and replays an admin request (membership,
+/// leadership transfer) that reached a follower against the leader's HTTP API, one hop only: the forwarded request
+/// carries <see cref="ForwardedHeader"/>, and a node that receives a forwarded request but is not the leader answers
+/// 503 instead of forwarding again, so requests never loop between nodes. The client's <c>Authorization</c> header
+/// travels with the request, so the leader checks the client's token itself; the forwarded header proves nothing and
+/// grants nothing. Timer writes do not come here: they travel the forwarding channel (<see cref="Writes.TimerWrites"/>).
 /// </summary>
 public sealed class LeaderForwarder(TimerNode node, HttpClient client, TimeSpan requestTimeout)
 {
@@ -23,7 +24,17 @@ public sealed class LeaderForwarder(TimerNode node, HttpClient client, TimeSpan 
     /// Waits for a leader within the request deadline. Returns null when this node is the leader,
     /// the leader's API URL when another node is, and throws a 503 <see cref="ApiException"/> when none is known in time.
     /// </summary>
-    public async Task<string?> FindLeaderAsync(CancellationToken token)
+    public ValueTask<string?> FindLeaderAsync(CancellationToken token)
+    {
+        // Nearly every write: this node leads, or a leader with known metadata does; no deadline or wait is needed.
+        if (node.IsLeader)
+            return ValueTask.FromResult<string?>(null);
+        if (node.TryGetLeaderApiUrl() is { } known)
+            return ValueTask.FromResult<string?>(known);
+        return new ValueTask<string?>(WaitForLeaderAsync(token));
+    }
+
+    private async Task<string?> WaitForLeaderAsync(CancellationToken token)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
         deadline.CancelAfter(requestTimeout);

@@ -5,19 +5,20 @@ using RaftTimers.Node.Configuration;
 using RaftTimers.Node.Metrics;
 using RaftTimers.Node.OpenApi;
 using RaftTimers.Node.Security;
+using RaftTimers.Node.Writes;
 using RaftTimers.Raft;
 
 namespace RaftTimers.Node.Http;
 
 /// <summary>
-/// The Skyring-compatible timer API (API.md) on every node. Writes go to the leader (forwarded one hop
-/// when this node is a follower) and are answered only after their entry is committed on a majority
-/// and applied on the leader; reads pass a Raft read barrier first, so they are linearizable.
+/// The Skyring-compatible timer API (API.md) on every node. Writes go to the leader (<see cref="TimerWrites"/>: forwarded
+/// over the cluster's forwarding channel when this node is a follower) and are answered only after their entry is
+/// committed on a majority and applied on the leader; reads pass a Raft read barrier first, so they are linearizable.
 /// Every request first passes the API token when one is configured (401), then, for writes, the in-flight limit
 /// (429); both on the node the client called, before anything is forwarded. Each write is counted
 /// (<see cref="TimerMetrics.Write"/>) by the node that decided its answer.
 /// </summary>
-public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, LeaderForwarder forwarder, TimerMetrics metrics, NodeSettings settings,
+public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, TimerWrites timerWrites, TimerMetrics metrics, NodeSettings settings,
     BearerToken? apiToken, InFlightLimit writes)
 {
     public const string TimerIdHeader = "x-timer-id";
@@ -92,8 +93,8 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Le
 
     /// <summary>
     /// Runs a write within the in-flight limit and counts how this node answered it: the handler's outcome when it
-    /// answered with success or sent the request on to the leader (not counted here), the refusal's status when it
-    /// threw, <c>over_limit</c> for a 429. A request refused by the token, or whose client went away before an answer,
+    /// answered with success or its write ran on another node (not counted here: that leader counted it), the refusal's
+    /// status when it threw, <c>over_limit</c> for a 429. A request refused by the token, or whose client went away before an answer,
     /// is not counted.
     /// </summary>
     private async Task GuardWrite(HttpContext context, TimerWrite op, Func<HttpContext, Task<WriteOutcome>> handler)
@@ -103,8 +104,7 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Le
         if (!writes.TryEnter())
         {
             metrics.Write(op, WriteOutcome.OverLimit);
-            await ApiError.WriteAsync(context, StatusCodes.Status429TooManyRequests,
-                $"this node is handling its limit of {writes.Max} timer writes at once; retry shortly", retryAfterSeconds: 1).ConfigureAwait(false);
+            await ApiError.WriteAsync(context, StatusCodes.Status429TooManyRequests, TimerWrites.OverLimitReason(writes), retryAfterSeconds: 1).ConfigureAwait(false);
             return;
         }
 
@@ -117,7 +117,7 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Le
             }
             catch (ApiException e) when (!context.Response.HasStarted)
             {
-                outcome = OutcomeOf(e.Status);
+                outcome = e.Forwarded ? WriteOutcome.Forwarded : OutcomeOf(e.Status);
                 await ApiError.WriteAsync(context, e).ConfigureAwait(false);
             }
 
@@ -142,17 +142,13 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Le
     private async Task<WriteOutcome> CreateAsync(HttpContext context)
     {
         var body = await RequestBody.ReadAsync(context.Request, settings.MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
-        // A server-chosen id is a UUIDv7: its text sorts by creation time, so every node's sorted id index appends
-        // near its end instead of inserting at random places (random v4 ids cost ~25% of create throughput).
-        var id = context.Request.Headers.TryGetValue(TimerIdHeader, out var given) ? given.ToString() : Guid.CreateVersion7().ToString("D");
+        // The id is made where the request enters, so a forwarded create carries it and a 503 can name it.
+        var id = context.Request.Headers.TryGetValue(TimerIdHeader, out var given) ? given.ToString() : TimerIds.NewId();
         if (!TimerLimits.IsValidId(id))
             throw new ApiException(StatusCodes.Status400BadRequest, $"x-timer-id must be 1-{TimerLimits.MaxIdLength} characters of [A-Za-z0-9._~-]");
         var spec = parser.Parse(body);
 
-        var result = await WriteAsync(context, body, new CreateTimer(id, spec)).ConfigureAwait(false);
-        if (result is not { } done)
-            return WriteOutcome.Forwarded;
-
+        var (done, forwarded) = await timerWrites.WriteAsync(new CreateTimer(id, spec), context.RequestAborted).ConfigureAwait(false);
         switch (done.Outcome)
         {
             case CommandOutcome.Applied or CommandOutcome.AlreadyApplied:
@@ -166,11 +162,11 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Le
                     json.WriteNumber("version", done.Version);
                     json.WriteEndObject();
                 }).ConfigureAwait(false);
-                return done.Outcome == CommandOutcome.Applied ? WriteOutcome.Applied : WriteOutcome.Idempotent;
+                return forwarded ? WriteOutcome.Forwarded : done.Outcome == CommandOutcome.Applied ? WriteOutcome.Applied : WriteOutcome.Idempotent;
             case CommandOutcome.Conflict:
-                throw new ApiException(StatusCodes.Status409Conflict, $"timer '{id}' exists with a different body");
+                throw new ApiException(StatusCodes.Status409Conflict, $"timer '{id}' exists with a different body") { Forwarded = forwarded };
             default:
-                throw Unexpected(done);
+                throw Unexpected(done, forwarded);
         }
     }
 
@@ -179,10 +175,7 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Le
         var id = RouteId(context);
         var body = await RequestBody.ReadAsync(context.Request, settings.MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
         var spec = parser.Parse(body);
-        var result = await WriteAsync(context, body, new UpdateTimer(id, spec)).ConfigureAwait(false);
-        if (result is not { } done)
-            return WriteOutcome.Forwarded;
-
+        var (done, forwarded) = await timerWrites.WriteAsync(new UpdateTimer(id, spec), context.RequestAborted).ConfigureAwait(false);
         switch (done.Outcome)
         {
             case CommandOutcome.Applied:
@@ -195,30 +188,27 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Le
                     json.WriteNumber("version", done.Version);
                     json.WriteEndObject();
                 }).ConfigureAwait(false);
-                return WriteOutcome.Applied;
+                return forwarded ? WriteOutcome.Forwarded : WriteOutcome.Applied;
             case CommandOutcome.NotFound:
-                throw new ApiException(StatusCodes.Status404NotFound, $"no pending timer '{id}'");
+                throw new ApiException(StatusCodes.Status404NotFound, $"no pending timer '{id}'") { Forwarded = forwarded };
             default:
-                throw Unexpected(done);
+                throw Unexpected(done, forwarded);
         }
     }
 
     private async Task<WriteOutcome> CancelAsync(HttpContext context)
     {
         var id = RouteId(context);
-        var result = await WriteAsync(context, null, new CancelTimer(id)).ConfigureAwait(false);
-        if (result is not { } done)
-            return WriteOutcome.Forwarded;
-
+        var (done, forwarded) = await timerWrites.WriteAsync(new CancelTimer(id), context.RequestAborted).ConfigureAwait(false);
         switch (done.Outcome)
         {
             case CommandOutcome.Applied:
                 context.Response.StatusCode = StatusCodes.Status202Accepted;
-                return WriteOutcome.Applied;
+                return forwarded ? WriteOutcome.Forwarded : WriteOutcome.Applied;
             case CommandOutcome.NotFound:
-                throw new ApiException(StatusCodes.Status404NotFound, $"no pending timer '{id}' (unknown, already fired or cancelled)");
+                throw new ApiException(StatusCodes.Status404NotFound, $"no pending timer '{id}' (unknown, already fired or cancelled)") { Forwarded = forwarded };
             default:
-                throw Unexpected(done);
+                throw Unexpected(done, forwarded);
         }
     }
 
@@ -273,60 +263,6 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Le
         }).ConfigureAwait(false);
     }
 
-    /// <summary>
-    /// Runs a write on the leader. Returns the command's result when this node is the leader and the
-    /// command reached a definite outcome; returns null when the request was forwarded and answered;
-    /// throws 503 when no leader is reachable or the outcome is unknown.
-    /// </summary>
-    private async Task<CommandResult?> WriteAsync(HttpContext context, byte[]? body, TimerCommand command)
-    {
-        ThrowUnlessMember();
-        var forwarded = LeaderForwarder.IsForwarded(context.Request);
-        for (var hop = 0; hop < 2; hop++)
-        {
-            var leaderUrl = await forwarder.FindLeaderAsync(context.RequestAborted).ConfigureAwait(false);
-            if (leaderUrl is not null)
-            {
-                if (forwarded)
-                    throw new ApiException(StatusCodes.Status503ServiceUnavailable, "leadership moved while the request was forwarded; retry");
-                await forwarder.ForwardAsync(context, leaderUrl, body).ConfigureAwait(false);
-                return null;
-            }
-
-            // A create of an id the state already holds adds no pending timer (it is an idempotent retry or a conflict),
-            // so only a new id is refused at the limit.
-            if (command is CreateTimer && node.Store.Read(s => s.PendingCount >= settings.MaxPendingTimers && s.Find(command.TimerId) is null))
-                throw new ApiException(StatusCodes.Status507InsufficientStorage, $"the cluster holds its limit of {settings.MaxPendingTimers} pending timers");
-
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-            deadline.CancelAfter(settings.RequestTimeoutMs);
-            CommandResult result;
-            try
-            {
-                result = await node.Proposer.ProposeAsync(command, deadline.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
-            {
-                throw new ApiException(StatusCodes.Status503ServiceUnavailable,
-                    "the write was not confirmed in time; it may or may not have happened, retry with the same x-timer-id");
-            }
-
-            switch (result.Outcome)
-            {
-                case CommandOutcome.NotLeader when !forwarded:
-                    continue; // leadership moved before the proposal: find the new leader once more
-                case CommandOutcome.NotLeader:
-                    throw LeaderForwarder.NoLeader();
-                case CommandOutcome.Indeterminate or CommandOutcome.Rejected:
-                    throw new ApiException(StatusCodes.Status503ServiceUnavailable, result.Reason ?? "the write could not be confirmed; retry");
-                default:
-                    return result;
-            }
-        }
-
-        throw LeaderForwarder.NoLeader();
-    }
-
     /// <summary>A node that is joining, or was removed, holds no state it may answer from or write through.</summary>
     private void ThrowUnlessMember()
     {
@@ -357,6 +293,6 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Le
         return id;
     }
 
-    private static ApiException Unexpected(CommandResult result)
-        => new(StatusCodes.Status409Conflict, result.Reason ?? $"the command was not applied ({result.Outcome})");
+    private static ApiException Unexpected(CommandResult result, bool forwarded)
+        => new(StatusCodes.Status409Conflict, result.Reason ?? $"the command was not applied ({result.Outcome})") { Forwarded = forwarded };
 }

@@ -56,13 +56,37 @@ public static class LogEntryCodec
 
         var payload = new ArrayBufferWriter<byte>(256);
         foreach (var command in commands)
-        {
-            payload.ResetWrittenCount();
-            var kind = WritePayload(new BinaryWriter(payload), command);
-            writer.WriteByte((byte)kind);
-            writer.WriteByte(CommandVersion1);
-            writer.WriteBytes(payload.WrittenSpan);
-        }
+            WriteCommand(writer, payload, command);
+    }
+
+    /// <summary>
+    /// Appends one command in its log form (<c>kind version length payload</c>). The forwarding channel carries the
+    /// commands a follower sends to the leader in this same versioned form (<see cref="Forwarding.ForwardingFrames"/>).
+    /// <paramref name="scratch"/> is a reusable buffer for the payload.
+    /// </summary>
+    public static void WriteCommand(IBufferWriter<byte> output, ArrayBufferWriter<byte> scratch, TimerCommand command)
+        => WriteCommand(new BinaryWriter(output), scratch, command);
+
+    private static void WriteCommand(BinaryWriter writer, ArrayBufferWriter<byte> scratch, TimerCommand command)
+    {
+        scratch.ResetWrittenCount();
+        var kind = WritePayload(new BinaryWriter(scratch), command);
+        writer.WriteByte((byte)kind);
+        writer.WriteByte(CommandVersion1);
+        writer.WriteBytes(scratch.WrittenSpan);
+    }
+
+    /// <summary>Reads one command written by <see cref="WriteCommand(IBufferWriter{byte}, ArrayBufferWriter{byte}, TimerCommand)"/>, or throws <see cref="CodecException"/>.</summary>
+    internal static TimerCommand ReadCommand(ref BinaryReader reader)
+    {
+        var kind = reader.ReadByte();
+        var version = reader.ReadByte();
+        var payload = reader.ReadBytes(MaxFieldBytes, "command payload");
+        var payloadReader = new BinaryReader(payload);
+        var command = ReadCommand(ref payloadReader, kind, version);
+        if (!payloadReader.IsEmpty)
+            throw new CodecException($"command of kind {kind} has {payloadReader.Remaining} unread trailing bytes");
+        return command;
     }
 
     private static Kind WritePayload(BinaryWriter w, TimerCommand command)
@@ -124,15 +148,7 @@ public static class LogEntryCodec
         var count = (int)reader.ReadVarInt(0, MaxCommandsPerEntry, "command count");
         var commands = new TimerCommand[count];
         for (var i = 0; i < count; i++)
-        {
-            var kind = reader.ReadByte();
-            var version = reader.ReadByte();
-            var payload = reader.ReadBytes(MaxFieldBytes, "command payload");
-            var payloadReader = new BinaryReader(payload);
-            commands[i] = ReadCommand(ref payloadReader, kind, version);
-            if (!payloadReader.IsEmpty)
-                throw new CodecException($"command {i} (kind {kind}) has {payloadReader.Remaining} unread trailing bytes");
-        }
+            commands[i] = ReadCommand(ref reader);
 
         if (!reader.IsEmpty)
             throw new CodecException($"{reader.Remaining} trailing bytes after the last command");

@@ -62,7 +62,27 @@ public sealed partial class CommandProposer : IAsyncDisposable
             return new CommandResult(CommandOutcome.Rejected, Reason: "the node is shutting down");
         }
 
-        return await pending.Result.Task.WaitAsync(token).ConfigureAwait(false);
+        return await pending.Result!.Task.WaitAsync(token).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Proposes one command without waiting: <paramref name="callback"/> hears its result once, on the thread that
+    /// completes its entry, so a caller with many commands in flight (the forwarding channel) gets the results of one
+    /// entry together and without a thread-pool hop each. Returns null when the command was queued; otherwise the
+    /// result it already has (not the leader, or the queue is full) and the callback is not called.
+    /// </summary>
+    /// <remarks>
+    /// There is no per-command deadline: a queued command completes when its entry commits, fails, or times out
+    /// (<see cref="ProposerOptions.CommitTimeoutMs"/>), and a command still queued when the node stops is rejected.
+    /// The callback must be quick and must not throw; it runs while other commands of the entry wait for theirs.
+    /// </remarks>
+    public CommandResult? Propose(TimerCommand command, IProposalCallback callback, long callbackId, object? state)
+    {
+        if (IsNotLeader())
+            return new CommandResult(CommandOutcome.NotLeader, Reason: "this node is not the leader");
+        if (!queue.Writer.TryWrite(new Pending(command, callback, callbackId, state)))
+            return new CommandResult(CommandOutcome.Rejected, Reason: "the leader's proposal queue is full; retry shortly");
+        return null;
     }
 
     /// <summary>
@@ -120,7 +140,7 @@ public sealed partial class CommandProposer : IAsyncDisposable
                 {
                     inFlight.Release();
                     foreach (var pending in batch)
-                        pending.Result.TrySetResult(new CommandResult(CommandOutcome.NotLeader, Reason: "this node is not the leader"));
+                        pending.Complete(new CommandResult(CommandOutcome.NotLeader, Reason: "this node is not the leader"));
                     continue;
                 }
 
@@ -132,7 +152,7 @@ public sealed partial class CommandProposer : IAsyncDisposable
         }
 
         while (reader.TryRead(out var left))
-            left.Result.TrySetResult(new CommandResult(CommandOutcome.Rejected, Reason: "the node is shutting down"));
+            left.Complete(new CommandResult(CommandOutcome.Rejected, Reason: "the node is shutting down"));
     }
 
     /// <summary>
@@ -189,7 +209,7 @@ public sealed partial class CommandProposer : IAsyncDisposable
     {
         var applied = context.Applied && context.Results.Count == batch.Count;
         for (var i = 0; i < batch.Count; i++)
-            batch[i].Result.TrySetResult(applied ? context.Results[i] : new CommandResult(failure, Reason: reason));
+            batch[i].Complete(applied ? context.Results[i] : new CommandResult(failure, Reason: reason));
     }
 
     public async ValueTask DisposeAsync()
@@ -205,21 +225,58 @@ public sealed partial class CommandProposer : IAsyncDisposable
 
     private sealed record LeaderTerm(CancellationToken Leadership, long Term);
 
-    private sealed class Pending(TimerCommand command)
+    private sealed class Pending
     {
-        public readonly TimerCommand Command = command;
+        public readonly TimerCommand Command;
 
         /// <summary>An upper estimate of the command's encoded size (UTF-8 may take 3 bytes per character).</summary>
-        public readonly long EstimatedBytes = 64 + (3L * command.TimerId.Length) + command switch
+        public readonly long EstimatedBytes;
+
+        /// <summary>The awaited result (<see cref="ProposeAsync"/>), or null when a callback hears it (<see cref="Propose"/>).</summary>
+        public readonly TaskCompletionSource<CommandResult>? Result;
+
+        private readonly IProposalCallback? callback;
+        private readonly long callbackId;
+        private readonly object? state;
+        private int completed;
+
+        public Pending(TimerCommand command)
+            : this(command, null, 0, null) => Result = new TaskCompletionSource<CommandResult>(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public Pending(TimerCommand command, IProposalCallback? callback, long callbackId, object? state)
         {
-            CreateTimer c => SpecBytes(c.Spec),
-            UpdateTimer u => SpecBytes(u.Spec),
-            RecordDelivery r => 3L * (r.Error?.Length ?? 0),
-            _ => 0,
-        };
+            Command = command;
+            this.callback = callback;
+            this.callbackId = callbackId;
+            this.state = state;
+            EstimatedBytes = 64 + (3L * command.TimerId.Length) + command switch
+            {
+                CreateTimer c => SpecBytes(c.Spec),
+                UpdateTimer u => SpecBytes(u.Spec),
+                RecordDelivery r => 3L * (r.Error?.Length ?? 0),
+                _ => 0,
+            };
+        }
+
+        /// <summary>Hands the result to the caller, once.</summary>
+        public void Complete(CommandResult result)
+        {
+            if (Interlocked.Exchange(ref completed, 1) != 0)
+                return;
+            if (Result is not null)
+                Result.TrySetResult(result);
+            else
+                callback!.Completed(callbackId, Command, result, state);
+        }
 
         private static long SpecBytes(Model.TimerSpec spec)
             => spec.Data.Utf8.Length + (3L * (spec.Callback.Uri.Length + spec.Callback.Method.Length + spec.Callback.Transport.Length));
-        public readonly TaskCompletionSource<CommandResult> Result = new(TaskCreationOptions.RunContinuationsAsynchronously);
     }
+}
+
+/// <summary>Hears the result of a command proposed with <see cref="CommandProposer.Propose"/>.</summary>
+public interface IProposalCallback
+{
+    /// <summary>Called once per proposed command, with the id and state given to <see cref="CommandProposer.Propose"/>; must not throw.</summary>
+    void Completed(long id, TimerCommand command, in CommandResult result, object? state);
 }

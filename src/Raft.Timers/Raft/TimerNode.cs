@@ -153,6 +153,15 @@ public sealed class TimerNode : IAsyncDisposable
         leaderLoop = Task.Run(() => duties.RunAsync(stopping.Token));
     }
 
+    /// <summary>
+    /// The API URL of the leader when another node leads and its Raft metadata is already known here; null otherwise
+    /// (this node leads, no leader is known, or its metadata must be fetched: <see cref="GetLeaderApiUrlAsync"/>).
+    /// </summary>
+    public string? TryGetLeaderApiUrl()
+        => cluster.Leader is { IsRemote: true } leader && leader.TryGetMetadata() is { } metadata && metadata.TryGetValue(ApiMetadataKey, out var url)
+            ? url
+            : null;
+
     /// <summary>The leader's API URL as published in its Raft metadata; null while no leader is known.</summary>
     public async Task<string?> GetLeaderApiUrlAsync(CancellationToken token)
     {

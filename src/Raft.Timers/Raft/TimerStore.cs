@@ -30,6 +30,12 @@ public sealed class TimerStore
             return read(state);
     }
 
+    /// <summary>
+    /// Pending timers, read without the lock, so at most a moment old: for a cheap first check that is confirmed under
+    /// the lock when it matters (the pending-timer limit).
+    /// </summary>
+    public int PendingCount => Volatile.Read(ref state).PendingCount;
+
     public long LastAppliedIndex
     {
         get
