@@ -24,17 +24,23 @@ internal static class Usage
 
         common options
           --nodes URL,...      the servers' base URLs            --cluster DIR   a tools/cluster directory
-          --to leader|all      send to the leader (default) or round-robin over all nodes (followers forward)
+          --to all|leader      round-robin over all nodes (default; followers forward to the leader), or send only to
+                               the leader (RaftTimers: the node GET /cluster names)
           --concurrency C      workers / connections (default 64; precision 256)
           --rate R             operations per second (default: closed loop; precision 5000)
           --duration S         measured seconds (default 60)     --warmup S      unmeasured seconds first (default 5)
+          --callbacks distinct|shared   each timer's own callback URI BASE/cb/RUN/SEQ (default), or one for all (BASE/cb)
+          --ids server|client  ids made by the server (default) or sent as x-timer-id
           --padding B          extra bytes of timer data          --json FILE     also write the results as JSON
+          --pids P,...         server process ids whose CPU to report (--cluster knows them)
           --quiet              no live progress line
           --client raw|httpclient   lean keep-alive sockets (default) or .NET's HttpClient, for comparison
+          Every body carries data {"seq":N}. With --cluster or --pids the report has each server's CPU per operation
+          and context switches per operation over the measured window, and the generator's own CPU per operation.
         mode options
-          create/mix   --timer-ms MS (default 3600000)  --callback URI  --cancel-share F  --client-ids
+          create/mix   --timer-ms MS (default 3600000)  --callback BASE (default http://127.0.0.1:9)  --cancel-share F
           precision    --timer-ms MS (default 2000)  --grace S (default 15)  --sink-host IP  (--warmup default 20)
-          capacity     --timers N (default 1000000)  --timer-ms MS (default 86400000)
+          capacity     --timers N (default 1000000)  --timer-ms MS (default 86400000)  --callback BASE
           restart      --node ID (default: a follower)  --leader (restart the leader instead)
           failover     --rounds N (default 3)  --rate R (default 500)  --timer-ms MS (default 1000)
 

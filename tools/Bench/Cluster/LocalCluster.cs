@@ -18,7 +18,7 @@ public sealed class LocalCluster(string directory, IReadOnlyList<LocalNode> node
         var path = Path.Combine(directory, "cluster.json");
         if (!File.Exists(path))
             throw new UsageException($"no cluster state at {path}: start one with tools/cluster start --data {directory}");
-        var nodes = StateFile.Load(directory).Nodes.Select(n => new LocalNode(n.Id, new Uri(n.Http))).ToList();
+        var nodes = StateFile.Load(directory).Nodes.Select(n => new LocalNode(n.Id, new Uri(n.Http), n.Pid)).ToList();
         var dll = Environment.GetEnvironmentVariable("RAFTTIMERS_CLUSTER_DLL")
                   ?? Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../Cluster/bin/Release/net10.0/cluster.dll"));
         if (!File.Exists(dll))
@@ -43,4 +43,5 @@ public sealed class LocalCluster(string directory, IReadOnlyList<LocalNode> node
     }
 }
 
-public sealed record LocalNode(string Id, Uri Http);
+/// <summary>A node of the cluster; <see cref="Pid"/> is the process the cluster tool last started for it (null when stopped).</summary>
+public sealed record LocalNode(string Id, Uri Http, int? Pid);

@@ -33,6 +33,9 @@ public sealed class LoadRun(LoadShape shape, Func<long, CancellationToken, Task<
 
     public TimeSpan Measured { get; private set; }
 
+    /// <summary>When set, started when the warm-up ends and stopped when the measured window ends.</summary>
+    public ServerUsage? Usage { get; init; }
+
     public async Task RunAsync(CancellationToken token)
     {
         var started = Stopwatch.GetTimestamp();
@@ -97,12 +100,14 @@ public sealed class LoadRun(LoadShape shape, Func<long, CancellationToken, Task<
             }
         }
 
+        var sampling = Usage is null ? Task.CompletedTask : SampleUsageAsync(Usage, warmupEnd, end, token);
         var workers = new Task[shape.Concurrency];
         for (var i = 0; i < workers.Length; i++)
             workers[i] = Task.Run(Worker, token);
         try
         {
             await Task.WhenAll(workers).ConfigureAwait(false);
+            await sampling.ConfigureAwait(false);
         }
         finally
         {
@@ -110,6 +115,20 @@ public sealed class LoadRun(LoadShape shape, Func<long, CancellationToken, Task<
             if (progress is not null)
                 PerSecond.AddRange(await progress.StopAsync().ConfigureAwait(false));
         }
+    }
+
+    private static async Task SampleUsageAsync(ServerUsage usage, long warmupEnd, long end, CancellationToken token)
+    {
+        await DelayUntilAsync(warmupEnd, token).ConfigureAwait(false);
+        usage.Start();
+        await DelayUntilAsync(end, token).ConfigureAwait(false);
+        usage.Stop();
+    }
+
+    private static Task DelayUntilAsync(long timestamp, CancellationToken token)
+    {
+        var wait = timestamp - Stopwatch.GetTimestamp();
+        return wait <= 0 ? Task.CompletedTask : Task.Delay(TimeSpan.FromSeconds((double)wait / Stopwatch.Frequency), token);
     }
 
     public double Throughput => Measured.TotalSeconds > 0 ? Succeeded / Measured.TotalSeconds : 0;

@@ -33,6 +33,26 @@ public sealed class Targets
         }
     }
 
+    /// <summary>Each RaftTimers node's role by node id (<c>GET /cluster</c>); nodes that do not answer, or are not RaftTimers, are left out.</summary>
+    public static async Task<Dictionary<string, string>> RolesAsync(IReadOnlyList<Uri> nodes, TimerApi api, CancellationToken token)
+    {
+        var roles = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var node in nodes)
+        {
+            try
+            {
+                using var doc = await api.GetJsonAsync(new Uri(node, "/cluster"), token).ConfigureAwait(false);
+                if (doc.RootElement.TryGetProperty("nodeId", out var id) && doc.RootElement.TryGetProperty("role", out var role))
+                    roles[id.GetString() ?? "?"] = role.GetString() ?? "?";
+            }
+            catch (Exception e) when (e is HttpRequestException or TaskCanceledException or JsonException or InvalidOperationException)
+            {
+            }
+        }
+
+        return roles;
+    }
+
     /// <summary>Asks each node for the leader's API URL until one knows; retries for up to 30 s (an election may be on).</summary>
     public static async Task<Uri> FindLeaderAsync(IReadOnlyList<Uri> nodes, TimerApi api, CancellationToken token)
     {

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
-using System.Text;
 using System.Text.Json;
 
 namespace RaftTimers.Tools.Bench.Load;
@@ -37,14 +36,6 @@ public sealed class TimerApi : IDisposable
             Timeout = requestTimeout,
         };
         http.DefaultRequestHeaders.ExpectContinue = false;
-    }
-
-    /// <summary>The JSON body of a create: <c>data</c> is a small object carrying <paramref name="seq"/>.</summary>
-    public static byte[] CreateBody(long timeoutMs, string callbackUri, long seq, int padding)
-    {
-        var pad = padding > 0 ? new string('x', padding) : "";
-        return Encoding.UTF8.GetBytes(string.Create(CultureInfo.InvariantCulture,
-            $$$"""{"timeout":{{{timeoutMs}}},"data":{"seq":{{{seq}}},"pad":"{{{pad}}}"},"callback":{"transport":"http","method":"post","uri":"{{{callbackUri}}}"}}"""));
     }
 
     public async Task<CreateResponse> CreateAsync(Uri server, byte[] body, string? timerId, CancellationToken token)

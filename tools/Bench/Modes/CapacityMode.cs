@@ -1,5 +1,4 @@
 using System.Text;
-using System.Text.Json;
 using RaftTimers.Tools.Bench.Load;
 using RaftTimers.Tools.Bench.Report;
 
@@ -18,13 +17,12 @@ public static class CapacityMode
         var common = CommonOptions.Read(args, concurrency: 128, warmup: 0, duration: 3600);
         var timers = args.Int("timers", 1_000_000, 1);
         var timerMs = args.Int("timer-ms", 86_400_000, 1);
-        var callback = args.Text("callback", "http://127.0.0.1:9/capacity");
+        var shape = TimerShape.Read(args, args.Text("callback", "http://127.0.0.1:9"), "c", common.Padding);
         args.RejectUnknown();
 
         using var api = new TimerApi(common.Concurrency, TimeSpan.FromSeconds(60), common.RawClient);
         var targets = await Targets.ResolveAsync(common.Nodes, common.To, api, token).ConfigureAwait(false);
         var before = await MeasureAllAsync(api, common.Nodes, token).ConfigureAwait(false);
-        var runId = Guid.NewGuid().ToString("N")[..8];
         long created = 0;
 
         using var stopWhenLoaded = CancellationTokenSource.CreateLinkedTokenSource(token);
@@ -37,7 +35,7 @@ public static class CapacityMode
                     return new OpOutcome(true, 0);
                 }
 
-                var response = await api.CreateAsync(targets.Next(), TimerApi.CreateBody(timerMs, callback, seq, common.Padding), Id(runId, seq), ct).ConfigureAwait(false);
+                var response = await api.CreateAsync(targets.Next(), shape.Body(seq, timerMs), shape.Id(seq), ct).ConfigureAwait(false);
                 if (response.Status == 201)
                     Interlocked.Increment(ref created);
                 return new OpOutcome(response.Status == 201, response.Status, response.Reason);
@@ -57,11 +55,12 @@ public static class CapacityMode
             await Task.Delay(1000, token).ConfigureAwait(false);
         }
 
-        var payload = PayloadBytes(Id(runId, timers / 2), timerMs, callback, timers / 2, common.Padding);
+        var payload = PayloadBytes(shape, timers / 2);
         var result = new BenchResult("capacity");
         common.AddTo(result);
         result.Add("timers asked", timers).Add("created", created).Add("failed", run.Failed)
             .Add("load rate", run.Throughput, "/s", "N0").Add("payload per timer", payload, "B");
+        shape.Describe(result, timerMs);
         foreach (var b in before)
         {
             var a = after.First(x => x.Node == b.Node);
@@ -79,15 +78,13 @@ public static class CapacityMode
         return run.Failed == 0 ? 0 : 1;
     }
 
-    private static string Id(string runId, long seq) => $"c{runId}-{seq}";
-
-    /// <summary>What the node must keep of a timer, as UTF-8: its id, the data JSON, the callback's uri, method and transport.</summary>
-    private static int PayloadBytes(string id, long timerMs, string callback, long seq, int padding)
-    {
-        var body = JsonDocument.Parse(TimerApi.CreateBody(timerMs, callback, seq, padding));
-        return Encoding.UTF8.GetByteCount(id) + Encoding.UTF8.GetByteCount(body.RootElement.GetProperty("data").GetRawText())
-            + Encoding.UTF8.GetByteCount(callback) + "post".Length + "http".Length;
-    }
+    /// <summary>
+    /// What the node must keep of a timer, as UTF-8: its id (a 36-character UUID when the server makes it), the data
+    /// JSON, the callback's uri, method and transport.
+    /// </summary>
+    private static int PayloadBytes(TimerShape shape, long seq)
+        => Encoding.UTF8.GetByteCount(shape.Id(seq) ?? Guid.Empty.ToString("D")) + Encoding.UTF8.GetByteCount(shape.DataJson(seq))
+           + Encoding.UTF8.GetByteCount(shape.CallbackUri(seq)) + "post".Length + "http".Length;
 
     internal static async Task<List<NodeMemory>> MeasureAllAsync(TimerApi api, IReadOnlyList<Uri> nodes, CancellationToken token)
     {

@@ -19,6 +19,9 @@ public sealed class CommonOptions
     public required bool Quiet { get; init; }
     public required bool RawClient { get; init; }
 
+    /// <summary>The server processes whose CPU is measured: the cluster's nodes, or <c>--pids</c>; empty when neither is known.</summary>
+    public required IReadOnlyList<(string Name, int Pid)> ServerProcesses { get; init; }
+
     public static CommonOptions Read(BenchArgs args, int concurrency = 64, double rate = 0, int duration = 60, int warmup = 5)
     {
         var clusterDir = args.Text("cluster");
@@ -32,13 +35,14 @@ public sealed class CommonOptions
         {
             Nodes = nodes,
             Cluster = cluster,
-            To = args.Text("to", "leader"),
+            To = args.Text("to", "all"),
             Concurrency = args.Int("concurrency", concurrency, 1, 100_000),
             Rate = args.Double("rate", rate, 0),
             Duration = TimeSpan.FromSeconds(args.Double("duration", duration, 0.1)),
             Warmup = TimeSpan.FromSeconds(args.Double("warmup", warmup, 0)),
             Padding = args.Int("padding", 0, 0, 60_000),
             JsonPath = args.Text("json"),
+            ServerProcesses = ServerPids(args.Text("pids"), cluster),
             Quiet = args.Flag("quiet"),
             RawClient = args.Text("client", "raw") switch
             {
@@ -48,6 +52,22 @@ public sealed class CommonOptions
             },
         };
     }
+
+    private static List<(string, int)> ServerPids(string? pids, LocalCluster? cluster)
+    {
+        if (pids is not null)
+        {
+            return [.. pids.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                .Select(p => int.TryParse(p, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var pid)
+                    ? ($"pid {pid}", pid)
+                    : throw new UsageException($"--pids takes process ids separated by commas, not '{p}'"))];
+        }
+
+        return cluster is null ? [] : [.. cluster.Nodes.Where(n => n.Pid is not null).Select(n => (n.Id, n.Pid!.Value))];
+    }
+
+    /// <summary>A sampler of the servers' CPU over the measured window, when their processes are known.</summary>
+    public ServerUsage? Usage() => ServerProcesses.Count == 0 ? null : new ServerUsage(ServerProcesses);
 
     public LiveProgress? Progress(string label) => Quiet ? null : new LiveProgress(Console.Error, label);
 

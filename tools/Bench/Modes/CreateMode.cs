@@ -16,10 +16,8 @@ public static class CreateMode
     {
         var common = CommonOptions.Read(args);
         var timerMs = args.Int("timer-ms", 3_600_000, 1);
-        var callback = args.Text("callback", "http://127.0.0.1:9/never");
+        var shape = TimerShape.Read(args, args.Text("callback", "http://127.0.0.1:9"), "b", common.Padding);
         var cancelShare = mix ? args.Double("cancel-share", 0.3, 0) : 0;
-        var clientIds = args.Flag("client-ids");
-        var runId = Guid.NewGuid().ToString("N")[..8];
         if (cancelShare >= 1)
             throw new UsageException("--cancel-share must be below 1");
         args.RejectUnknown();
@@ -44,7 +42,7 @@ public static class CreateMode
                 return new OpOutcome(status == 202, status, reason);
             }
 
-            var response = await api.CreateAsync(targets.Next(), TimerApi.CreateBody(timerMs, callback, seq, common.Padding), clientIds ? $"b{runId}-{seq}" : null, ct).ConfigureAwait(false);
+            var response = await api.CreateAsync(targets.Next(), shape.Body(seq, timerMs), shape.Id(seq), ct).ConfigureAwait(false);
             if (mix)
             {
                 // Only mix reports creates and cancels apart (all of them, warm-up included).
@@ -56,12 +54,18 @@ public static class CreateMode
             return new OpOutcome(response.Status == 201, response.Status, response.Reason);
         }
 
-        var run = new LoadRun(new LoadShape(common.Concurrency, common.Rate, common.Duration, common.Warmup), Operation, common.Progress(mix ? "mix" : "create"));
+        var usage = common.Usage();
+        var run = new LoadRun(new LoadShape(common.Concurrency, common.Rate, common.Duration, common.Warmup), Operation, common.Progress(mix ? "mix" : "create"))
+        {
+            Usage = usage,
+        };
         await run.RunAsync(token).ConfigureAwait(false);
+        var roles = usage is null ? [] : await Targets.RolesAsync(common.Nodes, api, token).ConfigureAwait(false);
 
         var result = new BenchResult(mix ? "mix" : "create");
         common.AddTo(result);
-        result.Add("targets", string.Join(",", targets.Servers)).Add("timer timeout", timerMs, "ms").Add("ids", clientIds ? "client-chosen (x-timer-id)" : "server-generated").Add("body bytes", TimerApi.CreateBody(timerMs, callback, 1_000_000, common.Padding).Length, "B");
+        result.Add("targets", string.Join(",", targets.Servers));
+        shape.Describe(result, timerMs);
         if (mix)
             result.Add("cancel share", cancelShare, "", "F2");
         result.Section("results")
@@ -74,6 +78,7 @@ public static class CreateMode
             result.Add("slowest second", run.PerSecond.Min(), "ops/s", "N0").Add("fastest second", run.PerSecond.Max(), "ops/s", "N0");
         if (mix)
             result.Add("cancelled (202)", cancelled).Latency("create latency, all", creates.Summarize()).Latency("cancel latency, all", cancels.Summarize());
+        usage?.Report(result, run.Succeeded, roles);
         foreach (var (reason, count) in run.Failures.OrderByDescending(f => f.Value).Take(10))
             result.Section("failures").Add(reason, count);
         await common.FinishAsync(result).ConfigureAwait(false);

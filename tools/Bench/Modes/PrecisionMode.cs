@@ -20,24 +20,24 @@ public static class PrecisionMode
         var timerMs = args.Int("timer-ms", 2000, 1);
         var graceSeconds = args.Double("grace", 15, 1);
         var sinkHost = args.Text("sink-host", "127.0.0.1");
+        var shape = TimerShape.Read(args, "http://127.0.0.1", "p", common.Padding);
         args.RejectUnknown();
         if (common.Rate <= 0)
             throw new UsageException("precision needs --rate > 0");
 
         await using var sink = await SinkProcess.StartAsync(sinkHost).ConfigureAwait(false);
+        shape.CallbackBase = sink.CallbackBase;
         using var api = new TimerApi(common.Concurrency, TimeSpan.FromSeconds(30), common.RawClient);
         var targets = await Targets.ResolveAsync(common.Nodes, common.To, api, token).ConfigureAwait(false);
         var capacity = (int)Math.Ceiling(common.Rate * (common.Duration + common.Warmup).TotalSeconds) + 16;
         var dueMicros = new long[capacity];
         var acked = new bool[capacity];
         var serverDue = 0L;
-        var uri = sink.CallbackUri.ToString();
-        var runId = Guid.NewGuid().ToString("N")[..8];
 
         async Task<OpOutcome> Operation(long seq, CancellationToken ct)
         {
             var sent = UnixClock.NowMicros;
-            var response = await api.CreateAsync(targets.Next(), TimerApi.CreateBody(timerMs, uri, seq, common.Padding), $"p{runId}-{seq}", ct).ConfigureAwait(false);
+            var response = await api.CreateAsync(targets.Next(), shape.Body(seq, timerMs), shape.Id(seq), ct).ConfigureAwait(false);
             if (response.Status != 201)
                 return new OpOutcome(false, response.Status, response.Reason);
             if (response.DueAtUnixMs is { } due)
@@ -54,8 +54,13 @@ public static class PrecisionMode
             return new OpOutcome(true, 201);
         }
 
-        var run = new LoadRun(new LoadShape(common.Concurrency, common.Rate, common.Duration, common.Warmup), Operation, common.Progress("precision"));
+        var usage = common.Usage();
+        var run = new LoadRun(new LoadShape(common.Concurrency, common.Rate, common.Duration, common.Warmup), Operation, common.Progress("precision"))
+        {
+            Usage = usage,
+        };
         await run.RunAsync(token).ConfigureAwait(false);
+        var roles = usage is null ? [] : await Targets.RolesAsync(common.Nodes, api, token).ConfigureAwait(false);
         var issued = (int)Math.Min(capacity, run.Succeeded + run.Failed);
 
         // Wait for the last timers' due time plus the grace, or until every acknowledged timer has arrived.
@@ -77,10 +82,12 @@ public static class PrecisionMode
         var seen = new int[capacity];
         long early = 0, duplicates = 0, unackedArrived = 0, foreign = 0;
         long earliestMicros = long.MaxValue;
-        var ourPrefix = "p" + runId;
+        var ourPrefix = "p" + shape.RunId;
         foreach (var a in arrivals)
         {
-            if (a.Seq < 0 || a.Seq >= capacity || (a.TimerId.Length > 0 && !a.TimerId.StartsWith(ourPrefix, StringComparison.Ordinal)))
+            // Ours: our run in the callback's path, or (shared callbacks) our prefix on a client-chosen id.
+            var foreignRun = a.Run.Length > 0 ? a.Run != shape.RunId : shape.ClientIds && !a.TimerId.StartsWith(ourPrefix, StringComparison.Ordinal);
+            if (a.Seq < 0 || a.Seq >= capacity || foreignRun)
             {
                 foreign++;
                 continue;
@@ -123,7 +130,9 @@ public static class PrecisionMode
 
         var result = new BenchResult("precision");
         common.AddTo(result);
-        result.Add("targets", string.Join(",", targets.Servers)).Add("timer timeout", timerMs, "ms").Add("sink", sink.Address.ToString())
+        result.Add("targets", string.Join(",", targets.Servers)).Add("sink", sink.Address.ToString());
+        shape.Describe(result, timerMs);
+        result
             .Add("due time from", serverDue == ackedCount ? "server dueAt" : serverDue == 0 ? "send time + timeout" : "mixed");
         result.Section("creates")
             .Add("acknowledged", ackedCount).Add("failed", run.Failed).Add("issued", issued)
@@ -136,6 +145,7 @@ public static class PrecisionMode
         if (earliestMicros != long.MaxValue)
             result.Add("smallest lateness", earliestMicros / 1000.0, "ms", "F3");
         AddPerSecond(result, perSecond);
+        usage?.Report(result, run.Succeeded, roles);
         foreach (var (reason, count) in run.Failures.OrderByDescending(f => f.Value).Take(10))
             result.Section("failures").Add(reason, count);
         await common.FinishAsync(result).ConfigureAwait(false);

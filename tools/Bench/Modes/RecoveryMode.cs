@@ -62,13 +62,13 @@ public static class RecoveryMode
         var rounds = args.Int("rounds", 3, 1, 100);
         var timerMs = args.Int("timer-ms", 1000, 1);
         var settleSeconds = args.Double("settle", 5, 1);
+        var shape = TimerShape.Read(args, "http://127.0.0.1", "f", common.Padding);
         args.RejectUnknown();
         var cluster = common.Cluster ?? throw new UsageException("failover needs --cluster DIR (a tools/cluster directory)");
         await using var sink = await SinkProcess.StartAsync("127.0.0.1").ConfigureAwait(false);
         using var api = new TimerApi(common.Concurrency + 8, TimeSpan.FromSeconds(15), common.RawClient);
         using var probeApi = new TimerApi(64, TimeSpan.FromSeconds(1));
-        var uri = sink.CallbackUri.ToString();
-        var runId = Guid.NewGuid().ToString("N")[..8];
+        shape.CallbackBase = sink.CallbackBase;
 
         // The steady stream: creates round-robin over every node; a create to the dead node fails and is not counted.
         var acked = new System.Collections.Concurrent.ConcurrentDictionary<long, long>();
@@ -76,7 +76,7 @@ public static class RecoveryMode
         var all = Targets.All(cluster.Nodes.Select(n => n.Http));
         var stream = new LoadRun(new LoadShape(common.Concurrency, common.Rate, TimeSpan.FromDays(1), TimeSpan.Zero), async (seq, ct) =>
         {
-            var r = await api.CreateAsync(all.Next(), TimerApi.CreateBody(timerMs, uri, seq, common.Padding), $"f{runId}-{seq}", ct).ConfigureAwait(false);
+            var r = await api.CreateAsync(all.Next(), shape.Body(seq, timerMs), shape.Id(seq), ct).ConfigureAwait(false);
             if (r.Status == 201)
                 acked[seq] = (r.DueAtUnixMs ?? 0) * 1000;
             return new OpOutcome(r.Status == 201, r.Status, r.Reason);
@@ -110,7 +110,8 @@ public static class RecoveryMode
                     {
                         try
                         {
-                            var r = await probeApi.CreateAsync(n.Http, TimerApi.CreateBody(60_000, uri, -1, 0), null, token).ConfigureAwait(false);
+                            // A probe's seq is negative: its callback, a minute later, is not one of the stream's.
+                            var r = await probeApi.CreateAsync(n.Http, shape.Body(-1, 60_000), null, token).ConfigureAwait(false);
                             if (r.Status == 201)
                                 Interlocked.CompareExchange(ref writeAt, UnixClock.NowMicros, 0);
                         }

@@ -50,6 +50,9 @@ public sealed class BenchResult(string mode)
         return Put(name + " (ms)", node, shown);
     }
 
+    /// <summary>A group of figures: one JSON object, shown as one line of text in the table.</summary>
+    public BenchResult Group(string name, JsonObject value, string shown) => Put(name, value, shown);
+
     private static double R(double v) => Math.Round(v, 3);
 
     private static string Unit(string unit) => unit.Length == 0 ? "" : " " + unit;

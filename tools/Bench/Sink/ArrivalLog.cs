@@ -29,18 +29,18 @@ public sealed class ArrivalLog
         }
     }
 
-    public void Add(long unixMicros, ReadOnlySpan<char> timerId, ReadOnlySpan<char> key, long seq)
+    public void Add(long unixMicros, ReadOnlySpan<char> timerId, ReadOnlySpan<char> key, long seq, ReadOnlySpan<char> run)
     {
         lock (sync)
         {
             if (count == records.Count * RecordsPerChunk)
                 records.Add(new Entry[RecordsPerChunk]);
-            records[count / RecordsPerChunk][count % RecordsPerChunk] = new Entry(unixMicros, seq, Store(timerId), Store(key));
+            records[count / RecordsPerChunk][count % RecordsPerChunk] = new Entry(unixMicros, seq, Store(timerId), Store(key), Store(run));
             count++;
         }
     }
 
-    /// <summary>Every arrival as a line: arrival (Unix µs), timer id, idempotency key, seq, separated by tabs.</summary>
+    /// <summary>Every arrival as a line: arrival (Unix µs), timer id, idempotency key, seq, run, separated by tabs.</summary>
     public string ToText()
     {
         lock (sync)
@@ -51,7 +51,7 @@ public sealed class ArrivalLog
                 var e = records[i / RecordsPerChunk][i % RecordsPerChunk];
                 output.Append(e.UnixMicros.ToString(CultureInfo.InvariantCulture)).Append('\t')
                     .Append(Text(e.TimerId)).Append('\t').Append(Text(e.Key)).Append('\t')
-                    .Append(e.Seq.ToString(CultureInfo.InvariantCulture)).Append('\n');
+                    .Append(e.Seq.ToString(CultureInfo.InvariantCulture)).Append('\t').Append(Text(e.Run)).Append('\n');
             }
 
             return output.ToString();
@@ -77,5 +77,5 @@ public sealed class ArrivalLog
 
     private readonly record struct Slice(int Chunk, int Start, int Length);
 
-    private readonly record struct Entry(long UnixMicros, long Seq, Slice TimerId, Slice Key);
+    private readonly record struct Entry(long UnixMicros, long Seq, Slice TimerId, Slice Key, Slice Run);
 }

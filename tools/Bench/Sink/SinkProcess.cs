@@ -3,8 +3,11 @@ using System.Globalization;
 
 namespace RaftTimers.Tools.Bench.Sink;
 
-/// <summary>One callback arrival as the sink saw it.</summary>
-public readonly record struct Arrival(long UnixMicros, string TimerId, string Key, long Seq);
+/// <summary>
+/// One callback arrival as the sink saw it: <see cref="Run"/> and <see cref="Seq"/> from a <c>/cb/RUN/SEQ</c> path, or
+/// the seq from the body's <c>seq</c> and no run when the callback URI was shared.
+/// </summary>
+public readonly record struct Arrival(long UnixMicros, string TimerId, string Key, long Seq, string Run);
 
 /// <summary>Starts <c>bench sink</c> as a child process, reads its address, and stops it (closing its stdin, then by PID).</summary>
 public sealed class SinkProcess : IAsyncDisposable
@@ -19,7 +22,8 @@ public sealed class SinkProcess : IAsyncDisposable
 
     public Uri Address { get; }
 
-    public Uri CallbackUri => new(Address, "/cb");
+    /// <summary>Where callback URIs start: <c>/cb</c> and <c>/cb/RUN/SEQ</c> below it are recorded (<see cref="Load.TimerShape"/>).</summary>
+    public string CallbackBase => Address.GetLeftPart(UriPartial.Authority);
 
     public static async Task<SinkProcess> StartAsync(string host)
     {
@@ -49,7 +53,7 @@ public sealed class SinkProcess : IAsyncDisposable
         foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries))
         {
             var f = line.Split('\t');
-            arrivals.Add(new Arrival(long.Parse(f[0], CultureInfo.InvariantCulture), f[1], f[2], long.Parse(f[3], CultureInfo.InvariantCulture)));
+            arrivals.Add(new Arrival(long.Parse(f[0], CultureInfo.InvariantCulture), f[1], f[2], long.Parse(f[3], CultureInfo.InvariantCulture), f[4]));
         }
 
         return arrivals;

@@ -11,9 +11,9 @@ namespace RaftTimers.Tools.Bench.Sink;
 
 /// <summary>
 /// <c>bench sink</c>: the callback receiver, run as its own process so its work and pauses are not the load
-/// generator's. Any request to <c>/cb</c> is answered 200 at once and recorded with its arrival time (Unix µs,
-/// taken before the body is read), its <c>X-Timer-Id</c> / <c>Idempotency-Key</c> headers and the body's
-/// <c>seq</c>. <c>GET /records</c> returns them as tab-separated lines,
+/// generator's. Any request to <c>/cb</c> or <c>/cb/RUN/SEQ</c> is answered 200 at once and recorded with its arrival
+/// time (Unix µs, taken before the body is read), its <c>X-Timer-Id</c> / <c>Idempotency-Key</c> headers, and the
+/// run and seq from its path (or the body's <c>seq</c>). <c>GET /records</c> returns them as tab-separated lines,
 /// <c>GET /count</c> how many there are.
 /// </summary>
 public static class SinkServer
@@ -29,14 +29,18 @@ public static class SinkServer
         builder.Logging.ClearProviders();
         builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Parse(host), port));
         var app = builder.Build();
-        app.Map("/cb", async context =>
+        async Task Record(HttpContext context)
         {
             var arrival = UnixClock.NowMicros;
             var request = context.Request;
             var body = await new StreamReader(request.Body, Encoding.UTF8).ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
-            records.Add(arrival, request.Headers["X-Timer-Id"].ToString(), request.Headers["Idempotency-Key"].ToString(), Seq(body));
+            var (run, seq) = FromPath(request.Path.Value ?? "");
+            records.Add(arrival, request.Headers["X-Timer-Id"].ToString(), request.Headers["Idempotency-Key"].ToString(), seq ?? Seq(body), run);
             context.Response.StatusCode = 200;
-        });
+        }
+
+        app.Map("/cb", Record);
+        app.Map("/cb/{**rest}", Record);
         app.MapGet("/records", async context =>
         {
             context.Response.ContentType = "text/tab-separated-values";
@@ -62,6 +66,15 @@ public static class SinkServer
         await done.Task.ConfigureAwait(false);
         await app.StopAsync().ConfigureAwait(false);
         return 0;
+    }
+
+    /// <summary>The run and sequence number of a <c>/cb/RUN/SEQ</c> path (<see cref="TimerShape"/>); no seq for other paths.</summary>
+    private static (string Run, long? Seq) FromPath(string path)
+    {
+        var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        return parts.Length == 3 && parts[0] == "cb" && long.TryParse(parts[2], NumberStyles.None, CultureInfo.InvariantCulture, out var seq)
+            ? (parts[1], seq)
+            : ("", null);
     }
 
     /// <summary>The <c>seq</c> number of a body like <c>{"seq":123,...}</c>, or -1.</summary>
