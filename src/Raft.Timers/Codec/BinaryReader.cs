@@ -77,9 +77,11 @@ internal ref struct BinaryReader(ReadOnlySpan<byte> input)
         return value;
     }
 
-    public string ReadString(int maxBytes, string field)
+    public string ReadString(int maxBytes, string field) => Utf8(ReadBytes(maxBytes, field), field);
+
+    /// <summary>Strictly decoded UTF-8 text, or a <see cref="CodecException"/> naming <paramref name="field"/>.</summary>
+    public static string Utf8(ReadOnlySpan<byte> bytes, string field)
     {
-        var bytes = ReadBytes(maxBytes, field);
         try
         {
             return StrictUtf8.GetString(bytes);

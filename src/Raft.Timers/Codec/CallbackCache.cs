@@ -1,33 +1,58 @@
-using System.Collections.Concurrent;
 using RaftTimers.Model;
 
 namespace RaftTimers.Codec;
 
 /// <summary>
-/// Decoded callbacks are shared between timers: services call back a handful of URLs, so one
-/// <see cref="CallbackSpec"/> (and its three strings) per distinct callback replaces one per timer — about 170 bytes
-/// of each pending timer on every node (docs/benchmarks.md). Only object identity changes, never a value, so the
-/// state machine stays a pure function of the log. Bounded: when <see cref="Capacity"/> distinct callbacks are
-/// held it starts afresh, so a workload of ever-new URLs costs no more than it did without sharing.
+/// Keeps decoded callbacks small. Every timer names its transport and method from a handful of values, so those are
+/// one shared string each (<see cref="Name"/>). Services that call back a few URLs share one <see cref="CallbackSpec"/>
+/// per distinct callback instead of one per timer (about 170 bytes of each pending timer on every node,
+/// docs/benchmarks.md). Only object identity changes, never a value, so the state machine stays a pure function of the
+/// log.
 /// </summary>
+/// <remarks>
+/// Direct-mapped: a callback's slot is fixed by its URI's hash, and a different callback there replaces it. A workload
+/// whose every timer has its own URI (an id in the path) then costs one hash and one compare per decode and holds at
+/// most <see cref="Capacity"/> extra references, with no lock and nothing to clear; a repeated URI keeps its slot.
+/// Slots are written without a lock: a reader sees the old or the new callback, either of which is a correct answer.
+/// </remarks>
 public sealed class CallbackCache
 {
     public const int Capacity = 4096;
 
+    /// <summary>The transport and method names the API accepts (API.md), as the shared strings decoded callbacks use.</summary>
+    private static readonly string[] KnownNames = ["http", "post", "put", "patch", "delete", "get", "options", "head"];
+
     /// <summary>The cache the log and snapshot decoders use.</summary>
     public static CallbackCache Default { get; } = new();
 
-    private readonly ConcurrentDictionary<CallbackSpec, CallbackSpec> shared = new();
+    private readonly CallbackSpec?[] slots = new CallbackSpec?[Capacity];
 
-    public int Count => shared.Count;
+    /// <summary>How many slots hold a callback (at most <see cref="Capacity"/>).</summary>
+    public int Count => slots.Count(s => s is not null);
 
-    /// <summary>The shared callback equal to <paramref name="callback"/>, which becomes the shared one if there is none.</summary>
+    /// <summary>The shared callback equal to <paramref name="callback"/> when one is held, else <paramref name="callback"/>, now held.</summary>
     public CallbackSpec Share(CallbackSpec callback)
     {
-        if (shared.TryGetValue(callback, out var known))
+        ref var slot = ref slots[(uint)callback.Uri.GetHashCode() % Capacity];
+        var known = Volatile.Read(ref slot);
+        if (known is not null && known.Equals(callback))
             return known;
-        if (shared.Count >= Capacity)
-            shared.Clear();
-        return shared.GetOrAdd(callback, callback);
+        Volatile.Write(ref slot, callback);
+        return callback;
+    }
+
+    /// <summary>
+    /// The shared string for a transport or method name given as UTF-8, without allocating when it is one of the names
+    /// the API accepts; null for any other name (the caller decodes it).
+    /// </summary>
+    public static string? Name(ReadOnlySpan<byte> utf8)
+    {
+        foreach (var name in KnownNames)
+        {
+            if (utf8.Length == name.Length && System.Text.Ascii.Equals(utf8, name))
+                return name;
+        }
+
+        return null;
     }
 }

@@ -198,8 +198,8 @@ public static class LogEntryCodec
     internal static TimerSpec ReadSpec(ref BinaryReader r)
     {
         var timeout = r.ReadVarInt(1, TimerLimits.MaxTimeoutMs, "timeout");
-        var transport = r.ReadString(64, "transport");
-        var method = r.ReadString(16, "method");
+        var transport = ReadName(ref r, 64, "transport");
+        var method = ReadName(ref r, 16, "method");
         // The HTTP edge limits the uri in characters, and one UTF-16 character takes up to three UTF-8 bytes:
         // a tighter byte limit here would make a committed entry undecodable on every node.
         var uri = r.ReadString(TimerLimits.MaxUriLength * 3, "uri");
@@ -208,6 +208,13 @@ public static class LogEntryCodec
             throw new CodecException($"unknown data kind {kind}");
         var data = r.ReadBytes(MaxFieldBytes, "data").ToArray();
         return new TimerSpec(timeout, CallbackCache.Default.Share(new CallbackSpec(transport, method, uri)), new TimerData((TimerDataKind)kind, data));
+    }
+
+    /// <summary>A transport or method name: one shared string for the names the API accepts (<see cref="CallbackCache.Name"/>).</summary>
+    private static string ReadName(ref BinaryReader r, int maxBytes, string field)
+    {
+        var bytes = r.ReadBytes(maxBytes, field);
+        return CallbackCache.Name(bytes) ?? BinaryReader.Utf8(bytes, field);
     }
 
     internal static void WriteSpecTo(BinaryWriter w, TimerSpec spec) => WriteSpec(w, spec);

@@ -36,6 +36,21 @@ public sealed class CallbackCacheTests
     }
 
     [Fact]
+    public void Decoded_callbacks_with_their_own_uris_share_the_transport_and_method_strings()
+    {
+        var commands = Enumerable.Range(0, 3)
+            .Select(i => (TimerCommand)new CreateTimer($"t{i}", Specs.Http(1000, $"http://decode.example/cb/{i}", method: "put")))
+            .ToList();
+
+        var callbacks = LogEntryCodec.Decode(LogEntryCodec.Encode(1, commands)).Commands.Select(c => ((CreateTimer)c).Spec.Callback).ToList();
+
+        Assert.All(callbacks, c => Assert.Same(callbacks[0].Transport, c.Transport));
+        Assert.All(callbacks, c => Assert.Same(callbacks[0].Method, c.Method));
+        Assert.Equal("put", callbacks[2].Method);
+        Assert.Null(CallbackCache.Name("smtp"u8));
+    }
+
+    [Fact]
     public void Decoded_timers_carry_their_own_callback_values()
     {
         var commands = Enumerable.Range(0, 20)
