@@ -24,8 +24,8 @@ internal static class Usage
 
         common options
           --nodes URL,...      the servers' base URLs            --cluster DIR   a tools/cluster directory
-          --to all|leader      round-robin over all nodes (default; followers forward to the leader), or send only to
-                               the leader (RaftTimers: the node GET /cluster names)
+          --to all|leader|followers   round-robin over all nodes (default; followers forward to the leader), or
+                               only to the leader, or only to the others (RaftTimers: GET /cluster names the leader)
           --concurrency C      workers / connections (default 64; precision 256)
           --rate R             operations per second (default: closed loop; precision 5000)
           --duration S         measured seconds (default 60)     --warmup S      unmeasured seconds first (default 5)

@@ -4,7 +4,8 @@ namespace RaftTimers.Tools.Bench.Load;
 
 /// <summary>
 /// Which servers requests go to: <c>--to leader</c> (RaftTimers only: the node <c>GET /cluster</c> names as leader)
-/// or <c>--to all</c> (round-robin over every given node; followers forward writes to the leader).
+/// or <c>--to all</c> (round-robin over every given node; followers forward writes to the leader), or <c>--to followers</c>
+/// (RaftTimers only: round-robin over every node but the leader, so every write is forwarded).
 /// </summary>
 public sealed class Targets
 {
@@ -28,10 +29,16 @@ public sealed class Targets
                 return All(nodes);
             case "leader":
                 return new Targets([await FindLeaderAsync(nodes, api, token).ConfigureAwait(false)]);
+            case "followers":
+                var leader = await FindLeaderAsync(nodes, api, token).ConfigureAwait(false);
+                var followers = nodes.Where(n => !SameServer(n, leader)).ToArray();
+                return followers.Length > 0 ? All(followers) : throw new UsageException("--to followers: every given node is the leader");
             default:
-                throw new UsageException($"--to must be leader or all, not '{to}'");
+                throw new UsageException($"--to must be all, leader or followers, not '{to}'");
         }
     }
+
+    private static bool SameServer(Uri a, Uri b) => Uri.Compare(a, b, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0;
 
     /// <summary>Each RaftTimers node's role by node id (<c>GET /cluster</c>); nodes that do not answer, or are not RaftTimers, are left out.</summary>
     public static async Task<Dictionary<string, string>> RolesAsync(IReadOnlyList<Uri> nodes, TimerApi api, CancellationToken token)
