@@ -38,7 +38,7 @@ public class ApplyBenchmarks
     private TimerStateMachine state = new();
     private long nextIndex;
 
-    [Params(0, 100_000)]
+    [Params(0, 100_000, 1_000_000)]
     public int PendingBefore { get; set; }
 
     [GlobalSetup]

@@ -24,7 +24,7 @@ public sealed partial class LeaderDuties(
     LeaderOptions options,
     ILeaderObserver observer,
     TimeProvider clock,
-    ILogger<LeaderDuties> logger)
+    ILogger<LeaderDuties> logger) : IProposalCallback
 {
     /// <summary>Loops for the node's life: waits for leadership, leads until it is lost, waits again.</summary>
     public async Task RunAsync(CancellationToken stopping)
@@ -124,7 +124,7 @@ public sealed partial class LeaderDuties(
 
     private async Task TickLoopAsync(TimingWheel wheel, ChannelReader<TimerEvent> events, DeliveryRunner deliveries, CancellationToken term)
     {
-        var retries = new ConcurrentQueue<WheelEntry>();
+        var retries = new FireRetries(new ConcurrentQueue<WheelEntry>(), term);
         var expired = new List<WheelEntry>();
         var nextPurge = NowUnixMs() + options.PurgeIntervalMs;
         var nextSweep = NowUnixMs() + options.FiringSweepMs;
@@ -133,7 +133,7 @@ public sealed partial class LeaderDuties(
         {
             while (events.TryRead(out var e))
                 Follow(e, wheel, deliveries);
-            while (retries.TryDequeue(out var retry))
+            while (retries.Queue.TryDequeue(out var retry))
             {
                 // Only while that version is still pending: a retry must never displace a newer version's schedule.
                 if (store.Read(s => s.IsPendingAt(retry.TimerId, retry.Version)))
@@ -144,7 +144,7 @@ public sealed partial class LeaderDuties(
             expired.Clear();
             wheel.Advance(now, expired);
             if (expired.Count > 0)
-                ProposeFires(expired, retries, term);
+                ProposeFires(expired, retries);
 
             if (now >= nextSweep)
             {
@@ -178,34 +178,35 @@ public sealed partial class LeaderDuties(
         }
     }
 
-    private void ProposeFires(List<WheelEntry> expired, ConcurrentQueue<WheelEntry> retries, CancellationToken term)
+    private void ProposeFires(List<WheelEntry> expired, FireRetries retries)
     {
         // The wheel is only a cache: propose a fire only for timers the state still holds pending at that version.
         var due = store.Read(s => expired.Where(e => s.IsPendingAt(e.TimerId, e.Version)).ToList());
         foreach (var entry in due)
-            _ = ProposeFireAsync(entry, retries, term);
+        {
+            // Without waiting: the results of one entry's fires come back together on the thread that completed it.
+            var command = new FireTimer(entry.TimerId, entry.Version);
+            if (proposer.Propose(command, this, 0, retries) is { } refused)
+                ((IProposalCallback)this).Completed(0, command, refused, retries);
+        }
     }
 
-    private async Task ProposeFireAsync(WheelEntry entry, ConcurrentQueue<WheelEntry> retries, CancellationToken term)
+    /// <summary>The result of a proposed fire; runs on the proposer's completing thread, so it only counts and queues.</summary>
+    void IProposalCallback.Completed(long id, TimerCommand command, in CommandResult result, object? state)
     {
-        CommandResult result;
-        try
-        {
-            result = await proposer.ProposeAsync(new FireTimer(entry.TimerId, entry.Version), term).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            return;
-        }
-
+        var retries = (FireRetries)state!;
+        var fire = (FireTimer)command;
         if (result.Outcome == CommandOutcome.Applied)
             observer.FireApplied();
-        else if (result.Outcome is CommandOutcome.Indeterminate or CommandOutcome.Rejected && !term.IsCancellationRequested)
+        else if (result.Outcome is CommandOutcome.Indeterminate or CommandOutcome.Rejected && !retries.Term.IsCancellationRequested)
         {
             // Fire(id, version) is idempotent: look again a little later and propose it again if still pending.
-            retries.Enqueue(entry with { DueAtUnixMs = NowUnixMs() + options.FireRetryMs });
+            retries.Queue.Enqueue(new WheelEntry(fire.TimerId, fire.Version, NowUnixMs() + options.FireRetryMs));
         }
     }
+
+    /// <summary>The fires of one term to look at again, filled by proposal results and drained by the tick loop.</summary>
+    private sealed record FireRetries(ConcurrentQueue<WheelEntry> Queue, CancellationToken Term);
 
     private long NowUnixMs() => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
