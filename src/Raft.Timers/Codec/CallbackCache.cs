@@ -10,7 +10,7 @@ namespace RaftTimers.Codec;
 /// log.
 /// </summary>
 /// <remarks>
-/// Direct-mapped: a callback's slot is fixed by its URI's hash, and a different callback there replaces it. A workload
+/// Direct-mapped: a callback's slot is fixed by its URI (<see cref="SlotOf"/>), and a different callback there replaces it. A workload
 /// whose every timer has its own URI (an id in the path) then costs one hash and one compare per decode and holds at
 /// most <see cref="Capacity"/> extra references, with no lock and nothing to clear; a repeated URI keeps its slot.
 /// Slots are written without a lock: a reader sees the old or the new callback, either of which is a correct answer.
@@ -33,12 +33,24 @@ public sealed class CallbackCache
     /// <summary>The shared callback equal to <paramref name="callback"/> when one is held, else <paramref name="callback"/>, now held.</summary>
     public CallbackSpec Share(CallbackSpec callback)
     {
-        ref var slot = ref slots[(uint)callback.Uri.GetHashCode() % Capacity];
+        ref var slot = ref slots[SlotOf(callback.Uri)];
         var known = Volatile.Read(ref slot);
         if (known is not null && known.Equals(callback))
             return known;
         Volatile.Write(ref slot, callback);
         return callback;
+    }
+
+    /// <summary>
+    /// A URI's slot, from its length and its last 16 characters: URIs of one service differ at their end (an id in the
+    /// path), and this is cheaper than hashing the whole string, which every decode on every node would pay.
+    /// </summary>
+    private static uint SlotOf(string uri)
+    {
+        var hash = (uint)uri.Length;
+        foreach (var c in uri.AsSpan(Math.Max(0, uri.Length - 16)))
+            hash = (hash * 31) + c;
+        return hash % Capacity;
     }
 
     /// <summary>
