@@ -78,11 +78,7 @@ public sealed partial class LeaderDuties(
         var rebuildStarted = clock.GetTimestamp();
         // Read in a method of its own: the list of every pending timer must not stay reachable from this one for the
         // whole term (8 bytes per pending timer, docs/benchmarks.md); only the firing timers and the stamp outlive it.
-        var (wheel, firing, lastStampUnixMs) = AttachAndBuildWheel(OnEvents, rebuildStarted);
-
-        // The term this node was elected in, read once at the start of its leadership; the proposer
-        // stamps every entry with it and stops proposing as soon as the node's term moves on.
-        proposer.BeginTerm(term, cluster.Term);
+        var (wheel, backfill, firing, lastStampUnixMs) = BeginTerm(OnEvents, term, rebuildStarted);
 
         // Deliveries end with this method, not only with the term: whatever ends leading ends them.
         using var leading = CancellationTokenSource.CreateLinkedTokenSource(term);
@@ -100,7 +96,7 @@ public sealed partial class LeaderDuties(
             foreach (var timer in firing)
                 deliveries.Start(timer.Id, timer.Version);
 
-            await TickLoopAsync(wheel, events.Reader, deliveries, term).ConfigureAwait(false);
+            await TickLoopAsync(wheel, backfill, events.Reader, deliveries, term).ConfigureAwait(false);
         }
         finally
         {
@@ -110,19 +106,25 @@ public sealed partial class LeaderDuties(
         }
     }
 
-    private (TimingWheel Wheel, List<StateMachine.TimerRecord> Firing, long LastStampUnixMs) AttachAndBuildWheel(
-        Action<IReadOnlyList<TimerEvent>> onEvents, long rebuildStarted)
+    private (TimingWheel Wheel, WheelBackfill Backfill, List<StateMachine.TimerRecord> Firing, long LastStampUnixMs) BeginTerm(
+        Action<IReadOnlyList<TimerEvent>> onEvents, CancellationToken term, long rebuildStarted)
     {
         var view = store.AttachLeader(onEvents);
+
+        // The term this node was elected in, read once at the start of its leadership; the proposer
+        // stamps every entry with it and stops proposing as soon as the node's term moves on. Writes are taken
+        // from here on, while the wheel is built: applied events wait in the channel meanwhile.
+        proposer.BeginTerm(term, cluster.Term);
         // Headroom, so that the first creates of the term do not rehash an index of a million timers at once.
-        var wheel = new TimingWheel(NowUnixMs(), view.Pending.Count + (view.Pending.Count / 4));
-        foreach (var timer in view.Pending)
-            wheel.Schedule(timer.Id, timer.Version, timer.DueAtUnixMs);
-        LogLeading(view.Pending.Count, view.Firing.Count, (long)clock.GetElapsedTime(rebuildStarted).TotalMilliseconds);
-        return (wheel, view.Firing, view.LastStampUnixMs);
+        var now = NowUnixMs();
+        var wheel = new TimingWheel(now, view.Pending.Count + (view.Pending.Count / 4));
+        var backfill = new WheelBackfill(wheel, view.Pending.Select(t => new WheelEntry(t.Id, t.Version, t.DueAtUnixMs)), now);
+        LogLeading(view.Pending.Count, backfill.PlacedAtOnce, WheelBackfill.NearMs, view.Firing.Count, (long)clock.GetElapsedTime(rebuildStarted).TotalMilliseconds);
+        return (wheel, backfill, view.Firing, view.LastStampUnixMs);
     }
 
-    private async Task TickLoopAsync(TimingWheel wheel, ChannelReader<TimerEvent> events, DeliveryRunner deliveries, CancellationToken term)
+    private async Task TickLoopAsync(TimingWheel wheel, WheelBackfill backfill, ChannelReader<TimerEvent> events, DeliveryRunner deliveries,
+        CancellationToken term)
     {
         var retries = new FireRetries(new ConcurrentQueue<WheelEntry>(), term);
         var expired = new List<WheelEntry>();
@@ -133,6 +135,8 @@ public sealed partial class LeaderDuties(
         {
             while (events.TryRead(out var e))
                 Follow(e, wheel, deliveries);
+            if (backfill.Remaining > 0)
+                backfill.ScheduleSome(wheel, BackfillPerTick);
             while (retries.Queue.TryDequeue(out var retry))
             {
                 // Only while that version is still pending: a retry must never displace a newer version's schedule.
@@ -208,10 +212,13 @@ public sealed partial class LeaderDuties(
     /// <summary>The fires of one term to look at again, filled by proposal results and drained by the tick loop.</summary>
     private sealed record FireRetries(ConcurrentQueue<WheelEntry> Queue, CancellationToken Term);
 
+    /// <summary>How many far-away timers a new leader places per tick (<see cref="WheelBackfill"/>): about 10 ms of work.</summary>
+    private const int BackfillPerTick = 50_000;
+
     private long NowUnixMs() => clock.GetUtcNow().ToUnixTimeMilliseconds();
 
-    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Leading: {Pending} pending timers on the wheel (state read and wheel built in {WheelBuildMs} ms), {Firing} firing timers to re-deliver")]
-    private partial void LogLeading(int pending, int firing, long wheelBuildMs);
+    [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Leading: {Pending} pending timers, {Near} due within {NearMs} ms placed on the wheel at once (state read and placed in {WheelBuildMs} ms), the rest in slices; {Firing} firing timers to re-deliver")]
+    private partial void LogLeading(int pending, int near, long nearMs, int firing, long wheelBuildMs);
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Waiting {BehindMs} ms for the clock to pass the last stamp in the log before firing")]
     private partial void LogWaitingForClock(long behindMs);
