@@ -149,28 +149,10 @@ public sealed class ForwardingConnection : IAsyncDisposable
 
     private async Task ReadLoopAsync()
     {
-        var answers = new List<(long Id, ForwardedAnswer Answer)>(64);
-        byte[]? scratch = null;
         try
         {
-            while (true)
-            {
-                var read = await input.ReadAsync(closing.Token).ConfigureAwait(false);
-                var buffer = read.Buffer;
-                while (ForwardingFrames.TryReadFrame(ref buffer, out var kind, out var frame))
-                {
-                    if (kind != ForwardingFrames.AnswersKind)
-                        throw new CodecException($"unexpected forwarding frame kind {kind} from the leader");
-                    answers.Clear();
-                    ForwardingFrames.ReadAnswers(ForwardingFrames.Contiguous(frame, ref scratch), answers);
-                    Complete(answers);
-                }
-
-                input.AdvanceTo(buffer.Start, buffer.End);
-                if (read.IsCompleted || read.IsCanceled)
-                    break;
-            }
-
+            await ForwardingFrames.ReadFramesAsync<(long Id, ForwardedAnswer Answer)>(input, ForwardingFrames.AnswersKind, "the leader",
+                ForwardingFrames.ReadAnswers, Complete, closing.Token).ConfigureAwait(false);
             Break("the leader closed the connection");
         }
         catch (Exception e)

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
+using System.IO.Pipelines;
 using RaftTimers.Codec;
 using RaftTimers.Commands;
 
@@ -117,6 +118,35 @@ public static class ForwardingFrames
         }
     }
 
+    /// <summary>
+    /// Reads frames of <paramref name="kind"/> until the peer closes the connection, hands each one's items, decoded by
+    /// <paramref name="decode"/>, to <paramref name="handle"/>, and only then reads on. A frame of another kind, or one
+    /// that does not decode, ends it with a <see cref="CodecException"/> naming <paramref name="peer"/>.
+    /// </summary>
+    public static async Task ReadFramesAsync<T>(PipeReader input, byte kind, string peer, FrameDecoder<T> decode, Action<List<T>> handle,
+        CancellationToken token)
+    {
+        var items = new List<T>(64);
+        byte[]? scratch = null;
+        while (true)
+        {
+            var read = await input.ReadAsync(token).ConfigureAwait(false);
+            var buffer = read.Buffer;
+            while (TryReadFrame(ref buffer, out var frameKind, out var frame))
+            {
+                if (frameKind != kind)
+                    throw new CodecException($"unexpected forwarding frame kind {frameKind} from {peer}");
+                items.Clear();
+                decode(Contiguous(frame, ref scratch), items);
+                handle(items);
+            }
+
+            input.AdvanceTo(buffer.Start, buffer.End);
+            if (read.IsCompleted || read.IsCanceled)
+                return;
+        }
+    }
+
     /// <summary>A frame's body as one span: itself when it lies in one segment, else copied into <paramref name="scratch"/>.</summary>
     public static ReadOnlySpan<byte> Contiguous(in ReadOnlySequence<byte> body, ref byte[]? scratch)
     {
@@ -129,3 +159,6 @@ public static class ForwardingFrames
         return scratch.AsSpan(0, length);
     }
 }
+
+/// <summary>Decodes a frame's body into its items (<see cref="ForwardingFrames.ReadWrites"/>, <see cref="ForwardingFrames.ReadAnswers"/>).</summary>
+public delegate void FrameDecoder<T>(ReadOnlySpan<byte> body, List<T> into);

@@ -70,28 +70,14 @@ public sealed class ForwardingSession(Stream stream, IForwardedWriteHandler hand
 
     private async Task ReadLoopAsync(PipeReader input, CancellationToken token)
     {
-        var writes = new List<(long Id, TimerCommand Command)>(64);
-        byte[]? scratch = null;
         try
         {
-            while (true)
-            {
-                var read = await input.ReadAsync(token).ConfigureAwait(false);
-                var buffer = read.Buffer;
-                while (ForwardingFrames.TryReadFrame(ref buffer, out var kind, out var frame))
+            await ForwardingFrames.ReadFramesAsync<(long Id, TimerCommand Command)>(input, ForwardingFrames.WritesKind, "a follower",
+                ForwardingFrames.ReadWrites, writes =>
                 {
-                    if (kind != ForwardingFrames.WritesKind)
-                        throw new CodecException($"unexpected forwarding frame kind {kind} from a follower");
-                    writes.Clear();
-                    ForwardingFrames.ReadWrites(ForwardingFrames.Contiguous(frame, ref scratch), writes);
                     foreach (var (id, command) in writes)
                         Start(id, command);
-                }
-
-                input.AdvanceTo(buffer.Start, buffer.End);
-                if (read.IsCompleted || read.IsCanceled)
-                    return;
-            }
+                }, token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
