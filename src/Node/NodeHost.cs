@@ -131,8 +131,11 @@ public static partial class NodeHost
             using var forwardingClient = LeaderForwarder.CreateClient();
             var forwarder = new LeaderForwarder(node, forwardingClient, TimeSpan.FromMilliseconds(settings.RequestTimeoutMs));
             // Timer writes reach the leader over one forwarding connection per leader, many per frame (README, "Forwarding").
+            // The leader answers every write within its commit timeout (the request timeout); a connection silent for three
+            // times that is taken for lost and replaced.
             await using var forwarding = new ForwardingClient(new ForwardingConnector(settings.Security.ApiToken, settings.NodeId).ConnectAsync,
-                TimeSpan.FromMilliseconds(settings.RequestTimeoutMs), TimeProvider.System, loggers.CreateLogger<ForwardingClient>());
+                TimeSpan.FromMilliseconds(settings.RequestTimeoutMs), TimeSpan.FromMilliseconds(3L * settings.RequestTimeoutMs), TimeProvider.System,
+                loggers.CreateLogger<ForwardingClient>());
             ForwardingMetrics.AddTo(meter, forwarding.Counters);
             HealthEndpoints.AddChecks(builder.Services, node, TimeSpan.FromMilliseconds(settings.Health.ReadyTimeoutMs));
             using var metrics = new NodeMetrics(meter, node, TimeSpan.FromMilliseconds(settings.Metrics.StallAfterMs), TimeProvider.System);

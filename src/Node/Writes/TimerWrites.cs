@@ -101,7 +101,8 @@ public sealed class TimerWrites(TimerNode node, LeaderForwarder leaders, Forward
     /// only while this node leads, within its own write limit (a follower's and the leader's limits both apply), counted
     /// here, where it is decided. The write is proposed without waiting (<see cref="CommandProposer.Propose"/>), so the
     /// writes of one entry are answered together; it has no deadline of its own beyond the proposer's commit timeout,
-    /// since the follower keeps the client's.
+    /// since the follower keeps the client's. A full proposal queue is a 429: nothing was appended, and the client may
+    /// send it again.
     /// </summary>
     public void Start(long id, TimerCommand command, ForwardingSession session)
     {
@@ -124,11 +125,24 @@ public sealed class TimerWrites(TimerNode node, LeaderForwarder leaders, Forward
             return;
         }
 
-        var refused = OverPendingLimit(command);
-        var immediate = refused is not null ? null : node.Proposer.Propose(command, this, id, session);
-        if (refused is not null || immediate is not null)
+        ForwardedAnswer? now;
+        try
         {
-            var answer = refused ?? ForwardedAnswer.Ran(immediate!.Value);
+            now = OverPendingLimit(command) ?? node.Proposer.Propose(command, this, id, session) switch
+            {
+                null => null, // queued: the proposer's callback answers it
+                { Outcome: CommandOutcome.Rejected } full => ForwardedAnswer.Refuse(StatusCodes.Status429TooManyRequests, full.Reason ?? "the leader is busy; retry shortly"),
+                { } other => ForwardedAnswer.Ran(other),
+            };
+        }
+        catch
+        {
+            limit.Exit(); // never proposed, so no callback will give the slot back
+            throw;
+        }
+
+        if (now is { } answer)
+        {
             Completed(op, answer);
             session.Answer(id, answer);
         }

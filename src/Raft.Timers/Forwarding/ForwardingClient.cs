@@ -9,11 +9,12 @@ namespace RaftTimers.Forwarding;
 /// again after it breaks. Every write a follower's clients send goes through here; no write is re-sent by this class.
 /// </summary>
 /// <remarks>
-/// A connection that could not be opened is not tried again for <see cref="RetryAfterFailedOpen"/>: while a leader is
+/// A connection whose sent writes go unanswered for <c>answerTimeout</c> is broken and replaced (see
+/// <see cref="ForwardingConnection"/>). A connection that could not be opened is not tried again for <see cref="RetryAfterFailedOpen"/>: while a leader is
 /// unreachable, every request waiting for it would otherwise dial it again.
 /// </remarks>
-public sealed partial class ForwardingClient(Func<Uri, CancellationToken, Task<Stream>> connect, TimeSpan connectTimeout, TimeProvider clock,
-    ILogger<ForwardingClient> logger) : IAsyncDisposable
+public sealed partial class ForwardingClient(Func<Uri, CancellationToken, Task<Stream>> connect, TimeSpan connectTimeout, TimeSpan answerTimeout,
+    TimeProvider clock, ILogger<ForwardingClient> logger) : IAsyncDisposable
 {
     public static readonly TimeSpan RetryAfterFailedOpen = TimeSpan.FromMilliseconds(100);
 
@@ -60,8 +61,7 @@ public sealed partial class ForwardingClient(Func<Uri, CancellationToken, Task<S
                     return task;
                 if (!task.IsCompletedSuccessfully && clock.GetElapsedTime(known.StartedTimestamp) < RetryAfterFailedOpen)
                     return task;
-                if (task.IsCompletedSuccessfully)
-                    _ = CloseAsync(task.Result);
+
             }
 
             var opening = new Opening(OpenAsync(leader), clock.GetTimestamp());
@@ -77,13 +77,31 @@ public sealed partial class ForwardingClient(Func<Uri, CancellationToken, Task<S
         {
             var stream = await connect(new Uri(leader), timeout.Token).ConfigureAwait(false);
             LogOpened(leader);
-            return new ForwardingConnection(stream, Counters);
+            return new ForwardingConnection(stream, Counters, answerTimeout, clock, Forget);
         }
         catch (Exception e)
         {
             LogOpenFailed(leader, e.GetType().Name, e.Message);
             throw;
         }
+    }
+
+    /// <summary>A connection that broke is closed at once, not when its leader is next written to: that may be never.</summary>
+    private void Forget(ForwardingConnection connection)
+    {
+        lock (gate)
+        {
+            foreach (var (leader, opening) in connections)
+            {
+                if (opening.Task.IsCompletedSuccessfully && ReferenceEquals(opening.Task.Result, connection))
+                {
+                    connections.Remove(leader);
+                    break;
+                }
+            }
+        }
+
+        _ = Task.Run(() => CloseAsync(connection));
     }
 
     private async Task CloseAsync(ForwardingConnection connection)

@@ -27,21 +27,42 @@ public sealed class ForwardingConnection : IAsyncDisposable
     private readonly Stream stream;
     private readonly PipeReader input;
     private readonly PipeWriter output;
-    private readonly Channel<Outgoing> queue = Channel.CreateUnbounded<Outgoing>(new UnboundedChannelOptions { SingleReader = true });
+    // Not single-reader: Break drains it too, from whichever loop or caller breaks the connection.
+    private readonly Channel<Outgoing> queue = Channel.CreateUnbounded<Outgoing>();
     private readonly Dictionary<long, Outgoing> awaiting = [];
     private readonly CancellationTokenSource closing = new();
     private readonly Task writing;
     private readonly Task reading;
     private readonly ForwardingCounters counters;
+    private readonly TimeProvider clock;
+    private readonly TimeSpan answerTimeout;
+    private readonly ITimer watchdog;
+    private readonly Action<ForwardingConnection>? onBroken;
     private long lastId;
+    private int disposed;
     private volatile string? brokenReason;
 
-    public ForwardingConnection(Stream stream, ForwardingCounters? counters = null)
+    /// <param name="stream">A stream already speaking <see cref="ForwardingFrames.Protocol"/>; owned from here on.</param>
+    /// <param name="counters">Where frames and writes sent are counted.</param>
+    /// <param name="answerTimeout">
+    /// A sent write unanswered for this long breaks the connection (default 30 s): the leader commits or gives up on
+    /// every write within its commit timeout, so silence this long means a lost peer or a half-open connection, and
+    /// keeping it would send every later write into it.
+    /// </param>
+    /// <param name="clock">Time for the answer timeout.</param>
+    /// <param name="onBroken">Told once, when the connection breaks, so its owner can let it go.</param>
+    public ForwardingConnection(Stream stream, ForwardingCounters? counters = null, TimeSpan? answerTimeout = null, TimeProvider? clock = null,
+        Action<ForwardingConnection>? onBroken = null)
     {
         this.stream = stream;
         this.counters = counters ?? new ForwardingCounters();
+        this.clock = clock ?? TimeProvider.System;
+        this.answerTimeout = answerTimeout ?? TimeSpan.FromSeconds(30);
+        this.onBroken = onBroken;
         input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 64 * 1024));
         output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024));
+        var period = this.answerTimeout / 4;
+        watchdog = this.clock.CreateTimer(_ => BreakIfUnanswered(), null, period, period);
         writing = Task.Run(WriteLoopAsync);
         reading = Task.Run(ReadLoopAsync);
     }
@@ -87,6 +108,7 @@ public sealed class ForwardingConnection : IAsyncDisposable
     {
         var body = new ArrayBufferWriter<byte>(64 * 1024);
         var scratch = new ArrayBufferWriter<byte>(1024);
+        var encoded = new ArrayBufferWriter<byte>(1024);
         var batch = new List<Outgoing>(64);
         try
         {
@@ -100,7 +122,7 @@ public sealed class ForwardingConnection : IAsyncDisposable
                         continue; // its caller gave up while it waited here: it never leaves this node
                     try
                     {
-                        ForwardingFrames.AppendWrite(body, scratch, next.Id, next.Command);
+                        ForwardingFrames.AppendWrite(body, scratch, encoded, next.Id, next.Command);
                     }
                     catch (Exception e) when (e is ArgumentException or CodecException)
                     {
@@ -119,8 +141,12 @@ public sealed class ForwardingConnection : IAsyncDisposable
                     broken = brokenReason;
                     if (broken is null)
                     {
+                        var now = clock.GetTimestamp();
                         foreach (var sent in batch)
+                        {
+                            sent.SentTimestamp = now;
                             awaiting[sent.Id] = sent;
+                        }
                     }
                 }
 
@@ -172,6 +198,20 @@ public sealed class ForwardingConnection : IAsyncDisposable
         }
     }
 
+    /// <summary>Runs on the watchdog timer: breaks the connection when its oldest sent write has waited too long for an answer.</summary>
+    private void BreakIfUnanswered()
+    {
+        long oldest = long.MaxValue;
+        lock (awaiting)
+        {
+            foreach (var waiting in awaiting.Values)
+                oldest = Math.Min(oldest, waiting.SentTimestamp);
+        }
+
+        if (oldest != long.MaxValue && clock.GetElapsedTime(oldest) > answerTimeout)
+            Break($"no answer from the leader for {answerTimeout.TotalSeconds:F0} s");
+    }
+
     /// <summary>Fails every write not yet answered, once: sent ones as maybe run, queued ones as never sent.</summary>
     private void Break(string reason)
     {
@@ -195,11 +235,15 @@ public sealed class ForwardingConnection : IAsyncDisposable
             s.Answer.TrySetException(new ForwardingException($"the connection to the leader broke before its answer ({reason}); the write may or may not have happened", mayHaveRun: true));
         while (queue.Reader.TryRead(out var queued))
             queued.Answer.TrySetException(new ForwardingException($"the connection to the leader broke ({reason}); the write was not sent", mayHaveRun: false));
+        onBroken?.Invoke(this);
     }
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+            return;
         Break("closed by this node");
+        await watchdog.DisposeAsync().ConfigureAwait(false);
         await Task.WhenAll(writing, reading).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         await ForwardingSession.CloseAsync(input, output).ConfigureAwait(false);
         await stream.DisposeAsync().ConfigureAwait(false);
@@ -213,6 +257,9 @@ public sealed class ForwardingConnection : IAsyncDisposable
 
         public readonly long Id = id;
         public readonly TimerCommand Command = command;
+
+        /// <summary>When its frame was handed to the connection; set by the writing loop.</summary>
+        public long SentTimestamp;
 
         /// <summary>Completed on the reading loop; continuations run there (see the class remarks).</summary>
         public readonly TaskCompletionSource<ForwardedAnswer> Answer = new();

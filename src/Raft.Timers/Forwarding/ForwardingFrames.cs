@@ -33,11 +33,18 @@ public static class ForwardingFrames
 
     private static readonly int MaxOutcome = Enum.GetValues<CommandOutcome>().Max(o => (int)o);
 
-    /// <summary>Appends one write (its request id and command) to a writes frame's body.</summary>
-    public static void AppendWrite(ArrayBufferWriter<byte> body, ArrayBufferWriter<byte> scratch, long id, TimerCommand command)
+    /// <summary>
+    /// Appends one write (its request id and command) to a writes frame's body. The command is encoded into
+    /// <paramref name="encoded"/> (cleared first) before anything is appended, so one that cannot be encoded throws and
+    /// leaves the body as it was.
+    /// </summary>
+    public static void AppendWrite(ArrayBufferWriter<byte> body, ArrayBufferWriter<byte> scratch, ArrayBufferWriter<byte> encoded, long id,
+        TimerCommand command)
     {
+        encoded.ResetWrittenCount();
+        LogEntryCodec.WriteCommand(encoded, scratch, command);
         new Codec.BinaryWriter(body).WriteVarInt(id);
-        LogEntryCodec.WriteCommand(body, scratch, command);
+        body.Write(encoded.WrittenSpan);
     }
 
     /// <summary>Appends one answer to an answers frame's body.</summary>

@@ -31,6 +31,9 @@ public sealed class ForwardingSession(Stream stream, IForwardedWriteHandler hand
         var output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 64 * 1024, leaveOpen: true));
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(token);
         var writing = WriteLoopAsync(output, stop.Token);
+        // Whichever loop ends first ends the session: reading on without a writer would start writes nobody answers.
+        _ = writing.ContinueWith(static (_, source) => CancelQuietly((CancellationTokenSource)source!), stop, CancellationToken.None,
+            TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
         try
         {
             await ReadLoopAsync(input, stop.Token).ConfigureAwait(false);
@@ -41,6 +44,18 @@ public sealed class ForwardingSession(Stream stream, IForwardedWriteHandler hand
             await stop.CancelAsync().ConfigureAwait(false);
             await writing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
             await CloseAsync(input, output).ConfigureAwait(false);
+        }
+    }
+
+    private static void CancelQuietly(CancellationTokenSource source)
+    {
+        try
+        {
+            source.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The session ended first and disposed it: nothing left to stop.
         }
     }
 
@@ -126,11 +141,9 @@ public sealed class ForwardingSession(Stream stream, IForwardedWriteHandler hand
                     return;
             }
         }
-        catch (OperationCanceledException) when (token.IsCancellationRequested)
+        catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException or InvalidOperationException)
         {
-        }
-        catch (IOException)
-        {
+            // The connection went away or the session is stopping: the reading loop ends too (RunAsync).
         }
     }
 }

@@ -134,6 +134,46 @@ public sealed class ForwardingConnectionTests : IAsyncLifetime
         Assert.Empty(leader.Received);
     }
 
+    [Fact]
+    public async Task A_leader_that_stops_answering_breaks_the_connection_and_its_owner_hears_of_it()
+    {
+        var silent = new InMemoryLink();
+        var holding = new RecordingHandler { Hold = true };
+        var session = new ForwardingSession(silent.Leader, holding).RunAsync(CancellationToken.None);
+        var told = new TaskCompletionSource<ForwardingConnection>(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var watched = new ForwardingConnection(silent.Follower, answerTimeout: TimeSpan.FromMilliseconds(200),
+            onBroken: c => told.TrySetResult(c));
+
+        // The link stays open and the leader keeps reading: only the missing answer can break it.
+        var send = watched.SendAsync(new CancelTimer("never-answered"), CancellationToken.None);
+
+        Assert.True((await Assert.ThrowsAsync<ForwardingException>(() => send.WaitAsync(Deadline))).MayHaveRun);
+        Assert.Same(watched, await told.Task.WaitAsync(Deadline));
+        Assert.Contains("no answer", watched.BrokenReason);
+        Assert.Single(holding.Received);
+        await watched.DisposeAsync(); // the follower's end closes, which ends the leader's session
+        silent.Leader.Dispose();
+        await session.WaitAsync(Deadline).ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
+    [Fact]
+    public async Task An_idle_connection_is_not_taken_for_a_silent_one()
+    {
+        var idle = new InMemoryLink();
+        var session = new ForwardingSession(idle.Leader, leader).RunAsync(CancellationToken.None);
+        await using var watched = new ForwardingConnection(idle.Follower, answerTimeout: TimeSpan.FromMilliseconds(100));
+        await watched.SendAsync(new CancelTimer("answered"), CancellationToken.None).WaitAsync(Deadline);
+
+        // Many watchdog periods with nothing awaiting an answer: the connection must still carry writes.
+        await Task.Delay(TimeSpan.FromMilliseconds(600));
+
+        Assert.Null(watched.BrokenReason);
+        await watched.SendAsync(new CancelTimer("later"), CancellationToken.None).WaitAsync(Deadline);
+        await watched.DisposeAsync();
+        idle.Leader.Dispose();
+        await session.WaitAsync(Deadline).ContinueWith(_ => { }, TaskScheduler.Default);
+    }
+
     private static async Task WaitUntilAsync(Func<bool> condition)
     {
         using var deadline = new CancellationTokenSource(Deadline);

@@ -18,8 +18,9 @@ public sealed class ForwardingFramesTests
         ];
         var body = new ArrayBufferWriter<byte>();
         var scratch = new ArrayBufferWriter<byte>();
+        var encoded = new ArrayBufferWriter<byte>();
         for (var i = 0; i < commands.Length; i++)
-            ForwardingFrames.AppendWrite(body, scratch, 100 + i, commands[i]);
+            ForwardingFrames.AppendWrite(body, scratch, encoded, 100 + i, commands[i]);
 
         var frame = Frame(ForwardingFrames.WritesKind, body.WrittenSpan);
         Assert.True(ForwardingFrames.TryReadFrame(ref frame, out var kind, out var read));
@@ -90,7 +91,7 @@ public sealed class ForwardingFramesTests
     public void Malformed_bodies_are_refused_whole()
     {
         var body = new ArrayBufferWriter<byte>();
-        ForwardingFrames.AppendWrite(body, new ArrayBufferWriter<byte>(), 1, new CancelTimer("x"));
+        ForwardingFrames.AppendWrite(body, new ArrayBufferWriter<byte>(), new ArrayBufferWriter<byte>(), 1, new CancelTimer("x"));
         var truncated = body.WrittenSpan[..^1].ToArray();
         Assert.Throws<CodecException>(() => ForwardingFrames.ReadWrites(truncated, []));
 
