@@ -33,7 +33,7 @@ public static class TimerJson
         json.WriteStartObject("callback");
         json.WriteString("transport", timer.Spec.Callback.Transport);
         json.WriteString("method", timer.Spec.Callback.Method);
-        json.WriteString("uri", timer.Spec.Callback.Uri);
+        json.WriteString("uri"u8, timer.Spec.Callback.UriUtf8);
         json.WriteEndObject();
         json.WriteNumber("version", timer.Version);
         json.WriteNumber("attempts", timer.Attempts);

@@ -30,26 +30,31 @@ public sealed class CallbackCache
     /// <summary>How many slots hold a callback (at most <see cref="Capacity"/>).</summary>
     public int Count => slots.Count(s => s is not null);
 
-    /// <summary>The shared callback equal to <paramref name="callback"/> when one is held, else <paramref name="callback"/>, now held.</summary>
-    public CallbackSpec Share(CallbackSpec callback)
+    /// <summary>
+    /// The held callback with these names and this URI (UTF-8, checked by the caller) when there is one, else a new one,
+    /// now held: a repeated callback costs neither an object nor a copy of its URI.
+    /// </summary>
+    public CallbackSpec Share(string transport, string method, ReadOnlySpan<byte> uriUtf8)
     {
-        ref var slot = ref slots[SlotOf(callback.Uri)];
+        ref var slot = ref slots[SlotOf(uriUtf8)];
         var known = Volatile.Read(ref slot);
-        if (known is not null && known.Equals(callback))
+        if (known is not null && known.UriUtf8.SequenceEqual(uriUtf8)
+            && string.Equals(known.Transport, transport, StringComparison.Ordinal) && string.Equals(known.Method, method, StringComparison.Ordinal))
             return known;
+        var callback = CallbackSpec.FromUtf8(transport, method, uriUtf8.ToArray());
         Volatile.Write(ref slot, callback);
         return callback;
     }
 
     /// <summary>
-    /// A URI's slot, from its length and its last 16 characters: URIs of one service differ at their end (an id in the
-    /// path), and this is cheaper than hashing the whole string, which every decode on every node would pay.
+    /// A URI's slot, from its length and its last 16 bytes: URIs of one service differ at their end (an id in the
+    /// path), and this is cheaper than hashing the whole URI, which every decode on every node would pay.
     /// </summary>
-    private static uint SlotOf(string uri)
+    private static uint SlotOf(ReadOnlySpan<byte> uri)
     {
         var hash = (uint)uri.Length;
-        foreach (var c in uri.AsSpan(Math.Max(0, uri.Length - 16)))
-            hash = (hash * 31) + c;
+        foreach (var b in uri[Math.Max(0, uri.Length - 16)..])
+            hash = (hash * 31) + b;
         return hash % Capacity;
     }
 

@@ -128,7 +128,7 @@ public static class LogEntryCodec
         w.WriteVarInt(spec.TimeoutMs);
         w.WriteString(spec.Callback.Transport);
         w.WriteString(spec.Callback.Method);
-        w.WriteString(spec.Callback.Uri);
+        w.WriteBytes(spec.Callback.UriUtf8);
         w.WriteByte((byte)spec.Data.Kind);
         w.WriteBytes(spec.Data.Utf8.Span);
     }
@@ -202,12 +202,14 @@ public static class LogEntryCodec
         var method = ReadName(ref r, 16, "method");
         // The HTTP edge limits the uri in characters, and one UTF-16 character takes up to three UTF-8 bytes:
         // a tighter byte limit here would make a committed entry undecodable on every node.
-        var uri = r.ReadString(TimerLimits.MaxUriLength * 3, "uri");
+        var uri = r.ReadBytes(TimerLimits.MaxUriLength * 3, "uri");
+        if (!System.Text.Unicode.Utf8.IsValid(uri))
+            throw new CodecException("uri is not valid UTF-8");
         var kind = r.ReadByte();
         if (!Enum.IsDefined((TimerDataKind)kind))
             throw new CodecException($"unknown data kind {kind}");
         var data = r.ReadBytes(MaxFieldBytes, "data").ToArray();
-        return new TimerSpec(timeout, CallbackCache.Default.Share(new CallbackSpec(transport, method, uri)), new TimerData((TimerDataKind)kind, data));
+        return new TimerSpec(timeout, CallbackCache.Default.Share(transport, method, uri), new TimerData((TimerDataKind)kind, data));
     }
 
     /// <summary>A transport or method name: one shared string for the names the API accepts (<see cref="CallbackCache.Name"/>).</summary>

@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+
 namespace RaftTimers.Model;
 
 /// <summary>How the <c>data</c> field of a timer was given, which decides how it is delivered.</summary>
@@ -17,9 +19,27 @@ public enum TimerDataKind : byte
 /// <summary>
 /// The payload of a timer: its kind and its UTF-8 bytes (the string's text, or the object's JSON).
 /// </summary>
-public readonly record struct TimerData(TimerDataKind Kind, ReadOnlyMemory<byte> Utf8)
+/// <remarks>
+/// Held as a whole array, not a slice: every pending timer carries one, and a slice's offset and length would add 8 bytes
+/// to each on every node. A slice given to the constructor is copied.
+/// </remarks>
+public readonly record struct TimerData
 {
+    private readonly byte[]? utf8;
+
+    public TimerData(TimerDataKind kind, ReadOnlyMemory<byte> utf8)
+    {
+        Kind = kind;
+        this.utf8 = utf8.IsEmpty ? null
+            : MemoryMarshal.TryGetArray(utf8, out var segment) && segment.Offset == 0 && segment.Count == segment.Array!.Length ? segment.Array
+            : utf8.ToArray();
+    }
+
     public static TimerData None => new(TimerDataKind.None, ReadOnlyMemory<byte>.Empty);
+
+    public TimerDataKind Kind { get; }
+
+    public ReadOnlyMemory<byte> Utf8 => utf8;
 
     public bool ContentEquals(in TimerData other)
         => Kind == other.Kind && Utf8.Span.SequenceEqual(other.Utf8.Span);

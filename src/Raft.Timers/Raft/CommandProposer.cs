@@ -270,7 +270,7 @@ public sealed partial class CommandProposer : IAsyncDisposable
         }
 
         private static long SpecBytes(Model.TimerSpec spec)
-            => spec.Data.Utf8.Length + (3L * (spec.Callback.Uri.Length + spec.Callback.Method.Length + spec.Callback.Transport.Length));
+            => spec.Data.Utf8.Length + spec.Callback.UriUtf8.Length + (3L * (spec.Callback.Method.Length + spec.Callback.Transport.Length));
     }
 }
 
