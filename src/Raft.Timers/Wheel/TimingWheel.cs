@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace RaftTimers.Wheel;
 
 /// <summary>
@@ -8,6 +10,9 @@ namespace RaftTimers.Wheel;
 /// </summary>
 /// <remarks>
 /// Only the leader holds a wheel, and it is owned by one task, so the class is not thread-safe.
+/// Timers live in one array of structs that is also the wheel's index by id (a hash table chained through the array),
+/// and slots hold array positions: the leader holds every pending timer here, so an object and a dictionary entry per
+/// timer would be the largest part of the leader's memory beyond what every node holds.
 /// The wheel is a cache of the state machine's pending timers: on leadership it is rebuilt from
 /// the state, and an expiry is only a proposal — the committed fire entry decides.
 /// </remarks>
@@ -20,54 +25,62 @@ public sealed class TimingWheel
     private const int UpperLevels = 4;
     private const long Horizon = 1L << (RootBits + (LevelBits * UpperLevels));
 
-    private readonly Node?[] root = new Node?[RootSize];
-    private readonly Node?[][] levels = new Node?[UpperLevels][];
-    private readonly Dictionary<string, Node> byId;
-    private Node? overdue;
+    // Slot numbers index heads: the overdue list, then the root's slots, then each upper level's.
+    private const int OverdueSlot = 0;
+    private const int FirstRootSlot = 1;
+    private const int FirstLevelSlot = FirstRootSlot + RootSize;
+    private const int NoSlot = -1;
+    private const int None = -1;
+
+    private readonly int[] heads = new int[FirstLevelSlot + (UpperLevels * LevelSize)];
+    private Entry[] entries;
+    private int[] buckets;
+    private int used; // entries[0..used) have been handed out; the free ones among them are chained from freeList
+    private int freeList = None;
 
     /// <summary>The tick (Unix ms) up to which every due timer has been handed out by <see cref="Advance"/>.</summary>
     public long CurrentUnixMs { get; private set; }
 
-    public int Count => byId.Count;
+    public int Count { get; private set; }
 
     /// <param name="startUnixMs">The first tick.</param>
-    /// <param name="capacity">How many timers are about to be scheduled (a new leader knows): sizes the index once.</param>
+    /// <param name="capacity">How many timers are about to be scheduled (a new leader knows): sizes the storage once.</param>
     public TimingWheel(long startUnixMs, int capacity = 0)
     {
-        byId = new Dictionary<string, Node>(capacity, StringComparer.Ordinal);
+        ArgumentOutOfRangeException.ThrowIfNegative(capacity);
         CurrentUnixMs = startUnixMs;
-        for (var i = 0; i < UpperLevels; i++)
-            levels[i] = new Node?[LevelSize];
+        Array.Fill(heads, None);
+        entries = new Entry[Math.Max(capacity, 16)];
+        buckets = NewBuckets(entries.Length);
     }
 
     /// <summary>Schedules timer <paramref name="id"/> at <paramref name="version"/>, replacing any earlier schedule of the same id.</summary>
     public void Schedule(string id, long version, long dueAtUnixMs)
     {
-        if (byId.TryGetValue(id, out var node))
-        {
-            Unlink(node);
-        }
+        var index = Find(id);
+        if (index != None)
+            Unlink(index);
         else
-        {
-            node = new Node(id);
-            byId.Add(id, node);
-        }
+            index = Add(id);
 
-        node.Version = version;
-        node.DueUnixMs = dueAtUnixMs;
-        Place(node);
+        ref var entry = ref entries[index];
+        entry.Version = version;
+        entry.DueUnixMs = dueAtUnixMs;
+        Place(index);
     }
 
     /// <summary>Removes the timer's schedule; false when it had none.</summary>
     public bool Cancel(string id)
     {
-        if (!byId.Remove(id, out var node))
+        var index = Find(id);
+        if (index == None)
             return false;
-        Unlink(node);
+        Unlink(index);
+        Remove(index);
         return true;
     }
 
-    public bool Contains(string id) => byId.ContainsKey(id);
+    public bool Contains(string id) => Find(id) != None;
 
     /// <summary>
     /// Moves time forward to <paramref name="nowUnixMs"/> and appends every timer due at or before it to
@@ -76,7 +89,7 @@ public sealed class TimingWheel
     /// </summary>
     public void Advance(long nowUnixMs, List<WheelEntry> expired)
     {
-        Drain(ref overdue, expired);
+        Drain(OverdueSlot, expired);
         while (CurrentUnixMs < nowUnixMs)
         {
             var tick = ++CurrentUnixMs;
@@ -87,10 +100,10 @@ public sealed class TimingWheel
 
                 // A cascaded timer due on this very tick has a delta of 0, so Place put it on the
                 // overdue list rather than in the root slot drained below: hand it out now, not a call later.
-                Drain(ref overdue, expired);
+                Drain(OverdueSlot, expired);
             }
 
-            Drain(ref root[rootIndex], expired);
+            Drain(FirstRootSlot + rootIndex, expired);
         }
     }
 
@@ -101,15 +114,17 @@ public sealed class TimingWheel
         for (var level = 0; level < UpperLevels; level++)
         {
             var index = (int)((tick >> (RootBits + (level * LevelBits))) & (LevelSize - 1));
-            var list = levels[level][index];
-            levels[level][index] = null;
-            while (list is not null)
+            var slot = FirstLevelSlot + (level * LevelSize) + index;
+            var next = heads[slot];
+            heads[slot] = None;
+            while (next != None)
             {
-                var next = list.Next;
-                list.Prev = list.Next = null;
-                list.Slot = null;
-                Place(list);
-                list = next;
+                ref var entry = ref entries[next];
+                var following = entry.Next;
+                entry.Prev = entry.Next = None;
+                entry.Slot = NoSlot;
+                Place(next);
+                next = following;
             }
 
             if (index != 0)
@@ -117,13 +132,13 @@ public sealed class TimingWheel
         }
     }
 
-    private void Place(Node node)
+    private void Place(int index)
     {
-        var due = node.DueUnixMs;
+        var due = entries[index].DueUnixMs;
         var delta = due - CurrentUnixMs;
         if (delta <= 0)
         {
-            Link(ref overdue, node, SlotRef.Overdue);
+            Link(OverdueSlot, index);
             return;
         }
 
@@ -136,8 +151,7 @@ public sealed class TimingWheel
 
         if (delta < RootSize)
         {
-            var index = (int)(due & (RootSize - 1));
-            Link(ref root[index], node, new SlotRef(-1, index));
+            Link(FirstRootSlot + (int)(due & (RootSize - 1)), index);
             return;
         }
 
@@ -146,83 +160,157 @@ public sealed class TimingWheel
             var shift = RootBits + ((level + 1) * LevelBits);
             if (delta < (1L << shift) || level == UpperLevels - 1)
             {
-                var index = (int)((due >> (shift - LevelBits)) & (LevelSize - 1));
-                Link(ref levels[level][index], node, new SlotRef(level, index));
+                Link(FirstLevelSlot + (level * LevelSize) + (int)((due >> (shift - LevelBits)) & (LevelSize - 1)), index);
                 return;
             }
         }
     }
 
-    private void Drain(ref Node? list, List<WheelEntry> expired)
+    private void Drain(int slot, List<WheelEntry> expired)
     {
-        var node = list;
-        list = null;
-        while (node is not null)
+        var next = heads[slot];
+        heads[slot] = None;
+        while (next != None)
         {
-            var next = node.Next;
-            node.Prev = node.Next = null;
-            node.Slot = null;
-            if (node.DueUnixMs <= CurrentUnixMs)
+            var index = next;
+            ref var entry = ref entries[index];
+            next = entry.Next;
+            entry.Prev = entry.Next = None;
+            entry.Slot = NoSlot;
+            if (entry.DueUnixMs <= CurrentUnixMs)
             {
-                byId.Remove(node.Id);
-                expired.Add(new WheelEntry(node.Id, node.Version, node.DueUnixMs));
+                expired.Add(new WheelEntry(entry.Id!, entry.Version, entry.DueUnixMs));
+                Remove(index);
             }
             else
             {
                 // Parked beyond the horizon, or placed in the root slot of the same index one lap later.
-                Place(node);
+                Place(index);
             }
-
-            node = next;
         }
     }
 
-    private static void Link(ref Node? head, Node node, SlotRef slot)
+    private void Link(int slot, int index)
     {
-        node.Slot = slot;
-        node.Prev = null;
-        node.Next = head;
-        if (head is not null)
-            head.Prev = node;
-        head = node;
+        ref var entry = ref entries[index];
+        var head = heads[slot];
+        entry.Slot = slot;
+        entry.Prev = None;
+        entry.Next = head;
+        if (head != None)
+            entries[head].Prev = index;
+        heads[slot] = index;
     }
 
-    private void Unlink(Node node)
+    private void Unlink(int index)
     {
-        if (node.Slot is not { } slot)
+        ref var entry = ref entries[index];
+        if (entry.Slot == NoSlot)
             return;
 
-        if (node.Prev is not null)
-            node.Prev.Next = node.Next;
+        if (entry.Prev != None)
+            entries[entry.Prev].Next = entry.Next;
         else
-            SlotHead(slot) = node.Next;
-        if (node.Next is not null)
-            node.Next.Prev = node.Prev;
-        node.Prev = node.Next = null;
-        node.Slot = null;
+            heads[entry.Slot] = entry.Next;
+        if (entry.Next != None)
+            entries[entry.Next].Prev = entry.Prev;
+        entry.Prev = entry.Next = None;
+        entry.Slot = NoSlot;
     }
 
-    private ref Node? SlotHead(SlotRef slot)
+    private int Find(string id)
     {
-        if (slot.Level == SlotRef.OverdueLevel)
-            return ref overdue;
-        return ref slot.Level < 0 ? ref root[slot.Index] : ref levels[slot.Level][slot.Index];
+        for (var index = buckets[Bucket(id)]; index != None; index = entries[index].Chain)
+        {
+            if (string.Equals(entries[index].Id, id, StringComparison.Ordinal))
+                return index;
+        }
+
+        return None;
     }
 
-    private readonly record struct SlotRef(int Level, int Index)
+    /// <summary>Takes a free entry for <paramref name="id"/> (known to be absent) and enters it in the index, in no slot yet.</summary>
+    private int Add(string id)
     {
-        public const int OverdueLevel = -2;
-        public static SlotRef Overdue => new(OverdueLevel, 0);
+        int index;
+        if (freeList != None)
+        {
+            index = freeList;
+            freeList = entries[index].Chain;
+        }
+        else
+        {
+            if (used == entries.Length)
+                Grow();
+            index = used++;
+        }
+
+        ref var entry = ref entries[index];
+        ref var bucket = ref buckets[Bucket(id)];
+        entry.Id = id;
+        entry.Prev = entry.Next = None;
+        entry.Slot = NoSlot;
+        entry.Chain = bucket;
+        bucket = index;
+        Count++;
+        return index;
     }
 
-    private sealed class Node(string id)
+    /// <summary>Takes an entry, already in no slot, out of the index and onto the free list.</summary>
+    private void Remove(int index)
     {
-        public readonly string Id = id;
+        ref var entry = ref entries[index];
+        ref var link = ref buckets[Bucket(entry.Id!)];
+        while (link != index)
+            link = ref entries[link].Chain;
+        link = entry.Chain;
+        entry = default;
+        entry.Slot = NoSlot;
+        entry.Chain = freeList;
+        freeList = index;
+        Count--;
+    }
+
+    private void Grow()
+    {
+        Array.Resize(ref entries, entries.Length * 2);
+        buckets = NewBuckets(entries.Length);
+        for (var index = 0; index < used; index++)
+        {
+            ref var entry = ref entries[index];
+            if (entry.Id is null)
+                continue; // free: its chain is the free list, which positions do not change
+            ref var bucket = ref buckets[Bucket(entry.Id)];
+            entry.Chain = bucket;
+            bucket = index;
+        }
+    }
+
+    private int Bucket(string id) => string.GetHashCode(id, StringComparison.Ordinal) & (buckets.Length - 1);
+
+    private static int[] NewBuckets(int entries)
+    {
+        var buckets = new int[(int)Math.Min(BitOperations.RoundUpToPowerOf2((uint)entries), 1u << 30)];
+        Array.Fill(buckets, None);
+        return buckets;
+    }
+
+    /// <summary>One timer's schedule; a free entry has no id.</summary>
+    private struct Entry
+    {
+        public string? Id;
         public long Version;
         public long DueUnixMs;
-        public Node? Prev;
-        public Node? Next;
-        public SlotRef? Slot;
+
+        /// <summary>Neighbours in the slot's list, as positions in <c>entries</c>.</summary>
+        public int Prev;
+        public int Next;
+
+        /// <summary>The slot whose list holds it (an index into <c>heads</c>), or <see cref="NoSlot"/>.</summary>
+        public int Slot;
+
+        /// <summary>The next entry in its bucket, or in the free list when free.</summary>
+        public int Chain;
     }
 }
 

@@ -125,4 +125,55 @@ public sealed class TimingWheelTests
         Assert.Empty(Advance(wheel, due - 1));
         Assert.Equal([new WheelEntry("a", 1, due)], Advance(wheel, due));
     }
+
+    [Fact]
+    public void Thousands_of_timers_scheduled_cancelled_and_rescheduled_while_the_wheel_grows_each_go_out_once_at_their_last_schedule()
+    {
+        // Far more timers than the wheel starts with room for: its storage grows several times, cancelled and expired
+        // timers free their places, and new timers take them while others still hang off the same slots.
+        var random = new Random(1234);
+        var wheel = new TimingWheel(Start, capacity: 1);
+        var expected = new Dictionary<string, WheelEntry>();
+        var expired = new List<WheelEntry>();
+        var now = Start;
+        var version = 0L;
+        for (var round = 0; round < 20; round++)
+        {
+            for (var i = 0; i < 500; i++)
+            {
+                var id = $"t{random.Next(4_000)}";
+                var due = now + random.Next(-5, 120_000);
+                switch (random.Next(4))
+                {
+                    case 0:
+                        Assert.Equal(expected.Remove(id), wheel.Cancel(id));
+                        break;
+                    default:
+                        expected[id] = new WheelEntry(id, ++version, due);
+                        wheel.Schedule(id, version, due);
+                        break;
+                }
+            }
+
+            Assert.Equal(expected.Count, wheel.Count);
+            now += random.Next(0, 10_000);
+            expired.Clear();
+            wheel.Advance(now, expired);
+            foreach (var entry in expired)
+            {
+                Assert.True(expected.Remove(entry.TimerId, out var scheduled), $"{entry.TimerId} went out but was not scheduled");
+                Assert.Equal(scheduled, entry);
+                Assert.True(entry.DueAtUnixMs <= now);
+            }
+
+            Assert.DoesNotContain(expected.Values, e => e.DueAtUnixMs <= now);
+            Assert.Equal(expected.Count, wheel.Count);
+            Assert.All(expected.Keys, id => Assert.True(wheel.Contains(id)));
+        }
+
+        expired.Clear();
+        wheel.Advance(now + 200_000, expired);
+        Assert.Equal(expected.Values.OrderBy(e => e.TimerId, StringComparer.Ordinal), expired.OrderBy(e => e.TimerId, StringComparer.Ordinal));
+        Assert.Equal(0, wheel.Count);
+    }
 }
