@@ -96,7 +96,7 @@ public sealed class NodeSettings
         /// <summary>How long one Raft request may take, snapshot installs included (see RaftOptions).</summary>
         public int RequestTimeoutMs { get; set; } = 2_000;
         public long SnapshotEveryEntries { get; set; } = 50_000;
-        public long SnapshotEveryBytes { get; set; } = 32L * 1024 * 1024;
+        public long SnapshotEveryBytes { get; set; } = 64L * 1024 * 1024;
         public int MaxCommandsPerEntry { get; set; } = 256;
         public int MaxEntriesInFlight { get; set; } = 8;
     }

@@ -50,9 +50,9 @@ public sealed class RaftOptions
     public long SnapshotEveryEntries { get; init; } = 50_000;
 
     /// <summary>
-    /// Also snapshot once this many bytes of entries were applied since the last snapshot, or half the last snapshot's
-    /// size if that is larger (<see cref="SnapshotPolicy"/>): replaying the log on restart then costs less than reading
-    /// the snapshot, and a large state is not rewritten more often than the log grows by half its size.
+    /// Also snapshot once this many bytes of entries were applied since the last snapshot, or as many as the last
+    /// snapshot's size if that is larger: replaying the log on restart then never costs much more than reading the
+    /// snapshot, and a large state is not rewritten more often than the log grows by its size.
     /// </summary>
-    public long SnapshotEveryBytes { get; init; } = 32L * 1024 * 1024;
+    public long SnapshotEveryBytes { get; init; } = 64L * 1024 * 1024;
 }
