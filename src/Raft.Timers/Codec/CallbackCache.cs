@@ -38,8 +38,7 @@ public sealed class CallbackCache
     {
         ref var slot = ref slots[SlotOf(uriUtf8)];
         var known = Volatile.Read(ref slot);
-        if (known is not null && known.UriUtf8.SequenceEqual(uriUtf8)
-            && string.Equals(known.Transport, transport, StringComparison.Ordinal) && string.Equals(known.Method, method, StringComparison.Ordinal))
+        if (known is not null && known.Is(transport, method, uriUtf8))
             return known;
         var callback = CallbackSpec.FromUtf8(transport, method, uriUtf8.ToArray());
         Volatile.Write(ref slot, callback);

@@ -61,7 +61,6 @@ public sealed partial class ForwardingClient(Func<Uri, CancellationToken, Task<S
                     return task;
                 if (!task.IsCompletedSuccessfully && clock.GetElapsedTime(known.StartedTimestamp) < RetryAfterFailedOpen)
                     return task;
-
             }
 
             var opening = new Opening(OpenAsync(leader), clock.GetTimestamp());

@@ -40,10 +40,13 @@ public sealed class CallbackSpec : IEquatable<CallbackSpec>
     public ReadOnlySpan<byte> UriUtf8 => uriUtf8;
 
     public bool Equals(CallbackSpec? other)
-        => other is not null && (ReferenceEquals(this, other)
-            || (string.Equals(Transport, other.Transport, StringComparison.Ordinal)
-                && string.Equals(Method, other.Method, StringComparison.Ordinal)
-                && uriUtf8.AsSpan().SequenceEqual(other.uriUtf8)));
+        => other is not null && (ReferenceEquals(this, other) || Is(other.Transport, other.Method, other.uriUtf8));
+
+    /// <summary>Whether this callback has these names and this URI, given as UTF-8.</summary>
+    public bool Is(string transport, string method, ReadOnlySpan<byte> uriUtf8)
+        => string.Equals(Transport, transport, StringComparison.Ordinal)
+            && string.Equals(Method, method, StringComparison.Ordinal)
+            && this.uriUtf8.AsSpan().SequenceEqual(uriUtf8);
 
     public override bool Equals(object? obj) => Equals(obj as CallbackSpec);
 

@@ -29,7 +29,6 @@ public sealed class TimingWheel
     private const int OverdueSlot = 0;
     private const int FirstRootSlot = 1;
     private const int FirstLevelSlot = FirstRootSlot + RootSize;
-    private const int NoSlot = -1;
     private const int None = -1;
 
     private readonly int[] heads = new int[FirstLevelSlot + (UpperLevels * LevelSize)];
@@ -122,7 +121,7 @@ public sealed class TimingWheel
                 ref var entry = ref entries[next];
                 var following = entry.Next;
                 entry.Prev = entry.Next = None;
-                entry.Slot = NoSlot;
+                entry.Slot = None;
                 Place(next);
                 next = following;
             }
@@ -176,7 +175,7 @@ public sealed class TimingWheel
             ref var entry = ref entries[index];
             next = entry.Next;
             entry.Prev = entry.Next = None;
-            entry.Slot = NoSlot;
+            entry.Slot = None;
             if (entry.DueUnixMs <= CurrentUnixMs)
             {
                 expired.Add(new WheelEntry(entry.Id!, entry.Version, entry.DueUnixMs));
@@ -205,7 +204,7 @@ public sealed class TimingWheel
     private void Unlink(int index)
     {
         ref var entry = ref entries[index];
-        if (entry.Slot == NoSlot)
+        if (entry.Slot == None)
             return;
 
         if (entry.Prev != None)
@@ -215,7 +214,7 @@ public sealed class TimingWheel
         if (entry.Next != None)
             entries[entry.Next].Prev = entry.Prev;
         entry.Prev = entry.Next = None;
-        entry.Slot = NoSlot;
+        entry.Slot = None;
     }
 
     private int Find(string id)
@@ -249,7 +248,7 @@ public sealed class TimingWheel
         ref var bucket = ref buckets[Bucket(id)];
         entry.Id = id;
         entry.Prev = entry.Next = None;
-        entry.Slot = NoSlot;
+        entry.Slot = None;
         entry.Chain = bucket;
         bucket = index;
         Count++;
@@ -265,7 +264,7 @@ public sealed class TimingWheel
             link = ref entries[link].Chain;
         link = entry.Chain;
         entry = default;
-        entry.Slot = NoSlot;
+        entry.Slot = None;
         entry.Chain = freeList;
         freeList = index;
         Count--;
@@ -306,7 +305,7 @@ public sealed class TimingWheel
         public int Prev;
         public int Next;
 
-        /// <summary>The slot whose list holds it (an index into <c>heads</c>), or <see cref="NoSlot"/>.</summary>
+        /// <summary>The slot whose list holds it (an index into <c>heads</c>), or <see cref="None"/>.</summary>
         public int Slot;
 
         /// <summary>The next entry in its bucket, or in the free list when free.</summary>
