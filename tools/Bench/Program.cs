@@ -1,6 +1,7 @@
 using RaftTimers.Tools.Bench;
 using RaftTimers.Tools.Bench.Modes;
 using RaftTimers.Tools.Bench.Sink;
+using RaftTimers.Tools.Bench.Stub;
 
 if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 {
@@ -11,7 +12,7 @@ if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
 using var cancel = new CancellationTokenSource();
 Console.CancelKeyPress += (_, e) =>
 {
-    if (args[0] == "sink")
+    if (args[0] is "sink" or "stub")
         return;
     e.Cancel = true;
     cancel.Cancel();
@@ -29,6 +30,7 @@ try
         "restart" => await RecoveryMode.RestartAsync(options, cancel.Token),
         "failover" => await RecoveryMode.FailoverAsync(options, cancel.Token),
         "sink" => await SinkServer.RunAsync(options),
+        "stub" => await StubServer.RunAsync(options),
         _ => throw new UsageException($"unknown mode '{args[0]}'"),
     };
 }

@@ -21,6 +21,8 @@ internal static class Usage
           failover    steady fires, then kill -9 of the leader: time to the first accepted write and to the first
                       fire after the kill, --rounds times (needs --cluster)
           sink        the callback receiver process (started by precision and failover themselves)
+          stub        a stand-in timer server (--port P): parses each create and answers 201, no Raft, no state;
+                      three of them under `bench create --nodes ... --pids ...` measure HTTP alone on this machine
 
         common options
           --nodes URL,...      the servers' base URLs            --cluster DIR   a tools/cluster directory
