@@ -59,9 +59,11 @@ internal sealed partial class RaftTimerStateMachine(
         var latest = directory.Latest();
         if (latest is not null)
         {
-            store.Replace(await ReadSnapshotAsync(latest.File, latest.Index, token).ConfigureAwait(false));
+            var started = Stopwatch.GetTimestamp();
+            var state = await ReadSnapshotAsync(latest.File, latest.Index, token).ConfigureAwait(false);
+            store.Replace(state);
             appliedIndex = latest.Index;
-            LogSnapshotRestored(latest.File.Name, latest.Bytes);
+            LogSnapshotRestored(latest.File.Name, state.Count, latest.Bytes, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
         }
 
         snapshot = latest;
@@ -232,8 +234,8 @@ internal sealed partial class RaftTimerStateMachine(
     [LoggerMessage(EventId = 1002, Level = LogLevel.Information, Message = "Snapshot at index {Index} written ({Timers} timers, {Bytes} bytes in {Milliseconds} ms)")]
     private partial void LogSnapshotWritten(long index, int timers, long bytes, long milliseconds);
 
-    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Snapshot {File} restored ({Bytes} bytes)")]
-    private partial void LogSnapshotRestored(string file, long bytes);
+    [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Snapshot {File} restored ({Timers} timers, {Bytes} bytes in {Milliseconds} ms)")]
+    private partial void LogSnapshotRestored(string file, int timers, long bytes, long milliseconds);
 
     [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "Snapshot {File} from the leader installed ({Bytes} bytes in {Milliseconds} ms)")]
     private partial void LogSnapshotInstalled(string file, long bytes, long milliseconds);
