@@ -16,7 +16,7 @@ public sealed partial class CommandProposer : IAsyncDisposable
 {
     private readonly IRaftCluster cluster;
     private readonly TimerStore store;
-    private readonly TimeProvider clock;
+    private readonly LeaderClock clock;
     private readonly ProposerOptions options;
     private readonly ILogger logger;
     private readonly Channel<Pending> queue;
@@ -26,7 +26,7 @@ public sealed partial class CommandProposer : IAsyncDisposable
     private long lastStampUnixMs;
     private volatile LeaderTerm? term;
 
-    public CommandProposer(IRaftCluster cluster, TimerStore store, TimeProvider clock, ProposerOptions options, ILogger<CommandProposer> logger)
+    public CommandProposer(IRaftCluster cluster, TimerStore store, LeaderClock clock, ProposerOptions options, ILogger<CommandProposer> logger)
     {
         this.cluster = cluster;
         this.store = store;
@@ -98,6 +98,9 @@ public sealed partial class CommandProposer : IAsyncDisposable
     /// </remarks>
     public void BeginTerm(CancellationToken leadership, long leaderTerm) => term = new LeaderTerm(leadership, leaderTerm);
 
+    /// <summary>The clock entries are stamped by; the leader's wheel reads the same one (see <see cref="LeaderClock"/>).</summary>
+    public LeaderClock Clock => clock;
+
     /// <summary>True while this node leads and its term is known: the only time it proposes.</summary>
     public bool CanPropose => term is { } t && IsCurrent(t) && LeadershipProbe.IsLeader(cluster);
 
@@ -156,12 +159,12 @@ public sealed partial class CommandProposer : IAsyncDisposable
     }
 
     /// <summary>
-    /// The leader's stamp: its wall clock, but never below a stamp already issued or already in the
+    /// The leader's stamp: its clock, but never below a stamp already issued or already in the
     /// log, so applied time never goes backwards across entries or leaders (DESIGN.md invariant 2).
     /// </summary>
     private long NextStamp()
     {
-        var now = clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var now = clock.NowUnixMs();
         var stamp = Math.Max(now, Math.Max(lastStampUnixMs, store.LastStampUnixMs));
         lastStampUnixMs = stamp;
         return stamp;
@@ -179,7 +182,7 @@ public sealed partial class CommandProposer : IAsyncDisposable
                 commands[i] = batch[i].Command;
             var payload = LogEntryCodec.Encode(stampUnixMs, commands);
 
-            using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(options.CommitTimeoutMs), clock);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(options.CommitTimeoutMs), clock.System);
             try
             {
                 if (term is not { } current || current.Term != context.Term || !IsCurrent(current))

@@ -215,7 +215,8 @@ public sealed partial class LeaderDuties(
     /// <summary>How many far-away timers a new leader places per tick (<see cref="WheelBackfill"/>): about 10 ms of work.</summary>
     private const int BackfillPerTick = 50_000;
 
-    private long NowUnixMs() => clock.GetUtcNow().ToUnixTimeMilliseconds();
+    /// <summary>The wheel's time: the proposer's clock, so a fire is never stamped before the tick that found it due (see <see cref="LeaderClock"/>).</summary>
+    private long NowUnixMs() => proposer.Clock.NowUnixMs();
 
     [LoggerMessage(EventId = 4001, Level = LogLevel.Information, Message = "Leading: {Pending} pending timers, {Near} due within {NearMs} ms placed on the wheel at once (state read and placed in {WheelBuildMs} ms), the rest in slices; {Firing} firing timers to re-deliver")]
     private partial void LogLeading(int pending, int near, long nearMs, int firing, long wheelBuildMs);

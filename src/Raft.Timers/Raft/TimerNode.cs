@@ -124,7 +124,7 @@ public sealed class TimerNode : IAsyncDisposable
             var cluster = new RaftCluster(configuration) { AuditTrail = wal };
             var membership = new ClusterMembership(cluster, membershipStorage, options.NodeId, options.DataDirectory, hasConfiguration, clock,
                 loggers.CreateLogger<ClusterMembership>());
-            var proposer = new CommandProposer(cluster, store, clock, proposerOptions, loggers.CreateLogger<CommandProposer>());
+            var proposer = new CommandProposer(cluster, store, new LeaderClock(clock), proposerOptions, loggers.CreateLogger<CommandProposer>());
             var httpTransport = new HttpCallbackTransport(deliveryOptions, callbackGuard);
             var node = new TimerNode(options, directoryLock, store, stateMachine, wal, cluster, membership, proposer, httpTransport);
 

@@ -1,0 +1,33 @@
+namespace RaftTimers.Raft;
+
+/// <summary>
+/// The leader's time in Unix ms: the system clock, but never below a reading it has already given. The timing wheel's
+/// time and the stamps of proposed entries both come from here (<see cref="CommandProposer"/>, <see cref="LeaderDuties"/>),
+/// so a timer the wheel hands out as due (due ≤ the wheel's time) is due at the stamp of the fire entry proposed for it,
+/// however the system clock steps. Were they read apart, a step back between the wheel's tick and the stamp would
+/// stamp the fire before the due time, the state machine would refuse it as not yet due, and the wheel, which had
+/// already handed the timer out, would never offer it again. A step back holds this clock still until the system
+/// clock passes it again; a step forward moves it at once.
+/// </summary>
+public sealed class LeaderClock(TimeProvider system)
+{
+    private long highest = long.MinValue;
+
+    /// <summary>The clock read, for delays and timestamps, which follow the system clock's own rules.</summary>
+    public TimeProvider System { get; } = system;
+
+    public long NowUnixMs()
+    {
+        var now = System.GetUtcNow().ToUnixTimeMilliseconds();
+        var seen = Volatile.Read(ref highest);
+        while (now > seen)
+        {
+            var was = Interlocked.CompareExchange(ref highest, now, seen);
+            if (was == seen)
+                return now;
+            seen = was;
+        }
+
+        return seen;
+    }
+}
