@@ -1,10 +1,7 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
 using RaftTimers.Tools.Bench.Load;
 
 namespace RaftTimers.Tools.Bench.Sink;
@@ -20,15 +17,8 @@ public static class SinkServer
 {
     public static async Task<int> RunAsync(BenchArgs args)
     {
-        var host = args.Text("host", "127.0.0.1");
-        var port = args.Int("port", 0, 0, 65535);
-        args.RejectUnknown();
-
         var records = new ArrivalLog();
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Parse(host), port));
-        var app = builder.Build();
+        var app = LocalServer.Create(args).Build();
         async Task Record(HttpContext context)
         {
             var arrival = UnixClock.NowMicros;

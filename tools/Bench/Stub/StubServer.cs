@@ -1,11 +1,9 @@
 using System.Globalization;
-using System.Net;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Hosting;
-using Microsoft.Extensions.Logging;
 
 namespace RaftTimers.Tools.Bench.Stub;
 
@@ -23,14 +21,8 @@ public static class StubServer
 {
     public static async Task<int> RunAsync(BenchArgs args)
     {
-        var host = args.Text("host", "127.0.0.1");
-        var port = args.Int("port", 0, 0, 65535);
-        args.RejectUnknown();
-
         Environment.SetEnvironmentVariable("DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS", "1");
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Parse(host), port));
+        var builder = LocalServer.Create(args);
         builder.WebHost.UseSockets(o =>
         {
             o.UnsafePreferInlineScheduling = true;
