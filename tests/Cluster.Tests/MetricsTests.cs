@@ -70,7 +70,7 @@ public sealed class MetricsTests(ThreeNodeCluster fixture)
     /// <summary>The series one scenario moves, summed over every node: leadership may move during the test.</summary>
     private sealed record Totals(
         double CreatedApplied, double CreatedIdempotent, double CreatedConflict, double CreatedInvalid,
-        double UpdatedApplied, double UpdatedNotFound, double CancelledApplied, double CancelledNotFound,
+        double UpdatedApplied, double UpdatedNotFound, double CancelledApplied, double CancelledIdempotent, double CancelledNotFound,
         double Fires, double Delivered, double Retried, double Failed,
         double LatenessCount, double LatenessUnder60s, double DeliveredDurationCount, double RetryDurationCount, double FailedDurationCount)
     {
@@ -82,7 +82,7 @@ public sealed class MetricsTests(ThreeNodeCluster fixture)
             double Durations(string outcome) => Sum("rafttimers_deliveries_duration_seconds_count", ("outcome", outcome));
             return new Totals(
                 Writes("create", "applied"), Writes("create", "idempotent"), Writes("create", "conflict"), Writes("create", "invalid"),
-                Writes("update", "applied"), Writes("update", "not_found"), Writes("cancel", "applied"), Writes("cancel", "not_found"),
+                Writes("update", "applied"), Writes("update", "not_found"), Writes("cancel", "applied"), Writes("cancel", "idempotent"), Writes("cancel", "not_found"),
                 Sum("rafttimers_timers_fires_total"), Attempts("delivered"), Attempts("retry"), Attempts("failed"),
                 Sum("rafttimers_timers_fire_lateness_seconds_count"), Sum("rafttimers_timers_fire_lateness_seconds_bucket", ("le", "60")),
                 Durations("delivered"), Durations("retry"), Durations("failed"));
@@ -91,7 +91,7 @@ public sealed class MetricsTests(ThreeNodeCluster fixture)
         public static Totals operator -(Totals a, Totals b) => new(
             a.CreatedApplied - b.CreatedApplied, a.CreatedIdempotent - b.CreatedIdempotent, a.CreatedConflict - b.CreatedConflict,
             a.CreatedInvalid - b.CreatedInvalid, a.UpdatedApplied - b.UpdatedApplied, a.UpdatedNotFound - b.UpdatedNotFound,
-            a.CancelledApplied - b.CancelledApplied, a.CancelledNotFound - b.CancelledNotFound, a.Fires - b.Fires, a.Delivered - b.Delivered,
+            a.CancelledApplied - b.CancelledApplied, a.CancelledIdempotent - b.CancelledIdempotent, a.CancelledNotFound - b.CancelledNotFound, a.Fires - b.Fires, a.Delivered - b.Delivered,
             a.Retried - b.Retried, a.Failed - b.Failed, a.LatenessCount - b.LatenessCount, a.LatenessUnder60s - b.LatenessUnder60s,
             a.DeliveredDurationCount - b.DeliveredDurationCount, a.RetryDurationCount - b.RetryDurationCount, a.FailedDurationCount - b.FailedDurationCount);
     }
@@ -125,7 +125,8 @@ public sealed class MetricsTests(ThreeNodeCluster fixture)
         Assert.Equal(HttpStatusCode.OK, await SendAsync(HttpMethod.Put, $"{follower}/timer/{longId}", TimerApi.Body(7_200_000, fixture.Sink.UrlFor(longId))));
         Assert.Equal(HttpStatusCode.NotFound, await SendAsync(HttpMethod.Put, $"{leader}/timer/metrics-nobody-{Guid.NewGuid():N}", TimerApi.Body(1_000, fixture.Sink.UrlFor("x"))));
         Assert.Equal(HttpStatusCode.Accepted, await SendAsync(HttpMethod.Delete, $"{otherFollower}/timer/{longId}", null));
-        Assert.Equal(HttpStatusCode.NotFound, await SendAsync(HttpMethod.Delete, $"{follower}/timer/{longId}", null));
+        Assert.Equal(HttpStatusCode.Accepted, await SendAsync(HttpMethod.Delete, $"{follower}/timer/{longId}", null)); // repeated: idempotent
+        Assert.Equal(HttpStatusCode.NotFound, await SendAsync(HttpMethod.Delete, $"{leader}/timer/metrics-nobody-{Guid.NewGuid():N}", null));
 
         await fixture.Sink.WaitUntilAsync(d => okIds.All(id => d.Any(x => x.TimerId == id && x.AnsweredStatus == 200))
                                                && d.Count(x => x.TimerId == failingId) >= 4, Deadline);
@@ -146,6 +147,7 @@ public sealed class MetricsTests(ThreeNodeCluster fixture)
         Assert.Equal(1, moved.UpdatedApplied);
         Assert.Equal(1, moved.UpdatedNotFound);
         Assert.Equal(1, moved.CancelledApplied);
+        Assert.Equal(1, moved.CancelledIdempotent);
         Assert.Equal(1, moved.CancelledNotFound);
         Assert.True(moved.RetryDurationCount >= 3, $"retry durations moved by {moved.RetryDurationCount}");
         Assert.True(moved.LatenessUnder60s >= fired, $"lateness buckets moved by {moved.LatenessUnder60s}");

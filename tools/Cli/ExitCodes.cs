@@ -24,7 +24,7 @@ internal static class ExitCodes
     /// <summary>
     /// A node answered but could not finish (503 no leader, 502, 429, other 5xx), or no node answered after a write
     /// was sent: the outcome of the write is then unknown. Retrying may help: a create is safe to retry with the id the
-    /// message names; a retried cancel that had gone through is refused with 404 (exit code 1).
+    /// message names, and so is a cancel (a repeated cancel succeeds as the first did).
     /// </summary>
     public const int Unavailable = 4;
 
@@ -37,7 +37,7 @@ internal static class ExitCodes
           1    refused by the server: 401/403 (token), 404 (no such timer or member), 409 (conflict), 507 (limit); the status is printed
           2    bad input or usage: caught before any request where possible, or a server 400/413; unknown command or option
           3    cluster unreachable: no node at any given URL answered: each refused the connection, did not resolve or did not accept a connection in time, or (reads only) connected but did not answer within --timeout or dropped the connection
-          4    unavailable: a node answered 503 (no leader), 502, 429 or another 5xx, or no node answered after a write was sent (outcome unknown); retrying may help: a create with the id it printed (--id ID) is safe, a cancel that had gone through then gets 404 (exit 1)
+          4    unavailable: a node answered 503 (no leader), 502, 429 or another 5xx, or no node answered after a write was sent (outcome unknown); retrying may help: a create with the id it printed (--id ID) is safe, and so is a cancel
           130  interrupted (Ctrl-C)
         Errors go to stderr with the server's reason; stdout carries only results.
         """;

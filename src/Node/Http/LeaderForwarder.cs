@@ -15,7 +15,7 @@ public sealed class LeaderForwarder(TimerNode node, HttpClient client, TimeSpan 
 {
     public const string ForwardedHeader = "x-raft-timers-forwarded";
 
-    private static readonly string[] RequestHeadersToCopy = ["x-timer-id", "Content-Type", "Authorization"];
+    private static readonly string[] RequestHeadersToCopy = ["x-timer-id", "If-Match", "Content-Type", "Authorization"];
     private static readonly string[] ResponseHeadersToCopy = ["Location", ApiError.ReasonHeader, "Retry-After", "WWW-Authenticate"];
 
     public static bool IsForwarded(HttpRequest request) => request.Headers.ContainsKey(ForwardedHeader);

@@ -44,24 +44,30 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Ti
             .TimerWriteRefusals(tokenOn);
         app.MapPut("/timer/{id}", context => GuardWrite(context, TimerWrite.Update, ReplaceAsync))
             .Operation("replaceTimer", Tag, "Replace a pending timer",
-                "Replaces the data, callback and timeout (counted from now) of a pending timer; its version goes up.")
+                "Replaces the data, callback and timeout (counted from now) of a pending timer; its version goes up. With If-Match it "
+                + "replaces only that version, so a retried replace cannot replace twice (extension to Skyring).")
             .Path("id", "The timer id.", TimerIdSchema)
+            .Header("If-Match", "Replace only if the timer is at this version (its ETag, e.g. \"3\").", ApiDocs.Text())
             .Takes<TimerRequestShape>()
             .Responds<TimerReplacedShape>(StatusCodes.Status200OK, "replaced")
             .ResponseHeader(StatusCodes.Status200OK, "Location", "/timer/{id}")
+            .ResponseHeader(StatusCodes.Status200OK, "ETag", "the new version, quoted")
             .Refuses(StatusCodes.Status404NotFound, "no pending timer has this id")
+            .Refuses(StatusCodes.Status412PreconditionFailed, "If-Match named another version than the timer's")
             .TimerWriteRefusals(tokenOn);
         app.MapDelete("/timer/{id}", context => GuardWrite(context, TimerWrite.Cancel, CancelAsync))
             .Operation("cancelTimer", Tag, "Cancel a pending timer",
-                "A 202 means the cancel was committed before any fire of the timer's version: its callback is never delivered.")
-            .Responds(StatusCodes.Status202Accepted, "cancelled")
+                "A 202 means the cancel was committed before any fire of the timer's version: its callback is never delivered. "
+                + "Cancelling a cancelled timer answers 202 again, so a cancel is safe to retry.")
+            .Responds(StatusCodes.Status202Accepted, "cancelled, now or by an earlier cancel")
             .Path("id", "The timer id.", TimerIdSchema)
-            .Refuses(StatusCodes.Status404NotFound, "the id is unknown or the timer is no longer pending (fired or cancelled)")
+            .Refuses(StatusCodes.Status404NotFound, "the id is unknown (or purged after the retention period), or the timer fired already")
             .TimerWriteRefusals(tokenOn, withBody: false);
         app.MapGet("/timer/{id}", context => Guard(context, GetAsync))
             .Operation("getTimer", Tag, "Inspect a timer", "Linearizable: the node confirms the latest state with the leader first (extension to Skyring).")
             .Path("id", "The timer id.", TimerIdSchema)
             .Responds<TimerShape>(StatusCodes.Status200OK, "the timer")
+            .ResponseHeader(StatusCodes.Status200OK, "ETag", "the timer's version, quoted: the value for If-Match on a replace")
             .Refuses(StatusCodes.Status404NotFound, "unknown, or purged after the retention period")
             .TimerReadRefusals(tokenOn);
         app.MapGet("/timer", context => Guard(context, ListAsync))
@@ -133,7 +139,7 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Ti
     private static WriteOutcome OutcomeOf(int status) => status switch
     {
         StatusCodes.Status404NotFound => WriteOutcome.NotFound,
-        StatusCodes.Status409Conflict => WriteOutcome.Conflict,
+        StatusCodes.Status409Conflict or StatusCodes.Status412PreconditionFailed => WriteOutcome.Conflict,
         StatusCodes.Status507InsufficientStorage => WriteOutcome.OverLimit,
         StatusCodes.Status503ServiceUnavailable => WriteOutcome.Unavailable,
         _ => WriteOutcome.Invalid, // 400 and 413: refused before anything was proposed
@@ -175,11 +181,13 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Ti
         var id = RouteId(context);
         var body = await RequestBody.ReadAsync(context.Request, settings.MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
         var spec = parser.Parse(body);
-        var (done, forwarded) = await timerWrites.WriteAsync(new UpdateTimer(id, spec), context.RequestAborted).ConfigureAwait(false);
+        var expected = ExpectedVersion(context.Request);
+        var (done, forwarded) = await timerWrites.WriteAsync(new UpdateTimer(id, spec, expected), context.RequestAborted).ConfigureAwait(false);
         switch (done.Outcome)
         {
             case CommandOutcome.Applied:
                 context.Response.Headers.Location = $"/timer/{id}";
+                context.Response.Headers.ETag = ETagOf(done.Version);
                 await TimerJson.WriteResponseAsync(context, StatusCodes.Status200OK, json =>
                 {
                     json.WriteStartObject();
@@ -191,10 +199,33 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Ti
                 return forwarded ? WriteOutcome.Forwarded : WriteOutcome.Applied;
             case CommandOutcome.NotFound:
                 throw new ApiException(StatusCodes.Status404NotFound, $"no pending timer '{id}'") { Forwarded = forwarded };
+            case CommandOutcome.Conflict:
+                throw new ApiException(StatusCodes.Status412PreconditionFailed,
+                    $"timer '{id}' is at version {done.Version}, not {expected}: it was replaced since (perhaps by this request's first attempt)")
+                    { Forwarded = forwarded };
             default:
                 throw Unexpected(done, forwarded);
         }
     }
+
+    /// <summary>The version a replace expects: <c>If-Match: "3"</c> (quotes and a weak <c>W/</c> optional); null without the header or with <c>*</c>.</summary>
+    private static long? ExpectedVersion(HttpRequest request)
+    {
+        if (!request.Headers.TryGetValue("If-Match", out var values))
+            return null;
+        var text = values.ToString().Trim();
+        if (text == "*")
+            return null;
+        if (text.StartsWith("W/", StringComparison.Ordinal))
+            text = text[2..];
+        if (text.Length >= 2 && text[0] == '"' && text[^1] == '"')
+            text = text[1..^1];
+        return long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var version) && version >= 1
+            ? version
+            : throw new ApiException(StatusCodes.Status400BadRequest, "If-Match must be one timer version as GET gives it in ETag, e.g. \"3\"");
+    }
+
+    private static string ETagOf(long version) => $"\"{version}\"";
 
     private async Task<WriteOutcome> CancelAsync(HttpContext context)
     {
@@ -202,11 +233,11 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Ti
         var (done, forwarded) = await timerWrites.WriteAsync(new CancelTimer(id), context.RequestAborted).ConfigureAwait(false);
         switch (done.Outcome)
         {
-            case CommandOutcome.Applied:
+            case CommandOutcome.Applied or CommandOutcome.AlreadyApplied:
                 context.Response.StatusCode = StatusCodes.Status202Accepted;
-                return forwarded ? WriteOutcome.Forwarded : WriteOutcome.Applied;
+                return forwarded ? WriteOutcome.Forwarded : done.Outcome == CommandOutcome.Applied ? WriteOutcome.Applied : WriteOutcome.Idempotent;
             case CommandOutcome.NotFound:
-                throw new ApiException(StatusCodes.Status404NotFound, $"no pending timer '{id}' (unknown, already fired or cancelled)") { Forwarded = forwarded };
+                throw new ApiException(StatusCodes.Status404NotFound, $"no pending timer '{id}' (unknown, or fired already)") { Forwarded = forwarded };
             default:
                 throw Unexpected(done, forwarded);
         }
@@ -218,6 +249,7 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Ti
         await ReadBarrierAsync(context.RequestAborted).ConfigureAwait(false);
         var timer = node.Store.Read(s => s.Find(id))
             ?? throw new ApiException(StatusCodes.Status404NotFound, $"no timer '{id}'");
+        context.Response.Headers.ETag = ETagOf(timer.Version);
         await TimerJson.WriteResponseAsync(context, StatusCodes.Status200OK, json => TimerJson.Write(json, timer)).ConfigureAwait(false);
     }
 

@@ -37,6 +37,10 @@ public static class LogEntryCodec
 
     private const byte CommandVersion1 = 1;
 
+    /// <summary>Update with an expected version (<c>If-Match</c>): version 1's payload, then <c>expectedVersion:varint</c>.
+    /// Written only when a version is expected, so logs without one stay readable by builds that know only version 1.</summary>
+    private const byte UpdateVersion2 = 2;
+
     public static byte[] Encode(long stampUnixMs, IReadOnlyList<TimerCommand> commands)
     {
         var buffer = new ArrayBufferWriter<byte>(64 * Math.Max(1, commands.Count));
@@ -70,9 +74,9 @@ public static class LogEntryCodec
     private static void WriteCommand(BinaryWriter writer, ArrayBufferWriter<byte> scratch, TimerCommand command)
     {
         scratch.ResetWrittenCount();
-        var kind = WritePayload(new BinaryWriter(scratch), command);
+        var (kind, version) = WritePayload(new BinaryWriter(scratch), command);
         writer.WriteByte((byte)kind);
-        writer.WriteByte(CommandVersion1);
+        writer.WriteByte(version);
         writer.WriteBytes(scratch.WrittenSpan);
     }
 
@@ -89,35 +93,39 @@ public static class LogEntryCodec
         return command;
     }
 
-    private static Kind WritePayload(BinaryWriter w, TimerCommand command)
+    private static (Kind Kind, byte Version) WritePayload(BinaryWriter w, TimerCommand command)
     {
         switch (command)
         {
             case CreateTimer create:
                 w.WriteString(create.TimerId);
                 WriteSpec(w, create.Spec);
-                return Kind.Create;
+                return (Kind.Create, CommandVersion1);
             case UpdateTimer update:
                 w.WriteString(update.TimerId);
                 WriteSpec(w, update.Spec);
-                return Kind.Update;
+                if (update.ExpectedVersion is not { } expected)
+                    return (Kind.Update, CommandVersion1);
+                ArgumentOutOfRangeException.ThrowIfLessThan(expected, 1L, nameof(command));
+                w.WriteVarInt(expected);
+                return (Kind.Update, UpdateVersion2);
             case CancelTimer cancel:
                 w.WriteString(cancel.TimerId);
-                return Kind.Cancel;
+                return (Kind.Cancel, CommandVersion1);
             case FireTimer fire:
                 w.WriteString(fire.TimerId);
                 w.WriteVarInt(fire.Version);
-                return Kind.Fire;
+                return (Kind.Fire, CommandVersion1);
             case RecordDelivery result:
                 w.WriteString(result.TimerId);
                 w.WriteVarInt(result.Version);
                 w.WriteVarInt(result.Attempt);
                 w.WriteByte((byte)result.Outcome);
                 w.WriteNullableString(result.Error);
-                return Kind.DeliveryResult;
+                return (Kind.DeliveryResult, CommandVersion1);
             case PurgeFinished purge:
                 w.WriteVarInt(purge.RetentionMs);
-                return Kind.Purge;
+                return (Kind.Purge, CommandVersion1);
             default:
                 throw new ArgumentException($"no encoding for {command.GetType().Name}", nameof(command));
         }
@@ -158,6 +166,8 @@ public static class LogEntryCodec
 
     private static TimerCommand ReadCommand(ref BinaryReader r, byte kind, byte version)
     {
+        if ((Kind)kind == Kind.Update && version == UpdateVersion2)
+            return new UpdateTimer(ReadId(ref r), ReadSpec(ref r), ReadVersion(ref r));
         if (version != CommandVersion1)
             throw new CodecException($"unknown version {version} of command kind {kind}");
 

@@ -12,7 +12,7 @@ public enum CommandOutcome : byte
     /// <summary>No timer with that id, or not in a state the command applies to (e.g. cancel of a fired timer).</summary>
     NotFound = 3,
 
-    /// <summary>A create with an existing id and a different spec.</summary>
+    /// <summary>A create with an existing id and a different spec, or an update that expected another version.</summary>
     Conflict = 4,
 
     /// <summary>A fire or delivery result for a version or attempt that is no longer current: ignored.</summary>

@@ -16,8 +16,12 @@ public abstract record TimerCommand(string TimerId);
 /// <summary>Create a timer due at <c>stamp + TimeoutMs</c>. A second create with the same id and spec is a no-op.</summary>
 public sealed record CreateTimer(string TimerId, TimerSpec Spec) : TimerCommand(TimerId);
 
-/// <summary>Replace a pending timer's spec; its version goes up and it is due at <c>stamp + TimeoutMs</c>.</summary>
-public sealed record UpdateTimer(string TimerId, TimerSpec Spec) : TimerCommand(TimerId);
+/// <summary>
+/// Replace a pending timer's spec; its version goes up and it is due at <c>stamp + TimeoutMs</c>. With
+/// <paramref name="ExpectedVersion"/> (HTTP <c>If-Match</c>) it applies only to that version, so a retried replace
+/// cannot bump the version twice: the retry finds the version its first attempt made and is refused.
+/// </summary>
+public sealed record UpdateTimer(string TimerId, TimerSpec Spec, long? ExpectedVersion = null) : TimerCommand(TimerId);
 
 /// <summary>Cancel a pending timer. Once applied, no fire of any version of it can apply.</summary>
 public sealed record CancelTimer(string TimerId) : TimerCommand(TimerId);

@@ -107,6 +107,8 @@ public sealed partial class TimerStateMachine
     {
         if (!timers.TryGetValue(command.TimerId, out var existing) || existing.Status != TimerStatus.Pending)
             return new CommandResult(CommandOutcome.NotFound, Reason: "no pending timer has this id");
+        if (command.ExpectedVersion is { } expected && expected != existing.Version)
+            return new CommandResult(CommandOutcome.Conflict, existing.Version, existing.DueAtUnixMs, $"the timer is at version {existing.Version}, not {expected}");
 
         var due = DueAt(stamp, command.Spec.TimeoutMs);
         var record = existing with { Version = existing.Version + 1, Spec = command.Spec, DueAtUnixMs = due, FiredAtIndex = 0, FireCount = 0 };
@@ -117,7 +119,13 @@ public sealed partial class TimerStateMachine
 
     private CommandResult Cancel(CancelTimer command, long stamp, ICollection<TimerEvent>? events)
     {
-        if (!timers.TryGetValue(command.TimerId, out var existing) || existing.Status != TimerStatus.Pending)
+        if (!timers.TryGetValue(command.TimerId, out var existing))
+            return new CommandResult(CommandOutcome.NotFound, Reason: "no pending timer has this id");
+        // A repeated cancel (a client's retry after a lost answer) hears the same "cancelled" as the first, not a 404
+        // that would make it look as if the timer had fired.
+        if (existing.Status == TimerStatus.Cancelled)
+            return new CommandResult(CommandOutcome.AlreadyApplied, existing.Version, existing.DueAtUnixMs);
+        if (existing.Status != TimerStatus.Pending)
             return new CommandResult(CommandOutcome.NotFound, Reason: "no pending timer has this id");
 
         Finish(existing with { Status = TimerStatus.Cancelled, FinishedAtUnixMs = stamp });

@@ -51,6 +51,15 @@ public sealed class LinearizabilityTests
     }
 
     [Fact]
+    public void A_repeated_cancel_is_answered_as_the_first_was()
+    {
+        var create = Op(OpFunction.Create, 0, 5, OpOutcome.Ok, 201, "b1", 1);
+        var cancel = Op(OpFunction.Cancel, 10, 12, OpOutcome.Ok, 202);
+        Assert.True(LinearizabilityCheck.IsLinearizable([create, cancel, Op(OpFunction.Cancel, 20, 22, OpOutcome.Ok, 202)]));
+        Assert.False(LinearizabilityCheck.IsLinearizable([create, cancel, Op(OpFunction.Cancel, 20, 22, OpOutcome.Fail, 404)]));
+    }
+
+    [Fact]
     public void A_retried_create_with_the_same_body_is_idempotent_and_a_different_body_conflicts()
     {
         var create = Op(OpFunction.Create, 0, 5, OpOutcome.Ok, 201, "b1", 1);

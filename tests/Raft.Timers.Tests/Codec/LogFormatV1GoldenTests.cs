@@ -46,3 +46,36 @@ public sealed class LogFormatV1GoldenTests
     public void This_release_writes_format_1_byte_for_byte_as_before()
         => Assert.Equal(V1Hex, Convert.ToHexString(LogEntryCodec.Encode(Stamp, Commands)));
 }
+
+/// <summary>
+/// Pins version 2 of the update command (an update with an expected version, from HTTP <c>If-Match</c>): version 1's
+/// payload, then the expected version. An update without one is still written as version 1 (pinned above), so logs
+/// without <c>If-Match</c> stay readable by builds that know only version 1.
+/// </summary>
+public sealed class UpdateVersion2GoldenTests
+{
+    private const long Stamp = 1_700_000_000_123;
+
+    private static readonly TimerCommand[] Commands =
+    [
+        new UpdateTimer("order-42", new TimerSpec(45_000, new CallbackSpec("http", "put", "https://example.com/x?y=1"), Specs.Json("{\"a\":[1,2]}")), ExpectedVersion: 300),
+    ];
+
+    // Derived by hand from the version 1 bytes of the same update above (kind 02, version 02, payload length 62, the
+    // same payload, then 300 as a varint: AC 02), not copied from the encoder's output.
+    private const string Hex =
+        "017B68E5CF8B0100000102023E086F726465722D3432C8DF020468747470037075741968747470733A2F2F6578616D706C652E636F6D2F"
+        + "783F793D31020B7B2261223A5B312C325D7DAC02";
+
+    [Fact]
+    public void An_update_with_an_expected_version_is_command_version_2_byte_for_byte()
+        => Assert.Equal(Hex, Convert.ToHexString(LogEntryCodec.Encode(Stamp, Commands)));
+
+    [Fact]
+    public void Version_2_decodes_to_the_same_update()
+    {
+        var decoded = LogEntryCodec.Decode(Convert.FromHexString(Hex));
+        Assert.Equal(Stamp, decoded.StampUnixMs);
+        CommandAssert.Equal(Commands, decoded.Commands);
+    }
+}

@@ -101,7 +101,12 @@ internal static class ScenarioGenerator
             case OpKind.Create:
                 return new CreateTimer(IdPool[op.Pick % IdPool.Length], Spec(op.Spec));
             case OpKind.Update:
-                return new UpdateTimer(Target(op, model, TimerStatus.Pending), Spec(op.Spec));
+            {
+                // Some updates expect a version (If-Match): mostly the current one, sometimes one before or after it.
+                var id = Target(op, model, TimerStatus.Pending);
+                long? expected = op.AttemptShift == 0 ? Math.Max(1, (model.Find(id)?.Version ?? 1) + op.VersionShift) : null;
+                return new UpdateTimer(id, Spec(op.Spec), expected);
+            }
             case OpKind.Cancel:
                 return new CancelTimer(Target(op, model, TimerStatus.Pending));
             case OpKind.Fire:

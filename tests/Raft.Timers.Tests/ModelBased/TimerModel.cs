@@ -82,6 +82,8 @@ internal sealed class TimerModel
             {
                 if (!timers.TryGetValue(u.TimerId, out var timer) || timer.Status != TimerStatus.Pending)
                     return new(CommandOutcome.NotFound);
+                if (u.ExpectedVersion is { } expected && expected != timer.Version)
+                    return new(CommandOutcome.Conflict, timer.Version, timer.DueAt);
 
                 timer.Version++;
                 timer.Spec = u.Spec;
@@ -94,6 +96,8 @@ internal sealed class TimerModel
 
             case CancelTimer c:
             {
+                if (timers.TryGetValue(c.TimerId, out var cancelled) && cancelled.Status == TimerStatus.Cancelled)
+                    return new(CommandOutcome.AlreadyApplied, cancelled.Version, cancelled.DueAt);
                 if (!timers.TryGetValue(c.TimerId, out var timer) || timer.Status != TimerStatus.Pending)
                     return new(CommandOutcome.NotFound);
 

@@ -22,13 +22,14 @@ public sealed class CancelTimerTests
     }
 
     [Fact]
-    public void Cancel_again_is_not_found()
+    public void Cancel_again_is_already_applied_and_changes_nothing()
     {
         var t = new Transcript();
         t.One(1_000, new CreateTimer("a", Specs.Http(500)));
         t.One(1_100, new CancelTimer("a"));
 
-        Assert.Equal(CommandOutcome.NotFound, t.One(1_200, new CancelTimer("a")).Outcome);
+        Assert.Equal(CommandOutcome.AlreadyApplied, t.One(1_200, new CancelTimer("a")).Outcome);
+        Assert.Equal(TimerStatus.Cancelled, t.Timer("a").Status);
         Assert.Equal(1_100, t.Timer("a").FinishedAtUnixMs);
         Assert.Empty(t.Events);
     }

@@ -34,6 +34,23 @@ public sealed class UpdateTimerTests
     }
 
     [Fact]
+    public void An_update_expecting_the_current_version_applies_and_a_retry_of_it_conflicts_without_a_change()
+    {
+        var t = new Transcript();
+        t.One(1_000, new CreateTimer("a", Specs.Http(500)));
+        var replace = new UpdateTimer("a", Specs.Http(800, "http://h/v2"), ExpectedVersion: 1);
+
+        Assert.Equal(new CommandResult(CommandOutcome.Applied, 2, 2_000), t.One(1_200, replace));
+        var retried = t.One(1_300, replace);
+
+        Assert.Equal(CommandOutcome.Conflict, retried.Outcome);
+        Assert.Equal(2, retried.Version);
+        Assert.Empty(t.Events);
+        var timer = t.Timer("a");
+        Assert.Equal((2L, 2_000L), (timer.Version, timer.DueAtUnixMs));
+    }
+
+    [Fact]
     public void Update_of_an_unknown_id_is_not_found()
     {
         var t = new Transcript();

@@ -64,7 +64,10 @@ internal static class CodecGenerators
     public static Gen<TimerCommand> Command =>
         Gen.OneOf(
             Gen.Zip(Id, Spec, (id, spec) => (TimerCommand)new CreateTimer(id, spec)),
-            Gen.Zip(Id, Spec, (id, spec) => (TimerCommand)new UpdateTimer(id, spec)),
+            from id in Id
+            from spec in Spec
+            from expected in Gen.Frequency((1, Gen.Constant<long?>(null)), (1, Between(1, long.MaxValue).Select(v => (long?)v)))
+            select (TimerCommand)new UpdateTimer(id, spec, expected),
             Id.Select(id => (TimerCommand)new CancelTimer(id)),
             Gen.Zip(Id, Between(1, long.MaxValue), (id, version) => (TimerCommand)new FireTimer(id, version)),
             from id in Id

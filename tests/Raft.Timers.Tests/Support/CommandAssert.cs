@@ -23,7 +23,7 @@ internal static class CommandAssert
     public static bool Same(TimerCommand a, TimerCommand b) => (a, b) switch
     {
         (CreateTimer x, CreateTimer y) => x.TimerId == y.TimerId && SameSpec(x.Spec, y.Spec),
-        (UpdateTimer x, UpdateTimer y) => x.TimerId == y.TimerId && SameSpec(x.Spec, y.Spec),
+        (UpdateTimer x, UpdateTimer y) => x.TimerId == y.TimerId && SameSpec(x.Spec, y.Spec) && x.ExpectedVersion == y.ExpectedVersion,
         (CancelTimer x, CancelTimer y) => x.TimerId == y.TimerId,
         (FireTimer x, FireTimer y) => x.TimerId == y.TimerId && x.Version == y.Version,
         (RecordDelivery x, RecordDelivery y) => x.TimerId == y.TimerId && x.Version == y.Version && x.Attempt == y.Attempt
@@ -43,7 +43,7 @@ internal static class CommandAssert
     public static string Describe(TimerCommand command) => command switch
     {
         CreateTimer c => $"create {c.TimerId} {Describe(c.Spec)}",
-        UpdateTimer u => $"update {u.TimerId} {Describe(u.Spec)}",
+        UpdateTimer u => $"update {u.TimerId} {Describe(u.Spec)}{(u.ExpectedVersion is { } v ? $" if-match v{v}" : "")}",
         CancelTimer c => $"cancel {c.TimerId}",
         FireTimer f => $"fire {f.TimerId} v{f.Version}",
         RecordDelivery d => $"delivery {d.TimerId} v{d.Version} attempt {d.Attempt} {d.Outcome} error={Quote(d.Error)}",

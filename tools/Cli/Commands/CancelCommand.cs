@@ -10,13 +10,14 @@ internal static class CancelCommand
     public static Command Build()
     {
         var id = TimerIdArgument.Create("Id of the pending timer to cancel");
-        var command = new Command("cancel", "Cancel a pending timer; once this succeeds its callback is never delivered (404 if it is not pending)");
+        var command = new Command("cancel", "Cancel a pending timer; once this succeeds its callback is never delivered (again for a cancelled one; 404 if it fired or is unknown)");
         command.Arguments.Add(id);
         command.SetAction(async (parse, cancellation) =>
         {
             var timerId = TimerInput.RequireId(parse.GetValue(id), "the timer id");
             using var session = Session.Open(parse);
-            // Not repeated on another node after one was reached: a repeat of a cancel that went through answers 404.
+            // Not repeated on another node after one was reached: a cancel is answered alike when repeated, but a repeat
+            // long after (past the retention period) could cancel a new timer that reuses the id.
             (await session.Client.SendAsync(HttpMethod.Delete, $"/timer/{timerId}", GlobalOptions.TimerToken(parse), null, null,
                 repeatable: false, cancellation)).EnsureSuccess($"cancel '{timerId}'");
             if (session.Json)

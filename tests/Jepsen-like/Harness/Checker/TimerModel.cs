@@ -43,6 +43,8 @@ public readonly record struct TimerModel(TimerPhase Phase, long Version, string?
             case OpFunction.Cancel when Phase == TimerPhase.Pending:
                 next = this with { Phase = TimerPhase.Cancelled };
                 return !known || op.Status == 202;
+            case OpFunction.Cancel when Phase == TimerPhase.Cancelled:
+                return !known || op.Status == 202; // a repeated cancel is answered as the first was
             case OpFunction.Cancel:
                 return !known || op.Status == 404;
 
