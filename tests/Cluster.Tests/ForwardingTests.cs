@@ -78,6 +78,9 @@ public sealed partial class ForwardingTests : IAsyncLifetime
             var named = NamedId().Match(reason);
             Assert.True(named.Success, $"the 503 names no id: {reason}");
             id = named.Groups[1].Value;
+            Assert.Equal(id, Assert.Single(unknown.Headers.GetValues("x-timer-id")));
+            using var problem = JsonDocument.Parse(await unknown.Content.ReadAsStringAsync());
+            Assert.Equal(id, problem.RootElement.GetProperty("timerId").GetString());
         }
         finally
         {

@@ -6,7 +6,9 @@ namespace RaftTimers.Node.Http;
 
 /// <summary>
 /// Every error answer (API.md): the status, an <c>x-skyring-reason</c> header with a human-readable
-/// reason, and an RFC 7807 <c>application/problem+json</c> body carrying the same reason.
+/// reason, and an RFC 7807 <c>application/problem+json</c> body carrying the same reason. An answer to a create
+/// also names the timer's id, in the <c>x-timer-id</c> header its endpoint sets and in the body's <c>timerId</c>, so
+/// that a create whose outcome is unknown can be retried with that id (a retry with the same id and body is idempotent).
 /// </summary>
 public static class ApiError
 {
@@ -29,6 +31,8 @@ public static class ApiError
             json.WriteString("title", ReasonPhrases.GetReasonPhrase(status));
             json.WriteNumber("status", status);
             json.WriteString("detail", reason);
+            if (response.Headers.TryGetValue(TimerEndpoints.TimerIdHeader, out var timerId))
+                json.WriteString("timerId", timerId.ToString());
             json.WriteEndObject();
         }
 

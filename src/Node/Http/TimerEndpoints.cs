@@ -39,6 +39,7 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Ti
             .Takes<TimerRequestShape>()
             .Responds<TimerCreatedShape>(StatusCodes.Status201Created, "created, or an identical create repeated")
             .ResponseHeader(StatusCodes.Status201Created, "Location", "/timer/{id}")
+            .ResponseHeader(StatusCodes.Status201Created, TimerIdHeader, "the timer's id; error answers to a create carry it too (and timerId in the body), so a 503 says which id to retry with")
             .Refuses(StatusCodes.Status409Conflict, "a timer with this id exists with a different body")
             .Refuses(StatusCodes.Status507InsufficientStorage, "the cluster holds its limit of pending timers (RaftTimers:MaxPendingTimers)")
             .TimerWriteRefusals(tokenOn);
@@ -152,6 +153,8 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Ti
         var id = context.Request.Headers.TryGetValue(TimerIdHeader, out var given) ? given.ToString() : TimerIds.NewId();
         if (!TimerLimits.IsValidId(id))
             throw new ApiException(StatusCodes.Status400BadRequest, $"x-timer-id must be 1-{TimerLimits.MaxIdLength} characters of [A-Za-z0-9._~-]");
+        // Every answer from here on names the id, errors included (ApiError): a 503 must say which id to retry with.
+        context.Response.Headers[TimerIdHeader] = id;
         var spec = parser.Parse(body);
 
         var (done, forwarded) = await timerWrites.WriteAsync(new CreateTimer(id, spec), context.RequestAborted).ConfigureAwait(false);
