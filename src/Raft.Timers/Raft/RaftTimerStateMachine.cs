@@ -29,8 +29,8 @@ namespace RaftTimers.Raft;
 /// replication index back one entry per attempt — a follower stuck without a leader for good (docs/benchmarks.md).
 /// </para>
 /// <para>
-/// A committed entry that cannot be applied (undecodable, or breaking an invariant) stops DotNext's apply loop for
-/// good; a node in that state must not keep serving, so <c>onFatalError</c> ends it.
+/// A committed entry that cannot be applied (undecodable, breaking an invariant, or any other failure while applying
+/// it) stops DotNext's apply loop for good; a node in that state must not keep serving, so <c>onFatalError</c> ends it.
 /// </para>
 /// </remarks>
 internal sealed partial class RaftTimerStateMachine(
@@ -100,9 +100,11 @@ internal sealed partial class RaftTimerStateMachine(
         {
             store.Apply(entry.Index, bytes, context?.Results);
         }
-        catch (Exception e) when (e is CodecException or InvariantViolationException)
+        catch (Exception e)
         {
-            // Skipping the entry would let this node's state drift from the others': stop, loudly.
+            // Skipping the entry would let this node's state drift from the others': stop, loudly. Any failure, not only
+            // a bad entry (out of memory, a bug): DotNext's log stops applying after it, and a node left running would
+            // answer nothing but time-outs while looking alive.
             LogUnappliableEntry(entry.Index, e.GetType().Name, e.Message);
             onFatalError(e);
             throw;
