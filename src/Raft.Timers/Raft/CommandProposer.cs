@@ -98,6 +98,9 @@ public sealed partial class CommandProposer : IAsyncDisposable
     /// </remarks>
     public void BeginTerm(CancellationToken leadership, long leaderTerm) => term = new LeaderTerm(leadership, leaderTerm);
 
+    /// <summary>The term entries are written in since this node's latest leadership began; null before its first.</summary>
+    public long? Term => term?.Term;
+
     /// <summary>The clock entries are stamped by; the leader's wheel reads the same one (see <see cref="LeaderClock"/>).</summary>
     public LeaderClock Clock => clock;
 

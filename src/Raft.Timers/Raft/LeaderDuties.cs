@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using DotNext.IO.Log;
 using DotNext.Net.Cluster.Consensus.Raft;
 using Microsoft.Extensions.Logging;
 using RaftTimers.Commands;
@@ -68,6 +69,13 @@ public sealed partial class LeaderDuties(
 
     private async Task LeadAsync(CancellationToken term)
     {
+        // Before the O(n) work below: the term this node was elected in, checked against the log (see TermOfLeadershipAsync).
+        if (await TermOfLeadershipAsync(term).ConfigureAwait(false) is not { } leaderTerm)
+        {
+            await Task.Delay(Timeout.InfiniteTimeSpan, clock, term).ConfigureAwait(false); // until DotNext ends this leadership
+            return;
+        }
+
         var events = Channel.CreateUnbounded<TimerEvent>(new UnboundedChannelOptions { SingleReader = true });
         void OnEvents(IReadOnlyList<TimerEvent> applied)
         {
@@ -78,7 +86,7 @@ public sealed partial class LeaderDuties(
         var rebuildStarted = clock.GetTimestamp();
         // Read in a method of its own: the list of every pending timer must not stay reachable from this one for the
         // whole term (8 bytes per pending timer, docs/benchmarks.md); only the firing timers and the stamp outlive it.
-        var (wheel, backfill, firing, lastStampUnixMs) = BeginTerm(OnEvents, term, rebuildStarted);
+        var (wheel, backfill, firing, lastStampUnixMs) = BeginTerm(OnEvents, term, leaderTerm, rebuildStarted);
 
         // Deliveries end with this method, not only with the term: whatever ends leading ends them.
         using var leading = CancellationTokenSource.CreateLinkedTokenSource(term);
@@ -106,15 +114,43 @@ public sealed partial class LeaderDuties(
         }
     }
 
+    /// <summary>
+    /// The term this node was elected in, or null when its term has already moved on. The node's in-memory term alone
+    /// cannot say: a vote request from a higher term bumps it before DotNext cancels the leadership token, and entries
+    /// written in that next term would match the next leader's entries at their index and never be truncated. The
+    /// log can: a new leader's first entry (its write barrier, applied before <c>WaitForLeadershipAsync</c> returns) is
+    /// the last in its log and carries its term, until it proposes. So the in-memory term counts only when the last
+    /// entry's term agrees with it.
+    /// </summary>
+    private async Task<long?> TermOfLeadershipAsync(CancellationToken term)
+    {
+        var elected = cluster.Term;
+        var log = cluster.AuditTrail;
+        var last = log.LastEntryIndex;
+        var logTerm = last > 0 ? await log.ReadAsync(new EntryTerm(), last, last, term).ConfigureAwait(false) : 0L;
+        if (logTerm == elected)
+            return elected;
+        LogTermMovedOn(elected, last, logTerm);
+        return null;
+    }
+
+    /// <summary>Reads the term of the one entry asked for.</summary>
+    private readonly struct EntryTerm : ILogEntryConsumer<IRaftLogEntry, long>
+    {
+        public ValueTask<long> ReadAsync<TEntry, TList>(TList entries, long? snapshotIndex, CancellationToken token)
+            where TEntry : IRaftLogEntry
+            where TList : IReadOnlyList<TEntry>
+            => ValueTask.FromResult(entries[^1].Term);
+    }
+
     private (TimingWheel Wheel, WheelBackfill Backfill, List<StateMachine.TimerRecord> Firing, long LastStampUnixMs) BeginTerm(
-        Action<IReadOnlyList<TimerEvent>> onEvents, CancellationToken term, long rebuildStarted)
+        Action<IReadOnlyList<TimerEvent>> onEvents, CancellationToken term, long leaderTerm, long rebuildStarted)
     {
         var view = store.AttachLeader(onEvents);
 
-        // The term this node was elected in, read once at the start of its leadership; the proposer
-        // stamps every entry with it and stops proposing as soon as the node's term moves on. Writes are taken
-        // from here on, while the wheel is built: applied events wait in the channel meanwhile.
-        proposer.BeginTerm(term, cluster.Term);
+        // The proposer writes every entry in the term this node was elected in and stops proposing as soon as the node's
+        // term moves on. Writes are taken from here on, while the wheel is built: applied events wait in the channel meanwhile.
+        proposer.BeginTerm(term, leaderTerm);
         // Headroom, so that the first creates of the term do not rehash an index of a million timers at once.
         var now = NowUnixMs();
         var wheel = new TimingWheel(now, view.Pending.Count + (view.Pending.Count / 4));
@@ -223,6 +259,9 @@ public sealed partial class LeaderDuties(
 
     [LoggerMessage(EventId = 4002, Level = LogLevel.Information, Message = "Waiting {BehindMs} ms for the clock to pass the last stamp in the log before firing")]
     private partial void LogWaitingForClock(long behindMs);
+
+    [LoggerMessage(EventId = 4006, Level = LogLevel.Warning, Message = "Elected, but the node's term is already {Term} while its last log entry ({Index}) is of term {LogTerm}: proposing nothing until this leadership ends")]
+    private partial void LogTermMovedOn(long term, long index, long logTerm);
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Leadership ended")]
     private partial void LogLeadershipEnded();

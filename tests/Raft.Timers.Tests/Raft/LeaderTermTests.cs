@@ -1,0 +1,189 @@
+using System.Collections.Concurrent;
+using System.Reflection;
+using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using RaftTimers.Commands;
+using RaftTimers.Delivery;
+using RaftTimers.Diagnostics;
+using RaftTimers.Raft;
+
+namespace RaftTimers.Tests;
+
+/// <summary>
+/// The term a leader writes its entries in. DotNext writes an entry with the term the caller gives, and a vote
+/// request from a higher term bumps the node's in-memory term before the leadership token is cancelled: a leader that
+/// took that term could append entries in the next term, which would match the next leader's entries at their index
+/// and never be truncated. A fake Raft member (its log a real write-ahead log) plays both orders of events.
+/// </summary>
+public sealed class LeaderTermTests : IDisposable
+{
+    private const long ElectedTerm = 5;
+    private readonly string root = Directory.CreateTempSubdirectory("rt-term-").FullName;
+
+    [Fact]
+    public async Task A_leader_writes_in_the_term_it_was_elected_in()
+    {
+        await using var run = await LeaderRun.StartAsync(root, inMemoryTerm: ElectedTerm);
+
+        await run.WaitUntil(() => run.Proposer.Term is not null, "the leader to begin its term");
+        Assert.Equal(ElectedTerm, run.Proposer.Term);
+        await run.Proposer.ProposeAsync(new PurgeFinished(0));
+        Assert.Equal([ElectedTerm], run.Cluster.Appended);
+    }
+
+    [Fact]
+    public async Task A_leader_whose_term_was_bumped_before_its_leadership_ended_writes_nothing()
+    {
+        // The vote request came before the leader's duties looked: the in-memory term is the next one, the log's last
+        // entry (the leader's first) is still of the term it was elected in, and the leadership token is not cancelled yet.
+        await using var run = await LeaderRun.StartAsync(root, inMemoryTerm: ElectedTerm + 1);
+
+        var noticed = () => run.Log.Warnings.Any(w => w.Contains($"already {ElectedTerm + 1}", StringComparison.Ordinal));
+        await run.WaitUntil(() => noticed() || run.Proposer.Term is not null, "the leader to begin its term or to notice it moved on");
+        var result = await run.Proposer.ProposeAsync(new PurgeFinished(0));
+
+        Assert.Null(run.Proposer.Term);
+        Assert.True(noticed());
+        Assert.Equal(CommandOutcome.NotLeader, result.Outcome);
+        Assert.Empty(run.Cluster.Appended);
+    }
+
+    public void Dispose() => Directory.Delete(root, recursive: true);
+
+    /// <summary>The leader's duties and proposer over a <see cref="FakeCluster"/> whose log's last entry is of <see cref="ElectedTerm"/>.</summary>
+    private sealed class LeaderRun : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource stopping = new();
+        private RaftTimerStateMachine machine = null!;
+        private WriteAheadLog wal = null!;
+        private Task leading = Task.CompletedTask;
+
+        public FakeCluster Cluster { get; private set; } = null!;
+
+        public CommandProposer Proposer { get; private set; } = null!;
+
+        public CapturingLogger<LeaderDuties> Log { get; } = new();
+
+        public static async Task<LeaderRun> StartAsync(string root, long inMemoryTerm)
+        {
+            var run = new LeaderRun();
+            run.machine = new RaftTimerStateMachine(new DirectoryInfo(Path.Combine(root, "snapshots")), new TimerStore(),
+                new SnapshotPolicy(1_000, long.MaxValue), _ => { }, NullLogger.Instance);
+            await run.machine.RestoreAsync(CancellationToken.None);
+            run.wal = new WriteAheadLog(new WriteAheadLog.Options { Location = Path.Combine(root, "wal"), ChunkSize = 1 << 20 }, run.machine);
+            await run.wal.InitializeAsync();
+            await run.wal.AppendAsync(new BinaryLogEntry { Term = ElectedTerm, Content = ReadOnlyMemory<byte>.Empty }); // the leader's first entry
+            await ((IPersistentState)run.wal).UpdateTermAsync(inMemoryTerm, resetLastVote: false);
+
+            var cluster = FakeCluster.Create(run.wal);
+            run.Cluster = (FakeCluster)(object)cluster;
+            var store = new TimerStore();
+            var clock = TimeProvider.System;
+            var delivery = new DeliveryOptions();
+            run.Proposer = new CommandProposer(cluster, store, new LeaderClock(clock), new ProposerOptions(), NullLogger<CommandProposer>.Instance);
+            var proposer = run.Proposer;
+            var duties = new LeaderDuties(cluster, store, proposer,
+                term => new DeliveryRunner(store, proposer, new Dictionary<string, ICallbackTransport>(), new RetryBackoff(delivery, new Random(1)),
+                    new SemaphoreSlim(1), delivery, new QuietObserver(), clock, NullLogger.Instance, term),
+                new LeaderOptions(), new QuietObserver(), clock, run.Log);
+            run.leading = duties.RunAsync(run.stopping.Token);
+            return run;
+        }
+
+        public async Task WaitUntil(Func<bool> condition, string what)
+        {
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (!condition())
+            {
+                Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), $"waited 30 s for {what}");
+                await Task.Delay(10);
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await stopping.CancelAsync();
+            await leading;
+            await Proposer.DisposeAsync();
+            await wal.DisposeAsync();
+            await machine.DisposeAsync();
+            stopping.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The parts of a Raft member the leader's duties and the proposer use: this node leads (its token stays live), its
+    /// persistent state is the given log, and every entry appended is recorded with its term and left unconfirmed.
+    /// Anything else throws.
+    /// </summary>
+    public class FakeCluster : DispatchProxy
+    {
+        private readonly CancellationTokenSource leadership = new();
+        private int elections;
+        private IPersistentState? log;
+
+        public ConcurrentQueue<long> Appended { get; } = new();
+
+        public static IRaftCluster Create(IPersistentState log)
+        {
+            var cluster = Create<IRaftCluster, FakeCluster>();
+            ((FakeCluster)(object)cluster).log = log;
+            return cluster;
+        }
+
+        protected override object? Invoke(MethodInfo? targetMethod, object?[]? args)
+        {
+            switch (targetMethod!.Name)
+            {
+                case "get_AuditTrail":
+                    return log;
+                case "get_LeadershipToken":
+                    return leadership.Token;
+                case "WaitForLeadershipAsync":
+                    if (Interlocked.Increment(ref elections) == 1)
+                        return Task.FromResult(leadership.Token);
+                    var never = new TaskCompletionSource<CancellationToken>(TaskCreationOptions.RunContinuationsAsynchronously);
+                    ((CancellationToken)args![0]!).Register(() => never.TrySetCanceled());
+                    return never.Task;
+                case "ReplicateAsync":
+                    Appended.Enqueue(((IRaftLogEntry)args![0]!).Term);
+                    return ValueTask.CompletedTask;
+                default:
+                    throw new NotSupportedException($"the fake cluster does not do {targetMethod.Name}");
+            }
+        }
+    }
+
+    /// <summary>Keeps the text of every warning logged.</summary>
+    private sealed class CapturingLogger<T> : ILogger<T>
+    {
+        public ConcurrentQueue<string> Warnings { get; } = new();
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (logLevel == LogLevel.Warning)
+                Warnings.Enqueue(formatter(state, exception));
+        }
+    }
+
+    private sealed class QuietObserver : ILeaderObserver
+    {
+        public void FireApplied()
+        {
+        }
+
+        public void FirstAttemptSending(TimeSpan lateness)
+        {
+        }
+
+        public void AttemptEnded(DeliveryAttemptOutcome outcome, TimeSpan? duration)
+        {
+        }
+    }
+}
