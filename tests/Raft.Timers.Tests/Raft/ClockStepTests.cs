@@ -3,7 +3,6 @@ using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using RaftTimers.Commands;
 using RaftTimers.Delivery;
-using RaftTimers.Diagnostics;
 using RaftTimers.Model;
 using RaftTimers.Raft;
 
@@ -15,7 +14,6 @@ namespace RaftTimers.Tests.Raft;
 /// </summary>
 public sealed class ClockStepTests : IDisposable
 {
-    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
     private readonly string directory = Directory.CreateTempSubdirectory("rafttimers-clock-").FullName;
 
     [Theory]
@@ -25,16 +23,16 @@ public sealed class ClockStepTests : IDisposable
     {
         var clock = new SteppedClock();
         await using var node = await StartAsync(clock);
-        await WaitUntil(() => node.IsLeader, "the node to lead");
+        await Eventually.WaitUntilAsync(() => node.IsLeader, "the node to lead");
 
         // The wheel's time runs with the clock every tick; let it get well ahead of the newest stamp in the log, so a
         // step back puts the next stamps below the wheel's time (the case that once stranded a timer).
-        await WaitUntil(() => clock.GetUtcNow().ToUnixTimeMilliseconds() - node.Store.LastStampUnixMs > 500, "the clock to pass the last stamp");
+        await Eventually.WaitUntilAsync(() => clock.GetUtcNow().ToUnixTimeMilliseconds() - node.Store.LastStampUnixMs > 500, "the clock to pass the last stamp");
         clock.Step(TimeSpan.FromMilliseconds(stepMs));
 
         var created = await node.Proposer.ProposeAsync(new CreateTimer("after-step", Specs.Http(100)));
         Assert.Equal(CommandOutcome.Applied, created.Outcome);
-        await WaitUntil(() => node.Store.Read(s => s.Find("after-step"))?.Status is not TimerStatus.Pending, "the timer to fire");
+        await Eventually.WaitUntilAsync(() => node.Store.Read(s => s.Find("after-step"))?.Status is not TimerStatus.Pending, "the timer to fire");
     }
 
     [Fact]
@@ -68,17 +66,7 @@ public sealed class ClockStepTests : IDisposable
 
         // One attempt, so a failed callback ends the timer at once and leaves the log quiet afterwards.
         return await TimerNode.StartAsync(options, new ProposerOptions(), new LeaderOptions(), new DeliveryOptions { MaxAttempts = 1, AttemptTimeoutMs = 1_000 },
-            null, new NoObserver(), NullLoggerFactory.Instance, clock, _ => { }, CancellationToken.None);
-    }
-
-    private static async Task WaitUntil(Func<bool> condition, string what)
-    {
-        var waited = System.Diagnostics.Stopwatch.StartNew();
-        while (!condition())
-        {
-            Assert.True(waited.Elapsed < Deadline, $"waited {Deadline.TotalSeconds:F0} s for {what}");
-            await Task.Delay(10);
-        }
+            null, new NoLeaderObserver(), NullLoggerFactory.Instance, clock, _ => { }, CancellationToken.None);
     }
 
     private static int FreePort()
@@ -98,20 +86,5 @@ public sealed class ClockStepTests : IDisposable
         public void Step(TimeSpan by) => Interlocked.Add(ref offsetTicks, by.Ticks);
 
         public override DateTimeOffset GetUtcNow() => base.GetUtcNow().AddTicks(Interlocked.Read(ref offsetTicks));
-    }
-
-    private sealed class NoObserver : ILeaderObserver
-    {
-        public void FireApplied()
-        {
-        }
-
-        public void FirstAttemptSending(TimeSpan lateness)
-        {
-        }
-
-        public void AttemptEnded(DeliveryAttemptOutcome outcome, TimeSpan? duration)
-        {
-        }
     }
 }

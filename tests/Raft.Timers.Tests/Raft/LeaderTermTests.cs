@@ -6,7 +6,6 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RaftTimers.Commands;
 using RaftTimers.Delivery;
-using RaftTimers.Diagnostics;
 using RaftTimers.Raft;
 
 namespace RaftTimers.Tests;
@@ -27,7 +26,7 @@ public sealed class LeaderTermTests : IDisposable
     {
         await using var run = await LeaderRun.StartAsync(root, inMemoryTerm: ElectedTerm);
 
-        await run.WaitUntil(() => run.Proposer.Term is not null, "the leader to begin its term");
+        await Eventually.WaitUntilAsync(() => run.Proposer.Term is not null, "the leader to begin its term");
         Assert.Equal(ElectedTerm, run.Proposer.Term);
         await run.Proposer.ProposeAsync(new PurgeFinished(0));
         Assert.Equal([ElectedTerm], run.Cluster.Appended);
@@ -41,7 +40,7 @@ public sealed class LeaderTermTests : IDisposable
         await using var run = await LeaderRun.StartAsync(root, inMemoryTerm: ElectedTerm + 1);
 
         var noticed = () => run.Log.Warnings.Any(w => w.Contains($"already {ElectedTerm + 1}", StringComparison.Ordinal));
-        await run.WaitUntil(() => noticed() || run.Proposer.Term is not null, "the leader to begin its term or to notice it moved on");
+        await Eventually.WaitUntilAsync(() => noticed() || run.Proposer.Term is not null, "the leader to begin its term or to notice it moved on");
         var result = await run.Proposer.ProposeAsync(new PurgeFinished(0));
 
         Assert.Null(run.Proposer.Term);
@@ -86,20 +85,10 @@ public sealed class LeaderTermTests : IDisposable
             var proposer = run.Proposer;
             var duties = new LeaderDuties(cluster, store, proposer,
                 term => new DeliveryRunner(store, proposer, new Dictionary<string, ICallbackTransport>(), new RetryBackoff(delivery, new Random(1)),
-                    new SemaphoreSlim(1), delivery, new QuietObserver(), clock, NullLogger.Instance, term),
-                new LeaderOptions(), new QuietObserver(), clock, run.Log);
+                    new SemaphoreSlim(1), delivery, new NoLeaderObserver(), clock, NullLogger.Instance, term),
+                new LeaderOptions(), new NoLeaderObserver(), clock, run.Log);
             run.leading = duties.RunAsync(run.stopping.Token);
             return run;
-        }
-
-        public async Task WaitUntil(Func<bool> condition, string what)
-        {
-            var waited = System.Diagnostics.Stopwatch.StartNew();
-            while (!condition())
-            {
-                Assert.True(waited.Elapsed < TimeSpan.FromSeconds(30), $"waited 30 s for {what}");
-                await Task.Delay(10);
-            }
         }
 
         public async ValueTask DisposeAsync()
@@ -169,21 +158,6 @@ public sealed class LeaderTermTests : IDisposable
         {
             if (logLevel == LogLevel.Warning)
                 Warnings.Enqueue(formatter(state, exception));
-        }
-    }
-
-    private sealed class QuietObserver : ILeaderObserver
-    {
-        public void FireApplied()
-        {
-        }
-
-        public void FirstAttemptSending(TimeSpan lateness)
-        {
-        }
-
-        public void AttemptEnded(DeliveryAttemptOutcome outcome, TimeSpan? duration)
-        {
         }
     }
 }
