@@ -27,6 +27,7 @@ public sealed class ReadinessCheck(TimerNode node, TimeSpan timeout) : IHealthCh
         try
         {
             await cluster.ApplyReadBarrierAsync(deadline.Token).ConfigureAwait(false);
+            await node.Store.Current.WaitAsync(deadline.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!token.IsCancellationRequested)
         {

@@ -313,6 +313,7 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Ti
         try
         {
             await node.Cluster.ApplyReadBarrierAsync(deadline.Token).ConfigureAwait(false);
+            await node.Store.Current.WaitAsync(deadline.Token).ConfigureAwait(false);
         }
         catch (Exception e) when (!token.IsCancellationRequested && e is not ApiException)
         {

@@ -20,7 +20,7 @@ internal ref struct BinaryReader(ReadOnlySpan<byte> input)
     public byte ReadByte()
     {
         if (remaining.IsEmpty)
-            throw new CodecException("unexpected end of data reading a byte");
+            throw new CodecException("unexpected end of data reading a byte", endOfData: true);
         var value = remaining[0];
         remaining = remaining[1..];
         return value;
@@ -29,7 +29,7 @@ internal ref struct BinaryReader(ReadOnlySpan<byte> input)
     public long ReadInt64()
     {
         if (remaining.Length < sizeof(long))
-            throw new CodecException("unexpected end of data reading a 64-bit integer");
+            throw new CodecException("unexpected end of data reading a 64-bit integer", endOfData: true);
         var value = BinaryPrimitives.ReadInt64LittleEndian(remaining);
         remaining = remaining[sizeof(long)..];
         return value;
@@ -71,7 +71,7 @@ internal ref struct BinaryReader(ReadOnlySpan<byte> input)
     public ReadOnlySpan<byte> Take(int length, string field)
     {
         if (remaining.Length < length)
-            throw new CodecException($"unexpected end of data reading {field} ({length} bytes wanted, {remaining.Length} left)");
+            throw new CodecException($"unexpected end of data reading {field} ({length} bytes wanted, {remaining.Length} left)", endOfData: true);
         var value = remaining[..length];
         remaining = remaining[length..];
         return value;

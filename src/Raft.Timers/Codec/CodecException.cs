@@ -5,4 +5,11 @@ namespace RaftTimers.Codec;
 /// version, an out-of-range field. Decoding is all-or-nothing, so this is thrown before any
 /// command of the entry reaches the state machine.
 /// </summary>
-public sealed class CodecException(string message) : FormatException(message);
+/// <param name="endOfData">
+/// The bytes ended inside a value: for a whole entry that is a truncation like any other error, but a reader that
+/// streams its input (a snapshot) learns from it that it must read more before trying again.
+/// </param>
+public sealed class CodecException(string message, bool endOfData = false) : FormatException(message)
+{
+    public bool EndOfData => endOfData;
+}

@@ -89,6 +89,55 @@ public static class SnapshotCodec
     public static void Read(ReadOnlySpan<byte> bytes, TimerStateMachine state)
     {
         var r = new BinaryReader(bytes);
+        var header = ReadHeader(ref r);
+        var records = new RecordList(header.Count);
+        while (records.Count < header.Count)
+            records.Add(ReadRecord(ref r));
+
+        if (!r.IsEmpty)
+            throw new CodecException($"{r.Remaining} trailing bytes after the last timer");
+        state.Load(header.LastAppliedIndex, header.LastStampUnixMs, records.Items);
+    }
+
+    /// <summary>
+    /// Reads a snapshot from <paramref name="input"/> as it streams by, a buffer at a time: its size is bounded by the
+    /// state it holds, not by the largest array (a snapshot over 2 GiB reads back like any other). Same outcome as
+    /// <see cref="Read(ReadOnlySpan{byte}, TimerStateMachine)"/>: all or nothing.
+    /// </summary>
+    public static void Read(Stream input, TimerStateMachine state, CancellationToken token = default)
+        => Read(input, state, ReadBufferBytes, token);
+
+    /// <param name="bufferBytes">The buffer's starting size; it grows when one record does not fit.</param>
+    internal static void Read(Stream input, TimerStateMachine state, int bufferBytes, CancellationToken token)
+    {
+        var window = new StreamWindow(input, bufferBytes, token);
+        var header = window.Next(static (ref BinaryReader r) => ReadHeader(ref r));
+        var records = new RecordList(header.Count);
+        while (records.Count < header.Count)
+            records.Add(window.Next(static (ref BinaryReader r) => ReadRecord(ref r)));
+
+        if (window.HasMore())
+            throw new CodecException("trailing bytes after the last timer");
+        state.Load(header.LastAppliedIndex, header.LastStampUnixMs, records.Items);
+    }
+
+    /// <summary>
+    /// The header alone, from the first bytes of a snapshot (<see cref="HeaderMaxBytes"/> are always enough): what a
+    /// received snapshot claims to be, checked before it is accepted.
+    /// </summary>
+    public static SnapshotHeader ReadHeader(ReadOnlySpan<byte> bytes)
+    {
+        var r = new BinaryReader(bytes);
+        return ReadHeader(ref r);
+    }
+
+    /// <summary>Magic, format, two 64-bit values and a varint count of at most 10 bytes.</summary>
+    public const int HeaderMaxBytes = 4 + 1 + 8 + 8 + 10;
+
+    private const int ReadBufferBytes = 1 << 20;
+
+    private static SnapshotHeader ReadHeader(ref BinaryReader r)
+    {
         if (!r.Take(Magic.Length, "magic").SequenceEqual(Magic))
             throw new CodecException("not a RaftTimers snapshot (bad magic)");
         var format = r.ReadByte();
@@ -98,39 +147,118 @@ public static class SnapshotCodec
         var lastApplied = r.ReadInt64();
         var lastStamp = r.ReadInt64();
         var count = r.ReadVarInt(0, int.MaxValue, "timer count");
-        var records = new List<TimerRecord>((int)Math.Min(count, 1 << 20));
-        string? previousId = null;
-        for (var i = 0L; i < count; i++)
-        {
-            var id = LogEntryCodec.ReadId(ref r);
+        return new SnapshotHeader(lastApplied, lastStamp, (int)count);
+    }
 
-            // Written in strictly increasing id order; checking it here catches a repeated id before
-            // Load has cleared the state, so a corrupt snapshot leaves the state untouched.
-            if (previousId is not null && string.CompareOrdinal(previousId, id) >= 0)
-                throw new CodecException($"timer '{id}' is out of order or repeated after '{previousId}'");
-            previousId = id;
-            var version = r.ReadVarInt(1, long.MaxValue, "version");
-            var status = r.ReadByte();
-            if (!Enum.IsDefined((TimerStatus)status))
-                throw new CodecException($"unknown timer status {status}");
-            var createdAt = r.ReadInt64();
-            var dueAt = r.ReadInt64();
-            var spec = LogEntryCodec.ReadSpec(ref r);
-            var attempts = (int)r.ReadVarInt(0, int.MaxValue, "attempts");
-            var lastError = r.ReadNullableString(TimerLimits.MaxErrorLength * 4, "last error");
-            var finishedAt = r.ReadInt64();
-            var firedAtIndex = r.ReadVarInt(0, long.MaxValue, "fired-at index");
-            var fireCount = (int)r.ReadVarInt(0, int.MaxValue, "fire count");
-            records.Add(new TimerRecord(id, version, (TimerStatus)status, createdAt, dueAt, spec, attempts, lastError, finishedAt)
+    private static TimerRecord ReadRecord(ref BinaryReader r)
+    {
+        var id = LogEntryCodec.ReadId(ref r);
+        var version = r.ReadVarInt(1, long.MaxValue, "version");
+        var status = r.ReadByte();
+        if (!Enum.IsDefined((TimerStatus)status))
+            throw new CodecException($"unknown timer status {status}");
+        var createdAt = r.ReadInt64();
+        var dueAt = r.ReadInt64();
+        var spec = LogEntryCodec.ReadSpec(ref r);
+        var attempts = (int)r.ReadVarInt(0, int.MaxValue, "attempts");
+        var lastError = r.ReadNullableString(TimerLimits.MaxErrorLength * 4, "last error");
+        var finishedAt = r.ReadInt64();
+        var firedAtIndex = r.ReadVarInt(0, long.MaxValue, "fired-at index");
+        var fireCount = (int)r.ReadVarInt(0, int.MaxValue, "fire count");
+        return new TimerRecord(id, version, (TimerStatus)status, createdAt, dueAt, spec, attempts, lastError, finishedAt)
+        {
+            FiredAtIndex = firedAtIndex,
+            FireCount = fireCount,
+        };
+    }
+
+    /// <summary>
+    /// The records read so far, checked to be in strictly increasing id order as they are written: a repeated id is
+    /// caught before <see cref="TimerStateMachine.Load"/> clears the state, so a corrupt snapshot leaves it untouched.
+    /// </summary>
+    private sealed class RecordList(int count)
+    {
+        public List<TimerRecord> Items { get; } = new(Math.Min(count, 1 << 20));
+
+        public int Count => Items.Count;
+
+        public void Add(TimerRecord record)
+        {
+            if (Items.Count > 0 && string.CompareOrdinal(Items[^1].Id, record.Id) >= 0)
+                throw new CodecException($"timer '{record.Id}' is out of order or repeated after '{Items[^1].Id}'");
+            Items.Add(record);
+        }
+    }
+
+    private delegate T Parse<out T>(ref BinaryReader reader);
+
+    /// <summary>
+    /// The unread part of a stream, in a buffer refilled as values are parsed from it. A value is parsed from the bytes
+    /// at hand; when they end inside it, more are read (the buffer grows if the value is larger than it) and the parse
+    /// starts again, so a value is never parsed from a partial read.
+    /// </summary>
+    private sealed class StreamWindow(Stream input, int bufferBytes, CancellationToken token)
+    {
+        private byte[] buffer = new byte[Math.Max(bufferBytes, 1)];
+        private int start, end;
+        private bool exhausted;
+
+        public T Next<T>(Parse<T> parse)
+        {
+            while (true)
             {
-                FiredAtIndex = firedAtIndex,
-                FireCount = fireCount,
-            });
+                CodecException endOfData;
+                var r = new BinaryReader(buffer.AsSpan(start, end - start));
+                try
+                {
+                    var value = parse(ref r);
+                    start = end - r.Remaining;
+                    return value;
+                }
+                catch (CodecException e) when (e.EndOfData && !exhausted)
+                {
+                    endOfData = e;
+                }
+
+                // The value may continue in bytes not read yet: parse it again with them. (Not in the filter above: what
+                // a filter throws, cancellation included, is swallowed.)
+                if (!ReadMore())
+                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(endOfData);
+            }
         }
 
-        if (!r.IsEmpty)
-            throw new CodecException($"{r.Remaining} trailing bytes after the last timer");
+        /// <summary>Whether any unread bytes remain, in the buffer or the stream.</summary>
+        public bool HasMore() => start < end || ReadMore();
 
-        state.Load(lastApplied, lastStamp, records);
+        /// <summary>Adds at least one byte of input to the buffer; false at the end of the stream.</summary>
+        private bool ReadMore()
+        {
+            if (exhausted)
+                return false;
+            token.ThrowIfCancellationRequested();
+            if (start > 0)
+            {
+                buffer.AsSpan(start, end - start).CopyTo(buffer);
+                end -= start;
+                start = 0;
+            }
+            else if (end == buffer.Length)
+            {
+                Array.Resize(ref buffer, checked(buffer.Length * 2));
+            }
+
+            var read = input.Read(buffer, end, buffer.Length - end);
+            if (read == 0)
+            {
+                exhausted = true;
+                return false;
+            }
+
+            end += read;
+            return true;
+        }
     }
 }
+
+/// <summary>What a snapshot says of itself before its timers: the index it holds the state at, and how many timers.</summary>
+public readonly record struct SnapshotHeader(long LastAppliedIndex, long LastStampUnixMs, int Count);

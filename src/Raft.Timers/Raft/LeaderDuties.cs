@@ -76,6 +76,9 @@ public sealed partial class LeaderDuties(
             return;
         }
 
+        // A snapshot installed just before this node was elected may still be loading; its timers are this term's too.
+        await store.Current.WaitAsync(term).ConfigureAwait(false);
+
         var events = Channel.CreateUnbounded<TimerEvent>(new UnboundedChannelOptions { SingleReader = true });
         void OnEvents(IReadOnlyList<TimerEvent> applied)
         {

@@ -21,12 +21,19 @@ namespace RaftTimers.Raft;
 /// for a million timers, on every node at the same index.
 /// </para>
 /// <para>
-/// An install is all-or-nothing: the snapshot is received into a temporary file, flushed, parsed into a new state,
-/// and only then renamed into place and swapped in. If the leader's request is cancelled on the way (DotNext cancels a
-/// request after its RequestTimeout), nothing of it remains: the follower stays at its old index, so the leader's next
-/// attempt is accepted. SimpleStateMachine committed the half-received file and reported the install, the leader never
-/// heard of it, and from then on the follower rejected that snapshot as already covered while the leader walked its
-/// replication index back one entry per attempt — a follower stuck without a leader for good (docs/benchmarks.md).
+/// An install is all-or-nothing up to the point it is accepted: the snapshot is received into a temporary file, its
+/// header checked and the file flushed, and only then renamed into place. If the leader's request is cancelled on the
+/// way (DotNext cancels a request after its RequestTimeout), nothing of it remains: the follower stays at its old
+/// index, so the leader's next attempt is accepted. SimpleStateMachine committed the half-received file and reported
+/// the install, the leader never heard of it, and from then on the follower rejected that snapshot as already covered
+/// while the leader walked its replication index back one entry per attempt — a follower stuck without a leader for
+/// good (docs/benchmarks.md).
+/// </para>
+/// <para>
+/// Once the file is in place the install is done as far as Raft goes: the file is the state from then on (a restart
+/// restores it). Parsing it into memory takes seconds for millions of timers, longer than one Raft request may last,
+/// so it happens after the request is answered: the next entry waits for it, and so does every reader that needs the
+/// applied state (<see cref="TimerStore.Current"/>).
 /// </para>
 /// <para>
 /// A committed entry that cannot be applied (undecodable, breaking an invariant, or any other failure while applying
@@ -43,11 +50,15 @@ internal sealed partial class RaftTimerStateMachine(
     private readonly CancellationTokenSource lifetime = new();
     private volatile SnapshotFile? snapshot;
     private bool restored;
+    private Task installedLoad = Task.CompletedTask;
     private long appliedIndex;
     private Task snapshotWrite = Task.CompletedTask;
     private CancellationTokenSource? snapshotWriteCancellation;
     private long entriesSinceSnapshot;
     private long bytesSinceSnapshot;
+
+    /// <summary>For tests: awaited before an installed snapshot is parsed, so a test can hold the parse back at will.</summary>
+    internal Func<Task>? BeforeInstalledLoad { get; init; }
 
     ISnapshot? ISnapshotManager.Snapshot
         => restored ? snapshot : throw new InvalidOperationException("the state machine must be restored before the log is opened");
@@ -60,7 +71,7 @@ internal sealed partial class RaftTimerStateMachine(
         if (latest is not null)
         {
             var started = Stopwatch.GetTimestamp();
-            var state = await ReadSnapshotAsync(latest.File, latest.Index, token).ConfigureAwait(false);
+            var state = await Task.Run(() => ReadSnapshot(latest.File, latest.Index, token), token).ConfigureAwait(false);
             store.Replace(state);
             appliedIndex = latest.Index;
             LogSnapshotRestored(latest.File.Name, state.Count, latest.Bytes, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
@@ -71,6 +82,15 @@ internal sealed partial class RaftTimerStateMachine(
     }
 
     ValueTask<long> IStateMachine.ApplyAsync(LogEntry entry, CancellationToken token)
+        => installedLoad.IsCompletedSuccessfully ? Apply(entry, token) : ApplyAfterLoadAsync(entry, token);
+
+    private async ValueTask<long> ApplyAfterLoadAsync(LogEntry entry, CancellationToken token)
+    {
+        await installedLoad.ConfigureAwait(false);
+        return await Apply(entry, token).ConfigureAwait(false);
+    }
+
+    private ValueTask<long> Apply(LogEntry entry, CancellationToken token)
     {
         if (entry.Index <= appliedIndex)
             return ValueTask.FromResult(appliedIndex);
@@ -173,23 +193,56 @@ internal sealed partial class RaftTimerStateMachine(
         // a 36 MB snapshot); the length check names that plainly before the parser would stumble on it.
         if (entry.Length is { } expected && pending.Writer.WritePosition != expected)
             throw new IOException($"snapshot {entry.Index}-{entry.Term} arrived with {pending.Writer.WritePosition} of its {expected} bytes");
-
-        // The flush to disk and the parse overlap (the install has to finish within the Raft request timeout); both
-        // end before the file can be closed or deleted.
-        var flushed = Task.Run(pending.FlushToDisk, CancellationToken.None);
-        var parsed = ReadSnapshotAsync(pending.TempFile, entry.Index, token);
-        await Task.WhenAll(flushed, parsed).ConfigureAwait(false);
-        var state = await parsed.ConfigureAwait(false);
+        CheckHeader(pending.TempFile, entry.Index);
+        await Task.Run(pending.FlushToDisk, CancellationToken.None).ConfigureAwait(false);
 
         // The last point at which giving up leaves no trace; past it the install is done.
         token.ThrowIfCancellationRequested();
         var file = pending.Commit();
-        store.Replace(state);
         appliedIndex = entry.Index;
         snapshot = file;
         entriesSinceSnapshot = bytesSinceSnapshot = 0;
-        LogSnapshotInstalled(file.File.Name, file.Bytes, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        installedLoad = LoadInstalledAsync(file, started);
+        store.Loading(installedLoad);
         return entry.Index;
+    }
+
+    /// <summary>
+    /// Parses an installed snapshot and swaps it in, after the install was answered. A snapshot that was accepted but
+    /// cannot be read leaves this node's state behind its log for good: it stops, as for an entry it cannot apply.
+    /// </summary>
+    private async Task LoadInstalledAsync(SnapshotFile file, long started)
+    {
+        try
+        {
+            if (BeforeInstalledLoad is { } gate)
+                await gate().WaitAsync(lifetime.Token).ConfigureAwait(false);
+            var state = await Task.Run(() => ReadSnapshot(file.File, file.Index, lifetime.Token), lifetime.Token).ConfigureAwait(false);
+            store.Replace(state);
+            LogSnapshotInstalled(file.File.Name, state.Count, file.Bytes, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+        catch (OperationCanceledException) when (lifetime.IsCancellationRequested)
+        {
+            // The node is stopping; it restores this snapshot from its file when it starts again.
+            throw;
+        }
+        catch (Exception e)
+        {
+            LogInstalledSnapshotUnreadable(file.File.Name, e.GetType().Name, e.Message);
+            onFatalError(e);
+            throw;
+        }
+    }
+
+    /// <summary>A received snapshot must say it holds the state at the index it is installed at.</summary>
+    private static void CheckHeader(FileInfo file, long index)
+    {
+        Span<byte> first = stackalloc byte[SnapshotCodec.HeaderMaxBytes];
+        using var handle = File.OpenHandle(file.FullName, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        var read = RandomAccess.Read(handle, first, 0);
+        var header = SnapshotCodec.ReadHeader(first[..read]);
+        if (header.LastAppliedIndex != index)
+            throw new CodecException($"snapshot {file.Name} holds the state at index {header.LastAppliedIndex}, not {index}");
     }
 
     private async Task StopSnapshotWriteAsync()
@@ -198,12 +251,19 @@ internal sealed partial class RaftTimerStateMachine(
         await snapshotWrite.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
-    /// <summary>Parses a snapshot file into a new state; the live state is not touched.</summary>
-    private static async Task<TimerStateMachine> ReadSnapshotAsync(FileInfo file, long index, CancellationToken token)
+    /// <summary>Parses a snapshot file into a new state, streaming it; the live state is not touched.</summary>
+    private static TimerStateMachine ReadSnapshot(FileInfo file, long index, CancellationToken token)
     {
-        var bytes = await File.ReadAllBytesAsync(file.FullName, token).ConfigureAwait(false);
+        using var stream = new FileStream(file.FullName, new FileStreamOptions
+        {
+            Mode = FileMode.Open,
+            Access = FileAccess.Read,
+            Share = FileShare.Read | FileShare.Delete,
+            BufferSize = 0,
+            Options = FileOptions.SequentialScan,
+        });
         var state = new TimerStateMachine();
-        SnapshotCodec.Read(bytes, state);
+        SnapshotCodec.Read(stream, state, token);
         if (state.LastAppliedIndex != index)
             throw new CodecException($"snapshot {file.Name} holds the state at index {state.LastAppliedIndex}, not {index}");
         return state;
@@ -226,6 +286,7 @@ internal sealed partial class RaftTimerStateMachine(
     {
         await lifetime.CancelAsync().ConfigureAwait(false);
         await snapshotWrite.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        await installedLoad.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         snapshotWriteCancellation?.Dispose();
         lifetime.Dispose();
     }
@@ -239,8 +300,11 @@ internal sealed partial class RaftTimerStateMachine(
     [LoggerMessage(EventId = 1003, Level = LogLevel.Information, Message = "Snapshot {File} restored ({Timers} timers, {Bytes} bytes in {Milliseconds} ms)")]
     private partial void LogSnapshotRestored(string file, int timers, long bytes, long milliseconds);
 
-    [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "Snapshot {File} from the leader installed ({Bytes} bytes in {Milliseconds} ms)")]
-    private partial void LogSnapshotInstalled(string file, long bytes, long milliseconds);
+    [LoggerMessage(EventId = 1004, Level = LogLevel.Information, Message = "Snapshot {File} from the leader installed ({Timers} timers, {Bytes} bytes in {Milliseconds} ms)")]
+    private partial void LogSnapshotInstalled(string file, int timers, long bytes, long milliseconds);
+
+    [LoggerMessage(EventId = 1006, Level = LogLevel.Critical, Message = "Snapshot {File} from the leader was accepted but cannot be read ({Error}: {Reason}); the node stops")]
+    private partial void LogInstalledSnapshotUnreadable(string file, string error, string reason);
 
     [LoggerMessage(EventId = 1005, Level = LogLevel.Error, Message = "Snapshot at index {Index} could not be written; the log is kept until a later one is")]
     private partial void LogSnapshotFailed(long index, Exception error);

@@ -22,6 +22,7 @@ public sealed class TimerStore
     private IApplyObserver? observer;
     private Action<Exception>? observerFaulted;
     private volatile Exception? observerFault;
+    private volatile Task current = Task.CompletedTask;
 
     /// <summary>Runs <paramref name="read"/> against a consistent state. Keep it short: apply waits for it.</summary>
     public T Read<T>(Func<TimerStateMachine, T> read)
@@ -148,6 +149,16 @@ public sealed class TimerStore
         lock (gate)
             return state.Capture();
     }
+
+    /// <summary>
+    /// Completes once the state holds everything the log counts as applied: at once, except while a snapshot received
+    /// from the leader is still being loaded (the log counts it applied as soon as its file is in place). A read that
+    /// must see every committed write (after a read barrier), and a new leader taking over the timers, wait for it.
+    /// </summary>
+    public Task Current => current;
+
+    /// <summary>Until <paramref name="load"/> completes (and has called <see cref="Replace"/>), the state is not <see cref="Current"/>.</summary>
+    internal void Loading(Task load) => current = load;
 
     /// <summary>
     /// Swaps in a state restored from a snapshot. The caller builds it off the lock, so readers and the leader never

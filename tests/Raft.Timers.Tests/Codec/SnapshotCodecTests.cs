@@ -37,11 +37,69 @@ public sealed class SnapshotCodecTests
         return t;
     }
 
+    /// <summary>Reads with every reader: from one span, and streamed through buffers of several sizes and short reads.</summary>
     private static TimerStateMachine Restore(byte[] snapshot)
     {
         var state = new TimerStateMachine();
         SnapshotCodec.Read(snapshot, state);
+        var expected = SnapshotCodec.Write(state);
+        foreach (var read in StreamedReaders)
+        {
+            var streamed = new TimerStateMachine();
+            read(snapshot, streamed);
+            RecordAssert.SameState(state, streamed);
+            Assert.Equal(expected, SnapshotCodec.Write(streamed));
+        }
+
         return state;
+    }
+
+    /// <summary>
+    /// Streamed reads: a buffer smaller than a record (it grows), one that splits records at many offsets, the default;
+    /// and a stream that hands out a few bytes per read, as a socket or a pipe may.
+    /// </summary>
+    private static readonly Action<byte[], TimerStateMachine>[] StreamedReaders =
+    [
+        (bytes, state) => SnapshotCodec.Read(new MemoryStream(bytes), state, bufferBytes: 1, CancellationToken.None),
+        (bytes, state) => SnapshotCodec.Read(new MemoryStream(bytes), state, bufferBytes: 61, CancellationToken.None),
+        (bytes, state) => SnapshotCodec.Read(new MemoryStream(bytes), state),
+        (bytes, state) => SnapshotCodec.Read(new DribblingStream(bytes, 3), state, bufferBytes: 100, CancellationToken.None),
+    ];
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(5)]
+    [InlineData(97)]
+    [InlineData(4096)]
+    public void A_streamed_read_restores_the_same_state_whatever_its_buffer_size(int bufferBytes)
+    {
+        var t = EveryStatus();
+        t.At(4_000, [.. Enumerable.Range(0, 300).Select(i => new CreateTimer($"bulk-{i:D3}", Specs.Http(90_000 + i, data: Specs.Text(new string('d', i * 7)))))]);
+        var bytes = SnapshotCodec.Write(t.State);
+
+        var streamed = new TimerStateMachine();
+        SnapshotCodec.Read(new DribblingStream(bytes, 1 + (bufferBytes % 13)), streamed, bufferBytes, CancellationToken.None);
+
+        RecordAssert.SameState(t.State, streamed);
+        Assert.Equal(bytes, SnapshotCodec.Write(streamed));
+    }
+
+    [Fact]
+    public void A_streamed_read_stops_when_cancelled()
+    {
+        var bytes = SnapshotCodec.Write(EveryStatus().State);
+        var target = new TimerStateMachine();
+        Assert.Throws<OperationCanceledException>(() => SnapshotCodec.Read(new MemoryStream(bytes), target, bufferBytes: 16, new CancellationToken(canceled: true)));
+        Assert.Equal(0, target.Count);
+    }
+
+    /// <summary>A stream that returns at most a few bytes per read.</summary>
+    private sealed class DribblingStream(byte[] bytes, int perRead) : MemoryStream(bytes)
+    {
+        public override int Read(byte[] buffer, int offset, int count) => base.Read(buffer, offset, Math.Min(count, perRead));
+
+        public override int Read(Span<byte> buffer) => base.Read(buffer[..Math.Min(buffer.Length, perRead)]);
     }
 
     [Fact]
@@ -211,22 +269,26 @@ public sealed class SnapshotCodecTests
 
     private static void AssertRejectedAndUntouched(byte[] bytes, string what)
     {
-        var target = EveryStatus().State;
-        var before = SnapshotCodec.Write(target);
-        Exception? thrown = null;
-        try
+        Action<byte[], TimerStateMachine>[] readers = [(b, state) => SnapshotCodec.Read(b, state), .. StreamedReaders];
+        foreach (var (read, n) in readers.Select((r, n) => (r, n)))
         {
-            SnapshotCodec.Read(bytes, target);
-        }
-        catch (Exception e)
-        {
-            thrown = e;
-        }
+            var target = EveryStatus().State;
+            var before = SnapshotCodec.Write(target);
+            Exception? thrown = null;
+            try
+            {
+                read(bytes, target);
+            }
+            catch (Exception e)
+            {
+                thrown = e;
+            }
 
-        Assert.True(thrown is CodecException, $"{what}: expected CodecException, got {thrown?.GetType().Name ?? "success"}: {thrown?.Message}");
-        Assert.True(before.AsSpan().SequenceEqual(SnapshotCodec.Write(target)), $"{what}: the target state changed");
-        Assert.Equal(6, target.Count);
-        Assert.Equal(2, target.PendingCount);
-        Assert.NotNull(target.Find("firing"));
+            Assert.True(thrown is CodecException, $"{what}, reader {n}: expected CodecException, got {thrown?.GetType().Name ?? "success"}: {thrown?.Message}");
+            Assert.True(before.AsSpan().SequenceEqual(SnapshotCodec.Write(target)), $"{what}, reader {n}: the target state changed");
+            Assert.Equal(6, target.Count);
+            Assert.Equal(2, target.PendingCount);
+            Assert.NotNull(target.Find("firing"));
+        }
     }
 }

@@ -5,6 +5,7 @@ using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using Microsoft.Extensions.Logging.Abstractions;
 using RaftTimers.Codec;
 using RaftTimers.Commands;
+using RaftTimers.Model;
 using RaftTimers.Raft;
 using RaftTimers.StateMachine;
 
@@ -49,11 +50,15 @@ public sealed class SnapshotInstallTests : IAsyncLifetime
         return t;
     }
 
-    private async Task<(TimerStore Store, RaftTimerStateMachine Machine, WriteAheadLog Log)> OpenNodeAsync(long snapshotEveryEntries = 1_000)
+    private async Task<(TimerStore Store, RaftTimerStateMachine Machine, WriteAheadLog Log)> OpenNodeAsync(
+        long snapshotEveryEntries = 1_000, Func<Task>? beforeInstalledLoad = null)
     {
         var store = new TimerStore();
         var machine = new RaftTimerStateMachine(new DirectoryInfo(SnapshotsDirectory), store,
-            new SnapshotPolicy(snapshotEveryEntries, long.MaxValue), e => Assert.Fail($"fatal: {e}"), NullLogger.Instance);
+            new SnapshotPolicy(snapshotEveryEntries, long.MaxValue), e => Assert.Fail($"fatal: {e}"), NullLogger.Instance)
+        {
+            BeforeInstalledLoad = beforeInstalledLoad,
+        };
         await machine.RestoreAsync(CancellationToken.None);
         var log = new WriteAheadLog(new WriteAheadLog.Options { Location = Path.Combine(root, "wal"), ChunkSize = 1 << 20 }, machine);
         await log.InitializeAsync();
@@ -83,10 +88,91 @@ public sealed class SnapshotInstallTests : IAsyncLifetime
 
         // The leader's next attempt at the same snapshot: a follower that had kept the first would reject it.
         await log.AppendAsync(new SnapshotEntry(SnapshotCodec.Write(leader.State), SnapshotTerm), SnapshotIndex);
+        await store.Current.WaitAsync(TimeSpan.FromSeconds(30)); // the state is loaded after the install is answered
 
         Assert.Equal(SnapshotIndex, log.LastCommittedEntryIndex);
         Assert.Equal(SnapshotCodec.Write(leader.State), Bytes(store));
         Assert.Equal([$"{SnapshotIndex}-{SnapshotTerm}"], SnapshotFiles());
+    }
+
+    [Fact]
+    public async Task An_install_is_answered_once_the_file_is_in_place_and_the_state_is_loaded_after_it()
+    {
+        // Parsing a large snapshot takes longer than one Raft request may last; held back here for as long as the test
+        // likes, it must not hold back the answer to the request.
+        var parse = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var (store, _, log) = await OpenNodeAsync(beforeInstalledLoad: () => parse.Task);
+        var before = Bytes(store);
+        using var request = new CancellationTokenSource();
+        try
+        {
+            await InstallWhileTheParseIsHeldBackAsync(store, log, before, request, parse);
+        }
+        finally
+        {
+            parse.TrySetResult(); // a failed assertion must not leave the install waiting for ever
+        }
+    }
+
+    private async Task InstallWhileTheParseIsHeldBackAsync(
+        TimerStore store, WriteAheadLog log, byte[] before, CancellationTokenSource request, TaskCompletionSource parse)
+    {
+        await log.AppendAsync(new SnapshotEntry(SnapshotCodec.Write(leader.State), SnapshotTerm), SnapshotIndex, request.Token)
+            .AsTask().WaitAsync(TimeSpan.FromSeconds(10));
+        await request.CancelAsync(); // the request's deadline passes while the state is still being loaded
+
+        Assert.Equal(SnapshotIndex, log.LastCommittedEntryIndex);
+        Assert.Equal([$"{SnapshotIndex}-{SnapshotTerm}"], SnapshotFiles());
+        Assert.False(store.Current.IsCompleted);
+        Assert.Equal(before, Bytes(store)); // readers that need the applied state wait for Current
+
+        // The next entry arrives meanwhile: committed, and applied only on top of the loaded snapshot.
+        var next = LogEntryCodec.Encode(4_000, [new CreateTimer("after-install", Specs.Http(60_000))]);
+        await log.AppendAsync(new BinaryLogEntry { Term = SnapshotTerm, Content = next }, SnapshotIndex + 1);
+        await log.CommitAsync(SnapshotIndex + 1);
+        var applied = log.WaitForApplyAsync(SnapshotIndex + 1).AsTask();
+        Assert.False(applied.IsCompleted);
+
+        parse.SetResult();
+        await store.Current.WaitAsync(TimeSpan.FromSeconds(30));
+        await applied.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // An entry applied to the old state, before the snapshot was swapped in, would be missing here.
+        var expected = leader.State;
+        expected.Apply(SnapshotIndex + 1, next, null, []);
+        Assert.Equal(SnapshotCodec.Write(expected), Bytes(store));
+    }
+
+    [Fact]
+    public async Task A_snapshot_over_2_GiB_is_restored_from_disk()
+    {
+        // 2,100 timers with 1 MiB of data each: past what one byte array can hold. The written image shares one data
+        // array; the restored state holds each timer's own.
+        const int Timers = 2_100, DataBytes = 1 << 20;
+        var data = new TimerData(TimerDataKind.Text, Enumerable.Repeat((byte)'x', DataBytes).ToArray());
+        var records = Enumerable.Range(0, Timers)
+            .Select(i => new TimerRecord($"big-{i:D5}", 1, TimerStatus.Pending, 1_000, 1_000 + 3_600_000, Specs.Http(3_600_000, data: data), 0, null, 0))
+            .ToArray();
+        Directory.CreateDirectory(SnapshotsDirectory);
+        var path = Path.Combine(SnapshotsDirectory, $"{Timers}-1");
+        using (var file = File.Create(path))
+        {
+            foreach (var chunk in SnapshotCodec.WriteInChunks(new SnapshotImage(Timers, 1_000, records), 1 << 22))
+                file.Write(chunk.Span);
+        }
+
+        Assert.True(new FileInfo(path).Length > int.MaxValue, $"the snapshot is {new FileInfo(path).Length} bytes");
+        records = null;
+
+        var (store, _, log) = await OpenNodeAsync();
+
+        Assert.Equal(Timers, log.LastCommittedEntryIndex);
+        Assert.Equal(Timers, store.Read(s => s.Count));
+        Assert.Equal(Timers, store.PendingCount);
+        var last = store.Read(s => s.Find($"big-{Timers - 1:D5}"));
+        Assert.NotNull(last);
+        Assert.Equal(DataBytes, last.Spec.Data.Utf8.Length);
+        File.Delete(path);
     }
 
     [Fact]
