@@ -105,6 +105,9 @@ public static partial class NodeHost
         {
             RetentionMs = settings.Retention.FinishedTimerRetentionMs,
             PurgeIntervalMs = settings.Retention.PurgeIntervalMs,
+            MaxFinishedTimers = settings.Retention.MaxFinishedTimers,
+            MaxFinishedBytes = settings.Retention.MaxFinishedBytes,
+            PurgeSliceTimers = settings.Retention.PurgeSliceTimers,
         };
 
         // Every instrument lives on this one meter, created before the node so the leader's first fires are counted.

@@ -172,4 +172,70 @@ public sealed class LimitsTests
             Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
         await http.CreateOkAsync(node, $"{prefix}-over", 600_000, "http://127.0.0.1:9/never");
     }
+
+    [Fact]
+    public async Task Creates_beyond_the_pending_byte_limit_get_507_and_a_smaller_replace_or_a_cancel_makes_room()
+    {
+        // Id (20 characters), the callback URI (24) and 400 bytes of data: 444 bytes a timer, two fit in 1,000.
+        await using var cluster = await LocalCluster.StartAsync(1, "--RaftTimers:MaxPendingBytes=1000");
+        var http = cluster.Http;
+        var node = cluster.Urls[0];
+        var prefix = $"bytes-{Guid.NewGuid():N}"[..18];
+        const string Hook = "http://127.0.0.1:9/never";
+        var data = new string('d', 400);
+        await http.CreateOkAsync(node, $"{prefix}-0", 600_000, Hook, data);
+        await http.CreateOkAsync(node, $"{prefix}-1", 600_000, Hook, data);
+
+        using (var full = await http.CreateAsync(node, $"{prefix}-2", TimerApi.Body(600_000, Hook, data)))
+        {
+            Assert.Equal(HttpStatusCode.InsufficientStorage, full.StatusCode);
+            Assert.Contains("limit of 1000 bytes of pending timers", TimerApi.Reason(full), StringComparison.Ordinal);
+        }
+
+        Assert.Null(await http.GetAsync(node, $"{prefix}-2"));
+
+        // A timer with no data (44 bytes) still fits; and a replace that makes a timer smaller is never refused.
+        await http.CreateOkAsync(node, $"{prefix}-3", 600_000, Hook);
+        using (var smaller = await http.PutAsync($"{node}/timer/{prefix}-0", new StringContent(TimerApi.Body(600_000, Hook, "x"), Encoding.UTF8, "application/json")))
+            Assert.True(smaller.IsSuccessStatusCode, $"replace: {(int)smaller.StatusCode} {TimerApi.Reason(smaller)}");
+        await http.CreateOkAsync(node, $"{prefix}-2", 600_000, Hook, data);
+    }
+
+    [Fact]
+    public async Task Finished_timers_beyond_their_bound_are_purged_oldest_first_in_slices_without_any_507()
+    {
+        // Finished timers are kept for a day by default; a bound of 20 keeps only the 20 newest, purged 7 per entry.
+        await using var cluster = await LocalCluster.StartAsync(3,
+            "--RaftTimers:Retention:MaxFinishedTimers=20", "--RaftTimers:Retention:PurgeSliceTimers=7",
+            "--RaftTimers:Retention:PurgeIntervalMs=500", "--RaftTimers:MaxPendingTimers=30");
+        var http = cluster.Http;
+        var prefix = $"fin-{Guid.NewGuid():N}"[..16];
+        const string Hook = "http://127.0.0.1:9/never";
+
+        // 60 timers created and cancelled one after another, spread over the nodes: more finished timers than the
+        // pending limit, which they must not count against.
+        var ids = Enumerable.Range(0, 60).Select(i => $"{prefix}-{i:D2}").ToList();
+        foreach (var (id, n) in ids.Select((id, n) => (id, n)))
+        {
+            var node = cluster.Urls[n % 3];
+            await http.CreateOkAsync(node, id, 600_000, Hook);
+            using var cancel = await http.DeleteAsync($"{node}/timer/{id}");
+            Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        }
+
+        // Oldest first: the 20 cancelled last stay, on every node alike.
+        var expected = ids.TakeLast(20).ToList();
+        var deadline = DateTime.UtcNow + Deadline;
+        foreach (var node in cluster.Urls)
+        {
+            List<string> kept;
+            while ((kept = [.. (await http.ListAllAsync(node, prefix)).Select(t => t.GetProperty("id").GetString()!).Order(StringComparer.Ordinal)]).Count > 20)
+            {
+                Assert.True(DateTime.UtcNow < deadline, $"{node} still keeps {kept.Count} finished timers");
+                await Task.Delay(100);
+            }
+
+            Assert.Equal(expected, kept);
+        }
+    }
 }

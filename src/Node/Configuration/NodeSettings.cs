@@ -1,3 +1,4 @@
+using RaftTimers.Raft;
 using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Configuration;
@@ -58,6 +59,12 @@ public sealed class NodeSettings
     public int MaxPendingTimers { get; set; } = 5_000_000;
 
     /// <summary>
+    /// Bytes of pending timers (id, callback URI and data of each) the cluster accepts before creates and replaces that
+    /// would add more get 507: what bounds the memory of pending timers, whose data may be up to the body limit each.
+    /// </summary>
+    public long MaxPendingBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+
+    /// <summary>
     /// Timer writes (create, replace, cancel) this node handles at once before more get 429 with Retry-After.
     /// Far above the benchmark's 256 concurrent clients: a guard against floods, not a throttle.
     /// </summary>
@@ -103,8 +110,19 @@ public sealed class NodeSettings
 
     public sealed class RetentionSection
     {
-        public long FinishedTimerRetentionMs { get; set; } = 24L * 60 * 60 * 1000;
-        public int PurgeIntervalMs { get; set; } = 60_000;
+        private static readonly LeaderOptions Defaults = new();
+
+        public long FinishedTimerRetentionMs { get; set; } = Defaults.RetentionMs;
+        public int PurgeIntervalMs { get; set; } = Defaults.PurgeIntervalMs;
+
+        /// <inheritdoc cref="LeaderOptions.MaxFinishedTimers"/>
+        public long MaxFinishedTimers { get; set; } = Defaults.MaxFinishedTimers;
+
+        /// <inheritdoc cref="LeaderOptions.MaxFinishedBytes"/>
+        public long MaxFinishedBytes { get; set; } = Defaults.MaxFinishedBytes;
+
+        /// <inheritdoc cref="LeaderOptions.PurgeSliceTimers"/>
+        public int PurgeSliceTimers { get; set; } = Defaults.PurgeSliceTimers;
     }
 
     public sealed class DiagnosticsSection
@@ -234,6 +252,10 @@ public sealed class NodeSettings
             throw new InvalidOperationException($"RaftTimers:Raft:SnapshotEveryEntries {Raft.SnapshotEveryEntries} must be at least 1");
         if (Retention.FinishedTimerRetentionMs < 0 || Retention.PurgeIntervalMs < 1)
             throw new InvalidOperationException("RaftTimers:Retention: FinishedTimerRetentionMs must be >= 0 and PurgeIntervalMs >= 1");
+        if (Retention.MaxFinishedTimers < 0 || Retention.MaxFinishedBytes < 0 || Retention.PurgeSliceTimers < 1)
+            throw new InvalidOperationException("RaftTimers:Retention: MaxFinishedTimers and MaxFinishedBytes must be >= 0 and PurgeSliceTimers >= 1");
+        if (MaxPendingBytes < 1)
+            throw new InvalidOperationException($"RaftTimers:MaxPendingBytes {MaxPendingBytes} must be at least 1");
         if (Raft.LowerElectionTimeoutMs < 10 || Raft.UpperElectionTimeoutMs <= Raft.LowerElectionTimeoutMs)
             throw new InvalidOperationException("RaftTimers:Raft election timeouts must satisfy 10 <= Lower < Upper");
         if (Health.ReadyTimeoutMs < 10)

@@ -1,9 +1,11 @@
 using RaftTimers.Commands;
 using RaftTimers.Forwarding;
+using RaftTimers.Model;
 using RaftTimers.Node.Configuration;
 using RaftTimers.Node.Http;
 using RaftTimers.Node.Metrics;
 using RaftTimers.Raft;
+using RaftTimers.StateMachine;
 
 namespace RaftTimers.Node.Writes;
 
@@ -172,10 +174,33 @@ public sealed class TimerWrites(TimerNode node, LeaderForwarder leaders, Forward
     /// refused. Below the limit (every create but a few) this takes no lock.
     /// </summary>
     private ForwardedAnswer? OverPendingLimit(TimerCommand command)
-        => command is CreateTimer && node.Store.PendingCount >= settings.MaxPendingTimers
-           && node.Store.Read(s => s.PendingCount >= settings.MaxPendingTimers && s.Find(command.TimerId) is null)
-            ? ForwardedAnswer.Refuse(StatusCodes.Status507InsufficientStorage, $"the cluster holds its limit of {settings.MaxPendingTimers} pending timers")
-            : null;
+    {
+        if (command is CreateTimer && node.Store.PendingCount >= settings.MaxPendingTimers
+            && node.Store.Read(s => s.PendingCount >= settings.MaxPendingTimers && s.Find(command.TimerId) is null))
+            return ForwardedAnswer.Refuse(StatusCodes.Status507InsufficientStorage, $"the cluster holds its limit of {settings.MaxPendingTimers} pending timers");
+
+        // The same for the bytes pending timers hold: a create or replace that would add to them past the limit. A replace
+        // that makes a timer smaller, or a retried create of an id already held, adds nothing and passes.
+        if (command is CreateTimer or UpdateTimer && node.Store.PendingBytes + Grows(command) > settings.MaxPendingBytes
+            && node.Store.Read(s => s.PendingBytes + Grows(command, s.Find(command.TimerId)) > settings.MaxPendingBytes))
+            return ForwardedAnswer.Refuse(StatusCodes.Status507InsufficientStorage, $"the cluster holds its limit of {settings.MaxPendingBytes} bytes of pending timers (RaftTimers:MaxPendingBytes)");
+        return null;
+    }
+
+    /// <summary>How many bytes a create or replace adds to the pending timers, given what the state holds under its id.</summary>
+    private static long Grows(TimerCommand command, TimerRecord? existing = null)
+    {
+        var spec = command switch
+        {
+            CreateTimer c => c.Spec,
+            UpdateTimer u => u.Spec,
+            _ => null,
+        };
+        if (spec is null || (command is CreateTimer && existing is not null))
+            return 0;
+        var bytes = command.TimerId.Length + spec.Callback.UriUtf8.Length + spec.Data.Utf8.Length;
+        return existing is { Status: TimerStatus.Pending } ? bytes - TimerStateMachine.RetainedBytes(existing) : bytes;
+    }
 
     /// <summary>Proposes on this node, which should be the leader.</summary>
     private async Task<ForwardedAnswer> RunHereAsync(TimerCommand command, CancellationToken deadline)

@@ -41,6 +41,10 @@ public static class LogEntryCodec
     /// Written only when a version is expected, so logs without one stay readable by builds that know only version 1.</summary>
     private const byte UpdateVersion2 = 2;
 
+    /// <summary>Purge with bounds: version 1's payload, then <c>maxTimers:varint maxBytes:varint maxPerEntry:varint</c>.
+    /// Written only when bounds are given, which the leader does only once every member reads it (<see cref="LogLevels"/>).</summary>
+    private const byte PurgeVersion2 = 2;
+
     public static byte[] Encode(long stampUnixMs, IReadOnlyList<TimerCommand> commands)
     {
         var buffer = new ArrayBufferWriter<byte>(64 * Math.Max(1, commands.Count));
@@ -125,7 +129,15 @@ public static class LogEntryCodec
                 return (Kind.DeliveryResult, CommandVersion1);
             case PurgeFinished purge:
                 w.WriteVarInt(purge.RetentionMs);
-                return (Kind.Purge, CommandVersion1);
+                if (purge.Bounds is not { } bounds)
+                    return (Kind.Purge, CommandVersion1);
+                ArgumentOutOfRangeException.ThrowIfNegative(bounds.MaxTimers, nameof(command));
+                ArgumentOutOfRangeException.ThrowIfNegative(bounds.MaxBytes, nameof(command));
+                ArgumentOutOfRangeException.ThrowIfLessThan(bounds.MaxPerEntry, 1, nameof(command));
+                w.WriteVarInt(bounds.MaxTimers);
+                w.WriteVarInt(bounds.MaxBytes);
+                w.WriteVarInt(bounds.MaxPerEntry);
+                return (Kind.Purge, PurgeVersion2);
             default:
                 throw new ArgumentException($"no encoding for {command.GetType().Name}", nameof(command));
         }
@@ -168,6 +180,14 @@ public static class LogEntryCodec
     {
         if ((Kind)kind == Kind.Update && version == UpdateVersion2)
             return new UpdateTimer(ReadId(ref r), ReadSpec(ref r), ReadVersion(ref r));
+        if ((Kind)kind == Kind.Purge && version == PurgeVersion2)
+        {
+            var retention = r.ReadVarInt(0, long.MaxValue, "retention");
+            return new PurgeFinished(retention, new FinishedBounds(
+                r.ReadVarInt(0, long.MaxValue, "finished timers bound"),
+                r.ReadVarInt(0, long.MaxValue, "finished bytes bound"),
+                (int)r.ReadVarInt(1, int.MaxValue, "purge slice")));
+        }
         if (version != CommandVersion1)
             throw new CodecException($"unknown version {version} of command kind {kind}");
 

@@ -57,7 +57,15 @@ public sealed record RecordDelivery(string TimerId, long Version, int Attempt, D
     : TimerCommand(TimerId);
 
 /// <summary>
-/// Removes finished timers whose end is at least <see cref="RetentionMs"/> older than the entry's stamp.
-/// The rule runs inside apply with the logged stamp, so every node purges the same timers (invariant 7).
+/// Removes finished timers whose end is at least <see cref="RetentionMs"/> older than the entry's stamp and, with
+/// <see cref="Bounds"/>, also the oldest finished timers while more than its limits are kept, at most
+/// <see cref="FinishedBounds.MaxPerEntry"/> in one entry. The rule runs inside apply with the logged stamp and limits,
+/// so every node purges the same timers (invariant 7).
 /// </summary>
-public sealed record PurgeFinished(long RetentionMs) : TimerCommand(string.Empty);
+public sealed record PurgeFinished(long RetentionMs, FinishedBounds? Bounds = null) : TimerCommand(string.Empty);
+
+/// <summary>
+/// How many finished timers, and how many of their bytes (<see cref="StateMachine.TimerStateMachine.RetainedBytes"/>),
+/// may be kept however young they are; and how many one purge entry may remove, so that applying it stays short.
+/// </summary>
+public sealed record FinishedBounds(long MaxTimers, long MaxBytes, int MaxPerEntry);

@@ -166,6 +166,37 @@ public sealed partial class ClusterMembership
                 }
             }));
 
+    /// <summary>
+    /// The highest log level every member reads (<see cref="Codec.LogLevels"/>). A member whose cached metadata shows a
+    /// lower level is asked again (it may have been upgraded since); one that does not answer within
+    /// <paramref name="perMember"/> counts as the lowest level, so an unknown member never lets a newer command through.
+    /// </summary>
+    public async Task<int> LowestLogLevelAsync(TimeSpan perMember, CancellationToken token)
+    {
+        var published = new List<IReadOnlyDictionary<string, string>?>();
+        foreach (var member in cluster.Members.Where(m => m.IsRemote))
+        {
+            var metadata = (member as RaftClusterMember)?.TryGetMetadata();
+            if (Codec.LogLevels.Of(metadata) < Codec.LogLevels.Current)
+            {
+                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+                deadline.CancelAfter(perMember);
+                try
+                {
+                    metadata = await member.GetMetadataAsync(true, deadline.Token).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is MemberUnavailableException or OperationCanceledException && !token.IsCancellationRequested)
+                {
+                    metadata = null;
+                }
+            }
+
+            published.Add(metadata);
+        }
+
+        return Codec.LogLevels.Lowest(published);
+    }
+
     /// <summary>The node id a member published in its Raft metadata; null for a remote member this node has not heard from.</summary>
     public string? NodeIdOf(DotNext.Net.Cluster.IClusterMember member)
         => member.IsRemote

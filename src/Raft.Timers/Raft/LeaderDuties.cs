@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using DotNext.IO.Log;
 using DotNext.Net.Cluster.Consensus.Raft;
 using Microsoft.Extensions.Logging;
+using RaftTimers.Codec;
 using RaftTimers.Commands;
 using RaftTimers.Delivery;
 using RaftTimers.Diagnostics;
@@ -25,7 +26,8 @@ public sealed partial class LeaderDuties(
     LeaderOptions options,
     ILeaderObserver observer,
     TimeProvider clock,
-    ILogger<LeaderDuties> logger) : IProposalCallback
+    ILogger<LeaderDuties> logger,
+    Func<CancellationToken, Task<int>>? clusterLogLevel = null) : IProposalCallback
 {
     /// <summary>Loops for the node's life: waits for leadership, leads until it is lost, waits again.</summary>
     public async Task RunAsync(CancellationToken stopping)
@@ -168,6 +170,7 @@ public sealed partial class LeaderDuties(
         var retries = new FireRetries(new ConcurrentQueue<WheelEntry>(), term);
         var expired = new List<WheelEntry>();
         var nextPurge = NowUnixMs() + options.PurgeIntervalMs;
+        var purges = new Purges(store, proposer, options, clock, clusterLogLevel, LogPurgeFailed, term);
         var nextSweep = NowUnixMs() + options.FiringSweepMs;
         using var ticker = new PeriodicTimer(TimeSpan.FromMilliseconds(options.TickMs), clock);
         while (await ticker.WaitForNextTickAsync(term).ConfigureAwait(false))
@@ -196,10 +199,74 @@ public sealed partial class LeaderDuties(
                     deliveries.Start(firing.Id, firing.Version);
             }
 
-            if (now >= nextPurge)
-            {
+            if (purges.Due(now >= nextPurge))
                 nextPurge = now + options.PurgeIntervalMs;
-                _ = proposer.ProposeAsync(new PurgeFinished(options.RetentionMs), term);
+        }
+    }
+
+    /// <summary>
+    /// The purge of finished timers during one term: one purge in flight at a time, proposed every purge interval,
+    /// and at once while the finished timers are over their bounds or the last purge removed a full slice. Bounds go
+    /// into the log (purge version 2) only once every member reads them (<see cref="LogLevels"/>); until then the
+    /// purge is by retention alone, as before.
+    /// </summary>
+    private sealed class Purges(
+        TimerStore store, CommandProposer proposer, LeaderOptions options, TimeProvider clock,
+        Func<CancellationToken, Task<int>>? askLevel, Action<string, string> logFailed, CancellationToken term)
+    {
+        private Task<bool> inFlight = Task.FromResult(false);
+        private int clusterLevel = LogLevels.Base;
+        private long nextLevelCheck = long.MinValue;
+
+        /// <summary>Starts a purge when one is due; true when it started one.</summary>
+        public bool Due(bool intervalElapsed)
+        {
+            if (!inFlight.IsCompleted)
+                return false;
+            var fullSlice = inFlight.IsCompletedSuccessfully && inFlight.Result;
+            if (!intervalElapsed && !fullSlice && !OverBounds())
+                return false;
+            inFlight = PurgeAsync();
+            return true;
+        }
+
+        /// <summary>
+        /// Over the bounds by more than a hundredth (at least one timer or byte): a purge brings them back to the bounds,
+        /// so finishing timers do not each cost a purge entry.
+        /// </summary>
+        private bool OverBounds()
+        {
+            return clusterLevel >= LogLevels.PurgeBounds
+                && (store.FinishedCount > options.MaxFinishedTimers + Math.Max(1, options.MaxFinishedTimers / 100)
+                    || store.FinishedBytes > options.MaxFinishedBytes + Math.Max(1, options.MaxFinishedBytes / 100));
+        }
+
+        /// <summary>True when the purge removed a full slice, so more may be due at once.</summary>
+        private async Task<bool> PurgeAsync()
+        {
+            try
+            {
+                if (clusterLevel < LogLevels.PurgeBounds && askLevel is not null && clock.GetTimestamp() >= nextLevelCheck)
+                {
+                    nextLevelCheck = clock.GetTimestamp() + (options.PurgeIntervalMs * clock.TimestampFrequency / 1000);
+                    clusterLevel = await askLevel(term).ConfigureAwait(false);
+                }
+
+                var bounds = clusterLevel >= LogLevels.PurgeBounds
+                    ? new FinishedBounds(options.MaxFinishedTimers, options.MaxFinishedBytes, options.PurgeSliceTimers)
+                    : null;
+                var result = await proposer.ProposeAsync(new PurgeFinished(options.RetentionMs, bounds), term).ConfigureAwait(false);
+                return bounds is not null && result.Outcome == CommandOutcome.Applied && result.Version >= bounds.MaxPerEntry;
+            }
+            catch (Exception e) when (!term.IsCancellationRequested)
+            {
+                // Purging is housekeeping: the next interval tries again.
+                logFailed(e.GetType().Name, e.Message);
+                return false;
+            }
+            catch (OperationCanceledException)
+            {
+                return false;
             }
         }
     }
@@ -265,6 +332,9 @@ public sealed partial class LeaderDuties(
 
     [LoggerMessage(EventId = 4006, Level = LogLevel.Warning, Message = "Elected, but the node's term is already {Term} while its last log entry ({Index}) is of term {LogTerm}: proposing nothing until this leadership ends")]
     private partial void LogTermMovedOn(long term, long index, long logTerm);
+
+    [LoggerMessage(EventId = 4007, Level = LogLevel.Warning, Message = "Purge of finished timers failed ({Error}: {Reason}); trying again at the next interval")]
+    private partial void LogPurgeFailed(string error, string reason);
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Leadership ended")]
     private partial void LogLeadershipEnded();

@@ -20,4 +20,19 @@ public sealed class LeaderOptions
 
     /// <summary>How often the leader proposes the purge rule.</summary>
     public int PurgeIntervalMs { get; set; } = 60_000;
+
+    /// <summary>
+    /// At most this many finished timers are kept, however young: beyond it the oldest are purged first. Finished timers
+    /// never make the cluster refuse a create; only pending ones fill it.
+    /// </summary>
+    public long MaxFinishedTimers { get; set; } = 1_000_000;
+
+    /// <summary>At most this many bytes of finished timers (id, URI, data, last error) are kept; beyond it the oldest go first.</summary>
+    public long MaxFinishedBytes { get; set; } = 256L * 1024 * 1024;
+
+    /// <summary>
+    /// The most timers one purge entry removes, so applying it holds readers up only briefly; while a purge was full,
+    /// the next is proposed at once.
+    /// </summary>
+    public int PurgeSliceTimers { get; set; } = 10_000;
 }

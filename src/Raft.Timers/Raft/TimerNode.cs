@@ -120,6 +120,7 @@ public sealed class TimerNode : IAsyncDisposable
             };
             configuration.Metadata[ApiMetadataKey] = options.ApiUrl;
             configuration.Metadata[NodeIdMetadataKey] = options.NodeId;
+            configuration.Metadata[Codec.LogLevels.MetadataKey] = Codec.LogLevels.Current.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
             var cluster = new RaftCluster(configuration) { AuditTrail = wal };
             var membership = new ClusterMembership(cluster, membershipStorage, options.NodeId, options.DataDirectory, hasConfiguration, clock,
@@ -149,7 +150,8 @@ public sealed class TimerNode : IAsyncDisposable
         var deliveryLogger = loggers.CreateLogger<DeliveryRunner>();
         var duties = new LeaderDuties(cluster, Store, Proposer,
             term => new DeliveryRunner(Store, Proposer, transports, backoff, concurrency, deliveryOptions, observer, clock, deliveryLogger, term),
-            leaderOptions, observer, clock, loggers.CreateLogger<LeaderDuties>());
+            leaderOptions, observer, clock, loggers.CreateLogger<LeaderDuties>(),
+            token => Membership.LowestLogLevelAsync(TimeSpan.FromMilliseconds(500), token));
         leaderLoop = Task.Run(() => duties.RunAsync(stopping.Token));
     }
 

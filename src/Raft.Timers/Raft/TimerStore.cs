@@ -37,6 +37,15 @@ public sealed class TimerStore
     /// </summary>
     public int PendingCount => Volatile.Read(ref state).PendingCount;
 
+    /// <summary>Bytes of pending timers (<see cref="TimerStateMachine.RetainedBytes"/>), read like <see cref="PendingCount"/>.</summary>
+    public long PendingBytes => Volatile.Read(ref state).PendingBytes;
+
+    /// <summary>Finished timers kept, read like <see cref="PendingCount"/>: for the leader's check of their bounds.</summary>
+    public int FinishedCount => Volatile.Read(ref state).FinishedCount;
+
+    /// <summary>Bytes of finished timers kept, read like <see cref="PendingCount"/>.</summary>
+    public long FinishedBytes => Volatile.Read(ref state).FinishedBytes;
+
     public long LastAppliedIndex
     {
         get

@@ -18,8 +18,8 @@ public sealed partial class TimerStateMachine
     }
 
     /// <summary>
-    /// Replaces the whole state with a snapshot's content. The finished-order queue is rebuilt by
-    /// (finish stamp, id), which gives every node the same purge order.
+    /// Replaces the whole state with a snapshot's content. The finished order is rebuilt by (finish stamp, id), the order
+    /// applying entries gives it (<see cref="FinishedOrder"/>), so a restored node purges exactly what the others do.
     /// </summary>
     internal void Load(long lastAppliedIndex, long lastStampUnixMs, IEnumerable<TimerRecord> records)
     {
@@ -28,6 +28,8 @@ public sealed partial class TimerStateMachine
         finishedInOrder.Clear();
         firingIds.Clear();
         PendingCount = 0;
+        PendingBytes = 0;
+        FinishedBytes = 0;
         if (records is ICollection<TimerRecord> known)
             timers.EnsureCapacity(known.Count); // one table of the right size instead of a dozen doublings
 
@@ -37,7 +39,10 @@ public sealed partial class TimerStateMachine
             InvariantViolationException.ThrowIf(!timers.TryAdd(record.Id, record), $"snapshot holds timer {record.Id} twice");
             idsInOrder.Add(record.Id);
             if (record.Status == TimerStatus.Pending)
+            {
                 PendingCount++;
+                PendingBytes += RetainedBytes(record);
+            }
             else if (record.Status == TimerStatus.Firing)
                 firingIds.Add(record.Id);
             else if (record.Status.IsFinished())
@@ -48,7 +53,10 @@ public sealed partial class TimerStateMachine
             ? a.FinishedAtUnixMs.CompareTo(b.FinishedAtUnixMs)
             : string.CompareOrdinal(a.Id, b.Id));
         foreach (var record in finished)
-            finishedInOrder.Enqueue((record.Id, record.FinishedAtUnixMs));
+        {
+            finishedInOrder.Add(record.Id, record.FinishedAtUnixMs);
+            FinishedBytes += RetainedBytes(record);
+        }
 
         LastAppliedIndex = lastAppliedIndex;
         LastStampUnixMs = lastStampUnixMs;

@@ -21,9 +21,8 @@ public sealed partial class TimerStateMachine
     // Ids of timers in Firing: the leader's delivery sweep reads these without scanning every timer.
     private readonly HashSet<string> firingIds = new(StringComparer.Ordinal);
 
-    // Finished timers in the order they finished. Stamps never go backwards, so this is also the
-    // order of FinishedAtUnixMs, and purging is a walk from the front.
-    private readonly Queue<(string Id, long FinishedAtUnixMs)> finishedInOrder = new();
+    // Finished timers in purge order (finish stamp, then id): purging is a walk from the front.
+    private readonly FinishedOrder finishedInOrder = new();
 
     /// <summary>The index of the last log entry applied (including skipped configuration and empty entries).</summary>
     public long LastAppliedIndex { get; private set; }
@@ -35,6 +34,22 @@ public sealed partial class TimerStateMachine
     public long LastStampUnixMs { get; private set; }
 
     public int PendingCount { get; private set; }
+
+    /// <summary>What the pending timers hold (<see cref="RetainedBytes"/> of each): the edge refuses creates beyond a limit of it.</summary>
+    public long PendingBytes { get; private set; }
+
+    /// <summary>Finished (delivered, failed, cancelled) timers kept for reading until they are purged.</summary>
+    public int FinishedCount => finishedInOrder.Count;
+
+    /// <summary>What the finished timers hold (<see cref="RetainedBytes"/> of each), bounded by a purge with bounds.</summary>
+    public long FinishedBytes { get; private set; }
+
+    /// <summary>
+    /// The bytes a timer keeps on every node beyond its fixed-size fields: id, callback URI, data and last error. The
+    /// memory a record takes is this plus a constant; the limits on pending and finished timers count it.
+    /// </summary>
+    public static long RetainedBytes(TimerRecord record)
+        => record.Id.Length + record.Spec.Callback.UriUtf8.Length + record.Spec.Data.Utf8.Length + (record.LastError?.Length ?? 0);
 
     public int Count => timers.Count;
 
@@ -99,6 +114,7 @@ public sealed partial class TimerStateMachine
         timers.Add(record.Id, record);
         idsInOrder.Add(record.Id);
         PendingCount++;
+        PendingBytes += RetainedBytes(record);
         events?.Add(new TimerScheduled(record.Id, record.Version, due));
         return new CommandResult(CommandOutcome.Applied, record.Version, due);
     }
@@ -113,6 +129,7 @@ public sealed partial class TimerStateMachine
         var due = DueAt(stamp, command.Spec.TimeoutMs);
         var record = existing with { Version = existing.Version + 1, Spec = command.Spec, DueAtUnixMs = due, FiredAtIndex = 0, FireCount = 0 };
         timers[record.Id] = record;
+        PendingBytes += RetainedBytes(record) - RetainedBytes(existing);
         events?.Add(new TimerScheduled(record.Id, record.Version, due));
         return new CommandResult(CommandOutcome.Applied, record.Version, due);
     }
@@ -147,6 +164,7 @@ public sealed partial class TimerStateMachine
         timers[existing.Id] = existing with { Status = TimerStatus.Firing, FiredAtIndex = index, FireCount = existing.FireCount + 1 };
         firingIds.Add(existing.Id);
         PendingCount--;
+        PendingBytes -= RetainedBytes(existing);
         events?.Add(new TimerFired(existing.Id, existing.Version));
         return new CommandResult(CommandOutcome.Applied, existing.Version, existing.DueAtUnixMs);
     }
@@ -179,19 +197,27 @@ public sealed partial class TimerStateMachine
         return new CommandResult(CommandOutcome.Applied, record.Version, record.DueAtUnixMs);
     }
 
+    /// <summary>
+    /// Removes finished timers oldest first: those past the retention and, with bounds, those beyond the bounds' limits
+    /// whatever their age, at most the bounds' slice per entry (the leader proposes another while a slice was full).
+    /// </summary>
     private CommandResult Purge(PurgeFinished command, long stamp)
     {
         var cutoff = stamp - command.RetentionMs;
+        var bounds = command.Bounds;
+        var slice = bounds?.MaxPerEntry ?? int.MaxValue;
         var purged = 0;
-        while (finishedInOrder.TryPeek(out var oldest) && oldest.FinishedAtUnixMs <= cutoff)
+        while (purged < slice && finishedInOrder.TryPeek(out var oldest)
+            && (oldest.FinishedAtUnixMs <= cutoff || (bounds is not null && (FinishedCount > bounds.MaxTimers || FinishedBytes > bounds.MaxBytes))))
         {
             finishedInOrder.Dequeue();
-            if (timers.TryGetValue(oldest.Id, out var record) && record.Status.IsFinished() && record.FinishedAtUnixMs <= cutoff)
-            {
-                timers.Remove(oldest.Id);
-                idsInOrder.Remove(oldest.Id);
-                purged++;
-            }
+            var record = timers[oldest.Id];
+            InvariantViolationException.ThrowIf(!record.Status.IsFinished() || record.FinishedAtUnixMs != oldest.FinishedAtUnixMs,
+                $"timer {oldest.Id} is queued as finished at {oldest.FinishedAtUnixMs} but is {record.Status} since {record.FinishedAtUnixMs}");
+            timers.Remove(oldest.Id);
+            idsInOrder.Remove(oldest.Id);
+            FinishedBytes -= RetainedBytes(record);
+            purged++;
         }
 
         return new CommandResult(purged > 0 ? CommandOutcome.Applied : CommandOutcome.AlreadyApplied, purged);
@@ -202,11 +228,15 @@ public sealed partial class TimerStateMachine
         var previous = timers[record.Id];
         InvariantViolationException.ThrowIf(previous.Status.IsFinished(), $"timer {record.Id} finished twice");
         if (previous.Status == TimerStatus.Pending)
+        {
             PendingCount--;
+            PendingBytes -= RetainedBytes(previous);
+        }
         else if (previous.Status == TimerStatus.Firing)
             firingIds.Remove(record.Id);
         timers[record.Id] = record;
-        finishedInOrder.Enqueue((record.Id, record.FinishedAtUnixMs));
+        finishedInOrder.Add(record.Id, record.FinishedAtUnixMs);
+        FinishedBytes += RetainedBytes(record);
     }
 
     // Saturates rather than throwing: an absurd stamp in a committed entry must give the same state on

@@ -79,3 +79,38 @@ public sealed class UpdateVersion2GoldenTests
         CommandAssert.Equal(Commands, decoded.Commands);
     }
 }
+
+/// <summary>
+/// Pins version 2 of the purge command (with bounds on finished timers): version 1's payload (the retention), then
+/// the most finished timers and bytes kept and the most purged per entry. A purge without bounds is still version 1
+/// (pinned above); the leader writes version 2 only once every member reads it (<see cref="LogLevels"/>).
+/// </summary>
+public sealed class PurgeVersion2GoldenTests
+{
+    private const long Stamp = 1_700_000_000_123;
+
+    private static readonly TimerCommand[] Commands =
+    [
+        new PurgeFinished(86_400_000, new FinishedBounds(MaxTimers: 1_000_000, MaxBytes: 536_870_912, MaxPerEntry: 10_000)),
+    ];
+
+    // Derived by hand: kind 06, version 02, payload length 14, then four LEB128 varints: 86,400,000 = 80 B8 99 29,
+    // 1,000,000 = C0 84 3D, 536,870,912 (2^29) = 80 80 80 80 02, 10,000 = 90 4E.
+    private const string Hex = "017B68E5CF8B0100000106020E80B89929C0843D8080808002904E";
+
+    [Fact]
+    public void A_purge_with_bounds_is_command_version_2_byte_for_byte()
+        => Assert.Equal(Hex, Convert.ToHexString(LogEntryCodec.Encode(Stamp, Commands)));
+
+    [Fact]
+    public void Version_2_decodes_to_the_same_purge()
+    {
+        var decoded = LogEntryCodec.Decode(Convert.FromHexString(Hex));
+        Assert.Equal(Stamp, decoded.StampUnixMs);
+        CommandAssert.Equal(Commands, decoded.Commands);
+    }
+
+    [Fact]
+    public void A_slice_of_zero_is_rejected_as_corrupt()
+        => Assert.Throws<CodecException>(() => LogEntryCodec.Decode(Convert.FromHexString("017B68E5CF8B0100000106020D80B89929C0843D808080800200")));
+}

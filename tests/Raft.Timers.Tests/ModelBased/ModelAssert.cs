@@ -27,6 +27,10 @@ internal static class ModelAssert
         Assert.True(model.Timers.Count == state.Count,
             $"{where}: model holds [{string.Join(",", model.Timers.Select(t => t.Id).Order())}], state machine [{string.Join(",", state.All.Select(r => r.Id).Order())}]");
         Assert.True(model.WithStatus(TimerStatus.Pending).Count() == state.PendingCount, $"{where}: pending count");
+        Assert.True(model.WithStatus(TimerStatus.Pending).Sum(TimerModel.Bytes) == state.PendingBytes, $"{where}: pending bytes");
+        var finished = model.Timers.Where(t => t.Status is TimerStatus.Delivered or TimerStatus.Failed or TimerStatus.Cancelled).ToList();
+        Assert.True(finished.Count == state.FinishedCount, $"{where}: finished count {finished.Count} vs {state.FinishedCount}");
+        Assert.True(finished.Sum(TimerModel.Bytes) == state.FinishedBytes, $"{where}: finished bytes");
 
         foreach (var expected in model.Timers)
         {

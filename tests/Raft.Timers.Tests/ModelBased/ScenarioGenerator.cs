@@ -126,7 +126,10 @@ internal static class ScenarioGenerator
             }
 
             default:
-                return new PurgeFinished(Retentions[op.Pick % Retentions.Length]);
+                // Half the purges carry bounds small enough to cut through the finished timers, often inside a group
+                // that finished at one stamp, with a slice that may stop before the bounds are met.
+                return new PurgeFinished(Retentions[op.Pick % Retentions.Length], op.Pick % 2 == 0 ? null
+                    : new FinishedBounds(MaxTimers: op.Pick % 5, MaxBytes: op.Pick % 3 == 0 ? 40 : long.MaxValue, MaxPerEntry: 1 + (op.Pick % 4)));
         }
     }
 

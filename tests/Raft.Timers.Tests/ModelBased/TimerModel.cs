@@ -146,16 +146,33 @@ internal sealed class TimerModel
 
             case PurgeFinished p:
             {
-                var old = timers.Values.Where(t => IsFinished(t.Status) && now - t.FinishedAt >= p.RetentionMs).Select(t => t.Id).ToList();
-                foreach (var id in old)
-                    timers.Remove(id);
-                return new(old.Count > 0 ? CommandOutcome.Applied : CommandOutcome.AlreadyApplied);
+                // Oldest first by (finish time, id); past the retention always, beyond the bounds when given; at most a slice.
+                var finished = timers.Values.Where(t => IsFinished(t.Status))
+                    .OrderBy(t => t.FinishedAt).ThenBy(t => t.Id, StringComparer.Ordinal).ToList();
+                long count = finished.Count, bytes = finished.Sum(Bytes);
+                var purged = 0;
+                foreach (var t in finished)
+                {
+                    var overBounds = p.Bounds is { } b && (count > b.MaxTimers || bytes > b.MaxBytes);
+                    if (purged == (p.Bounds?.MaxPerEntry ?? int.MaxValue) || !(now - t.FinishedAt >= p.RetentionMs || overBounds))
+                        break;
+                    timers.Remove(t.Id);
+                    count--;
+                    bytes -= Bytes(t);
+                    purged++;
+                }
+
+                return new(purged > 0 ? CommandOutcome.Applied : CommandOutcome.AlreadyApplied);
             }
 
             default:
                 throw new InvalidOperationException($"model: no rule for {command}");
         }
     }
+
+    /// <summary>Id, URI, data and last error, as the state machine counts a timer's bytes.</summary>
+    internal static long Bytes(ModelTimer t)
+        => t.Id.Length + t.Spec.Callback.UriUtf8.Length + t.Spec.Data.Utf8.Length + (t.LastError?.Length ?? 0);
 
     private static bool IsFinished(TimerStatus status) => status is TimerStatus.Delivered or TimerStatus.Failed or TimerStatus.Cancelled;
 

@@ -1,5 +1,6 @@
 using RaftTimers.Commands;
 using RaftTimers.Model;
+using RaftTimers.StateMachine;
 
 namespace RaftTimers.Tests;
 
@@ -73,5 +74,75 @@ public sealed class PurgeFinishedTests
 
         t.One(10_200, new PurgeFinished(100));
         Assert.Null(t.State.Find("cancelled"));
+    }
+
+    private static readonly long Young = long.MaxValue; // a retention nothing reaches: only the bounds purge
+
+    [Fact]
+    public void Bounds_purge_the_oldest_finished_timers_whatever_their_age_and_leave_pending_and_firing_ones()
+    {
+        var t = Mixed();
+
+        var result = t.One(5_000, new PurgeFinished(Young, new FinishedBounds(MaxTimers: 1, MaxBytes: long.MaxValue, MaxPerEntry: 100)));
+
+        Assert.Equal((CommandOutcome.Applied, 2L), (result.Outcome, result.Version));
+        Assert.Equal(["failed", "firing", "pending"], Ids(t));
+        Assert.Equal(1, t.State.FinishedCount);
+    }
+
+    [Fact]
+    public void A_byte_bound_counts_id_uri_data_and_last_error()
+    {
+        var t = Mixed();
+        var failed = t.State.Find("failed")!;
+        Assert.Equal("failed".Length + Specs.DefaultUri.Length + 1 /* "x" */, TimerStateMachine.RetainedBytes(failed));
+        Assert.Equal(3 * Specs.DefaultUri.Length + "cancelled".Length + "delivered".Length + "failed".Length + 1, t.State.FinishedBytes);
+
+        // Exactly the bytes of "failed" may stay: the two older ones go.
+        t.One(5_000, new PurgeFinished(Young, new FinishedBounds(MaxTimers: long.MaxValue, MaxBytes: TimerStateMachine.RetainedBytes(failed), MaxPerEntry: 100)));
+
+        Assert.Equal(["failed", "firing", "pending"], Ids(t));
+        Assert.Equal(TimerStateMachine.RetainedBytes(failed), t.State.FinishedBytes);
+    }
+
+    [Fact]
+    public void One_entry_purges_at_most_its_slice_and_the_next_goes_on()
+    {
+        var t = Mixed();
+        var bounds = new FinishedBounds(MaxTimers: 0, MaxBytes: long.MaxValue, MaxPerEntry: 2);
+
+        Assert.Equal(2L, t.One(5_000, new PurgeFinished(Young, bounds)).Version);
+        Assert.Equal(["failed", "firing", "pending"], Ids(t));
+        Assert.Equal(1L, t.One(5_001, new PurgeFinished(Young, bounds)).Version);
+        Assert.Equal(CommandOutcome.AlreadyApplied, t.One(5_002, new PurgeFinished(Young, bounds)).Outcome);
+        Assert.Equal(["firing", "pending"], Ids(t));
+    }
+
+    [Fact]
+    public void Timers_that_finished_at_one_stamp_are_purged_in_id_order_whatever_order_they_finished_in()
+    {
+        // Cancelled in the order c, a, b within one entry, so at one stamp: a bound of 1 keeps the largest id.
+        var t = new Transcript();
+        t.At(1_000, new CreateTimer("b", Specs.Http(60_000)), new CreateTimer("c", Specs.Http(60_000)), new CreateTimer("a", Specs.Http(60_000)));
+        t.At(2_000, new CancelTimer("c"), new CancelTimer("a"), new CancelTimer("b"));
+
+        t.One(3_000, new PurgeFinished(Young, new FinishedBounds(MaxTimers: 1, MaxBytes: long.MaxValue, MaxPerEntry: 100)));
+
+        Assert.Equal(["c"], Ids(t));
+    }
+
+    [Fact]
+    public void Pending_bytes_follow_creates_replaces_fires_and_cancels()
+    {
+        var t = new Transcript();
+        t.At(1_000, new CreateTimer("p", Specs.Http(60_000, data: Specs.Text("12345"))), new CreateTimer("q", Specs.Http(10)));
+        Assert.Equal(1 + Specs.DefaultUri.Length + 5 + 1 + Specs.DefaultUri.Length, t.State.PendingBytes);
+
+        t.At(1_001, new UpdateTimer("p", Specs.Http(60_000, data: Specs.Text("1"))));
+        Assert.Equal(1 + Specs.DefaultUri.Length + 1 + 1 + Specs.DefaultUri.Length, t.State.PendingBytes);
+
+        t.At(2_000, new FireTimer("q", 1), new CancelTimer("p"));
+        Assert.Equal(0, t.State.PendingBytes);
+        Assert.Equal(0, t.State.PendingCount);
     }
 }

@@ -76,7 +76,12 @@ internal static class CodecGenerators
             from outcome in Gen.Elements(DeliveryOutcome.Delivered, DeliveryOutcome.Retry, DeliveryOutcome.Failed)
             from error in Error
             select (TimerCommand)new RecordDelivery(id, version, (int)attempt, outcome, error),
-            Between(0, long.MaxValue).Select(retention => (TimerCommand)new PurgeFinished(retention)));
+            Between(0, long.MaxValue).Select(retention => (TimerCommand)new PurgeFinished(retention)),
+            from retention in Between(0, long.MaxValue)
+            from maxTimers in Between(0, long.MaxValue)
+            from maxBytes in Between(0, long.MaxValue)
+            from slice in Between(1, int.MaxValue)
+            select (TimerCommand)new PurgeFinished(retention, new FinishedBounds(maxTimers, maxBytes, (int)slice)));
 
     public static Gen<(long Stamp, TimerCommand[] Commands)> Entry =>
         Gen.Zip(Between(0, long.MaxValue), Gen.Choose(0, 8).SelectMany(n => Gen.ArrayOf(Command, n)), (stamp, commands) => (stamp, commands));

@@ -28,7 +28,7 @@ internal static class CommandAssert
         (FireTimer x, FireTimer y) => x.TimerId == y.TimerId && x.Version == y.Version,
         (RecordDelivery x, RecordDelivery y) => x.TimerId == y.TimerId && x.Version == y.Version && x.Attempt == y.Attempt
             && x.Outcome == y.Outcome && string.Equals(x.Error, y.Error, StringComparison.Ordinal),
-        (PurgeFinished x, PurgeFinished y) => x.RetentionMs == y.RetentionMs,
+        (PurgeFinished x, PurgeFinished y) => x.RetentionMs == y.RetentionMs && x.Bounds == y.Bounds,
         _ => false,
     };
 
@@ -47,7 +47,7 @@ internal static class CommandAssert
         CancelTimer c => $"cancel {c.TimerId}",
         FireTimer f => $"fire {f.TimerId} v{f.Version}",
         RecordDelivery d => $"delivery {d.TimerId} v{d.Version} attempt {d.Attempt} {d.Outcome} error={Quote(d.Error)}",
-        PurgeFinished p => $"purge retention={p.RetentionMs}ms",
+        PurgeFinished p => $"purge retention={p.RetentionMs}ms" + (p.Bounds is { } b ? $" keep<={b.MaxTimers}/{b.MaxBytes}B slice={b.MaxPerEntry}" : ""),
         _ => command.ToString(),
     };
 

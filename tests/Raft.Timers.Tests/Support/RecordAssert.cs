@@ -29,6 +29,9 @@ internal static class RecordAssert
         Assert.Equal(expected.LastStampUnixMs, actual.LastStampUnixMs);
         Assert.Equal(expected.Count, actual.Count);
         Assert.Equal(expected.PendingCount, actual.PendingCount);
+        Assert.Equal(expected.PendingBytes, actual.PendingBytes);
+        Assert.Equal(expected.FinishedCount, actual.FinishedCount);
+        Assert.Equal(expected.FinishedBytes, actual.FinishedBytes);
         foreach (var record in expected.All)
         {
             var other = actual.Find(record.Id);

@@ -1,0 +1,38 @@
+using System.Globalization;
+
+namespace RaftTimers.Codec;
+
+/// <summary>
+/// Which command versions a build reads, as one number it publishes in its Raft metadata. A leader writes a newer
+/// command version only once every member publishes a level that reads it: during a rolling upgrade an old node would
+/// otherwise be handed a committed entry it cannot decode, and stop. Levels only grow, and a build reads every level
+/// up to its own. Downgrading a node below the level the cluster reached is not supported.
+/// </summary>
+public static class LogLevels
+{
+    /// <summary>The Raft metadata key under which each node publishes its level.</summary>
+    public const string MetadataKey = "log";
+
+    /// <summary>
+    /// Every command as builds without a level wrote them (create, update versions 1 and 2, cancel, fire, delivery
+    /// result, purge version 1). A member that publishes no level is at this one.
+    /// </summary>
+    public const int Base = 1;
+
+    /// <summary>Adds purge version 2, with bounds on the finished timers kept.</summary>
+    public const int PurgeBounds = 2;
+
+    /// <summary>The level of this build.</summary>
+    public const int Current = PurgeBounds;
+
+    /// <summary>The level a member's metadata publishes; <see cref="Base"/> when it publishes none or nothing is known of it.</summary>
+    public static int Of(IReadOnlyDictionary<string, string>? metadata)
+        => metadata is not null && metadata.TryGetValue(MetadataKey, out var text)
+            && int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var level) && level >= Base
+                ? level
+                : Base;
+
+    /// <summary>The highest level every member reads: the lowest one published (this node counts with <see cref="Current"/>).</summary>
+    public static int Lowest(IEnumerable<IReadOnlyDictionary<string, string>?> remoteMembers)
+        => remoteMembers.Select(Of).Append(Current).Min();
+}
