@@ -67,7 +67,7 @@ public sealed class OpenApiTests(OpenApiNodes nodes) : IClassFixture<OpenApiNode
     {
         // API.md, Timer API
         { "POST", "/timer", 201, [400, 409, 413, 429, 503, 507] },
-        { "PUT", "/timer/{id}", 200, [400, 404, 413, 429, 503] },
+        { "PUT", "/timer/{id}", 200, [400, 404, 412, 413, 429, 503, 507] },
         { "DELETE", "/timer/{id}", 202, [404, 429, 503] },
         { "GET", "/timer/{id}", 200, [404, 503] },
         { "GET", "/timer", 200, [400, 503] },
