@@ -13,6 +13,8 @@ namespace RaftTimers.Delivery;
 /// attempts bounded in number and in concurrency, and every attempt's result written back through
 /// the log. Created for one leadership term; its token ends with the term, and a new leader
 /// re-delivers whatever is still firing, continuing the attempt count, with the same Idempotency-Key.
+/// Every attempt leaves only while this node holds the leader lease (<see cref="ILeaderLease"/>), and is cut short
+/// when the lease runs out: a leader cut off from the others stops sending before another can be elected.
 /// </summary>
 public sealed partial class DeliveryRunner(
     TimerStore store,
@@ -24,8 +26,12 @@ public sealed partial class DeliveryRunner(
     ILeaderObserver observer,
     TimeProvider clock,
     ILogger logger,
+    ILeaderLease lease,
     CancellationToken leadership)
 {
+    /// <summary>How often a send waiting for the lease looks again: DotNext renews it with each heartbeat round, without an event.</summary>
+    private static readonly TimeSpan LeasePoll = TimeSpan.FromMilliseconds(5);
+
     private readonly ConcurrentDictionary<string, Task> active = new(StringComparer.Ordinal);
 
     public int ActiveCount => active.Count;
@@ -115,22 +121,43 @@ public sealed partial class DeliveryRunner(
         {
             if (attempt == 1)
                 observer.FirstAttemptSending(Lateness(timer));
-            var sent = clock.GetTimestamp();
-            try
+            while (true)
             {
-                var result = await transport.SendAsync(timer, attempt, leadership).ConfigureAwait(false);
-                return (result, clock.GetElapsedTime(sent));
-            }
-            catch (OperationCanceledException) when (leadership.IsCancellationRequested)
-            {
-                observer.AttemptEnded(DeliveryAttemptOutcome.Abandoned, clock.GetElapsedTime(sent));
-                throw;
+                var leased = await LeaseAsync().ConfigureAwait(false);
+                using var sending = CancellationTokenSource.CreateLinkedTokenSource(leadership, leased);
+                var sent = clock.GetTimestamp();
+                try
+                {
+                    var result = await transport.SendAsync(timer, attempt, sending.Token).ConfigureAwait(false);
+                    return (result, clock.GetElapsedTime(sent));
+                }
+                catch (OperationCanceledException) when (leadership.IsCancellationRequested)
+                {
+                    observer.AttemptEnded(DeliveryAttemptOutcome.Abandoned, clock.GetElapsedTime(sent));
+                    throw;
+                }
+                catch (OperationCanceledException) when (leased.IsCancellationRequested)
+                {
+                    // The lease ran out mid-send: the receiver may or may not have the callback. The same attempt goes
+                    // again under the next lease (same Idempotency-Key), or the next leader delivers it.
+                    observer.AttemptEnded(DeliveryAttemptOutcome.Abandoned, clock.GetElapsedTime(sent));
+                    LogLeaseLapsed(timer.Id, timer.Version, attempt);
+                }
             }
         }
         finally
         {
             concurrency.Release();
         }
+    }
+
+    /// <summary>A lease token that is live now, waiting while there is none; throws when leadership ends meanwhile.</summary>
+    private async ValueTask<CancellationToken> LeaseAsync()
+    {
+        CancellationToken leased;
+        while (!lease.TryGet(out leased))
+            await Task.Delay(LeasePoll, clock, leadership).ConfigureAwait(false);
+        return leased;
     }
 
     /// <summary>How long after its due time the timer's first attempt leaves, by this node's clock; never negative.</summary>
@@ -171,6 +198,9 @@ public sealed partial class DeliveryRunner(
 
     [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Delivery of {TimerId} v{Version} attempt {Attempt} refused, the timer fails without retries: {Error}")]
     private partial void LogAttemptRefused(string timerId, long version, int attempt, string error);
+
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Delivery of {TimerId} v{Version} attempt {Attempt} cut short: the leader lease ran out; it goes again under the next lease")]
+    private partial void LogLeaseLapsed(string timerId, long version, int attempt);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Delivery of {TimerId} v{Version} stopped by an unexpected error")]
     private partial void LogDeliveryCrashed(Exception e, string timerId, long version);

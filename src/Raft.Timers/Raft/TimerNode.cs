@@ -116,6 +116,7 @@ public sealed class TimerNode : IAsyncDisposable
                 RequestTimeout = TimeSpan.FromMilliseconds(options.RequestTimeoutMs),
                 ConfigurationStorage = membershipStorage,
                 ColdStart = false, // never elect itself alone: a new cluster is seeded with its members, a joining node waits to be added
+                IsLeaderLeaseEnabled = true, // callbacks are sent only under the lease (DeliveryRunner)
                 LoggerFactory = new ThrottledRaftLogging(loggers, clock, TimeSpan.FromSeconds(10)),
             };
             configuration.Metadata[ApiMetadataKey] = options.ApiUrl;
@@ -148,8 +149,9 @@ public sealed class TimerNode : IAsyncDisposable
         var backoff = new RetryBackoff(deliveryOptions, new Random(unchecked((int)clock.GetTimestamp())));
         var concurrency = new SemaphoreSlim(deliveryOptions.MaxConcurrentDeliveries, deliveryOptions.MaxConcurrentDeliveries);
         var deliveryLogger = loggers.CreateLogger<DeliveryRunner>();
+        var lease = new RaftLeaderLease(cluster);
         var duties = new LeaderDuties(cluster, Store, Proposer,
-            term => new DeliveryRunner(Store, Proposer, transports, backoff, concurrency, deliveryOptions, observer, clock, deliveryLogger, term),
+            term => new DeliveryRunner(Store, Proposer, transports, backoff, concurrency, deliveryOptions, observer, clock, deliveryLogger, lease, term),
             leaderOptions, observer, clock, loggers.CreateLogger<LeaderDuties>(),
             token => Membership.LowestLogLevelAsync(TimeSpan.FromMilliseconds(500), token));
         leaderLoop = Task.Run(() => duties.RunAsync(stopping.Token));

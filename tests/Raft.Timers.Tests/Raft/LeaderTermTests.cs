@@ -85,7 +85,7 @@ public sealed class LeaderTermTests : IDisposable
             var proposer = run.Proposer;
             var duties = new LeaderDuties(cluster, store, proposer,
                 term => new DeliveryRunner(store, proposer, new Dictionary<string, ICallbackTransport>(), new RetryBackoff(delivery, new Random(1)),
-                    new SemaphoreSlim(1), delivery, new NoLeaderObserver(), clock, NullLogger.Instance, term),
+                    new SemaphoreSlim(1), delivery, new NoLeaderObserver(), clock, NullLogger.Instance, new AlwaysLeased(), term),
                 new LeaderOptions(), new NoLeaderObserver(), clock, run.Log);
             run.leading = duties.RunAsync(run.stopping.Token);
             return run;

@@ -1,0 +1,127 @@
+using System.Threading.Channels;
+using Microsoft.Extensions.Logging.Abstractions;
+using RaftTimers.Codec;
+using RaftTimers.Commands;
+using RaftTimers.Delivery;
+using RaftTimers.Raft;
+using RaftTimers.StateMachine;
+
+namespace RaftTimers.Tests;
+
+/// <summary>
+/// Callbacks leave only under the leader lease (issue 15, point 8): a leader cut off from the others keeps its
+/// leadership token until a Raft request times out, but loses its lease before another node can be elected, and
+/// must not send in between.
+/// </summary>
+public sealed class LeaderLeaseTests : IAsyncDisposable
+{
+    private readonly TimerStore store = new();
+    private readonly ControlledLease lease = new();
+    private readonly RecordingTransport transport = new();
+    private readonly CancellationTokenSource leadership = new();
+    private readonly CommandProposer proposer;
+    private readonly DeliveryRunner runner;
+
+    public LeaderLeaseTests()
+    {
+        // One firing timer. The proposer never leads here, so recording an attempt's result is refused: only sends matter.
+        store.Apply(1, LogEntryCodec.Encode(1_000, [new CreateTimer("t", Specs.Http(10))]), null);
+        store.Apply(2, LogEntryCodec.Encode(2_000, [new FireTimer("t", 1)]), null);
+        proposer = new CommandProposer(LeaderTermTests.FakeCluster.Create(null!), store, new LeaderClock(TimeProvider.System), new ProposerOptions(),
+            NullLogger<CommandProposer>.Instance);
+        var options = new DeliveryOptions();
+        runner = new DeliveryRunner(store, proposer, new Dictionary<string, ICallbackTransport> { ["http"] = transport },
+            new RetryBackoff(options, new Random(1)), new SemaphoreSlim(4), options, new NoLeaderObserver(), TimeProvider.System,
+            NullLogger.Instance, lease, leadership.Token);
+    }
+
+    [Fact]
+    public async Task No_attempt_leaves_without_a_lease_and_one_leaves_once_the_lease_is_back()
+    {
+        runner.Start("t", 1);
+
+        // Without a lease the runner waits; it is given time to do wrong (it polls every few ms), then the lease returns.
+        await Task.Delay(200);
+        Assert.Equal(0, transport.Sends.Reader.Count);
+
+        lease.Grant();
+        var send = await transport.Sends.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(1, send.Attempt);
+        Assert.False(send.Token.IsCancellationRequested);
+    }
+
+    [Fact]
+    public async Task An_attempt_under_way_when_the_lease_runs_out_is_cut_short_and_the_same_attempt_goes_again_under_the_next_lease()
+    {
+        lease.Grant();
+        transport.Hold = true;
+        runner.Start("t", 1);
+        var first = await transport.Sends.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+
+        lease.Expire();
+        await first.Ended.WaitAsync(TimeSpan.FromSeconds(30)); // the send saw its token cancelled
+        Assert.True(first.Token.IsCancellationRequested);
+
+        transport.Hold = false;
+        lease.Grant();
+        var again = await transport.Sends.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(first.Attempt, again.Attempt);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await leadership.CancelAsync();
+        await runner.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
+        await proposer.DisposeAsync();
+        leadership.Dispose();
+    }
+
+    /// <summary>A lease the test grants and lets run out.</summary>
+    private sealed class ControlledLease : ILeaderLease
+    {
+        private CancellationTokenSource? current;
+
+        public void Grant() => Volatile.Write(ref current, new CancellationTokenSource());
+
+        public void Expire()
+        {
+            var lapsed = Interlocked.Exchange(ref current, null);
+            lapsed?.Cancel();
+        }
+
+        public bool TryGet(out CancellationToken token)
+        {
+            var now = Volatile.Read(ref current);
+            token = now?.Token ?? new CancellationToken(canceled: true);
+            return now is not null;
+        }
+    }
+
+    private sealed record Send(int Attempt, CancellationToken Token, Task Ended);
+
+    /// <summary>Records every send; a held send lasts until its token is cancelled.</summary>
+    private sealed class RecordingTransport : ICallbackTransport
+    {
+        public Channel<Send> Sends { get; } = Channel.CreateUnbounded<Send>();
+
+        public volatile bool Hold;
+
+        public string Name => "http";
+
+        public async Task<AttemptResult> SendAsync(TimerRecord timer, int attempt, CancellationToken token)
+        {
+            var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            Sends.Writer.TryWrite(new Send(attempt, token, ended.Task));
+            try
+            {
+                if (Hold)
+                    await Task.Delay(Timeout.Infinite, token);
+                return AttemptResult.Success;
+            }
+            finally
+            {
+                ended.TrySetResult();
+            }
+        }
+    }
+}
