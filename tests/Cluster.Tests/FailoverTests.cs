@@ -30,7 +30,7 @@ public sealed class FailoverTests
 
         // Any duplicate delivery (a crash between delivery and its recorded result) carries the same key.
         foreach (var group in sink.Deliveries.Where(d => ids.Contains(d.TimerId)).GroupBy(d => d.TimerId))
-            Assert.All(group, d => Assert.Equal($"{group.Key}:1", d.IdempotencyKey));
+            Assert.Single(group.Select(d => d.IdempotencyKey).Distinct(), k => k.StartsWith($"{group.Key}:1:", StringComparison.Ordinal));
 
         // Every node, the killed one included once it is back, holds one fire decision per timer, the same one.
         await cluster.RestartAsync(leader);
@@ -66,7 +66,7 @@ public sealed class FailoverTests
         await sink.WaitUntilAsync(d => ids.All(id => d.Any(x => x.TimerId == id && x.AnsweredStatus == 200)), TimeSpan.FromSeconds(90),
             () => $"missing: {string.Join(",", ids.Where(id => sink.Deliveries.All(x => x.TimerId != id)))}\n{cluster.LogTails()}");
         foreach (var group in sink.Deliveries.GroupBy(d => d.TimerId))
-            Assert.All(group, d => Assert.Equal($"{group.Key}:1", d.IdempotencyKey));
+            Assert.Single(group.Select(d => d.IdempotencyKey).Distinct(), k => k.StartsWith($"{group.Key}:1:", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -238,4 +238,32 @@ public sealed class LimitsTests
             Assert.Equal(expected, kept);
         }
     }
+
+    [Fact]
+    public async Task A_timer_created_again_under_a_purged_id_is_delivered_with_a_new_idempotency_key()
+    {
+        // No finished timer is kept: a delivered timer is purged as soon as the leader sees it, and its id is free again.
+        await using var sink = await CallbackSink.StartAsync();
+        await using var cluster = await LocalCluster.StartAsync(1, "--RaftTimers:Retention:MaxFinishedTimers=0", "--RaftTimers:Retention:PurgeIntervalMs=200");
+        var http = cluster.Http;
+        var node = cluster.Urls[0];
+        var id = $"again-{Guid.NewGuid():N}"[..20];
+
+        await http.CreateOkAsync(node, id, 50, sink.UrlFor(id));
+        await sink.WaitUntilAsync(d => d.Any(x => x.TimerId == id && x.AnsweredStatus == 200), Deadline);
+        var deadline = DateTime.UtcNow + Deadline;
+        while (await http.GetAsync(node, id) is not null)
+        {
+            Assert.True(DateTime.UtcNow < deadline, $"{id} was not purged");
+            await Task.Delay(50);
+        }
+
+        await http.CreateOkAsync(node, id, 50, sink.UrlFor(id));
+        await sink.WaitUntilAsync(d => d.Count(x => x.TimerId == id && x.AnsweredStatus == 200) >= 2, Deadline);
+
+        // Both are version 1 of the same id: a receiver deduplicating on the key must not drop the second.
+        var keys = sink.Deliveries.Where(d => d.TimerId == id).Select(d => d.IdempotencyKey).Distinct().ToList();
+        Assert.Equal(2, keys.Count);
+        Assert.All(keys, k => Assert.StartsWith($"{id}:1:", k, StringComparison.Ordinal));
+    }
 }

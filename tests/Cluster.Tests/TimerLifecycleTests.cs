@@ -38,7 +38,7 @@ public sealed class TimerLifecycleTests(ThreeNodeCluster fixture)
             var delivery = Assert.Single(arrivals);
             Assert.True(delivery.ArrivedAt >= sentAt + TimeSpan.FromMilliseconds(timeoutMs) - StampRounding,
                 $"{id} arrived {(sentAt + TimeSpan.FromMilliseconds(timeoutMs) - delivery.ArrivedAt).TotalMilliseconds} ms early");
-            Assert.Equal($"{id}:1", delivery.IdempotencyKey);
+            Assert.Equal($"{id}:1:{(await http.GetAsync(follower, id))?.GetProperty("firedAtIndex").GetInt64()}", delivery.IdempotencyKey);
             Assert.Equal(1, delivery.Attempt);
             Assert.Equal("POST", delivery.Method);
             Assert.Equal("application/json", delivery.ContentType);
@@ -116,7 +116,7 @@ public sealed class TimerLifecycleTests(ThreeNodeCluster fixture)
         Assert.Equal("text/plain; charset=utf-8", delivery.ContentType);
         Assert.Equal("PUT", delivery.Method);
         Assert.EndsWith("/v2", delivery.Path, StringComparison.Ordinal);
-        Assert.Equal($"{id}:2", delivery.IdempotencyKey);
+        Assert.Equal($"{id}:2:{(await http.GetAsync(follower, id))?.GetProperty("firedAtIndex").GetInt64()}", delivery.IdempotencyKey);
         Assert.True(delivery.ArrivedAt >= replacedAt + TimeSpan.FromMilliseconds(400) - StampRounding, "delivered before the new delay ran out");
 
         var timer = await WaitForStateAsync(follower, id, "delivered");
@@ -182,7 +182,8 @@ public sealed class TimerLifecycleTests(ThreeNodeCluster fixture)
         var attempts = fixture.Sink.Deliveries.Where(d => d.TimerId == id).OrderBy(d => d.ArrivedAt).ToList();
         Assert.Equal([1, 2, 3], attempts.Select(a => a.Attempt));
         Assert.Equal([500, 500, 200], attempts.Select(a => a.AnsweredStatus));
-        Assert.All(attempts, a => Assert.Equal($"{id}:1", a.IdempotencyKey));
+        var key = $"{id}:1:{(await http.GetAsync(follower, id))?.GetProperty("firedAtIndex").GetInt64()}";
+        Assert.All(attempts, a => Assert.Equal(key, a.IdempotencyKey));
         var firstGap = attempts[1].ArrivedAt - attempts[0].ArrivedAt;
         var secondGap = attempts[2].ArrivedAt - attempts[1].ArrivedAt;
         Assert.True(firstGap >= TimeSpan.FromMilliseconds(150), $"first gap {firstGap.TotalMilliseconds} ms is shorter than the backoff");

@@ -69,7 +69,7 @@ public sealed record TimerShape
 
     public required CallbackShape Callback { get; init; }
 
-    [Description("Starts at 1 and goes up with every replace; the callback's Idempotency-Key is {id}:{version}.")]
+    [Description("Starts at 1 and goes up with every replace; the callback's Idempotency-Key is {id}:{version}:{firedAtIndex}.")]
     public required long Version { get; init; }
 
     [Description("Callback attempts made for the current firing.")]

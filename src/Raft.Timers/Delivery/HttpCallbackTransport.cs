@@ -8,7 +8,7 @@ namespace RaftTimers.Delivery;
 /// <summary>
 /// Delivers a timer as one HTTP request (API.md): the callback's method and URI; the data as the body
 /// (text/plain for a string, application/json for an object, none when absent); headers
-/// <c>User-Agent</c>, <c>X-Timer-Id</c>, <c>Idempotency-Key: {id}:{version}</c>, <c>X-Timer-Attempt</c>.
+/// <c>User-Agent</c>, <c>X-Timer-Id</c>, <c>Idempotency-Key: {id}:{version}:{firedAtIndex}</c>, <c>X-Timer-Attempt</c>.
 /// 2xx is success; anything else, or no answer within the attempt timeout, is a failure.
 /// Connections are pooled and kept alive. With an <see cref="ICallbackAddressGuard"/>, every new connection
 /// goes through <see cref="GuardedConnector"/>, and a target the guard refuses is a permanent failure.

@@ -30,6 +30,10 @@ public sealed record TimerRecord(
     /// <summary>How many fire decisions applied to this timer's current version: 0 or 1 when invariant 3 holds.</summary>
     public int FireCount { get; init; }
 
-    /// <summary>The key a receiver deduplicates on: the same for every attempt and re-delivery of one firing.</summary>
-    public string IdempotencyKey => $"{Id}:{Version}";
+    /// <summary>
+    /// The key a receiver deduplicates on, <c>{id}:{version}:{firedAtIndex}</c>: the same for every attempt and
+    /// re-delivery of one firing, and different for every other firing, of another version or of a timer created again
+    /// under the same id after the first was purged (its fire is a later log entry).
+    /// </summary>
+    public string IdempotencyKey => $"{Id}:{Version}:{FiredAtIndex}";
 }

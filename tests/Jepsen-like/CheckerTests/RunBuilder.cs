@@ -25,7 +25,7 @@ internal sealed class RunBuilder
 
     public RunBuilder Delivered(string id, long version, double arrived, int attempt = 1, int status = 200, string? key = null)
     {
-        deliveries.Add(new DeliveryRecord(id, key ?? $"{id}:{version}", attempt, arrived, status));
+        deliveries.Add(new DeliveryRecord(id, key ?? $"{id}:{version}:1", attempt, arrived, status));
         return this;
     }
 

@@ -3,7 +3,7 @@ namespace RaftTimers.JepsenLike.Checker;
 /// <summary>
 /// S6 — duplicates counted, each carrying the same Idempotency-Key. Delivery is at least once: a leader
 /// that dies between a successful callback and its recorded result makes the next leader deliver again.
-/// Every callback of a timer must carry one well-formed key <c>{id}:{version}</c>, so a receiver that
+/// Every callback of a timer must carry one well-formed key <c>{id}:{version}:{firedAtIndex}</c>, so a receiver that
 /// deduplicates on it sees one effect; a second 2xx for the same key is a duplicate, counted here.
 /// </summary>
 public static class DuplicateDeliveryCheck
@@ -32,7 +32,7 @@ public static class DuplicateDeliveryCheck
             }
         }
 
-        return CheckResult.From(Name, "every callback of a timer carries the same {id}:{version} key; duplicate 2xx deliveries are counted", violations,
+        return CheckResult.From(Name, "every callback of a timer carries the same {id}:{version}:{firedAtIndex} key; duplicate 2xx deliveries are counted", violations,
             new Dictionary<string, double> { ["duplicateDeliveries"] = duplicates, ["timersWithDuplicates"] = timersWithDuplicates });
     }
 }

@@ -57,14 +57,21 @@ public sealed record DeliveryRecord(string TimerId, string IdempotencyKey, int A
 {
     public bool Succeeded => AnsweredStatus is >= 200 and < 300;
 
-    /// <summary>The timer version in the key <c>{id}:{version}</c>; null when the key is malformed.</summary>
-    public long? KeyVersion
+    /// <summary>The timer version in the key <c>{id}:{version}:{firedAtIndex}</c>; null when the key is malformed.</summary>
+    public long? KeyVersion => ParseKey()?.Version;
+
+    /// <summary>The log index of the fire decision the key names; null when the key is malformed.</summary>
+    public long? KeyFiredAtIndex => ParseKey()?.FiredAtIndex;
+
+    private (long Version, long FiredAtIndex)? ParseKey()
     {
-        get
-        {
-            var colon = IdempotencyKey.LastIndexOf(':');
-            return colon > 0 && IdempotencyKey[..colon] == TimerId && long.TryParse(IdempotencyKey[(colon + 1)..], out var v) ? v : null;
-        }
+        if (!IdempotencyKey.StartsWith(TimerId + ":", StringComparison.Ordinal))
+            return null;
+        var rest = IdempotencyKey.AsSpan(TimerId.Length + 1);
+        var colon = rest.IndexOf(':');
+        return colon > 0 && long.TryParse(rest[..colon], out var version) && long.TryParse(rest[(colon + 1)..], out var fired)
+            ? (version, fired)
+            : null;
     }
 }
 
