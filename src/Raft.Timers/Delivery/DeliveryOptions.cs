@@ -24,6 +24,13 @@ public sealed class DeliveryOptions
     /// <summary>Callbacks in flight at once on the leader; more wait their turn.</summary>
     public int MaxConcurrentDeliveries { get; set; } = 256;
 
+    /// <summary>
+    /// Deliveries under way at once (sending, waiting for a send slot, or backing off between attempts); more firing
+    /// timers wait in a queue as an id and a version each, so a million timers firing at once cost a queue entry each,
+    /// not a task each.
+    /// </summary>
+    public int MaxActiveDeliveries { get; set; } = 4_096;
+
     /// <summary>Pooled keep-alive connections per callback host.</summary>
     public int MaxConnectionsPerServer { get; set; } = 64;
 
@@ -35,6 +42,7 @@ public sealed class DeliveryOptions
         if (BackoffJitter is < 0 or > 1) throw new ArgumentOutOfRangeException(nameof(BackoffJitter), BackoffJitter, "must lie in 0..1");
         if (AttemptTimeoutMs < 1) throw new ArgumentOutOfRangeException(nameof(AttemptTimeoutMs), AttemptTimeoutMs, "must be at least 1");
         if (MaxConcurrentDeliveries < 1) throw new ArgumentOutOfRangeException(nameof(MaxConcurrentDeliveries), MaxConcurrentDeliveries, "must be at least 1");
+        if (MaxActiveDeliveries < 1) throw new ArgumentOutOfRangeException(nameof(MaxActiveDeliveries), MaxActiveDeliveries, "must be at least 1");
         if (MaxConnectionsPerServer < 1) throw new ArgumentOutOfRangeException(nameof(MaxConnectionsPerServer), MaxConnectionsPerServer, "must be at least 1");
     }
 }

@@ -9,9 +9,9 @@ using RaftTimers.StateMachine;
 namespace RaftTimers.Delivery;
 
 /// <summary>
-/// Delivers committed fires while this node leads (DESIGN.md invariant 4): one task per firing timer,
-/// attempts bounded in number and in concurrency, and every attempt's result written back through
-/// the log. Created for one leadership term; its token ends with the term, and a new leader
+/// Delivers committed fires while this node leads (DESIGN.md invariant 4): at most
+/// <see cref="DeliveryOptions.MaxActiveDeliveries"/> deliveries under way, the other firing timers queued, attempts
+/// bounded in number and in concurrency, and every attempt's result written back through the log. Created for one leadership term; its token ends with the term, and a new leader
 /// re-delivers whatever is still firing, continuing the attempt count, with the same Idempotency-Key.
 /// Every attempt leaves only while this node holds the leader lease (<see cref="ILeaderLease"/>), and is cut short
 /// when the lease runs out: a leader cut off from the others stops sending before another can be elected.
@@ -33,32 +33,90 @@ public sealed partial class DeliveryRunner(
     private static readonly TimeSpan LeasePoll = TimeSpan.FromMilliseconds(5);
 
     private readonly ConcurrentDictionary<string, Task> active = new(StringComparer.Ordinal);
+    private readonly Lock gate = new();
+    private readonly Queue<(string TimerId, long Version, string Key)> waiting = new();
+    private readonly HashSet<string> known = new(StringComparer.Ordinal); // waiting or under way
+    private int running;
 
+    /// <summary>Deliveries under way (at most <see cref="DeliveryOptions.MaxActiveDeliveries"/>).</summary>
     public int ActiveCount => active.Count;
 
-    /// <summary>Starts delivering <paramref name="timerId"/> at <paramref name="version"/> unless that delivery already runs.</summary>
+    /// <summary>Firing timers waiting for a delivery to end before theirs starts.</summary>
+    public int WaitingCount
+    {
+        get
+        {
+            lock (gate)
+                return waiting.Count;
+        }
+    }
+
+    /// <summary>Delivers <paramref name="timerId"/> at <paramref name="version"/> unless that delivery is already waiting or under way.</summary>
     public void Start(string timerId, long version)
     {
         var key = $"{timerId}:{version}";
-        var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        if (!active.TryAdd(key, done.Task))
-            return;
-        _ = Task.Run(async () =>
+        lock (gate)
         {
-            try
-            {
-                await DeliverAsync(timerId, version).ConfigureAwait(false);
-            }
-            finally
-            {
-                active.TryRemove(key, out _);
-                done.TrySetResult();
-            }
-        });
+            if (!known.Add(key))
+                return;
+            waiting.Enqueue((timerId, version, key));
+        }
+
+        StartWaiting();
     }
 
-    /// <summary>Waits for running deliveries to notice the end of the term.</summary>
-    public Task StopAsync() => Task.WhenAll(active.Values);
+    /// <summary>Starts waiting deliveries while fewer than the maximum are under way.</summary>
+    private void StartWaiting()
+    {
+        while (true)
+        {
+            (string TimerId, long Version, string Key) next;
+            lock (gate)
+            {
+                if (leadership.IsCancellationRequested)
+                {
+                    // The term ended: the next leader delivers whatever is still firing, from the log.
+                    foreach (var dropped in waiting)
+                        known.Remove(dropped.Key);
+                    waiting.Clear();
+                    return;
+                }
+
+                if (running >= options.MaxActiveDeliveries || !waiting.TryDequeue(out next))
+                    return;
+                running++;
+            }
+
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            active[next.Key] = done.Task;
+            _ = Task.Run(async () =>
+            {
+                try
+                {
+                    await DeliverAsync(next.TimerId, next.Version).ConfigureAwait(false);
+                }
+                finally
+                {
+                    active.TryRemove(next.Key, out _);
+                    lock (gate)
+                    {
+                        running--;
+                        known.Remove(next.Key);
+                    }
+
+                    done.TrySetResult();
+                    StartWaiting();
+                }
+            });
+        }
+    }
+
+    /// <summary>Waits for the deliveries under way to notice the end of the term; waiting ones never start.</summary>
+    public Task StopAsync()
+    {
+        StartWaiting(); // with leadership over, drops the queue
+        return Task.WhenAll(active.Values);
+    }
 
     private async Task DeliverAsync(string timerId, long version)
     {

@@ -169,6 +169,8 @@ public sealed partial class LeaderDuties(
     {
         var retries = new FireRetries(new ConcurrentQueue<WheelEntry>(), term);
         var expired = new List<WheelEntry>();
+        var backlog = new Queue<WheelEntry>();
+        var slice = new List<WheelEntry>();
         var nextPurge = NowUnixMs() + options.PurgeIntervalMs;
         var purges = new Purges(store, proposer, options, clock, clusterLogLevel, LogPurgeFailed, term);
         var nextSweep = NowUnixMs() + options.FiringSweepMs;
@@ -189,8 +191,9 @@ public sealed partial class LeaderDuties(
             var now = NowUnixMs();
             expired.Clear();
             wheel.Advance(now, expired);
-            if (expired.Count > 0)
-                ProposeFires(expired, retries);
+            foreach (var due in expired)
+                backlog.Enqueue(due);
+            ProposeSomeFires(backlog, slice, retries);
 
             if (now >= nextSweep)
             {
@@ -288,14 +291,27 @@ public sealed partial class LeaderDuties(
         }
     }
 
-    private void ProposeFires(List<WheelEntry> expired, FireRetries retries)
+    /// <summary>
+    /// Proposes the fires of due timers, oldest first, while fewer than <see cref="LeaderOptions.MaxFiresInFlight"/> await
+    /// their result: a million timers due at once become a queue that drains as fast as the log commits them, leaving
+    /// room in the proposer for client writes, and each look at the state under its lock stays short.
+    /// </summary>
+    private void ProposeSomeFires(Queue<WheelEntry> backlog, List<WheelEntry> slice, FireRetries retries)
     {
+        var room = options.MaxFiresInFlight - Volatile.Read(ref retries.InFlight);
+        if (backlog.Count == 0 || room <= 0)
+            return;
+        slice.Clear();
+        while (slice.Count < room && backlog.TryDequeue(out var next))
+            slice.Add(next);
+
         // The wheel is only a cache: propose a fire only for timers the state still holds pending at that version.
-        var due = store.Read(s => expired.Where(e => s.IsPendingAt(e.TimerId, e.Version)).ToList());
+        var due = store.Read(s => slice.Where(e => s.IsPendingAt(e.TimerId, e.Version)).ToList());
         foreach (var entry in due)
         {
             // Without waiting: the results of one entry's fires come back together on the thread that completed it.
             var command = new FireTimer(entry.TimerId, entry.Version);
+            Interlocked.Increment(ref retries.InFlight);
             if (proposer.Propose(command, this, 0, retries) is { } refused)
                 ((IProposalCallback)this).Completed(0, command, refused, retries);
         }
@@ -305,6 +321,7 @@ public sealed partial class LeaderDuties(
     void IProposalCallback.Completed(long id, TimerCommand command, in CommandResult result, object? state)
     {
         var retries = (FireRetries)state!;
+        Interlocked.Decrement(ref retries.InFlight);
         var fire = (FireTimer)command;
         if (result.Outcome == CommandOutcome.Applied)
             observer.FireApplied();
@@ -315,8 +332,18 @@ public sealed partial class LeaderDuties(
         }
     }
 
-    /// <summary>The fires of one term to look at again, filled by proposal results and drained by the tick loop.</summary>
-    private sealed record FireRetries(ConcurrentQueue<WheelEntry> Queue, CancellationToken Term);
+    /// <summary>
+    /// The fires of one term awaiting their result (<see cref="InFlight"/>), and those to look at again, filled by
+    /// proposal results and drained by the tick loop.
+    /// </summary>
+    private sealed class FireRetries(ConcurrentQueue<WheelEntry> queue, CancellationToken term)
+    {
+        public int InFlight;
+
+        public ConcurrentQueue<WheelEntry> Queue => queue;
+
+        public CancellationToken Term => term;
+    }
 
     /// <summary>How many far-away timers a new leader places per tick (<see cref="WheelBackfill"/>): about 10 ms of work.</summary>
     private const int BackfillPerTick = 50_000;

@@ -6,6 +6,12 @@ public sealed class LeaderOptions
     /// <summary>How often the leader's wheel is advanced.</summary>
     public int TickMs { get; set; } = 2;
 
+    /// <summary>
+    /// Fire proposals awaiting their result at once; more due timers wait in a queue on the leader. Below the proposer's
+    /// window (entries in flight times commands per entry), so client writes always find room beside a burst of fires.
+    /// </summary>
+    public int MaxFiresInFlight { get; set; } = 1_024;
+
     /// <summary>After a fire proposal with an unknown outcome, how long until the timer is checked and proposed again.</summary>
     public int FireRetryMs { get; set; } = 250;
 

@@ -1,9 +1,11 @@
+using DotNext.IO;
 using System.Collections.Concurrent;
 using System.Reflection;
 using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using RaftTimers.Codec;
 using RaftTimers.Commands;
 using RaftTimers.Delivery;
 using RaftTimers.Raft;
@@ -30,6 +32,21 @@ public sealed class LeaderTermTests : IDisposable
         Assert.Equal(ElectedTerm, run.Proposer.Term);
         await run.Proposer.ProposeAsync(new PurgeFinished(0));
         Assert.Equal([ElectedTerm], run.Cluster.Appended);
+    }
+
+    [Fact]
+    public async Task A_burst_of_due_timers_is_proposed_no_faster_than_the_fires_in_flight_allow()
+    {
+        // 5,000 timers due at once, and no fire ever confirmed: only MaxFiresInFlight fires may be proposed, the rest
+        // wait on the leader (issue 15, point 11), leaving the proposer free for client writes.
+        var options = new LeaderOptions { MaxFiresInFlight = 100 };
+        await using var run = await LeaderRun.StartAsync(root, inMemoryTerm: ElectedTerm, options, store =>
+            store.Apply(2, LogEntryCodec.Encode(1_000, [.. Enumerable.Range(0, 5_000).Select(i => new CreateTimer($"due-{i:D4}", Specs.Http(1)))]), null),
+            holdReplication: true);
+
+        await Eventually.WaitUntilAsync(() => run.Cluster.Fires >= 100, "the first fires to be proposed");
+        await Task.Delay(300); // ticks every 2 ms: time for a leader without the bound to propose thousands more
+        Assert.Equal(100, run.Cluster.Fires);
     }
 
     [Fact]
@@ -65,7 +82,8 @@ public sealed class LeaderTermTests : IDisposable
 
         public CapturingLogger<LeaderDuties> Log { get; } = new();
 
-        public static async Task<LeaderRun> StartAsync(string root, long inMemoryTerm)
+        public static async Task<LeaderRun> StartAsync(string root, long inMemoryTerm, LeaderOptions? options = null, Action<TimerStore>? seed = null,
+            bool holdReplication = false)
         {
             var run = new LeaderRun();
             run.machine = new RaftTimerStateMachine(new DirectoryInfo(Path.Combine(root, "snapshots")), new TimerStore(),
@@ -78,7 +96,9 @@ public sealed class LeaderTermTests : IDisposable
 
             var cluster = FakeCluster.Create(run.wal);
             run.Cluster = (FakeCluster)(object)cluster;
+            run.Cluster.HoldReplication = holdReplication;
             var store = new TimerStore();
+            seed?.Invoke(store);
             var clock = TimeProvider.System;
             var delivery = new DeliveryOptions();
             run.Proposer = new CommandProposer(cluster, store, new LeaderClock(clock), new ProposerOptions(), NullLogger<CommandProposer>.Instance);
@@ -86,7 +106,7 @@ public sealed class LeaderTermTests : IDisposable
             var duties = new LeaderDuties(cluster, store, proposer,
                 term => new DeliveryRunner(store, proposer, new Dictionary<string, ICallbackTransport>(), new RetryBackoff(delivery, new Random(1)),
                     new SemaphoreSlim(1), delivery, new NoLeaderObserver(), clock, NullLogger.Instance, new AlwaysLeased(), term),
-                new LeaderOptions(), new NoLeaderObserver(), clock, run.Log);
+                options ?? new LeaderOptions(), new NoLeaderObserver(), clock, run.Log);
             run.leading = duties.RunAsync(run.stopping.Token);
             return run;
         }
@@ -115,6 +135,14 @@ public sealed class LeaderTermTests : IDisposable
 
         public ConcurrentQueue<long> Appended { get; } = new();
 
+        private int fires;
+
+        /// <summary>Fire commands in the entries appended.</summary>
+        public int Fires => Volatile.Read(ref fires);
+
+        /// <summary>Replication never completes: every entry stays in flight, as with followers that never answer.</summary>
+        public bool HoldReplication { get; set; }
+
         public static IRaftCluster Create(IPersistentState log)
         {
             var cluster = Create<IRaftCluster, FakeCluster>();
@@ -137,11 +165,21 @@ public sealed class LeaderTermTests : IDisposable
                     ((CancellationToken)args![0]!).Register(() => never.TrySetCanceled());
                     return never.Task;
                 case "ReplicateAsync":
-                    Appended.Enqueue(((IRaftLogEntry)args![0]!).Term);
-                    return ValueTask.CompletedTask;
+                    var entry = (IRaftLogEntry)args![0]!;
+                    Appended.Enqueue(entry.Term);
+                    return CountFiresAsync(entry, args.Length > 1 && args[1] is CancellationToken token ? token : CancellationToken.None);
                 default:
                     throw new NotSupportedException($"the fake cluster does not do {targetMethod.Name}");
             }
+        }
+
+        private async ValueTask CountFiresAsync(IRaftLogEntry entry, CancellationToken token)
+        {
+            var bytes = await entry.ToByteArrayAsync();
+            if (bytes.Length > 0)
+                Interlocked.Add(ref fires, LogEntryCodec.Decode(bytes).Commands.Count(c => c is FireTimer));
+            if (HoldReplication)
+                await Task.Delay(Timeout.Infinite, token);
         }
     }
 
