@@ -1,8 +1,4 @@
-using Microsoft.Extensions.Logging.Abstractions;
-using RaftTimers.Codec;
-using RaftTimers.Commands;
 using RaftTimers.Delivery;
-using RaftTimers.Raft;
 using RaftTimers.StateMachine;
 
 namespace RaftTimers.Tests;
@@ -14,50 +10,35 @@ namespace RaftTimers.Tests;
 public sealed class DeliveryQueueTests : IAsyncDisposable
 {
     private const int Timers = 40, MaxActive = 3;
-    private readonly TimerStore store = new();
-    private readonly CancellationTokenSource leadership = new();
     private readonly GatedTransport transport = new();
-    private readonly CommandProposer proposer;
-    private readonly DeliveryRunner runner;
+    private readonly DeliveryHarness harness;
 
     public DeliveryQueueTests()
-    {
-        var ids = Enumerable.Range(0, Timers).Select(i => $"t{i:D2}").ToList();
-        store.Apply(1, LogEntryCodec.Encode(1_000, [.. ids.Select(id => new CreateTimer(id, Specs.Http(10)))]), null);
-        store.Apply(2, LogEntryCodec.Encode(2_000, [.. ids.Select(id => new FireTimer(id, 1))]), null);
-        proposer = new CommandProposer(LeaderTermTests.FakeCluster.Create(null!), store, new LeaderClock(TimeProvider.System), new ProposerOptions(),
-            NullLogger<CommandProposer>.Instance);
-        var options = new DeliveryOptions { MaxActiveDeliveries = MaxActive, MaxConcurrentDeliveries = 64 };
-        runner = new DeliveryRunner(store, proposer, new Dictionary<string, ICallbackTransport> { ["http"] = transport },
-            new RetryBackoff(options, new Random(1)), new SemaphoreSlim(64), options, new NoLeaderObserver(), TimeProvider.System,
-            NullLogger.Instance, new AlwaysLeased(), leadership.Token);
-    }
+        => harness = new DeliveryHarness(Enumerable.Range(0, Timers).Select(i => $"t{i:D2}"), transport, new AlwaysLeased(),
+            new DeliveryOptions { MaxActiveDeliveries = MaxActive, MaxConcurrentDeliveries = 64 });
 
     [Fact]
     public async Task At_most_the_maximum_of_deliveries_are_under_way_and_every_firing_timer_is_delivered_once()
     {
-        foreach (var timer in store.Read(s => s.Firing()))
-            runner.Start(timer.Id, timer.Version);
-        runner.Start("t00", 1); // already waiting or under way: not twice
+        foreach (var timer in harness.Store.Read(s => s.Firing()))
+            harness.Runner.Start(timer.Id, timer.Version);
+        harness.Runner.Start("t00", 1); // already waiting or under way: not twice
 
         await Eventually.WaitUntilAsync(() => transport.InFlight == MaxActive, "the first deliveries to be sending");
-        Assert.Equal(MaxActive, runner.ActiveCount);
-        Assert.Equal(Timers - MaxActive, runner.WaitingCount);
+        Assert.Equal(MaxActive, harness.Runner.ActiveCount);
+        Assert.Equal(Timers - MaxActive, harness.Runner.WaitingCount);
 
         transport.Open();
-        await Eventually.WaitUntilAsync(() => transport.Sent.Count == Timers && runner.ActiveCount == 0, "every timer to be delivered");
+        await Eventually.WaitUntilAsync(() => transport.Sent.Count == Timers && harness.Runner.ActiveCount == 0, "every timer to be delivered");
         Assert.Equal(MaxActive, transport.MostInFlight);
         Assert.Equal(Timers, transport.Sent.Distinct().Count());
-        Assert.Equal(0, runner.WaitingCount);
+        Assert.Equal(0, harness.Runner.WaitingCount);
     }
 
     public async ValueTask DisposeAsync()
     {
         transport.Open();
-        await leadership.CancelAsync();
-        await runner.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        await proposer.DisposeAsync();
-        leadership.Dispose();
+        await harness.DisposeAsync();
     }
 
     /// <summary>Holds every send until opened; counts sends in flight and the most at once.</summary>

@@ -1,9 +1,5 @@
 using System.Threading.Channels;
-using Microsoft.Extensions.Logging.Abstractions;
-using RaftTimers.Codec;
-using RaftTimers.Commands;
 using RaftTimers.Delivery;
-using RaftTimers.Raft;
 using RaftTimers.StateMachine;
 
 namespace RaftTimers.Tests;
@@ -15,30 +11,16 @@ namespace RaftTimers.Tests;
 /// </summary>
 public sealed class LeaderLeaseTests : IAsyncDisposable
 {
-    private readonly TimerStore store = new();
     private readonly ControlledLease lease = new();
     private readonly RecordingTransport transport = new();
-    private readonly CancellationTokenSource leadership = new();
-    private readonly CommandProposer proposer;
-    private readonly DeliveryRunner runner;
+    private readonly DeliveryHarness harness;
 
-    public LeaderLeaseTests()
-    {
-        // One firing timer. The proposer never leads here, so recording an attempt's result is refused: only sends matter.
-        store.Apply(1, LogEntryCodec.Encode(1_000, [new CreateTimer("t", Specs.Http(10))]), null);
-        store.Apply(2, LogEntryCodec.Encode(2_000, [new FireTimer("t", 1)]), null);
-        proposer = new CommandProposer(LeaderTermTests.FakeCluster.Create(null!), store, new LeaderClock(TimeProvider.System), new ProposerOptions(),
-            NullLogger<CommandProposer>.Instance);
-        var options = new DeliveryOptions();
-        runner = new DeliveryRunner(store, proposer, new Dictionary<string, ICallbackTransport> { ["http"] = transport },
-            new RetryBackoff(options, new Random(1)), new SemaphoreSlim(4), options, new NoLeaderObserver(), TimeProvider.System,
-            NullLogger.Instance, lease, leadership.Token);
-    }
+    public LeaderLeaseTests() => harness = new DeliveryHarness(["t"], transport, lease);
 
     [Fact]
     public async Task No_attempt_leaves_without_a_lease_and_one_leaves_once_the_lease_is_back()
     {
-        runner.Start("t", 1);
+        harness.Runner.Start("t", 1);
 
         // Without a lease the runner waits; it is given time to do wrong (it polls every few ms), then the lease returns.
         await Task.Delay(200);
@@ -55,7 +37,7 @@ public sealed class LeaderLeaseTests : IAsyncDisposable
     {
         lease.Grant();
         transport.Hold = true;
-        runner.Start("t", 1);
+        harness.Runner.Start("t", 1);
         var first = await transport.Sends.Reader.ReadAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(30));
 
         lease.Expire();
@@ -68,13 +50,7 @@ public sealed class LeaderLeaseTests : IAsyncDisposable
         Assert.Equal(first.Attempt, again.Attempt);
     }
 
-    public async ValueTask DisposeAsync()
-    {
-        await leadership.CancelAsync();
-        await runner.StopAsync().WaitAsync(TimeSpan.FromSeconds(30));
-        await proposer.DisposeAsync();
-        leadership.Dispose();
-    }
+    public ValueTask DisposeAsync() => harness.DisposeAsync();
 
     /// <summary>A lease the test grants and lets run out.</summary>
     private sealed class ControlledLease : ILeaderLease
