@@ -168,4 +168,13 @@ public sealed class MetricsTests(ThreeNodeCluster fixture)
         using var response = await fixture.Cluster.Http.SendAsync(request);
         return response.StatusCode;
     }
+
+    [Fact]
+    public async Task A_node_whose_leader_never_changed_since_its_metrics_began_still_exports_its_leader_changes()
+    {
+        // One node elects itself while starting, before its metrics listen: the counter must still be there.
+        await using var single = await LocalCluster.StartAsync(1);
+        var scrape = await Scrape.FetchAsync(single.Http, single.Urls[0]);
+        Assert.True(scrape.Has("rafttimers_raft_leader_changes_total"), "the leader-change counter has no series");
+    }
 }

@@ -24,7 +24,7 @@ public sealed class NodeMetrics : IDisposable
 
     private readonly TimerNode node;
     private readonly TimeProvider clock;
-    private readonly Counter<long> leaderChanges;
+    private long leaderChanges;
     private readonly ProgressStallDetector stall;
     private readonly Lock sampling = new();
     private readonly ITimer stallSampler;
@@ -50,7 +50,11 @@ public sealed class NodeMetrics : IDisposable
         meter.CreateObservableGauge("rafttimers.raft.leader", () => node.IsLeader ? 1 : 0, description: "1 while this node leads and may propose, else 0");
         meter.CreateObservableGauge("rafttimers.raft.progress_stalled", () => stall.IsStalled ? 1 : 0,
             description: "1 while entries or proposals have waited on this node without its applied index moving for RaftTimers:Metrics:StallAfterMs, else 0");
-        leaderChanges = meter.CreateCounter<long>("rafttimers.raft.leader_changes", description: "Times this node saw the leader change (to another node or to none)");
+        // Observed rather than added to: a counter has no series until its first measurement after the exporter listens,
+        // so a node whose leader never changed since then would export none, and a scrape could not tell "no change"
+        // from "no such metric".
+        meter.CreateObservableCounter("rafttimers.raft.leader_changes", () => Volatile.Read(ref leaderChanges),
+            description: "Times this node saw the leader change (to another node or to none)");
         node.Cluster.LeaderChanged += OnLeaderChanged;
 
         var every = TimeSpan.FromMilliseconds(Math.Clamp(stallAfter.TotalMilliseconds / 5, 100, 1_000));
@@ -72,7 +76,7 @@ public sealed class NodeMetrics : IDisposable
         }
     }
 
-    private void OnLeaderChanged(ICluster cluster, IClusterMember? leader) => leaderChanges.Add(1);
+    private void OnLeaderChanged(ICluster cluster, IClusterMember? leader) => Interlocked.Increment(ref leaderChanges);
 
     public void Dispose()
     {
