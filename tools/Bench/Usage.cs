@@ -42,6 +42,7 @@ internal static class Usage
         mode options
           create/mix   --timer-ms MS (default 3600000)  --callback BASE (default http://127.0.0.1:9)  --cancel-share F
           precision    --timer-ms MS (default 2000)  --grace S (default 15)  --sink-host IP  (--warmup default 20)
+                       --burst: every timer due at one instant, --timer-ms after the last create (a burst of fires)
           capacity     --timers N (default 1000000)  --timer-ms MS (default 86400000)  --callback BASE
           restart      --node ID (default: a follower)  --leader (restart the leader instead)
           failover     --rounds N (default 3)  --rate R (default 500)  --timer-ms MS (default 1000)

@@ -18,6 +18,7 @@ public static class PrecisionMode
     {
         var common = CommonOptions.Read(args, concurrency: 256, rate: 5000, duration: 60, warmup: 20);
         var timerMs = args.Int("timer-ms", 2000, 1);
+        var burst = args.Flag("burst");
         var graceSeconds = args.Double("grace", 15, 1);
         var sinkHost = args.Text("sink-host", "127.0.0.1");
         var shape = TimerShape.Read(args, "http://127.0.0.1", "p", common.Padding);
@@ -31,13 +32,19 @@ public static class PrecisionMode
         var targets = await Targets.ResolveAsync(common.Nodes, common.To, api, token).ConfigureAwait(false);
         var capacity = (int)Math.Ceiling(common.Rate * (common.Duration + common.Warmup).TotalSeconds) + 16;
         var dueMicros = new long[capacity];
+
+        // --burst: every timer is due at one instant, --timer-ms after the last create is sent; each create asks for the
+        // time left until then. The server's dueAt values show how close together they really are (the stamp is the
+        // leader's clock when the create reaches it).
+        var burstDueMicros = UnixClock.NowMicros + (long)((common.Warmup + common.Duration).TotalMilliseconds * 1000) + (timerMs * 1000L);
         var acked = new bool[capacity];
         var serverDue = 0L;
 
         async Task<OpOutcome> Operation(long seq, CancellationToken ct)
         {
             var sent = UnixClock.NowMicros;
-            var response = await api.CreateAsync(targets.Next(), shape.Body(seq, timerMs), shape.Id(seq), ct).ConfigureAwait(false);
+            var timeoutMs = burst ? Math.Max(1, (burstDueMicros - sent) / 1000) : timerMs;
+            var response = await api.CreateAsync(targets.Next(), shape.Body(seq, timeoutMs), shape.Id(seq), ct).ConfigureAwait(false);
             if (response.Status != 201)
                 return new OpOutcome(false, response.Status, response.Reason);
             if (response.DueAtUnixMs is { } due)
@@ -47,7 +54,7 @@ public static class PrecisionMode
             }
             else
             {
-                dueMicros[seq] = sent + (timerMs * 1000L);
+                dueMicros[seq] = sent + (timeoutMs * 1000L);
             }
 
             Volatile.Write(ref acked[seq], true);
@@ -75,7 +82,7 @@ public static class PrecisionMode
 
         // Timers created in the warm-up are checked like the others (missing, duplicate, early) but left out of
         // the lateness figures: on a fresh node the JIT is still compiling for the first ~25 s.
-        var firstMeasured = (long)(common.Rate * common.Warmup.TotalSeconds);
+        var firstMeasured = burst ? 0 : (long)(common.Rate * common.Warmup.TotalSeconds); // a burst is measured whole
         var lateness = new LatencyHistogram();
         var warmupLateness = new LatencyHistogram();
         var perSecond = new SortedDictionary<long, List<long>>();
@@ -134,6 +141,13 @@ public static class PrecisionMode
         shape.Describe(result, timerMs);
         result
             .Add("due time from", serverDue == ackedCount ? "server dueAt" : serverDue == 0 ? "send time + timeout" : "mixed");
+        if (burst)
+        {
+            var due = dueMicros.Where((d, i) => acked[i]).DefaultIfEmpty().ToArray();
+            result.Section("burst")
+                .Add("due spread (last dueAt - first)", (due.Max() - due.Min()) / 1000.0, "ms", "N1")
+                .Add("callbacks arrived", arrivals.Count);
+        }
         result.Section("creates")
             .Add("acknowledged", ackedCount).Add("failed", run.Failed).Add("issued", issued)
             .Add("create rate", run.Throughput, "/s", "N0").Latency("create latency", run.Latency.Summarize());
