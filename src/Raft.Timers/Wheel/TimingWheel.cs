@@ -88,6 +88,12 @@ public sealed class TimingWheel
     /// </summary>
     public void Advance(long nowUnixMs, List<WheelEntry> expired)
     {
+        if (nowUnixMs - CurrentUnixMs > RebaseAfterMs)
+        {
+            Rebase(nowUnixMs, expired);
+            return;
+        }
+
         Drain(OverdueSlot, expired);
         while (CurrentUnixMs < nowUnixMs)
         {
@@ -128,6 +134,39 @@ public sealed class TimingWheel
 
             if (index != 0)
                 break;
+        }
+    }
+
+    /// <summary>
+    /// Beyond this gap, <see cref="Advance"/> places every timer again instead of stepping one millisecond at a time: a
+    /// clock step of days or years forward would otherwise cost a step per millisecond (2^35 of them for a year).
+    /// </summary>
+    private const long RebaseAfterMs = 60_000;
+
+    /// <summary>
+    /// Moves the wheel to <paramref name="nowUnixMs"/> in one go: every timer due by then is handed out (in no particular
+    /// order), the others are placed again from the new time. O(timers), once per large jump.
+    /// </summary>
+    private void Rebase(long nowUnixMs, List<WheelEntry> expired)
+    {
+        Array.Fill(heads, None);
+        CurrentUnixMs = nowUnixMs;
+        for (var index = 0; index < used; index++)
+        {
+            ref var entry = ref entries[index];
+            if (entry.Id is null)
+                continue; // free
+            entry.Prev = entry.Next = None;
+            entry.Slot = None;
+            if (entry.DueUnixMs <= nowUnixMs)
+            {
+                expired.Add(new WheelEntry(entry.Id, entry.Version, entry.DueUnixMs));
+                Remove(index);
+            }
+            else
+            {
+                Place(index);
+            }
         }
     }
 

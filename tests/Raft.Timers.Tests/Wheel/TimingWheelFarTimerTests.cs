@@ -3,10 +3,8 @@ using RaftTimers.Wheel;
 namespace RaftTimers.Tests;
 
 /// <summary>
-/// Timers hours and days ahead travel down through every level of the wheel. Advance costs one step
-/// per elapsed millisecond, so this walks about 1.2 days of wheel time once, checking each due on the
-/// exact millisecond. The 24.8-day maximum timeout and a due beyond the wheel's 2^32 ms horizon are
-/// only checked for staying put over that walk: reaching them would take 2^31 steps (about 40 s).
+/// Timers hours, days and years ahead go out on their exact millisecond, whether the wheel steps there (a gap of up to
+/// a minute costs a step per millisecond) or jumps (a longer gap places every timer again).
 /// </summary>
 public sealed class TimingWheelFarTimerTests
 {
@@ -49,5 +47,40 @@ public sealed class TimingWheelFarTimerTests
         Assert.Equal(2, wheel.Count);
         Assert.True(wheel.Contains("max-timeout"));
         Assert.True(wheel.Contains("beyond-the-wheel"));
+
+        foreach (var (due, id) in new[] { (start + int.MaxValue, "max-timeout"), (start + (1L << 33), "beyond-the-wheel") })
+        {
+            wheel.Advance(due - 1, expired);
+            Assert.Empty(expired);
+            wheel.Advance(due, expired);
+            Assert.Equal([new WheelEntry(id, 1, due)], expired);
+            expired.Clear();
+        }
+
+        Assert.Equal(0, wheel.Count);
+    }
+
+    [Fact]
+    public async Task A_clock_step_of_years_hands_out_what_is_due_at_once_and_keeps_the_rest()
+    {
+        // Stepping a millisecond at a time, ten years would take 3 * 10^11 steps: minutes, while the leader fires nothing.
+        const long start = 1_700_000_000_000, tenYears = 10L * 365 * 86_400_000;
+        var wheel = new TimingWheel(start);
+        for (var i = 0; i < 10_000; i++)
+            wheel.Schedule($"soon-{i}", 1, start + 1 + i);
+        wheel.Schedule("after-the-step", 1, start + tenYears + 5);
+
+        var expired = new List<WheelEntry>();
+        await Task.Run(() => wheel.Advance(start + tenYears, expired)).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(10_000, expired.Count);
+        Assert.Equal(10_000, expired.Select(e => e.TimerId).Distinct().Count());
+        Assert.Equal(1, wheel.Count);
+        Assert.True(wheel.Contains("after-the-step"));
+        expired.Clear();
+        wheel.Advance(start + tenYears + 4, expired);
+        Assert.Empty(expired);
+        wheel.Advance(start + tenYears + 5, expired);
+        Assert.Equal([new WheelEntry("after-the-step", 1, start + tenYears + 5)], expired);
     }
 }
