@@ -99,11 +99,15 @@ public sealed partial class LeaderDuties(
         try
         {
             // Invariant 2: fire nothing until this node's clock has passed every stamp already in the log.
+            // Waited in slices: Task.Delay refuses more than about 49.7 days, and a stamp that far ahead (a deposed leader's
+            // clock set years forward) would otherwise fail the term over and over. Each slice looks at the clock again.
             var behindMs = lastStampUnixMs - NowUnixMs();
             if (behindMs > 0)
-            {
                 LogWaitingForClock(behindMs);
-                await Task.Delay(TimeSpan.FromMilliseconds(behindMs + 1), clock, term).ConfigureAwait(false);
+            while (behindMs > 0)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(Math.Min(behindMs + 1, MaxDelayMs)), clock, term).ConfigureAwait(false);
+                behindMs = lastStampUnixMs - NowUnixMs();
             }
 
             foreach (var timer in firing)
@@ -344,6 +348,9 @@ public sealed partial class LeaderDuties(
 
         public CancellationToken Term => term;
     }
+
+    /// <summary>The longest single delay waited (a day): well inside what <see cref="Task.Delay(TimeSpan, TimeProvider, CancellationToken)"/> accepts.</summary>
+    private const long MaxDelayMs = 86_400_000;
 
     /// <summary>How many far-away timers a new leader places per tick (<see cref="WheelBackfill"/>): about 10 ms of work.</summary>
     private const int BackfillPerTick = 50_000;

@@ -50,6 +50,20 @@ public sealed class LeaderTermTests : IDisposable
     }
 
     [Fact]
+    public async Task A_stamp_sixty_days_ahead_makes_the_new_leader_wait_instead_of_failing_its_term_over_and_over()
+    {
+        // A deposed leader's clock was 60 days fast: more than Task.Delay accepts in one go (about 49.7 days).
+        var ahead = DateTimeOffset.UtcNow.AddDays(60).ToUnixTimeMilliseconds();
+        await using var run = await LeaderRun.StartAsync(root, inMemoryTerm: ElectedTerm, seed: store =>
+            store.Apply(2, LogEntryCodec.Encode(ahead, [new CreateTimer("from-the-future", Specs.Http(1_000))]), null));
+
+        await Eventually.WaitUntilAsync(() => run.Log.Lines.Any(l => l.Contains("for the clock to pass the last stamp", StringComparison.Ordinal)),
+            "the leader to say it waits for its clock");
+        await Task.Delay(300); // a failed term is logged at once and retried every 100 ms
+        Assert.DoesNotContain(run.Log.Lines, l => l.StartsWith("Error", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_leader_whose_term_was_bumped_before_its_leadership_ended_writes_nothing()
     {
         // The vote request came before the leader's duties looked: the in-memory term is the next one, the log's last
@@ -183,10 +197,12 @@ public sealed class LeaderTermTests : IDisposable
         }
     }
 
-    /// <summary>Keeps the text of every warning logged.</summary>
+    /// <summary>Keeps the text of every warning logged, and every line with its level.</summary>
     private sealed class CapturingLogger<T> : ILogger<T>
     {
         public ConcurrentQueue<string> Warnings { get; } = new();
+
+        public ConcurrentQueue<string> Lines { get; } = new();
 
         public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
 
@@ -194,6 +210,7 @@ public sealed class LeaderTermTests : IDisposable
 
         public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
         {
+            Lines.Enqueue($"{logLevel}: {formatter(state, exception)}");
             if (logLevel == LogLevel.Warning)
                 Warnings.Enqueue(formatter(state, exception));
         }
