@@ -225,16 +225,11 @@ public sealed class LimitsTests
 
         // Oldest first: the 20 cancelled last stay, on every node alike.
         var expected = ids.TakeLast(20).ToList();
-        var deadline = DateTime.UtcNow + Deadline;
         foreach (var node in cluster.Urls)
         {
-            List<string> kept;
-            while ((kept = [.. (await http.ListAllAsync(node, prefix)).Select(t => t.GetProperty("id").GetString()!).Order(StringComparer.Ordinal)]).Count > 20)
-            {
-                Assert.True(DateTime.UtcNow < deadline, $"{node} still keeps {kept.Count} finished timers");
-                await Task.Delay(100);
-            }
-
+            var kept = await Poll.UntilAsync(
+                async () => (List<string>)[.. (await http.ListAllAsync(node, prefix)).Select(t => t.GetProperty("id").GetString()!).Order(StringComparer.Ordinal)],
+                k => k.Count <= 20, Deadline, k => $"{node} still keeps {k.Count} finished timers");
             Assert.Equal(expected, kept);
         }
     }
@@ -251,12 +246,7 @@ public sealed class LimitsTests
 
         await http.CreateOkAsync(node, id, 50, sink.UrlFor(id));
         await sink.WaitUntilAsync(d => d.Any(x => x.TimerId == id && x.AnsweredStatus == 200), Deadline);
-        var deadline = DateTime.UtcNow + Deadline;
-        while (await http.GetAsync(node, id) is not null)
-        {
-            Assert.True(DateTime.UtcNow < deadline, $"{id} was not purged");
-            await Task.Delay(50);
-        }
+        await Poll.UntilAsync(() => http.GetAsync(node, id), timer => timer is null, Deadline, _ => $"{id} was not purged");
 
         await http.CreateOkAsync(node, id, 50, sink.UrlFor(id));
         await sink.WaitUntilAsync(d => d.Count(x => x.TimerId == id && x.AnsweredStatus == 200) >= 2, Deadline);

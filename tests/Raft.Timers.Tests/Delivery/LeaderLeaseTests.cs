@@ -22,8 +22,8 @@ public sealed class LeaderLeaseTests : IAsyncDisposable
     {
         harness.Runner.Start("t", 1);
 
-        // Without a lease the runner waits; it is given time to do wrong (it polls every few ms), then the lease returns.
-        await Task.Delay(200);
+        // Without a lease the runner waits, looking again every few ms; after twenty looks, the lease returns.
+        await Eventually.WaitUntilAsync(() => lease.Looks >= 20, "the runner to look for a lease again and again");
         Assert.Equal(0, transport.Sends.Reader.Count);
 
         lease.Grant();
@@ -56,6 +56,10 @@ public sealed class LeaderLeaseTests : IAsyncDisposable
     private sealed class ControlledLease : ILeaderLease
     {
         private CancellationTokenSource? current;
+        private int looks;
+
+        /// <summary>How often the runner asked for the lease.</summary>
+        public int Looks => Volatile.Read(ref looks);
 
         public void Grant() => Volatile.Write(ref current, new CancellationTokenSource());
 
@@ -67,6 +71,7 @@ public sealed class LeaderLeaseTests : IAsyncDisposable
 
         public bool TryGet(out CancellationToken token)
         {
+            Interlocked.Increment(ref looks);
             var now = Volatile.Read(ref current);
             token = now?.Token ?? new CancellationToken(canceled: true);
             return now is not null;

@@ -45,7 +45,8 @@ public sealed class LeaderTermTests : IDisposable
             holdReplication: true);
 
         await Eventually.WaitUntilAsync(() => run.Cluster.Fires >= 100, "the first fires to be proposed");
-        await Task.Delay(300); // ticks every 2 ms: time for a leader without the bound to propose thousands more
+        var reads = run.Clock.Reads;
+        await Eventually.WaitUntilAsync(() => run.Clock.Reads >= reads + 100, "the leader's wheel to tick a hundred more times");
         Assert.Equal(100, run.Cluster.Fires);
     }
 
@@ -59,7 +60,7 @@ public sealed class LeaderTermTests : IDisposable
 
         await Eventually.WaitUntilAsync(() => run.Log.Lines.Any(l => l.Contains("for the clock to pass the last stamp", StringComparison.Ordinal)),
             "the leader to say it waits for its clock");
-        await Task.Delay(300); // a failed term is logged at once and retried every 100 ms
+        await Eventually.WaitUntilAsync(() => run.Clock.LongestTimer >= TimeSpan.FromHours(1), "the leader to wait on its clock");
         Assert.DoesNotContain(run.Log.Lines, l => l.StartsWith("Error", StringComparison.Ordinal));
     }
 
@@ -94,6 +95,8 @@ public sealed class LeaderTermTests : IDisposable
 
         public CommandProposer Proposer { get; private set; } = null!;
 
+        public ObservedClock Clock { get; } = new();
+
         public CapturingLogger<LeaderDuties> Log { get; } = new();
 
         public static async Task<LeaderRun> StartAsync(string root, long inMemoryTerm, LeaderOptions? options = null, Action<TimerStore>? seed = null,
@@ -113,7 +116,7 @@ public sealed class LeaderTermTests : IDisposable
             run.Cluster.HoldReplication = holdReplication;
             var store = new TimerStore();
             seed?.Invoke(store);
-            var clock = TimeProvider.System;
+            var clock = run.Clock;
             var delivery = new DeliveryOptions();
             run.Proposer = new CommandProposer(cluster, store, new LeaderClock(clock), new ProposerOptions(), NullLogger<CommandProposer>.Instance);
             var proposer = run.Proposer;
