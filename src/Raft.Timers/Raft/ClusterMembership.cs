@@ -153,18 +153,27 @@ public sealed partial class ClusterMembership
                 && !(unanswered.TryGetValue(m.EndPoint, out var since) && clock.GetElapsedTime(since) < AskAgainAfter))
             .Select(async member =>
             {
-                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
-                deadline.CancelAfter(perMember);
-                try
-                {
-                    await member.GetMetadataAsync(false, deadline.Token).ConfigureAwait(false);
+                if (await AskMetadataAsync(member, refresh: false, perMember, token).ConfigureAwait(false) is not null)
                     unanswered.TryRemove(member.EndPoint, out _);
-                }
-                catch (Exception e) when (e is MemberUnavailableException or OperationCanceledException && !token.IsCancellationRequested)
-                {
+                else
                     unanswered[member.EndPoint] = clock.GetTimestamp();
-                }
             }));
+
+    /// <summary>A member's metadata, fetched (or from the cache unless <paramref name="refresh"/>); null when it did not answer in time.</summary>
+    private static async Task<IReadOnlyDictionary<string, string>?> AskMetadataAsync(
+        DotNext.Net.Cluster.IClusterMember member, bool refresh, TimeSpan perMember, CancellationToken token)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
+        deadline.CancelAfter(perMember);
+        try
+        {
+            return await member.GetMetadataAsync(refresh, deadline.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is MemberUnavailableException or OperationCanceledException && !token.IsCancellationRequested)
+        {
+            return null;
+        }
+    }
 
     /// <summary>
     /// The highest log level every member reads (<see cref="Codec.LogLevels"/>). A member whose cached metadata shows a
@@ -178,19 +187,7 @@ public sealed partial class ClusterMembership
         {
             var metadata = (member as RaftClusterMember)?.TryGetMetadata();
             if (Codec.LogLevels.Of(metadata) < Codec.LogLevels.Current)
-            {
-                using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
-                deadline.CancelAfter(perMember);
-                try
-                {
-                    metadata = await member.GetMetadataAsync(true, deadline.Token).ConfigureAwait(false);
-                }
-                catch (Exception e) when (e is MemberUnavailableException or OperationCanceledException && !token.IsCancellationRequested)
-                {
-                    metadata = null;
-                }
-            }
-
+                metadata = await AskMetadataAsync(member, refresh: true, perMember, token).ConfigureAwait(false);
             published.Add(metadata);
         }
 
