@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using RaftTimers.Node.Admin;
+using RaftTimers.Node.Clock;
 using RaftTimers.Node.Configuration;
 using RaftTimers.Forwarding;
 using RaftTimers.Node.Dashboard;
@@ -80,6 +81,13 @@ public static partial class NodeHost
         var log = loggers.CreateLogger("RaftTimers.Node");
 
         var dataDirectory = Path.GetFullPath(settings.DataDirectory, Environment.CurrentDirectory);
+        // One clock for the whole node: the system's, or in fault-injection tests one whose wall time a file shifts.
+        using var fileClock = settings.FaultInjection.ClockFile is { Length: > 0 } clockFile
+            ? new FileClock(Path.GetFullPath(clockFile, dataDirectory))
+            : null;
+        TimeProvider clock = fileClock ?? TimeProvider.System;
+        if (fileClock is not null)
+            LogClockInjected(log, Path.GetFullPath(settings.FaultInjection.ClockFile, dataDirectory));
         var raftOptions = new RaftOptions
         {
             NodeId = settings.NodeId,
@@ -94,6 +102,7 @@ public static partial class NodeHost
             RequestTimeoutMs = settings.Raft.RequestTimeoutMs,
             SnapshotEveryEntries = settings.Raft.SnapshotEveryEntries,
             SnapshotEveryBytes = settings.Raft.SnapshotEveryBytes,
+            Clock = settings.Clock,
         };
         var proposerOptions = new ProposerOptions
         {
@@ -118,7 +127,7 @@ public static partial class NodeHost
         {
             // With no rules at all, callbacks connect the default way; otherwise every new connection is checked.
             var callbackGuard = callbackPolicy.IsUnrestricted ? null : callbackPolicy;
-            node = await TimerNode.StartAsync(raftOptions, proposerOptions, leaderOptions, settings.Delivery, callbackGuard, timerMetrics, loggers, TimeProvider.System,
+            node = await TimerNode.StartAsync(raftOptions, proposerOptions, leaderOptions, settings.Delivery, callbackGuard, timerMetrics, loggers, clock,
                 e => Environment.FailFast($"node {settings.NodeId} cannot apply its Raft log: {e.Message}", e), CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e) when (e is InvalidOperationException or IOException or System.Net.Sockets.SocketException)
@@ -137,11 +146,11 @@ public static partial class NodeHost
             // The leader answers every write within its commit timeout (the request timeout); a connection silent for three
             // times that is taken for lost and replaced.
             await using var forwarding = new ForwardingClient(new ForwardingConnector(settings.Security.ApiToken, settings.NodeId).ConnectAsync,
-                TimeSpan.FromMilliseconds(settings.RequestTimeoutMs), TimeSpan.FromMilliseconds(3L * settings.RequestTimeoutMs), TimeProvider.System,
+                TimeSpan.FromMilliseconds(settings.RequestTimeoutMs), TimeSpan.FromMilliseconds(3L * settings.RequestTimeoutMs), clock,
                 loggers.CreateLogger<ForwardingClient>());
             ForwardingMetrics.AddTo(meter, forwarding.Counters);
             HealthEndpoints.AddChecks(builder.Services, node, TimeSpan.FromMilliseconds(settings.Health.ReadyTimeoutMs));
-            using var metrics = new NodeMetrics(meter, node, TimeSpan.FromMilliseconds(settings.Metrics.StallAfterMs), TimeProvider.System);
+            using var metrics = new NodeMetrics(meter, node, TimeSpan.FromMilliseconds(settings.Metrics.StallAfterMs), clock);
             builder.Services.AddOpenTelemetry()
                 .ConfigureResource(r => r.AddService("rafttimers", serviceInstanceId: settings.NodeId))
                 .WithMetrics(m => m.AddMeter(NodeMetrics.MeterName).AddPrometheusExporter());
@@ -149,7 +158,7 @@ public static partial class NodeHost
             var app = builder.Build();
             app.UseMiddleware<UnhandledErrors>();
             var writeLimit = new InFlightLimit(settings.MaxInFlightWrites);
-            var timerWrites = new TimerWrites(node, forwarder, forwarding, writeLimit, timerMetrics, settings, TimeProvider.System);
+            var timerWrites = new TimerWrites(node, forwarder, forwarding, writeLimit, timerMetrics, settings, clock);
             new TimerEndpoints(node, new TimerRequestParser(node.Transports, callbackPolicy), timerWrites, timerMetrics, settings,
                 apiToken, writeLimit).Map(app);
             new ForwardingEndpoint(timerWrites, apiToken, app.Lifetime, loggers.CreateLogger<ForwardingEndpoint>()).Map(app);
@@ -164,12 +173,15 @@ public static partial class NodeHost
             // The dashboard: figures counted from every applied entry (the same on every node), its embedded page and JSON.
             // Members are asked through a client of their own, with few connections: an open endpoint must not take the
             // forwarding client's connections from writes on their way to the leader.
-            var activity = new ActivityTracker(TimeProvider.System.GetUtcNow().ToUnixTimeMilliseconds());
+            var activity = new ActivityTracker(clock.GetUtcNow().ToUnixTimeMilliseconds());
             node.Store.Observe(activity, e => LogActivityFaulted(log, e));
             using var membersClient = ClusterOverview.CreateClient();
             new DashboardEndpoints(node, activity,
-                new ClusterOverview(node, membersClient, TimeSpan.FromSeconds(1), TimeProvider.System, loggers.CreateLogger<ClusterOverview>()),
-                apiToken, DashboardAssets.Load(), TimeProvider.System).Map(app);
+                new ClusterOverview(node, membersClient, TimeSpan.FromSeconds(1), clock, loggers.CreateLogger<ClusterOverview>()),
+                apiToken, DashboardAssets.Load(), clock).Map(app);
+
+            using var samplerClient = ClockSampler.CreateClient();
+            var sampler = Task.Run(() => new ClockSampler(node, samplerClient, loggers.CreateLogger<ClockSampler>()).RunAsync(app.Lifetime.ApplicationStopping));
 
             app.MapPrometheusScrapingEndpoint("/metrics");
             if (settings.Diagnostics.MemoryEndpoint)
@@ -183,6 +195,7 @@ public static partial class NodeHost
             try
             {
                 await app.RunAsync().ConfigureAwait(false);
+                await sampler.ConfigureAwait(false);
             }
             catch (IOException e)
             {
@@ -197,6 +210,9 @@ public static partial class NodeHost
     /// <summary>Once, when the dashboard's counter threw on the apply loop and the store stopped calling it.</summary>
     [LoggerMessage(EventId = 5302, Level = LogLevel.Error, Message = "Dashboard: activity counting failed and is stopped on this node; /dashboard/api/activity answers 503 until restart")]
     private static partial void LogActivityFaulted(ILogger logger, Exception exception);
+
+    [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "FAULT INJECTION: this node's wall clock is shifted by the file {ClockFile} (RaftTimers:FaultInjection:ClockFile); never in production")]
+    private static partial void LogClockInjected(ILogger logger, string clockFile);
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Node {NodeId} serving HTTP on {HttpUrl}, Raft on {RaftEndPoint}, data in {DataDirectory}")]
     private static partial void LogStarted(ILogger logger, string nodeId, string httpUrl, string raftEndPoint, string dataDirectory);

@@ -81,6 +81,8 @@ public sealed class OpenApiTests(OpenApiNodes nodes) : IClassFixture<OpenApiNode
         { "GET", "/health/live", 200, [] },
         { "GET", "/health/ready", 200, [503] },
         { "GET", "/metrics", 200, [] },
+        // docs/clocks.md: what the members sample of each other's clocks
+        { "GET", "/cluster/time", 200, [] },
     };
 
     private static readonly string[] TimerOperations = ["createTimer", "replaceTimer", "cancelTimer", "getTimer", "listTimers"];

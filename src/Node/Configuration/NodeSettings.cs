@@ -2,6 +2,7 @@ using RaftTimers.Raft;
 using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Configuration;
+using RaftTimers.Clock;
 using RaftTimers.Delivery;
 using RaftTimers.Node.Security;
 
@@ -82,6 +83,12 @@ public sealed class NodeSettings
     public RaftSection Raft { get; set; } = new();
 
     public DeliveryOptions Delivery { get; set; } = new();
+
+    /// <summary>How the members compare their clocks (docs/clocks.md).</summary>
+    public ClockOptions Clock { get; set; } = new();
+
+    /// <summary>Faults a test injects into this node; never set in production.</summary>
+    public FaultInjectionSection FaultInjection { get; set; } = new();
 
     public RetentionSection Retention { get; set; } = new();
 
@@ -191,6 +198,15 @@ public sealed class NodeSettings
         public int TransferAttempts { get; set; } = 10;
     }
 
+    public sealed class FaultInjectionSection
+    {
+        /// <summary>
+        /// A file (a relative path is taken from the data directory) whose first line, <c>offsetMs [driftMsPerSecond]</c>, sets this node's wall clock ahead of (or behind) the
+        /// system's; re-read while the node runs, so a test can step or skew one node's clock (docs/clocks.md).
+        /// </summary>
+        public string ClockFile { get; set; } = "";
+    }
+
     public sealed class MetricsSection
     {
         /// <summary>
@@ -273,14 +289,20 @@ public sealed class NodeSettings
         _ = Security.CreateApiToken();
         _ = Security.CreateAdminToken();
         _ = Security.CreateCallbackPolicy();
+        ValidateLibraryOptions("Delivery", Delivery.Validate);
+        ValidateLibraryOptions("Clock", Clock.Validate);
+    }
+
+    /// <summary>Options types in the library report like one (ArgumentOutOfRange); name the setting as the others do.</summary>
+    private static void ValidateLibraryOptions(string section, Action validate)
+    {
         try
         {
-            Delivery.Validate();
+            validate();
         }
         catch (ArgumentOutOfRangeException e)
         {
-            // DeliveryOptions lives in the library and reports like one; name the setting as the others do.
-            throw new InvalidOperationException($"RaftTimers:Delivery:{e.ParamName} {e.ActualValue} {e.Message.Split(" (Parameter", 2)[0]}");
+            throw new InvalidOperationException($"RaftTimers:{section}:{e.ParamName} {e.ActualValue} {e.Message.Split(" (Parameter", 2)[0]}");
         }
     }
 

@@ -20,6 +20,23 @@ public sealed class ClusterEndpoints(TimerNode node)
             .Operation("getCluster", "Cluster", "This node's view of the cluster",
                 "This node's membership and role, the leader, term, commit and applied index, and the members. Read-only and open.")
             .Responds<ClusterStateShape>(StatusCodes.Status200OK, "the cluster as this node sees it");
+        app.MapGet("/cluster/time", GetTimeAsync)
+            .Operation("getClusterTime", "Cluster", "This node's wall clock",
+                "What the other members sample to compare clocks (docs/clocks.md). Read-only and open.")
+            .Responds<ClusterTimeShape>(StatusCodes.Status200OK, "this node's wall clock");
+    }
+
+    private Task GetTimeAsync(HttpContext context)
+    {
+        // The wall clock as it is, not the time this node acts on: the samplers judge the clock itself.
+        var (raw, _) = node.ClusterClock.Read();
+        return TimerJson.WriteResponseAsync(context, StatusCodes.Status200OK, json =>
+        {
+            json.WriteStartObject();
+            json.WriteString("nodeId", node.Options.NodeId);
+            json.WriteNumber("unixMs", raw);
+            json.WriteEndObject();
+        });
     }
 
     private async Task GetAsync(HttpContext context)
@@ -67,6 +84,16 @@ public sealed class ClusterEndpoints(TimerNode node)
             json.WriteNumber("commitIndex", node.CommitIndex);
             json.WriteNumber("appliedIndex", node.AppliedIndex);
             json.WriteNumber("pendingTimers", node.Store.Read(s => s.PendingCount));
+            var clock = node.ClusterClock;
+            json.WriteStartObject("clock");
+            json.WriteNumber("maxSkewMs", clock.Options.MaxSkewMs);
+            json.WriteString("verdict", clock.Verdict.ToString().ToLowerInvariant());
+            json.WriteBoolean("mayFire", clock.MayFire);
+            json.WriteNumber("steps", clock.Steps);
+            json.WriteNumber("correctionMs", clock.CorrectionMs);
+            json.WriteNumber("stampsAhead", clock.StampsAhead);
+            json.WriteEndObject();
+            var samples = clock.Samples();
             json.WriteStartArray("members");
             foreach (var member in cluster.Members)
             {
@@ -77,6 +104,22 @@ public sealed class ClusterEndpoints(TimerNode node)
                 json.WriteString("api", metadata?.GetValueOrDefault(TimerNode.ApiMetadataKey) ?? (member.IsRemote ? null : node.Options.ApiUrl));
                 json.WriteString("status", member.IsRemote ? member.Status.ToString().ToLowerInvariant() : "self");
                 json.WriteBoolean("isLeader", member.IsLeader);
+                if (!member.IsRemote)
+                {
+                    json.WriteNumber("clockOffsetMs", 0);
+                    json.WriteNumber("clockRoundTripMs", 0);
+                }
+                else if (samples.TryGetValue(member.EndPoint.ToString() ?? "", out var sample))
+                {
+                    json.WriteNumber("clockOffsetMs", sample.OffsetMs);
+                    json.WriteNumber("clockRoundTripMs", sample.RoundTripMs);
+                }
+                else
+                {
+                    json.WriteNull("clockOffsetMs");
+                    json.WriteNull("clockRoundTripMs");
+                }
+
                 json.WriteEndObject();
             }
 

@@ -53,6 +53,19 @@ public sealed class NodeMetrics : IDisposable
         // Observed rather than added to: a counter has no series until its first measurement after the exporter listens,
         // so a node whose leader never changed since then would export none, and a scrape could not tell "no change"
         // from "no such metric".
+        var clusterClock = node.ClusterClock;
+        meter.CreateObservableGauge("rafttimers.clock.offset", () => clusterClock.Samples()
+                .Select(s => new Measurement<long>(s.Value.OffsetMs, new KeyValuePair<string, object?>("member", s.Key))),
+            "ms", "Each other member's wall clock minus this node's, by its latest fresh sample (docs/clocks.md)");
+        meter.CreateObservableGauge("rafttimers.clock.may_fire", () => clusterClock.MayFire ? 1 : 0,
+            description: "1 while a majority of members confirms this node's clock, so it fires timers when it leads; else 0");
+        meter.CreateObservableGauge("rafttimers.clock.outlier", () => clusterClock.Verdict == RaftTimers.Clock.ClockVerdict.Outlier ? 1 : 0,
+            description: "1 while a majority of members agrees among itself and not with this node's clock: it neither leads nor fires");
+        meter.CreateObservableGauge("rafttimers.clock.correction", () => clusterClock.CorrectionMs, "ms",
+            "How far the time this node acts on is from its wall clock while a step of it waits for confirmation");
+        meter.CreateObservableCounter("rafttimers.clock.steps", () => clusterClock.Steps, description: "Steps of this node's wall clock seen");
+        meter.CreateObservableCounter("rafttimers.clock.stamps_ahead", () => clusterClock.StampsAhead,
+            description: "Applied entries stamped further ahead of this node's clock than the skew allows");
         meter.CreateObservableCounter("rafttimers.raft.leader_changes", () => Volatile.Read(ref leaderChanges),
             description: "Times this node saw the leader change (to another node or to none)");
         node.Cluster.LeaderChanged += OnLeaderChanged;

@@ -178,7 +178,40 @@ public sealed record ClusterStateShape
     [Description("Pending timers in this node's state.")]
     public required long PendingTimers { get; init; }
 
+    [Description("What the members' clocks say of this node's (docs/clocks.md).")]
+    public required ClockShape Clock { get; init; }
+
     public required IReadOnlyList<MemberShape> Members { get; init; }
+}
+
+public sealed record ClockShape
+{
+    [Description("The most a member's clock may differ from the others' and still count as agreeing.")]
+    public required long MaxSkewMs { get; init; }
+
+    [Description("agrees (a majority of members confirm this node's clock), unknown (too few fresh samples, or the clock just stepped) or outlier (a majority agrees among itself, not with this node: it neither leads nor fires).")]
+    public required string Verdict { get; init; }
+
+    [Description("Whether this node would fire timers if it led: its clock was confirmed since it started and since its last step.")]
+    public required bool MayFire { get; init; }
+
+    [Description("Steps of this node's wall clock seen since it started.")]
+    public required long Steps { get; init; }
+
+    [Description("How far the time this node acts on is from its wall clock while a step waits for confirmation; 0 otherwise.")]
+    public required long CorrectionMs { get; init; }
+
+    [Description("Applied entries stamped further ahead of this node's clock than the skew allows: the leader's clock was ahead.")]
+    public required long StampsAhead { get; init; }
+}
+
+[Description("A node's wall clock, for the other members' samples.")]
+public sealed record ClusterTimeShape
+{
+    public required string NodeId { get; init; }
+
+    [Description("The node's wall clock, Unix milliseconds.")]
+    public required long UnixMs { get; init; }
 }
 
 public sealed record LeaderRefShape
@@ -203,6 +236,12 @@ public sealed record MemberShape
     public required string Status { get; init; }
 
     public required bool IsLeader { get; init; }
+
+    [Description("The member's clock minus this node's by the latest fresh sample; 0 for this node, null while none is fresh.")]
+    public required long? ClockOffsetMs { get; init; }
+
+    [Description("The round trip of that sample: the offset is right within half of it either way. Null with the offset.")]
+    public required long? ClockRoundTripMs { get; init; }
 }
 
 [Description("Empty, or {}. Naming the next leader (\"to\") is refused: DotNext has no targeted transfer.")]

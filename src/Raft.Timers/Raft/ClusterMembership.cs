@@ -67,6 +67,7 @@ public sealed partial class ClusterMembership
     private volatile bool isMember;
     private volatile bool wasMember;
     private volatile bool removed;
+    private volatile bool clockHeld;
 
     internal ClusterMembership(RaftCluster cluster, IClusterConfigurationStorage<EndPoint> configuration, string localNodeId, string dataDirectory,
         bool startedAsMember, TimeProvider clock, ILogger logger)
@@ -283,6 +284,30 @@ public sealed partial class ClusterMembership
             if (await cluster.EnableStandbyModeAsync(token).ConfigureAwait(false))
                 return;
             await Task.Delay(TimeSpan.FromMilliseconds(20), token).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Keeps this node from leading while its clock disagrees with a majority of members' (docs/clocks.md): standby steps
+    /// a leader down and stops campaigning; it still votes and follows. Called after every round of clock samples, so a
+    /// standby ended by something else (a leadership hand-off) is entered again at the next round. Lifting the hold
+    /// reverts only a standby this method entered, never a removed node's.
+    /// </summary>
+    public async Task HoldCampaignsAsync(bool hold, CancellationToken token)
+    {
+        if (hold)
+        {
+            if (!cluster.Standby)
+            {
+                clockHeld = true;
+                await EnterStandbyAsync(token).ConfigureAwait(false);
+            }
+        }
+        else if (clockHeld)
+        {
+            clockHeld = false;
+            if (!removed && cluster.Standby)
+                await cluster.RevertToNormalModeAsync(token).ConfigureAwait(false);
         }
     }
 

@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using DotNext.Net.Cluster.Consensus.Raft;
 using Microsoft.Extensions.Logging;
+using RaftTimers.Clock;
 using RaftTimers.Codec;
 using RaftTimers.Commands;
 
@@ -147,6 +148,16 @@ public sealed partial class CommandProposer : IAsyncDisposable
                     inFlight.Release();
                     foreach (var pending in batch)
                         pending.Complete(new CommandResult(CommandOutcome.NotLeader, Reason: "this node is not the leader"));
+                    continue;
+                }
+
+                // A clock a majority of members disagrees with would stamp entries that far off (a create due an hour late, a
+                // stamp every later leader must wait out): refuse until this node has stepped down (docs/clocks.md).
+                if (clock.Cluster.Verdict == ClockVerdict.Outlier)
+                {
+                    inFlight.Release();
+                    foreach (var pending in batch)
+                        pending.Complete(new CommandResult(CommandOutcome.NotLeader, Reason: "this node's clock disagrees with a majority of members; it is stepping down"));
                     continue;
                 }
 

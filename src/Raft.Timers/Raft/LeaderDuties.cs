@@ -3,6 +3,7 @@ using System.Threading.Channels;
 using DotNext.IO.Log;
 using DotNext.Net.Cluster.Consensus.Raft;
 using Microsoft.Extensions.Logging;
+using RaftTimers.Clock;
 using RaftTimers.Codec;
 using RaftTimers.Commands;
 using RaftTimers.Delivery;
@@ -77,6 +78,12 @@ public sealed partial class LeaderDuties(
             await Task.Delay(Timeout.InfiniteTimeSpan, clock, term).ConfigureAwait(false); // until DotNext ends this leadership
             return;
         }
+
+        // Fresh samples of the members' clocks, and a verdict on this one's before the first stamp: a node that starts with
+        // a wrong clock must not stamp entries with it (docs/clocks.md). Bounded: members slow to answer do not stop writes.
+        var clusterClock = proposer.Clock.Cluster;
+        clusterClock.WantSample();
+        await clusterClock.WaitForVerdictAsync(TimeSpan.FromMilliseconds(clusterClock.Options.SampleTimeoutMs), term).ConfigureAwait(false);
 
         // A snapshot installed just before this node was elected may still be loading; its timers are this term's too.
         await store.Current.WaitAsync(term).ConfigureAwait(false);
@@ -178,6 +185,7 @@ public sealed partial class LeaderDuties(
         var nextPurge = NowUnixMs() + options.PurgeIntervalMs;
         var purges = new Purges(store, proposer, options, clock, clusterLogLevel, LogPurgeFailed, term);
         var nextSweep = NowUnixMs() + options.FiringSweepMs;
+        var holding = false;
         using var ticker = new PeriodicTimer(TimeSpan.FromMilliseconds(options.TickMs), clock);
         while (await ticker.WaitForNextTickAsync(term).ConfigureAwait(false))
         {
@@ -193,11 +201,14 @@ public sealed partial class LeaderDuties(
             }
 
             var now = NowUnixMs();
-            expired.Clear();
-            wheel.Advance(now, expired);
-            foreach (var due in expired)
-                backlog.Enqueue(due);
-            ProposeSomeFires(backlog, slice, retries);
+            if (MayFire(ref holding))
+            {
+                expired.Clear();
+                wheel.Advance(now, expired);
+                foreach (var due in expired)
+                    backlog.Enqueue(due);
+                ProposeSomeFires(backlog, slice, retries);
+            }
 
             if (now >= nextSweep)
             {
@@ -355,6 +366,26 @@ public sealed partial class LeaderDuties(
     /// <summary>How many far-away timers a new leader places per tick (<see cref="WheelBackfill"/>): about 10 ms of work.</summary>
     private const int BackfillPerTick = 50_000;
 
+    /// <summary>
+    /// Fires wait while a majority of members has not confirmed this node's clock (docs/clocks.md): a clock ahead of
+    /// theirs would fire early. Timers already firing are still delivered, and the wheel catches up once confirmed.
+    /// </summary>
+    private bool MayFire(ref bool holding)
+    {
+        var cluster = proposer.Clock.Cluster;
+        var may = cluster.MayFire;
+        if (may == holding)
+        {
+            holding = !may;
+            if (holding)
+                LogHoldingFires(cluster.Verdict.ToString(), cluster.Options.MaxSkewMs);
+            else
+                LogFiringAgain();
+        }
+
+        return may;
+    }
+
     /// <summary>The wheel's time: the proposer's clock, so a fire is never stamped before the tick that found it due (see <see cref="LeaderClock"/>).</summary>
     private long NowUnixMs() => proposer.Clock.NowUnixMs();
 
@@ -369,6 +400,12 @@ public sealed partial class LeaderDuties(
 
     [LoggerMessage(EventId = 4007, Level = LogLevel.Warning, Message = "Purge of finished timers failed ({Error}: {Reason}); trying again at the next interval")]
     private partial void LogPurgeFailed(string error, string reason);
+
+    [LoggerMessage(EventId = 4008, Level = LogLevel.Warning, Message = "Holding fires: a majority of members has not confirmed this node's clock within {MaxSkewMs} ms (verdict {Verdict})")]
+    private partial void LogHoldingFires(string verdict, long maxSkewMs);
+
+    [LoggerMessage(EventId = 4009, Level = LogLevel.Information, Message = "A majority of members confirms this node's clock: firing")]
+    private partial void LogFiringAgain();
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Leadership ended")]
     private partial void LogLeadershipEnded();

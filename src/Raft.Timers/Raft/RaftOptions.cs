@@ -1,4 +1,5 @@
 using System.Net;
+using RaftTimers.Clock;
 
 namespace RaftTimers.Raft;
 
@@ -55,4 +56,7 @@ public sealed class RaftOptions
     /// snapshot, and a large state is not rewritten more often than the log grows by its size.
     /// </summary>
     public long SnapshotEveryBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>How this node's clock is compared with the other members' (docs/clocks.md).</summary>
+    public ClockOptions Clock { get; init; } = new();
 }

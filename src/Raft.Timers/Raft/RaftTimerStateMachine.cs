@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using Microsoft.Extensions.Logging;
+using RaftTimers.Clock;
 using RaftTimers.Codec;
 using RaftTimers.StateMachine;
 using LogEntry = DotNext.Net.Cluster.Consensus.Raft.StateMachine.LogEntry;
@@ -41,7 +42,7 @@ namespace RaftTimers.Raft;
 /// </para>
 /// </remarks>
 internal sealed partial class RaftTimerStateMachine(
-    DirectoryInfo location, TimerStore store, SnapshotPolicy policy, Action<Exception> onFatalError, ILogger logger)
+    DirectoryInfo location, TimerStore store, SnapshotPolicy policy, Action<Exception> onFatalError, ILogger logger, ClusterClock? clock = null)
     : IStateMachine, IAsyncDisposable
 {
     private const int ChunkBytes = 1 << 20;
@@ -116,9 +117,10 @@ internal sealed partial class RaftTimerStateMachine(
         ReadOnlySpan<byte> bytes = entry.TryGetPayload(out var payload)
             ? (payload.IsSingleSegment ? payload.FirstSpan : payload.ToArray())
             : throw new InvalidOperationException($"entry {entry.Index} is a snapshot, not a command entry");
+        long stamp;
         try
         {
-            store.Apply(entry.Index, bytes, context?.Results);
+            stamp = store.Apply(entry.Index, bytes, context?.Results);
         }
         catch (Exception e)
         {
@@ -131,6 +133,8 @@ internal sealed partial class RaftTimerStateMachine(
         }
 
         context?.MarkApplied();
+        // Flagged, never refused: every node must apply the same entries whatever its own clock says.
+        clock?.CheckStamp(entry.Index, stamp);
     }
 
     /// <summary>

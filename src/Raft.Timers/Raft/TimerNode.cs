@@ -2,6 +2,7 @@ using System.Net;
 using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using Microsoft.Extensions.Logging;
+using RaftTimers.Clock;
 using RaftTimers.Delivery;
 using RaftTimers.Diagnostics;
 
@@ -26,8 +27,10 @@ public sealed class TimerNode : IAsyncDisposable
     private Task leaderLoop = Task.CompletedTask;
 
     private TimerNode(RaftOptions options, DataDirectoryLock directoryLock, TimerStore store, RaftTimerStateMachine stateMachine,
-        WriteAheadLog wal, RaftCluster cluster, ClusterMembership membership, CommandProposer proposer, HttpCallbackTransport httpTransport)
+        WriteAheadLog wal, RaftCluster cluster, ClusterMembership membership, CommandProposer proposer, HttpCallbackTransport httpTransport,
+        ClusterClock clusterClock)
     {
+        ClusterClock = clusterClock;
         Membership = membership;
         Options = options;
         this.directoryLock = directoryLock;
@@ -46,6 +49,9 @@ public sealed class TimerNode : IAsyncDisposable
     public IRaftCluster Cluster => cluster;
 
     public CommandProposer Proposer { get; }
+
+    /// <summary>This node's clock as the other members see it; the host feeds it their clocks (docs/clocks.md).</summary>
+    public ClusterClock ClusterClock { get; }
 
     /// <summary>Adds and removes members, and knows whether this node is one.</summary>
     public ClusterMembership Membership { get; }
@@ -79,10 +85,11 @@ public sealed class TimerNode : IAsyncDisposable
         try
         {
             var store = new TimerStore();
+            var clusterClock = new ClusterClock(options.Clock, clock, loggers.CreateLogger<ClusterClock>());
             var stateMachine = new RaftTimerStateMachine(
                 new DirectoryInfo(Path.Combine(options.DataDirectory, "snapshots")), store,
                 new SnapshotPolicy(options.SnapshotEveryEntries, options.SnapshotEveryBytes),
-                onFatalError, loggers.CreateLogger<RaftTimerStateMachine>());
+                onFatalError, loggers.CreateLogger<RaftTimerStateMachine>(), clusterClock);
             await stateMachine.RestoreAsync(token).ConfigureAwait(false);
 
             var wal = new AcknowledgedAppendLog(new WriteAheadLog.Options
@@ -126,9 +133,9 @@ public sealed class TimerNode : IAsyncDisposable
             var cluster = new RaftCluster(configuration) { AuditTrail = wal };
             var membership = new ClusterMembership(cluster, membershipStorage, options.NodeId, options.DataDirectory, hasConfiguration, clock,
                 loggers.CreateLogger<ClusterMembership>());
-            var proposer = new CommandProposer(cluster, store, new LeaderClock(clock), proposerOptions, loggers.CreateLogger<CommandProposer>());
+            var proposer = new CommandProposer(cluster, store, new LeaderClock(clusterClock), proposerOptions, loggers.CreateLogger<CommandProposer>());
             var httpTransport = new HttpCallbackTransport(deliveryOptions, callbackGuard);
-            var node = new TimerNode(options, directoryLock, store, stateMachine, wal, cluster, membership, proposer, httpTransport);
+            var node = new TimerNode(options, directoryLock, store, stateMachine, wal, cluster, membership, proposer, httpTransport, clusterClock);
 
             await cluster.StartAsync(token).ConfigureAwait(false);
             await membership.EnterStandbyIfRemovedAsync(token).ConfigureAwait(false);

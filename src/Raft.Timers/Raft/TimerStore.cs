@@ -64,8 +64,8 @@ public sealed class TimerStore
         }
     }
 
-    /// <summary>Called by the apply loop only.</summary>
-    internal void Apply(long index, ReadOnlySpan<byte> payload, IList<CommandResult>? results)
+    /// <summary>Called by the apply loop only. Returns the entry's stamp (the leader's clock when it proposed the entry).</summary>
+    internal long Apply(long index, ReadOnlySpan<byte> payload, IList<CommandResult>? results)
     {
         var entry = LogEntryCodec.Decode(payload);
         lock (gate)
@@ -91,6 +91,8 @@ public sealed class TimerStore
             if (events.Count > 0)
                 leaderListener?.Invoke(events);
         }
+
+        return entry.StampUnixMs;
     }
 
     /// <summary>

@@ -39,7 +39,7 @@ public sealed class ClockStepTests : IDisposable
     public void The_leaders_clock_never_goes_back_and_follows_a_step_forward()
     {
         var system = new SteppedClock();
-        var clock = new LeaderClock(system);
+        var clock = Clocks.Leader(system);
         var first = clock.NowUnixMs();
 
         system.Step(TimeSpan.FromHours(-1));

@@ -5,6 +5,7 @@ using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using RaftTimers.Clock;
 using RaftTimers.Codec;
 using RaftTimers.Commands;
 using RaftTimers.Delivery;
@@ -48,6 +49,44 @@ public sealed class LeaderTermTests : IDisposable
         var reads = run.Clock.Reads;
         await Eventually.WaitUntilAsync(() => run.Clock.Reads >= reads + 100, "the leader's wheel to tick a hundred more times");
         Assert.Equal(100, run.Cluster.Fires);
+    }
+
+    [Fact]
+    public async Task A_leader_fires_nothing_until_a_majority_of_members_confirms_its_clock()
+    {
+        // Three members, and no sample of the other two yet: this leader's clock may be an hour ahead of theirs.
+        await using var run = await LeaderRun.StartAsync(root, inMemoryTerm: ElectedTerm, seed: store =>
+            store.Apply(2, LogEntryCodec.Encode(1_000, [.. Enumerable.Range(0, 10).Select(i => new CreateTimer($"due-{i}", Specs.Http(1)))]), null),
+            clockPeers: ["b", "c"]);
+
+        await Eventually.WaitUntilAsync(() => run.Log.Warnings.Any(w => w.Contains("Holding fires", StringComparison.Ordinal)), "the leader to hold its fires");
+        var reads = run.Clock.Reads;
+        await Eventually.WaitUntilAsync(() => run.Clock.Reads >= reads + 100, "the leader's wheel to tick a hundred more times");
+        Assert.Equal(0, run.Cluster.Fires);
+
+        // One member's clock agrees with this one's: with this node, a majority of three.
+        var now = run.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var at = run.Clock.GetTimestamp();
+        run.ClusterClock.Record("b", now, at, at, now + 20);
+        await Eventually.WaitUntilAsync(() => run.Cluster.Fires == 10, "the ten due timers to be fired");
+    }
+
+    [Fact]
+    public async Task A_leader_whose_clock_a_majority_disagrees_with_stamps_nothing()
+    {
+        await using var run = await LeaderRun.StartAsync(root, inMemoryTerm: ElectedTerm, clockPeers: ["b", "c"]);
+        await Eventually.WaitUntilAsync(() => run.Proposer.Term is not null, "the leader to begin its term");
+
+        // Both other members' clocks are an hour behind this one's, and agree with each other.
+        var now = run.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var at = run.Clock.GetTimestamp();
+        run.ClusterClock.Record("b", now, at, at, now - 3_600_000);
+        run.ClusterClock.Record("c", now, at, at, now - 3_600_040);
+        var result = await run.Proposer.ProposeAsync(new PurgeFinished(0));
+
+        Assert.Equal(CommandOutcome.NotLeader, result.Outcome);
+        Assert.Contains("clock", result.Reason, StringComparison.Ordinal);
+        Assert.Empty(run.Cluster.Appended);
     }
 
     [Fact]
@@ -97,12 +136,17 @@ public sealed class LeaderTermTests : IDisposable
 
         public ObservedClock Clock { get; } = new();
 
+        /// <summary>The leader's view of the members' clocks; with no peers given, a node alone, always confirmed.</summary>
+        public ClusterClock ClusterClock { get; private set; } = null!;
+
         public CapturingLogger<LeaderDuties> Log { get; } = new();
 
         public static async Task<LeaderRun> StartAsync(string root, long inMemoryTerm, LeaderOptions? options = null, Action<TimerStore>? seed = null,
-            bool holdReplication = false)
+            bool holdReplication = false, string[]? clockPeers = null)
         {
             var run = new LeaderRun();
+            run.ClusterClock = new ClusterClock(new ClockOptions(), run.Clock, NullLogger.Instance);
+            run.ClusterClock.SetPeers(clockPeers ?? []);
             run.machine = new RaftTimerStateMachine(new DirectoryInfo(Path.Combine(root, "snapshots")), new TimerStore(),
                 new SnapshotPolicy(1_000, long.MaxValue), _ => { }, NullLogger.Instance);
             await run.machine.RestoreAsync(CancellationToken.None);
@@ -118,7 +162,7 @@ public sealed class LeaderTermTests : IDisposable
             seed?.Invoke(store);
             var clock = run.Clock;
             var delivery = new DeliveryOptions();
-            run.Proposer = new CommandProposer(cluster, store, new LeaderClock(clock), new ProposerOptions(), NullLogger<CommandProposer>.Instance);
+            run.Proposer = new CommandProposer(cluster, store, new LeaderClock(run.ClusterClock), new ProposerOptions(), NullLogger<CommandProposer>.Instance);
             var proposer = run.Proposer;
             var duties = new LeaderDuties(cluster, store, proposer,
                 term => new DeliveryRunner(store, proposer, new Dictionary<string, ICallbackTransport>(), new RetryBackoff(delivery, new Random(1)),

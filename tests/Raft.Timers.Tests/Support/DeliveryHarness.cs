@@ -21,7 +21,7 @@ internal sealed class DeliveryHarness : IAsyncDisposable
         var ids = firingIds.ToList();
         Store.Apply(1, LogEntryCodec.Encode(1_000, [.. ids.Select(id => new CreateTimer(id, Specs.Http(10)))]), null);
         Store.Apply(2, LogEntryCodec.Encode(2_000, [.. ids.Select(id => new FireTimer(id, 1))]), null);
-        proposer = new CommandProposer(LeaderTermTests.FakeCluster.Create(null!), Store, new LeaderClock(TimeProvider.System), new ProposerOptions(),
+        proposer = new CommandProposer(LeaderTermTests.FakeCluster.Create(null!), Store, Clocks.Leader(TimeProvider.System), new ProposerOptions(),
             NullLogger<CommandProposer>.Instance);
         options ??= new DeliveryOptions();
         Runner = new DeliveryRunner(Store, proposer, new Dictionary<string, ICallbackTransport> { [transport.Name] = transport },

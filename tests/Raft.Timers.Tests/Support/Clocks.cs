@@ -1,0 +1,12 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using RaftTimers.Clock;
+
+namespace RaftTimers.Tests;
+
+/// <summary>Clocks for tests that do not compare members' clocks: a node alone, whose clock is always confirmed.</summary>
+internal static class Clocks
+{
+    public static ClusterClock Alone(TimeProvider time) => new(new ClockOptions(), time, NullLogger.Instance);
+
+    public static LeaderClock Leader(TimeProvider time) => new(Alone(time));
+}
