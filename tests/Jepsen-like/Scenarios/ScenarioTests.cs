@@ -25,6 +25,7 @@ public sealed class ScenarioTests(ITestOutputHelper output)
     [InlineData("callback-faults", 16)]
     [InlineData("stale-leader-term", 12)]
     [InlineData("membership", 17)]
+    [InlineData("clock-faults", 18)]
     public async Task Scenario_keeps_every_guarantee(string name, int defaultSeed)
     {
         var scenario = Nemesis.Scenarios.Named(name);

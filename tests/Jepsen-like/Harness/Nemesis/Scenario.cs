@@ -10,4 +10,13 @@ public sealed record Scenario(string Name, string Description, bool NeedsPartiti
 {
     /// <summary>The sink's fault windows for a run starting at <paramref name="startMs"/>; none by default.</summary>
     public Func<double, TimeSpan, IReadOnlyList<FaultWindow>> SinkFaults { get; init; } = static (_, _) => [];
+
+    /// <summary>Settings every node of this scenario starts with, beyond the runner's own.</summary>
+    public IReadOnlyList<string> NodeArgs { get; init; } = [];
+
+    /// <summary>
+    /// How early a callback may arrive before its due time and still pass: whole-millisecond stamps by default; with
+    /// injected clock faults, the clock error the nodes tolerate (docs/clocks.md).
+    /// </summary>
+    public double EarlyToleranceMs { get; init; } = Checker.NeverEarlyCheck.ToleranceMs;
 }

@@ -1,3 +1,4 @@
+using RaftTimers.JepsenLike.Orchestration;
 using RaftTimers.JepsenLike.History;
 
 namespace RaftTimers.JepsenLike.Nemesis;
@@ -23,8 +24,25 @@ public static class Scenarios
         new("bridge", "split the nodes into two sides that only one bridge node can reach both of, heal, repeatedly", true, BridgeAsync),
         new("membership", "remove a node (sometimes the leader) through the admin API, wipe it, add it back as a fresh node, repeatedly", false, MembershipAsync),
         new("flapping", "cut and heal a random minority every few hundred milliseconds", true, FlappingAsync),
-        new("mixed", "a random mix of every fault above", true, MixedAsync) { SinkFaults = CallbackFaultWindows },
+        new("clock-faults", "step a node's wall clock 2 s ahead or behind or an hour ahead, or let it drift 100 ms/s, the leader half the time; put it right", false, ClockFaultsAsync)
+        {
+            NodeArgs = [NodeSet.ClockFileArg],
+            EarlyToleranceMs = ClockToleranceMs,
+        },
+        new("mixed", "a random mix of every fault above", true, MixedAsync)
+        {
+            SinkFaults = CallbackFaultWindows,
+            NodeArgs = [NodeSet.ClockFileArg],
+            EarlyToleranceMs = ClockToleranceMs,
+        },
     ];
+
+    /// <summary>
+    /// How early a callback may be under the clock faults: the skew the nodes allow (RaftTimers:Clock:MaxSkewMs, 500 ms),
+    /// what a drifting clock gains between two samples (100 ms/s over the 1 s sample interval), and half a round trip
+    /// of a sample on a loaded machine (docs/clocks.md).
+    /// </summary>
+    public const double ClockToleranceMs = 500 + 100 + 100;
 
     public static Scenario Named(string name)
         => All.FirstOrDefault(s => s.Name == name) ?? throw new ArgumentException($"unknown scenario '{name}'; known: {string.Join(", ", All.Select(s => s.Name))}");
@@ -156,13 +174,37 @@ public static class Scenarios
         }
     }
 
+    /// <summary>One node's clock at a time, wrong for a few seconds: a step either way, a jump of an hour, or a drift.</summary>
+    private static async Task ClockFaultsAsync(NemesisContext c, CancellationToken token)
+    {
+        (string Kind, long OffsetMs, double DriftMsPerSecond)[] faults =
+        [
+            ("clock-ahead-2s", 2_000, 0),
+            ("clock-behind-2s", -2_000, 0),
+            ("clock-ahead-1h", 3_600_000, 0),
+            ("clock-drift-ahead", 0, 100),
+            ("clock-drift-behind", 0, -100),
+        ];
+        while (!token.IsCancellationRequested)
+        {
+            await c.PauseAsync(c.Between(3, 5), token).ConfigureAwait(false);
+            if (token.IsCancellationRequested)
+                break;
+            var leader = c.Random.Next(2) == 0 ? await c.Nodes.LeaderAsync(c.Http, token).ConfigureAwait(false) : null;
+            var target = leader ?? c.Nodes.Ids[c.Random.Next(c.Nodes.Ids.Count)];
+            var (kind, offsetMs, drift) = faults[c.Random.Next(faults.Length)];
+            await c.Faults.HoldAsync(kind, target, () => c.Nodes.SetClockAsync(target, offsetMs, drift), c.Between(4, 8),
+                () => c.Nodes.SetClockAsync(target, 0), token).ConfigureAwait(false);
+        }
+    }
+
     private static Task NoNodeFaultsAsync(NemesisContext c, CancellationToken token) => c.PauseAsync(Timeout.InfiniteTimeSpan, token);
 
     private static async Task MixedAsync(NemesisContext c, CancellationToken token)
     {
         Func<NemesisContext, CancellationToken, Task>[] faults = c.Network.CanPartition
-            ? [LeaderKillLoopAsync, LeaderPauseAsync, MinorityPartitionAsync, IsolateLeaderAsync, KillAllAsync, BridgeAsync, FlappingAsync, MembershipAsync]
-            : [LeaderKillLoopAsync, LeaderPauseAsync, KillAllAsync, MembershipAsync];
+            ? [LeaderKillLoopAsync, LeaderPauseAsync, MinorityPartitionAsync, IsolateLeaderAsync, KillAllAsync, BridgeAsync, FlappingAsync, MembershipAsync, ClockFaultsAsync]
+            : [LeaderKillLoopAsync, LeaderPauseAsync, KillAllAsync, MembershipAsync, ClockFaultsAsync];
         while (!token.IsCancellationRequested)
         {
             // One fault kind at a time, for a stretch, so each shows clearly on the timeline.

@@ -82,6 +82,23 @@ public sealed class NodeSet : IAsyncDisposable
 
     private string DataDirectoryOf(string id) => Path.Combine(runDirectory, id);
 
+    /// <summary>The node setting that makes each node read its wall clock's shift from <see cref="ClockFileName"/> in its data directory.</summary>
+    public const string ClockFileArg = "--RaftTimers:FaultInjection:ClockFile=" + ClockFileName;
+
+    private const string ClockFileName = "clock";
+
+    /// <summary>
+    /// Shifts a node's wall clock by <paramref name="offsetMs"/>, drifting by <paramref name="driftMsPerSecond"/> from now on;
+    /// only for nodes started with <see cref="ClockFileArg"/>, which read the file again every 100 ms.
+    /// </summary>
+    public Task SetClockAsync(string id, long offsetMs, double driftMsPerSecond = 0)
+    {
+        var directory = DataDirectoryOf(id);
+        Directory.CreateDirectory(directory);
+        var text = string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{offsetMs} {driftMsPerSecond}\n");
+        return File.WriteAllTextAsync(Path.Combine(directory, ClockFileName), text);
+    }
+
     /// <summary>
     /// Deletes a stopped node's data, so that its next <see cref="Start"/> brings it up as a fresh node in join mode.
     /// Only for a node the cluster has removed: an empty node must never come back as a voter it was before.

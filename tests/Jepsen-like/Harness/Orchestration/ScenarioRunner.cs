@@ -49,7 +49,7 @@ public static class ScenarioRunner
         var startedAt = Clock.NowMs() + 8_000; // the sink's fault plan is laid out from about when the workload starts
         var sinkFaults = scenario.SinkFaults(startedAt, options.Duration);
         await using var sink = await SinkHost.StartAsync(network, output, options.Seed, sinkFaults, token).ConfigureAwait(false);
-        await using var nodes = new NodeSet(network, options.Nodes, output, NodeArgs);
+        await using var nodes = new NodeSet(network, options.Nodes, output, [.. NodeArgs, .. scenario.NodeArgs]);
         using var http = new HttpClient(network.CreateClientHandler()) { Timeout = Timeout.InfiniteTimeSpan };
 
         nodes.StartAll();
@@ -90,7 +90,7 @@ public static class ScenarioRunner
         await sink.DisposeAsync().ConfigureAwait(false);
 
         var run = new RunRecord(HistoryFile.Read(File.ReadLines(historyPath)), SinkLog.Read(sink.LogPath), finals, faults.Windows, healedAt, observedUntil);
-        var results = RunChecker.Check(run);
+        var results = RunChecker.Check(run, scenario.EarlyToleranceMs);
         return new RunOutcome(options, network.Mode, run, results, watcher.Changes, startedAt, settled, output);
     }
 }
