@@ -12,6 +12,7 @@ using RaftTimers.Node.Http;
 using RaftTimers.Node.Metrics;
 using RaftTimers.Node.OpenApi;
 using RaftTimers.Node.Security;
+using RaftTimers.Node.Storage;
 using RaftTimers.Node.Writes;
 using RaftTimers.Raft;
 
@@ -122,6 +123,13 @@ public static partial class NodeHost
         // Every instrument lives on this one meter, created before the node so the leader's first fires are counted.
         using var meter = new Meter(NodeMetrics.MeterName);
         var timerMetrics = new TimerMetrics(meter);
+        // The log cannot be written without room (docs/storage.md): refuse to start rather than die while opening it.
+        if (DiskSpaceGuard.WhyNotStart(dataDirectory, settings.Storage) is { } noRoom)
+        {
+            await Console.Error.WriteLineAsync($"cannot start node {settings.NodeId}: {noRoom}").ConfigureAwait(false);
+            return 3;
+        }
+
         TimerNode node;
         try
         {
@@ -136,6 +144,7 @@ public static partial class NodeHost
             return 3;
         }
 
+        var outOfRoomExit = false;
         LogStarted(log, settings.NodeId, settings.HttpUrl, settings.RaftEndPoint, dataDirectory);
         LogSecurity(log, apiToken is not null, settings.MaxInFlightWrites, callbackPolicy.Describe());
         await using (node.ConfigureAwait(false))
@@ -150,15 +159,19 @@ public static partial class NodeHost
                 loggers.CreateLogger<ForwardingClient>());
             ForwardingMetrics.AddTo(meter, forwarding.Counters);
             HealthEndpoints.AddChecks(builder.Services, node, TimeSpan.FromMilliseconds(settings.Health.ReadyTimeoutMs));
-            using var metrics = new NodeMetrics(meter, node, TimeSpan.FromMilliseconds(settings.Metrics.StallAfterMs), clock);
+            var outOfRoom = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+            using var disk = new DiskSpaceGuard(dataDirectory, settings.Storage, clock, reason => outOfRoom.TrySetResult(reason),
+                loggers.CreateLogger<DiskSpaceGuard>());
+            using var metrics = new NodeMetrics(meter, node, TimeSpan.FromMilliseconds(settings.Metrics.StallAfterMs), clock, disk);
             builder.Services.AddOpenTelemetry()
                 .ConfigureResource(r => r.AddService("rafttimers", serviceInstanceId: settings.NodeId))
                 .WithMetrics(m => m.AddMeter(NodeMetrics.MeterName).AddPrometheusExporter());
             ApiDocument.AddServices(builder.Services);
             var app = builder.Build();
+            _ = outOfRoom.Task.ContinueWith(_ => app.Lifetime.StopApplication(), TaskScheduler.Default);
             app.UseMiddleware<UnhandledErrors>();
             var writeLimit = new InFlightLimit(settings.MaxInFlightWrites);
-            var timerWrites = new TimerWrites(node, forwarder, forwarding, writeLimit, timerMetrics, settings, clock);
+            var timerWrites = new TimerWrites(node, forwarder, forwarding, writeLimit, timerMetrics, settings, clock, disk);
             new TimerEndpoints(node, new TimerRequestParser(node.Transports, callbackPolicy), timerWrites, timerMetrics, settings,
                 apiToken, writeLimit).Map(app);
             new ForwardingEndpoint(timerWrites, apiToken, app.Lifetime, loggers.CreateLogger<ForwardingEndpoint>()).Map(app);
@@ -196,6 +209,7 @@ public static partial class NodeHost
             {
                 await app.RunAsync().ConfigureAwait(false);
                 await sampler.ConfigureAwait(false);
+                outOfRoomExit = outOfRoom.Task.IsCompleted;
             }
             catch (IOException e)
             {
@@ -204,7 +218,8 @@ public static partial class NodeHost
             }
         }
 
-        return 0;
+        // Stopped for want of room: a distinct exit code, so a supervisor does not restart it into the same wall.
+        return outOfRoomExit ? 5 : 0;
     }
 
     /// <summary>Once, when the dashboard's counter threw on the apply loop and the store stopped calling it.</summary>

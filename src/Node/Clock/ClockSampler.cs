@@ -39,7 +39,10 @@ public sealed partial class ClockSampler(TimerNode node, HttpClient client, ILog
                 var verdict = Clock.Verdict;
                 if (verdict != last)
                 {
-                    LogVerdict(last.ToString(), verdict.ToString(), Clock.Options.MaxSkewMs);
+                    if (verdict == ClockVerdict.Agrees)
+                        LogAgrees(last.ToString(), Clock.Options.MaxSkewMs);
+                    else
+                        LogVerdict(last.ToString(), verdict.ToString(), Clock.Options.MaxSkewMs);
                     last = verdict;
                 }
 
@@ -95,6 +98,9 @@ public sealed partial class ClockSampler(TimerNode node, HttpClient client, ILog
             // Unanswered: this member's last sample ages out, and the verdict leans on the others.
         }
     }
+
+    [LoggerMessage(EventId = 4110, Level = LogLevel.Information, Message = "Clock verdict {From} -> Agrees: a majority of members confirms this node's clock within {MaxSkewMs} ms")]
+    private partial void LogAgrees(string from, long maxSkewMs);
 
     [LoggerMessage(EventId = 4111, Level = LogLevel.Warning, Message = "Clock verdict {From} -> {To}: what a majority of members says of this node's clock (skew allowed {MaxSkewMs} ms)")]
     private partial void LogVerdict(string from, string to, long maxSkewMs);

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using RaftTimers.Clock;
 using RaftTimers.Delivery;
 using RaftTimers.Node.Security;
+using RaftTimers.Node.Storage;
 
 namespace RaftTimers.Node.Configuration;
 
@@ -86,6 +87,9 @@ public sealed class NodeSettings
 
     /// <summary>How the members compare their clocks (docs/clocks.md).</summary>
     public ClockOptions Clock { get; set; } = new();
+
+    /// <summary>How much room the data directory keeps (docs/storage.md).</summary>
+    public StorageOptions Storage { get; set; } = new();
 
     /// <summary>Faults a test injects into this node; never set in production.</summary>
     public FaultInjectionSection FaultInjection { get; set; } = new();
@@ -291,9 +295,10 @@ public sealed class NodeSettings
         _ = Security.CreateCallbackPolicy();
         ValidateLibraryOptions("Delivery", Delivery.Validate);
         ValidateLibraryOptions("Clock", Clock.Validate);
+        ValidateLibraryOptions("Storage", Storage.Validate);
     }
 
-    /// <summary>Options types in the library report like one (ArgumentOutOfRange); name the setting as the others do.</summary>
+    /// <summary>Options types report like the library's (ArgumentOutOfRange); name the setting as the others do.</summary>
     private static void ValidateLibraryOptions(string section, Action validate)
     {
         try

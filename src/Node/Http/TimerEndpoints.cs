@@ -41,7 +41,7 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Ti
             .ResponseHeader(StatusCodes.Status201Created, "Location", "/timer/{id}")
             .ResponseHeader(StatusCodes.Status201Created, TimerIdHeader, "the timer's id; error answers to a create carry it too (and timerId in the body), so a 503 says which id to retry with")
             .Refuses(StatusCodes.Status409Conflict, "a timer with this id exists with a different body")
-            .Refuses(StatusCodes.Status507InsufficientStorage, "the cluster holds its limit of pending timers (RaftTimers:MaxPendingTimers) or of their bytes (RaftTimers:MaxPendingBytes)")
+            .Refuses(StatusCodes.Status507InsufficientStorage, "the cluster holds its limit of pending timers (RaftTimers:MaxPendingTimers) or of their bytes (RaftTimers:MaxPendingBytes), or the leader's data directory is low on space (RaftTimers:Storage:MinFreeBytes)")
             .TimerWriteRefusals(tokenOn);
         app.MapPut("/timer/{id}", context => GuardWrite(context, TimerWrite.Update, ReplaceAsync))
             .Operation("replaceTimer", Tag, "Replace a pending timer",
@@ -55,7 +55,7 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Ti
             .ResponseHeader(StatusCodes.Status200OK, "ETag", "the new version, quoted")
             .Refuses(StatusCodes.Status404NotFound, "no pending timer has this id")
             .Refuses(StatusCodes.Status412PreconditionFailed, "If-Match named another version than the timer's")
-            .Refuses(StatusCodes.Status507InsufficientStorage, "the new body would take the pending timers past their byte limit (RaftTimers:MaxPendingBytes)")
+            .Refuses(StatusCodes.Status507InsufficientStorage, "the new body would take the pending timers past their byte limit (RaftTimers:MaxPendingBytes), or the leader's data directory is low on space (RaftTimers:Storage:MinFreeBytes)")
             .TimerWriteRefusals(tokenOn);
         app.MapDelete("/timer/{id}", context => GuardWrite(context, TimerWrite.Cancel, CancelAsync))
             .Operation("cancelTimer", Tag, "Cancel a pending timer",

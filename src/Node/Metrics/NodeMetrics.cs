@@ -34,7 +34,7 @@ public sealed class NodeMetrics : IDisposable
     /// Adds the gauges to <paramref name="meter"/> and starts sampling progress for the stall gauge, a few times per
     /// <paramref name="stallAfter"/> (at most once a second).
     /// </summary>
-    public NodeMetrics(Meter meter, TimerNode node, TimeSpan stallAfter, TimeProvider clock)
+    public NodeMetrics(Meter meter, TimerNode node, TimeSpan stallAfter, TimeProvider clock, Storage.DiskSpaceGuard? disk = null)
     {
         this.node = node;
         this.clock = clock;
@@ -53,6 +53,14 @@ public sealed class NodeMetrics : IDisposable
         // Observed rather than added to: a counter has no series until its first measurement after the exporter listens,
         // so a node whose leader never changed since then would export none, and a scrape could not tell "no change"
         // from "no such metric".
+        if (disk is not null)
+        {
+            meter.CreateObservableGauge("rafttimers.storage.free", () => disk.FreeBytes, "By",
+                "Free bytes in the data directory's file system, as the node last read them (docs/storage.md)");
+            meter.CreateObservableGauge("rafttimers.storage.low", () => disk.IsLow ? 1 : 0,
+                description: "1 while free space is below RaftTimers:Storage:MinFreeBytes: the leader refuses creates and replaces (507)");
+        }
+
         var clusterClock = node.ClusterClock;
         meter.CreateObservableGauge("rafttimers.clock.offset", () => clusterClock.Samples()
                 .Select(s => new Measurement<long>(s.Value.OffsetMs, new KeyValuePair<string, object?>("member", s.Key))),

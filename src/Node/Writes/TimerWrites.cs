@@ -4,6 +4,7 @@ using RaftTimers.Model;
 using RaftTimers.Node.Configuration;
 using RaftTimers.Node.Http;
 using RaftTimers.Node.Metrics;
+using RaftTimers.Node.Storage;
 using RaftTimers.Raft;
 using RaftTimers.StateMachine;
 
@@ -22,7 +23,7 @@ namespace RaftTimers.Node.Writes;
 /// answer came, so it may or may not have happened.
 /// </remarks>
 public sealed class TimerWrites(TimerNode node, LeaderForwarder leaders, ForwardingClient forwarding, InFlightLimit limit, TimerMetrics metrics,
-    NodeSettings settings, TimeProvider clock) : IForwardedWriteHandler, IProposalCallback
+    NodeSettings settings, TimeProvider clock, DiskSpaceGuard? disk = null) : IForwardedWriteHandler, IProposalCallback
 {
     /// <summary>How long a write waits before it looks for the leader again after the one it reached no longer led.</summary>
     private static readonly TimeSpan LeaderMovedPause = TimeSpan.FromMilliseconds(25);
@@ -169,12 +170,17 @@ public sealed class TimerWrites(TimerNode node, LeaderForwarder leaders, Forward
         => $"this node is handling its limit of {limit.Max} timer writes at once; retry shortly";
 
     /// <summary>
-    /// The 507 of a create at the pending-timer limit, checked on the leader, where the state is current. A create of an
+    /// The 507 of a create or replace while the leader's disk is low (<see cref="DiskSpaceGuard"/>), and of a create at the
+    /// pending-timer limit, checked on the leader, where the state is current. A create of an
     /// id the state already holds adds no pending timer (it is an idempotent retry or a conflict), so only a new id is
     /// refused. Below the limit (every create but a few) this takes no lock.
     /// </summary>
     private ForwardedAnswer? OverPendingLimit(TimerCommand command)
     {
+        // A leader short of disk space takes nothing that grows the log much; cancels, which shrink the state, still pass.
+        if (command is CreateTimer or UpdateTimer && disk is { IsLow: true })
+            return ForwardedAnswer.Refuse(StatusCodes.Status507InsufficientStorage, disk.LowReason);
+
         if (command is CreateTimer && node.Store.PendingCount >= settings.MaxPendingTimers
             && node.Store.Read(s => s.PendingCount >= settings.MaxPendingTimers && s.Find(command.TimerId) is null))
             return ForwardedAnswer.Refuse(StatusCodes.Status507InsufficientStorage, $"the cluster holds its limit of {settings.MaxPendingTimers} pending timers");

@@ -36,9 +36,12 @@ internal sealed class LocalCluster : IAsyncDisposable
     public static Task<LocalCluster> StartAsync(int nodes, params string[] nodeArgs) => StartAsync(nodes, spareNodes: 0, nodeArgs);
 
     /// <summary>Starts <paramref name="nodes"/> nodes with free ports kept for <paramref name="spareNodes"/> more, which <see cref="AddAsync"/> uses.</summary>
-    public static async Task<LocalCluster> StartAsync(int nodes, int spareNodes, params string[] nodeArgs)
+    public static Task<LocalCluster> StartAsync(int nodes, int spareNodes, params string[] nodeArgs)
+        => StartInAsync(Path.Combine(Path.GetTempPath(), "rafttimers-tests", Guid.NewGuid().ToString("N")[..12]), nodes, spareNodes, nodeArgs);
+
+    /// <summary>A cluster whose nodes keep their data under <paramref name="dataDirectory"/> (say, a small file system of the test's own).</summary>
+    public static async Task<LocalCluster> StartInAsync(string dataDirectory, int nodes, int spareNodes, params string[] nodeArgs)
     {
-        var dataDirectory = Path.Combine(Path.GetTempPath(), "rafttimers-tests", Guid.NewGuid().ToString("N")[..12]);
         var httpPort = FreePorts.FindRun(nodes + spareNodes);
         var raftPort = FreePorts.FindRun(nodes + spareNodes);
         var args = new List<string>
