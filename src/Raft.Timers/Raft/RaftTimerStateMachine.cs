@@ -64,6 +64,13 @@ internal sealed partial class RaftTimerStateMachine(
     ISnapshot? ISnapshotManager.Snapshot
         => restored ? snapshot : throw new InvalidOperationException("the state machine must be restored before the log is opened");
 
+    /// <summary>
+    /// Holds every apply back until <paramref name="verified"/> completes: the write-ahead log starts applying committed
+    /// entries as soon as it is built, before it checks their hashes, and an entry damaged on disk must be refused, not
+    /// applied. Call before the log is built; if <paramref name="verified"/> fails, nothing is applied.
+    /// </summary>
+    internal void HoldApplyUntil(Task verified) => installedLoad = verified;
+
     /// <summary>Loads the latest snapshot on disk, if any. Call once, before the write-ahead log is built.</summary>
     public async ValueTask RestoreAsync(CancellationToken token)
     {

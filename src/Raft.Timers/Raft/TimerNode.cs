@@ -92,12 +92,15 @@ public sealed class TimerNode : IAsyncDisposable
                 onFatalError, loggers.CreateLogger<RaftTimerStateMachine>(), clusterClock);
             await stateMachine.RestoreAsync(token).ConfigureAwait(false);
 
+            var verified = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            stateMachine.HoldApplyUntil(verified.Task);
             var wal = new AcknowledgedAppendLog(new WriteAheadLog.Options
             {
                 Location = Path.Combine(options.DataDirectory, "wal"),
                 ChunkSize = 16 * 1024 * 1024, // the 4 KiB default runs out of file handles (DOTNEXT-NOTES.md)
                 HashAlgorithm = WriteAheadLog.IntegrityHashAlgorithm.Crc32,
             }, stateMachine);
+            await VerifyLogAsync(wal, verified, options.DataDirectory, token).ConfigureAwait(false);
 
             var membershipStorage = new EndPointConfigurationStorage(Path.Combine(options.DataDirectory, "members.bin"));
             // Later starts keep the membership the log decided; only a node's first start seeds it (a joining node gets it from the leader).
@@ -147,6 +150,30 @@ public sealed class TimerNode : IAsyncDisposable
             directoryLock.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// Checks the hashes of the log's entries before any is applied (docs/storage.md). DotNext checks them as the log
+    /// initializes, synchronously, before it waits for the committed entries to be applied; applying is held back
+    /// (<see cref="RaftTimerStateMachine.HoldApplyUntil"/>) until that check has passed. A damaged entry (a disk that lost
+    /// or changed what was written) stops the start with what to do: this node's log cannot be trusted, the others'
+    /// copies can.
+    /// </summary>
+    private static async Task VerifyLogAsync(WriteAheadLog wal, TaskCompletionSource verified, string dataDirectory, CancellationToken token)
+    {
+        var initialized = wal.InitializeAsync(token);
+        if (initialized.IsFaulted && initialized.Exception?.InnerException is DotNext.IO.Log.IntegrityException damage)
+        {
+            verified.SetCanceled(CancellationToken.None);
+            await wal.DisposeAsync().ConfigureAwait(false);
+            throw new InvalidOperationException(
+                $"the Raft log in {Path.Combine(dataDirectory, "wal")} is damaged ({damage.GetType().Name}: {damage.Message}); this node cannot start on it. "
+                + "The other members hold the committed entries: remove this node from the cluster (DELETE /cluster/members/{id} on a member), wipe its "
+                + "data directory, start it with --join true and add it back (POST /cluster/members).", damage);
+        }
+
+        verified.SetResult();
+        await initialized.ConfigureAwait(false);
     }
 
     private void StartLeaderDuties(LeaderOptions leaderOptions, DeliveryOptions deliveryOptions, ILeaderObserver observer, ILoggerFactory loggers,
