@@ -37,6 +37,7 @@ public sealed partial class DeliveryRunner(
     private readonly Queue<(string TimerId, long Version, string Key)> waiting = new();
     private readonly HashSet<string> known = new(StringComparer.Ordinal); // waiting or under way
     private int running;
+    private int refill;
 
     /// <summary>Deliveries under way (at most <see cref="DeliveryOptions.MaxActiveDeliveries"/>).</summary>
     public int ActiveCount => active.Count;
@@ -51,14 +52,59 @@ public sealed partial class DeliveryRunner(
         }
     }
 
-    /// <summary>Delivers <paramref name="timerId"/> at <paramref name="version"/> unless that delivery is already waiting or under way.</summary>
+    /// <summary>
+    /// Set when a firing timer was turned away because the queue was full (or the leader asked for a look at every
+    /// firing timer): the leader then offers more from the state as room frees up (<see cref="Room"/>, <see cref="IsKnown"/>).
+    /// </summary>
+    public bool NeedsRefill => Volatile.Read(ref refill) == 1;
+
+    /// <summary>How many firing timers the queue holds at most, beside the deliveries under way.</summary>
+    public int Capacity => options.MaxActiveDeliveries;
+
+    /// <summary>How many more firing timers the queue takes now.</summary>
+    public int Room
+    {
+        get
+        {
+            lock (gate)
+                return options.MaxActiveDeliveries - waiting.Count;
+        }
+    }
+
+    /// <summary>Asks the leader to offer every firing timer again, a queue's worth at a time (a term's start, a periodic sweep).</summary>
+    public void RequestRefill() => Volatile.Write(ref refill, 1);
+
+    /// <summary>Called by the leader when the state holds no firing timer beyond those it just offered.</summary>
+    public void Refilled() => Volatile.Write(ref refill, 0);
+
+    /// <summary>Whether the delivery of <paramref name="timerId"/> at <paramref name="version"/> is waiting or under way.</summary>
+    public bool IsKnown(string timerId, long version)
+    {
+        var key = $"{timerId}:{version}";
+        lock (gate)
+            return known.Contains(key);
+    }
+
+    /// <summary>
+    /// Delivers <paramref name="timerId"/> at <paramref name="version"/> unless that delivery is already waiting or under way.
+    /// The queue holds at most <see cref="DeliveryOptions.MaxActiveDeliveries"/> beside those under way: a timer turned away
+    /// stays firing in the state and is offered again when there is room (<see cref="NeedsRefill"/>), so a million timers
+    /// fired at once cost the leader a bounded queue, not an entry each.
+    /// </summary>
     public void Start(string timerId, long version)
     {
         var key = $"{timerId}:{version}";
         lock (gate)
         {
-            if (!known.Add(key))
+            if (known.Contains(key))
                 return;
+            if (waiting.Count >= options.MaxActiveDeliveries)
+            {
+                Volatile.Write(ref refill, 1);
+                return;
+            }
+
+            known.Add(key);
             waiting.Enqueue((timerId, version, key));
         }
 

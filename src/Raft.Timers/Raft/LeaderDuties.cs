@@ -88,17 +88,11 @@ public sealed partial class LeaderDuties(
         // A snapshot installed just before this node was elected may still be loading; its timers are this term's too.
         await store.Current.WaitAsync(term).ConfigureAwait(false);
 
-        var events = Channel.CreateUnbounded<TimerEvent>(new UnboundedChannelOptions { SingleReader = true });
-        void OnEvents(IReadOnlyList<TimerEvent> applied)
-        {
-            foreach (var e in applied)
-                events.Writer.TryWrite(e);
-        }
-
+        var events = new AppliedEvents(options.MaxQueuedEvents);
         var rebuildStarted = clock.GetTimestamp();
         // Read in a method of its own: the list of every pending timer must not stay reachable from this one for the
-        // whole term (8 bytes per pending timer, docs/benchmarks.md); only the firing timers and the stamp outlive it.
-        var (wheel, backfill, firing, lastStampUnixMs) = BeginTerm(OnEvents, term, leaderTerm, rebuildStarted);
+        // whole term (8 bytes per pending timer, docs/benchmarks.md); only the stamp outlives it.
+        var (wheel, backfill, lastStampUnixMs) = BeginTerm(events.OnApplied, term, leaderTerm, rebuildStarted);
 
         // Deliveries end with this method, not only with the term: whatever ends leading ends them.
         using var leading = CancellationTokenSource.CreateLinkedTokenSource(term);
@@ -117,14 +111,14 @@ public sealed partial class LeaderDuties(
                 behindMs = lastStampUnixMs - NowUnixMs();
             }
 
-            foreach (var timer in firing)
-                deliveries.Start(timer.Id, timer.Version);
+            // The firing timers this term takes over are offered to the deliveries a queue's worth at a time.
+            deliveries.RequestRefill();
 
-            await TickLoopAsync(wheel, backfill, events.Reader, deliveries, term).ConfigureAwait(false);
+            await TickLoopAsync(wheel, backfill, events, deliveries, term).ConfigureAwait(false);
         }
         finally
         {
-            store.DetachLeader(OnEvents);
+            store.DetachLeader(events.OnApplied);
             await leading.CancelAsync().ConfigureAwait(false);
             await deliveries.StopAsync().ConfigureAwait(false);
         }
@@ -159,7 +153,7 @@ public sealed partial class LeaderDuties(
             => ValueTask.FromResult(entries[^1].Term);
     }
 
-    private (TimingWheel Wheel, WheelBackfill Backfill, List<StateMachine.TimerRecord> Firing, long LastStampUnixMs) BeginTerm(
+    private (TimingWheel Wheel, WheelBackfill Backfill, long LastStampUnixMs) BeginTerm(
         Action<IReadOnlyList<TimerEvent>> onEvents, CancellationToken term, long leaderTerm, long rebuildStarted)
     {
         var view = store.AttachLeader(onEvents);
@@ -168,14 +162,69 @@ public sealed partial class LeaderDuties(
         // term moves on. Writes are taken from here on, while the wheel is built: applied events wait in the channel meanwhile.
         proposer.BeginTerm(term, leaderTerm);
         // Headroom, so that the first creates of the term do not rehash an index of a million timers at once.
-        var now = NowUnixMs();
-        var wheel = new TimingWheel(now, view.Pending.Count + (view.Pending.Count / 4));
-        var backfill = new WheelBackfill(wheel, view.Pending.Select(t => new WheelEntry(t.Id, t.Version, t.DueAtUnixMs)), now);
-        LogLeading(view.Pending.Count, backfill.PlacedAtOnce, WheelBackfill.NearMs, view.Firing.Count, (long)clock.GetElapsedTime(rebuildStarted).TotalMilliseconds);
-        return (wheel, backfill, view.Firing, view.LastStampUnixMs);
+        var (wheel, backfill) = BuildWheel(view.Pending);
+        LogLeading(view.Pending.Count, backfill.PlacedAtOnce, WheelBackfill.NearMs, view.FiringCount, (long)clock.GetElapsedTime(rebuildStarted).TotalMilliseconds);
+        return (wheel, backfill, view.LastStampUnixMs);
     }
 
-    private async Task TickLoopAsync(TimingWheel wheel, WheelBackfill backfill, ChannelReader<TimerEvent> events, DeliveryRunner deliveries,
+    /// <summary>A wheel holding <paramref name="pending"/>: the near ones at once, the rest placed a slice per tick by the backfill.</summary>
+    private (TimingWheel Wheel, WheelBackfill Backfill) BuildWheel(List<StateMachine.TimerRecord> pending)
+    {
+        var now = NowUnixMs();
+        var wheel = new TimingWheel(now, pending.Count + (pending.Count / 4));
+        var backfill = new WheelBackfill(wheel, pending.Select(t => new WheelEntry(t.Id, t.Version, t.DueAtUnixMs)), now);
+        return (wheel, backfill);
+    }
+
+    /// <summary>
+    /// The events the apply loop hands the leader, at most <see cref="LeaderOptions.MaxQueuedEvents"/> waiting at once.
+    /// Past that (the leader's loop stalled while entries kept being applied) they are dropped and the leader rebuilds
+    /// its wheel and deliveries from the state instead (<see cref="Resync"/>): the state, not the events, is the truth.
+    /// </summary>
+    private sealed class AppliedEvents(int max)
+    {
+        private readonly Channel<TimerEvent> channel = Channel.CreateUnbounded<TimerEvent>(new UnboundedChannelOptions { SingleReader = true });
+        private int queued;
+        private int lost;
+
+        /// <summary>The store's listener; runs on the apply loop under the store's lock.</summary>
+        public void OnApplied(IReadOnlyList<TimerEvent> applied)
+        {
+            if (Volatile.Read(ref lost) == 1)
+                return;
+            if (Interlocked.Add(ref queued, applied.Count) > max)
+            {
+                Volatile.Write(ref lost, 1);
+                return;
+            }
+
+            foreach (var e in applied)
+                channel.Writer.TryWrite(e);
+        }
+
+        public bool Lost => Volatile.Read(ref lost) == 1;
+
+        public bool TryRead(out TimerEvent e)
+        {
+            if (!channel.Reader.TryRead(out e!))
+                return false;
+            Interlocked.Decrement(ref queued);
+            return true;
+        }
+
+        /// <summary>Forgets what is queued and takes events again. Call under the store's lock, with the state read for the rebuild.</summary>
+        public void Resync()
+        {
+            while (channel.Reader.TryRead(out _))
+            {
+            }
+
+            Volatile.Write(ref queued, 0);
+            Volatile.Write(ref lost, 0);
+        }
+    }
+
+    private async Task TickLoopAsync(TimingWheel wheel, WheelBackfill backfill, AppliedEvents events, DeliveryRunner deliveries,
         CancellationToken term)
     {
         var retries = new FireRetries(new ConcurrentQueue<WheelEntry>(), term);
@@ -189,8 +238,24 @@ public sealed partial class LeaderDuties(
         using var ticker = new PeriodicTimer(TimeSpan.FromMilliseconds(options.TickMs), clock);
         while (await ticker.WaitForNextTickAsync(term).ConfigureAwait(false))
         {
+            if (events.Lost)
+            {
+                // Events were dropped: the wheel may miss schedules. Rebuild it from the state, read under the store's lock
+                // together with the reset, so that every event after the read reaches the new wheel.
+                var pending = store.Read(s =>
+                {
+                    events.Resync();
+                    return s.WithStatus(Model.TimerStatus.Pending);
+                });
+                (wheel, backfill) = BuildWheel(pending);
+                deliveries.RequestRefill();
+                LogResynced(options.MaxQueuedEvents, pending.Count);
+            }
+
             while (events.TryRead(out var e))
                 Follow(e, wheel, deliveries);
+            if (deliveries.NeedsRefill)
+                OfferFiring(deliveries);
             if (backfill.Remaining > 0)
                 backfill.ScheduleSome(wheel, BackfillPerTick);
             while (retries.Queue.TryDequeue(out var retry))
@@ -203,18 +268,24 @@ public sealed partial class LeaderDuties(
             var now = NowUnixMs();
             if (MayFire(ref holding))
             {
-                expired.Clear();
-                wheel.Advance(now, expired);
-                foreach (var due in expired)
-                    backlog.Enqueue(due);
+                // Due timers beyond what the backlog holds stay in the wheel, due, and come out at the next ticks: the
+                // leader's memory for a burst is the backlog's bound, not one entry per timer due.
+                var room = (2 * options.MaxFiresInFlight) - backlog.Count;
+                if (room > 0)
+                {
+                    expired.Clear();
+                    wheel.Advance(now, expired, room);
+                    foreach (var due in expired)
+                        backlog.Enqueue(due);
+                }
+
                 ProposeSomeFires(backlog, slice, retries);
             }
 
             if (now >= nextSweep)
             {
                 nextSweep = now + options.FiringSweepMs;
-                foreach (var firing in store.Read(s => s.Firing()))
-                    deliveries.Start(firing.Id, firing.Version);
+                deliveries.RequestRefill();
             }
 
             if (purges.Due(now >= nextPurge))
@@ -304,6 +375,22 @@ public sealed partial class LeaderDuties(
                 deliveries.Start(f.TimerId, f.Version);
                 break;
         }
+    }
+
+    /// <summary>
+    /// Offers the deliveries firing timers they do not hold yet, as many as their queue takes, once it has room for a
+    /// good share (a look at the state skips the deliveries already held, so it is not made for one or two).
+    /// </summary>
+    private void OfferFiring(DeliveryRunner deliveries)
+    {
+        var room = deliveries.Room;
+        if (room < Math.Max(1, deliveries.Capacity / 4))
+            return;
+        var (firing, more) = store.Read(s => (s.SomeFiring(deliveries.IsKnown, room, out var more), more));
+        foreach (var timer in firing)
+            deliveries.Start(timer.Id, timer.Version);
+        if (!more)
+            deliveries.Refilled();
     }
 
     /// <summary>
@@ -406,6 +493,9 @@ public sealed partial class LeaderDuties(
 
     [LoggerMessage(EventId = 4009, Level = LogLevel.Information, Message = "A majority of members confirms this node's clock: firing")]
     private partial void LogFiringAgain();
+
+    [LoggerMessage(EventId = 4010, Level = LogLevel.Warning, Message = "More than {MaxQueuedEvents} applied events waited for the leader's loop: dropped them and rebuilt the wheel from the state ({Pending} pending timers)")]
+    private partial void LogResynced(int maxQueuedEvents, int pending);
 
     [LoggerMessage(EventId = 4003, Level = LogLevel.Information, Message = "Leadership ended")]
     private partial void LogLeadershipEnded();

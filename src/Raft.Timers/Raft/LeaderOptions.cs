@@ -12,6 +12,12 @@ public sealed class LeaderOptions
     /// </summary>
     public int MaxFiresInFlight { get; set; } = 1_024;
 
+    /// <summary>
+    /// Applied events waiting for the leader's loop at most; past it they are dropped and the leader rebuilds its wheel
+    /// from the state. Reached only when the loop stalls while entries keep being applied.
+    /// </summary>
+    public int MaxQueuedEvents { get; set; } = 262_144;
+
     /// <summary>After a fire proposal with an unknown outcome, how long until the timer is checked and proposed again.</summary>
     public int FireRetryMs { get; set; } = 250;
 

@@ -202,7 +202,7 @@ public sealed class TimerStore
         lock (gate)
         {
             leaderListener = listener;
-            return new LeaderView(state.WithStatus(TimerStatus.Pending), state.Firing(), state.LastStampUnixMs);
+            return new LeaderView(state.WithStatus(TimerStatus.Pending), state.FiringCount, state.LastStampUnixMs);
         }
     }
 
@@ -217,4 +217,4 @@ public sealed class TimerStore
 }
 
 /// <summary>What a new leader takes over from the state at the moment it attaches.</summary>
-public sealed record LeaderView(List<TimerRecord> Pending, List<TimerRecord> Firing, long LastStampUnixMs);
+public sealed record LeaderView(List<TimerRecord> Pending, int FiringCount, long LastStampUnixMs);

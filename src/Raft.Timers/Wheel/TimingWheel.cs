@@ -83,19 +83,24 @@ public sealed class TimingWheel
 
     /// <summary>
     /// Moves time forward to <paramref name="nowUnixMs"/> and appends every timer due at or before it to
-    /// <paramref name="expired"/>, removing them from the wheel. Time never moves back: an earlier
+    /// <paramref name="expired"/>, removing them from the wheel, but no more than <paramref name="max"/> in all:
+    /// the rest stay in the wheel, due, and come first at the next call (a million timers due at once are handed
+    /// out a bounded slice at a time, never copied out whole). Time never moves back: an earlier
     /// <paramref name="nowUnixMs"/> only hands out overdue timers.
     /// </summary>
-    public void Advance(long nowUnixMs, List<WheelEntry> expired)
+    public void Advance(long nowUnixMs, List<WheelEntry> expired, int max = int.MaxValue)
     {
+        var limit = expired.Count + Math.Max(max, 0);
+        if (limit < 0)
+            limit = int.MaxValue; // overflow of a caller's count plus int.MaxValue
         if (nowUnixMs - CurrentUnixMs > RebaseAfterMs)
         {
-            Rebase(nowUnixMs, expired);
+            Rebase(nowUnixMs, expired, limit);
             return;
         }
 
-        Drain(OverdueSlot, expired);
-        while (CurrentUnixMs < nowUnixMs)
+        Drain(OverdueSlot, expired, limit);
+        while (CurrentUnixMs < nowUnixMs && expired.Count < limit)
         {
             var tick = ++CurrentUnixMs;
             var rootIndex = (int)(tick & (RootSize - 1));
@@ -105,10 +110,10 @@ public sealed class TimingWheel
 
                 // A cascaded timer due on this very tick has a delta of 0, so Place put it on the
                 // overdue list rather than in the root slot drained below: hand it out now, not a call later.
-                Drain(OverdueSlot, expired);
+                Drain(OverdueSlot, expired, limit);
             }
 
-            Drain(FirstRootSlot + rootIndex, expired);
+            Drain(FirstRootSlot + rootIndex, expired, limit);
         }
     }
 
@@ -147,7 +152,7 @@ public sealed class TimingWheel
     /// Moves the wheel to <paramref name="nowUnixMs"/> in one go: every timer due by then is handed out (in no particular
     /// order), the others are placed again from the new time. O(timers), once per large jump.
     /// </summary>
-    private void Rebase(long nowUnixMs, List<WheelEntry> expired)
+    private void Rebase(long nowUnixMs, List<WheelEntry> expired, int limit)
     {
         Array.Fill(heads, None);
         CurrentUnixMs = nowUnixMs;
@@ -158,14 +163,14 @@ public sealed class TimingWheel
                 continue; // free
             entry.Prev = entry.Next = None;
             entry.Slot = None;
-            if (entry.DueUnixMs <= nowUnixMs)
+            if (entry.DueUnixMs <= nowUnixMs && expired.Count < limit)
             {
                 expired.Add(new WheelEntry(entry.Id, entry.Version, entry.DueUnixMs));
                 Remove(index);
             }
             else
             {
-                Place(index);
+                Place(index); // due ones beyond the limit go on the overdue list, first out at the next call
             }
         }
     }
@@ -204,8 +209,24 @@ public sealed class TimingWheel
         }
     }
 
-    private void Drain(int slot, List<WheelEntry> expired)
+    private void Drain(int slot, List<WheelEntry> expired, int limit)
     {
+        if (slot == OverdueSlot)
+        {
+            // Taken from the head one at a time, so a long overdue list handed out a slice per call costs the slice,
+            // not the list. Everything on it is due: it was due when placed there, and time never moves back.
+            while (heads[OverdueSlot] != None && expired.Count < limit)
+            {
+                var index = heads[OverdueSlot];
+                Unlink(index);
+                ref var entry = ref entries[index];
+                expired.Add(new WheelEntry(entry.Id!, entry.Version, entry.DueUnixMs));
+                Remove(index);
+            }
+
+            return;
+        }
+
         var next = heads[slot];
         heads[slot] = None;
         while (next != None)
@@ -215,15 +236,20 @@ public sealed class TimingWheel
             next = entry.Next;
             entry.Prev = entry.Next = None;
             entry.Slot = None;
-            if (entry.DueUnixMs <= CurrentUnixMs)
+            if (entry.DueUnixMs > CurrentUnixMs)
+            {
+                // Parked beyond the horizon, or placed in the root slot of the same index one lap later.
+                Place(index);
+            }
+            else if (expired.Count < limit)
             {
                 expired.Add(new WheelEntry(entry.Id!, entry.Version, entry.DueUnixMs));
                 Remove(index);
             }
             else
             {
-                // Parked beyond the horizon, or placed in the root slot of the same index one lap later.
-                Place(index);
+                // Due, beyond this call's limit: first out at the next call.
+                Link(OverdueSlot, index);
             }
         }
     }

@@ -90,6 +90,21 @@ public sealed class LeaderTermTests : IDisposable
     }
 
     [Fact]
+    public async Task Events_beyond_the_queue_bound_are_dropped_and_the_leader_rebuilds_its_wheel_so_every_due_timer_fires()
+    {
+        // The leader's loop takes at most 16 events at a time; 500 creates applied in one entry overflow it.
+        var options = new LeaderOptions { MaxQueuedEvents = 16 };
+        await using var run = await LeaderRun.StartAsync(root, inMemoryTerm: ElectedTerm, options);
+        await Eventually.WaitUntilAsync(() => run.Proposer.Term is not null, "the leader to begin its term");
+
+        var stamp = run.Clock.GetUtcNow().ToUnixTimeMilliseconds();
+        run.Store.Apply(2, LogEntryCodec.Encode(stamp, [.. Enumerable.Range(0, 500).Select(i => new CreateTimer($"flood-{i:D3}", Specs.Http(1)))]), null);
+
+        await Eventually.WaitUntilAsync(() => run.Log.Warnings.Any(w => w.Contains("rebuilt the wheel", StringComparison.Ordinal)), "the leader to rebuild its wheel");
+        await Eventually.WaitUntilAsync(() => run.Cluster.Fires == 500, "every one of the 500 timers to be fired");
+    }
+
+    [Fact]
     public async Task A_stamp_sixty_days_ahead_makes_the_new_leader_wait_instead_of_failing_its_term_over_and_over()
     {
         // A deposed leader's clock was 60 days fast: more than Task.Delay accepts in one go (about 49.7 days).
@@ -136,6 +151,9 @@ public sealed class LeaderTermTests : IDisposable
 
         public ObservedClock Clock { get; } = new();
 
+        /// <summary>The state the leader reads; a test applies entries to it as the apply loop would.</summary>
+        public TimerStore Store { get; private set; } = null!;
+
         /// <summary>The leader's view of the members' clocks; with no peers given, a node alone, always confirmed.</summary>
         public ClusterClock ClusterClock { get; private set; } = null!;
 
@@ -159,6 +177,7 @@ public sealed class LeaderTermTests : IDisposable
             run.Cluster = (FakeCluster)(object)cluster;
             run.Cluster.HoldReplication = holdReplication;
             var store = new TimerStore();
+            run.Store = store;
             seed?.Invoke(store);
             var clock = run.Clock;
             var delivery = new DeliveryOptions();

@@ -9,7 +9,8 @@ namespace RaftTimers.Tests;
 /// The wheel against a plain model (a dictionary of due times scanned on every advance): random
 /// schedules, reschedules and cancels; time moving in random steps, standing still, trying to go
 /// back, landing exactly on cascade boundaries and on due times, and jumping far. Every timer must
-/// go out exactly once, in the advance where time first reaches its due. Level sizes are 2^8, 2^14,
+/// go out exactly once, in the advance where time first reaches its due (or, when an advance may hand out only a few,
+/// in the advances to that same time that follow it, never earlier). Level sizes are 2^8, 2^14,
 /// 2^20 ms, so dues and steps are drawn around those. A failure prints the raw ops and FsCheck's
 /// Replay seed, and the message shows the resolved steps.
 /// </summary>
@@ -34,11 +35,13 @@ public sealed class TimingWheelModelProperties
         from delta in Gen.Choose(-1, 1)
         select new Op(kind, id, mode, amount, bits, delta);
 
-    private static Gen<(long Start, Op[] Ops)> Runs =>
+    /// <summary>A run's ops, and the most timers one advance may hand out: unlimited, or a few (then the test advances again until the wheel has no more).</summary>
+    private static Gen<(long Start, Op[] Ops, int Limit)> Runs =>
         from startOffset in Gen.Choose(0, 70_000)
         from count in Gen.Choose(1, 40)
         from ops in Gen.ArrayOf(Ops, count)
-        select ((1_700_000_000_000L & ~((1L << 20) - 1)) + (1L << 20) - startOffset, ops);
+        from limit in Gen.Frequency((1, Gen.Constant(int.MaxValue)), (1, Gen.Choose(1, 3)))
+        select ((1_700_000_000_000L & ~((1L << 20) - 1)) + (1L << 20) - startOffset, ops, limit);
 
     [Property(MaxTest = 200)]
     public Property Every_timer_goes_out_once_in_the_advance_where_time_first_reaches_its_due()
@@ -76,7 +79,15 @@ public sealed class TimingWheelModelProperties
                             model.Remove(e.TimerId);
 
                         var expired = new List<WheelEntry>();
-                        wheel.Advance(target, expired);
+                        while (true)
+                        {
+                            var before = expired.Count;
+                            wheel.Advance(target, expired, run.Limit);
+                            Check(expired.Count - before <= run.Limit, log, $"one advance handed out {expired.Count - before}, more than its limit {run.Limit}");
+                            if (expired.Count - before < run.Limit)
+                                break;
+                        }
+
                         var actual = expired.OrderBy(e => e.TimerId, StringComparer.Ordinal).ToList();
                         Check(expected.SequenceEqual(actual), log, $"expected [{string.Join(", ", expected)}], wheel gave [{string.Join(", ", actual)}]");
                         Check(now == wheel.CurrentUnixMs, log, $"wheel time {wheel.CurrentUnixMs}, expected {now}");

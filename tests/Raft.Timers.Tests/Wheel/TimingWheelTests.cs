@@ -176,4 +176,49 @@ public sealed class TimingWheelTests
         Assert.Equal(expected.Values.OrderBy(e => e.TimerId, StringComparer.Ordinal), expired.OrderBy(e => e.TimerId, StringComparer.Ordinal));
         Assert.Equal(0, wheel.Count);
     }
+
+    [Fact]
+    public void A_million_timers_due_at_once_are_handed_out_a_slice_at_a_time_each_once()
+    {
+        var wheel = new TimingWheel(Start);
+        const int count = 1_000_000;
+        for (var i = 0; i < count; i++)
+            wheel.Schedule($"m{i}", 1, Start + 10);
+        wheel.Schedule("later", 1, Start + 11);
+
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var expired = new List<WheelEntry>();
+        var calls = 0;
+        do
+        {
+            expired.Clear();
+            wheel.Advance(Start + 10, expired, 1_000);
+            Assert.True(expired.Count <= 1_000);
+            Assert.All(expired, e => Assert.True(seen.Add(e.TimerId), $"{e.TimerId} handed out twice"));
+            calls++;
+        }
+        while (expired.Count == 1_000);
+
+        Assert.Equal(count, seen.Count);
+        Assert.Equal(count / 1_000 + 1, calls);
+        Assert.DoesNotContain("later", seen);
+        Assert.Equal(["later"], Advance(wheel, Start + 11).Select(e => e.TimerId));
+    }
+
+    [Fact]
+    public void A_limited_advance_over_a_far_jump_hands_out_the_rest_at_the_next_call()
+    {
+        var wheel = new TimingWheel(Start);
+        for (var i = 0; i < 10; i++)
+            wheel.Schedule($"j{i}", 1, Start + 1_000 + i);
+        wheel.Schedule("far", 1, Start + 10_000_000);
+
+        var expired = new List<WheelEntry>();
+        wheel.Advance(Start + 5_000_000, expired, 4); // past the one-minute gap: the wheel is placed again in one go
+        Assert.Equal(4, expired.Count);
+        Assert.Equal(Start + 5_000_000, wheel.CurrentUnixMs);
+        wheel.Advance(Start + 5_000_000, expired, 100);
+        Assert.Equal(Enumerable.Range(0, 10).Select(i => $"j{i}").Order(), expired.Select(e => e.TimerId).Order());
+        Assert.True(wheel.Contains("far"));
+    }
 }
