@@ -44,8 +44,10 @@ public sealed class LeadershipHandOff(TimerNode node, TimeSpan electionDeadline)
         }
         finally
         {
-            // Back to a normal member that may campaign again, whatever happened: standby must not outlive the request.
-            await standby.RevertToNormalModeAsync(CancellationToken.None).ConfigureAwait(false);
+            // Back to a normal member that may campaign again, whatever happened: standby must not outlive the request,
+            // unless the node's clock holds it there (docs/clocks.md).
+            if (!node.Membership.ClockHeld)
+                await standby.RevertToNormalModeAsync(CancellationToken.None).ConfigureAwait(false);
         }
     }
 }

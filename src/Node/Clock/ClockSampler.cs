@@ -47,7 +47,7 @@ public sealed partial class ClockSampler(TimerNode node, HttpClient client, ILog
                 }
 
                 if (node.Membership.Local == LocalMembership.Member)
-                    await node.Membership.HoldCampaignsAsync(verdict == ClockVerdict.Outlier, stopping).ConfigureAwait(false);
+                    await node.Membership.HoldCampaignsAsync(Clock.Distrusted, stopping).ConfigureAwait(false);
                 await Clock.WaitForNextRoundAsync(interval, stopping).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (stopping.IsCancellationRequested)

@@ -17,7 +17,7 @@ public sealed class ClockOptions
 
     /// <summary>
     /// How long a sample counts. Long enough that a member slow to answer under load does not stop the leader from
-    /// firing; a step of this node's own clock is caught at once by <see cref="LeaderClock"/>, whatever the age.
+    /// firing; a step of this node's own clock is caught at once by <see cref="ClusterClock.Read"/>, whatever the age.
     /// </summary>
     public int SampleMaxAgeMs { get; set; } = 10_000;
 

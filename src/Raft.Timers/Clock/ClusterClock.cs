@@ -42,13 +42,14 @@ public sealed partial class ClusterClock
     private readonly Lock gate = new();
     private readonly Dictionary<string, ClockSample> samples = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim sampleWanted = new(0, 1);
-    private string[] peers = [];
+    private string[]? peers; // null until the node knows its members: no verdict before that
     private bool started;
     private long lastWallMs;
     private long lastTimestamp;
     private long correctionMs;
     private long trustSince = long.MinValue;
     private bool confirmed;
+    private bool distrusted;
     private long steps;
     private long stampsAhead;
     private long nextStampWarning = long.MinValue;
@@ -88,13 +89,17 @@ public sealed partial class ClusterClock
     /// </summary>
     public (long Raw, long Trusted) Read()
     {
+        var before = time.GetTimestamp();
         var wall = time.GetUtcNow().ToUnixTimeMilliseconds();
         var now = time.GetTimestamp();
+        // A pause between the two clock reads (a GC, the thread descheduled) would look like a step; such a reading is
+        // not compared, and does not become the next reading's baseline.
+        var precise = time.GetElapsedTime(before, now).TotalMilliseconds < Options.JumpThresholdMs / 4.0;
         long step = 0;
         long trusted;
         lock (gate)
         {
-            if (started)
+            if (started && precise)
             {
                 var expected = lastWallMs + (long)time.GetElapsedTime(lastTimestamp, now).TotalMilliseconds;
                 if (Math.Abs(wall - expected) > Options.JumpThresholdMs)
@@ -108,10 +113,14 @@ public sealed partial class ClusterClock
                 }
             }
 
-            started = true;
-            lastWallMs = wall;
-            lastTimestamp = now;
-            if (correctionMs != 0 && JudgeLocked(now) == ClockVerdict.Agrees)
+            if (precise || !started)
+            {
+                started = true;
+                lastWallMs = wall;
+                lastTimestamp = now;
+            }
+
+            if (correctionMs != 0 && EvaluateLocked(now) == ClockVerdict.Agrees)
             {
                 LogStepConfirmed(-correctionMs);
                 correctionMs = 0;
@@ -152,7 +161,7 @@ public sealed partial class ClusterClock
         var sample = new ClockSample(peerWallMs - (sentWallMs + (roundTripMs / 2)), roundTripMs, sentAt);
         lock (gate)
         {
-            if (peers.Contains(peer))
+            if (peers?.Contains(peer) == true)
                 samples[peer] = sample;
         }
 
@@ -166,7 +175,24 @@ public sealed partial class ClusterClock
         {
             var now = time.GetTimestamp();
             lock (gate)
-                return JudgeLocked(now);
+                return EvaluateLocked(now);
+        }
+    }
+
+    /// <summary>
+    /// Judged an outlier and not confirmed since: such a node stamps nothing and does not campaign, even once samples
+    /// going stale leave the verdict <see cref="ClockVerdict.Unknown"/>; only a majority's confirmation lifts it.
+    /// </summary>
+    public bool Distrusted
+    {
+        get
+        {
+            var now = time.GetTimestamp();
+            lock (gate)
+            {
+                EvaluateLocked(now);
+                return distrusted;
+            }
         }
     }
 
@@ -183,16 +209,7 @@ public sealed partial class ClusterClock
             var now = time.GetTimestamp();
             lock (gate)
             {
-                switch (JudgeLocked(now))
-                {
-                    case ClockVerdict.Agrees:
-                        confirmed = true;
-                        break;
-                    case ClockVerdict.Outlier:
-                        confirmed = false;
-                        break;
-                }
-
+                EvaluateLocked(now);
                 return confirmed;
             }
         }
@@ -257,8 +274,29 @@ public sealed partial class ClusterClock
     private bool IsFresh(ClockSample sample, long now)
         => sample.TakenAt >= trustSince && time.GetElapsedTime(sample.TakenAt, now).TotalMilliseconds <= Options.SampleMaxAgeMs;
 
+    /// <summary>The verdict now, remembered: an agreement confirms the clock, an outlier verdict distrusts it until the next agreement.</summary>
+    private ClockVerdict EvaluateLocked(long now)
+    {
+        var verdict = JudgeLocked(now);
+        switch (verdict)
+        {
+            case ClockVerdict.Agrees:
+                confirmed = true;
+                distrusted = false;
+                break;
+            case ClockVerdict.Outlier:
+                confirmed = false;
+                distrusted = true;
+                break;
+        }
+
+        return verdict;
+    }
+
     private ClockVerdict JudgeLocked(long now)
     {
+        if (peers is null)
+            return ClockVerdict.Unknown;
         Span<ClockSample> fresh = stackalloc ClockSample[Math.Min(peers.Length, 64)];
         var count = 0;
         foreach (var peer in peers)

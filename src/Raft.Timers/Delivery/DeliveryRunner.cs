@@ -91,14 +91,21 @@ public sealed partial class DeliveryRunner(
     /// stays firing in the state and is offered again when there is room (<see cref="NeedsRefill"/>), so a million timers
     /// fired at once cost the leader a bounded queue, not an entry each.
     /// </summary>
-    public void Start(string timerId, long version)
+    public void Start(string timerId, long version) => Start(timerId, version, offered: false);
+
+    /// <summary>Starts a firing timer the leader offered from the state, oldest first (see <see cref="NeedsRefill"/>).</summary>
+    public void Offer(string timerId, long version) => Start(timerId, version, offered: true);
+
+    private void Start(string timerId, long version, bool offered)
     {
         var key = $"{timerId}:{version}";
         lock (gate)
         {
             if (known.Contains(key))
                 return;
-            if (waiting.Count >= options.MaxActiveDeliveries)
+            // Once one was turned away, newly fired timers queue behind it: they wait for the leader's offer too, which
+            // takes the oldest fires first, so none waits for good while newer ones keep arriving.
+            if (waiting.Count >= options.MaxActiveDeliveries || (!offered && Volatile.Read(ref refill) == 1))
             {
                 Volatile.Write(ref refill, 1);
                 return;

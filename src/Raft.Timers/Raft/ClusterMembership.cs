@@ -297,11 +297,9 @@ public sealed partial class ClusterMembership
     {
         if (hold)
         {
+            clockHeld = true;
             if (!cluster.Standby)
-            {
-                clockHeld = true;
                 await EnterStandbyAsync(token).ConfigureAwait(false);
-            }
         }
         else if (clockHeld)
         {
@@ -310,6 +308,9 @@ public sealed partial class ClusterMembership
                 await cluster.RevertToNormalModeAsync(token).ConfigureAwait(false);
         }
     }
+
+    /// <summary>Held in standby because its clock is distrusted (<see cref="HoldCampaignsAsync"/>).</summary>
+    public bool ClockHeld => clockHeld;
 
     /// <summary>Called by the node at start: a node that knows it was removed goes straight to standby.</summary>
     internal async Task EnterStandbyIfRemovedAsync(CancellationToken token)

@@ -153,7 +153,7 @@ public sealed partial class CommandProposer : IAsyncDisposable
 
                 // A clock a majority of members disagrees with would stamp entries that far off (a create due an hour late, a
                 // stamp every later leader must wait out): refuse until this node has stepped down (docs/clocks.md).
-                if (clock.Cluster.Verdict == ClockVerdict.Outlier)
+                if (clock.Cluster.Distrusted)
                 {
                     inFlight.Release();
                     foreach (var pending in batch)

@@ -83,7 +83,9 @@ public sealed partial class LeaderDuties(
         // a wrong clock must not stamp entries with it (docs/clocks.md). Bounded: members slow to answer do not stop writes.
         var clusterClock = proposer.Clock.Cluster;
         clusterClock.WantSample();
-        await clusterClock.WaitForVerdictAsync(TimeSpan.FromMilliseconds(clusterClock.Options.SampleTimeoutMs), term).ConfigureAwait(false);
+        // As long as a first round may take: the members' metadata, then their answers, each within the sample timeout.
+        await clusterClock.WaitForVerdictAsync(
+            TimeSpan.FromMilliseconds((2L * clusterClock.Options.SampleTimeoutMs) + clusterClock.Options.SampleIntervalMs), term).ConfigureAwait(false);
 
         // A snapshot installed just before this node was elected may still be loading; its timers are this term's too.
         await store.Current.WaitAsync(term).ConfigureAwait(false);
@@ -378,23 +380,24 @@ public sealed partial class LeaderDuties(
     }
 
     /// <summary>
-    /// Offers the deliveries firing timers they do not hold yet, as many as their queue takes, once it has room for a
-    /// good share (a look at the state skips the deliveries already held, so it is not made for one or two).
+    /// Offers the deliveries the oldest firing timers they do not hold yet, as many as their queue takes. At most once a
+    /// tick, and only with room for a good share or nothing else left to wait for: each look at the state skips the
+    /// deliveries already held.
     /// </summary>
     private void OfferFiring(DeliveryRunner deliveries)
     {
         var room = deliveries.Room;
-        if (room < Math.Max(1, deliveries.Capacity / 4))
+        if (room <= 0 || (room < deliveries.Capacity / 4 && deliveries.WaitingCount > 0))
             return;
         var (firing, more) = store.Read(s => (s.SomeFiring(deliveries.IsKnown, room, out var more), more));
         foreach (var timer in firing)
-            deliveries.Start(timer.Id, timer.Version);
+            deliveries.Offer(timer.Id, timer.Version);
         if (!more)
             deliveries.Refilled();
     }
 
     /// <summary>
-    /// Proposes the fires of due timers, oldest first, while fewer than <see cref="LeaderOptions.MaxFiresInFlight"/> await
+    /// Proposes the fires of due timers, in the order the wheel hands them out, while fewer than <see cref="LeaderOptions.MaxFiresInFlight"/> await
     /// their result: a million timers due at once become a queue that drains as fast as the log commits them, leaving
     /// room in the proposer for client writes, and each look at the state under its lock stays short.
     /// </summary>
@@ -427,7 +430,8 @@ public sealed partial class LeaderDuties(
         var fire = (FireTimer)command;
         if (result.Outcome == CommandOutcome.Applied)
             observer.FireApplied();
-        else if (result.Outcome is CommandOutcome.Indeterminate or CommandOutcome.Rejected && !retries.Term.IsCancellationRequested)
+        // NotLeader too: the proposer also refuses while this node's clock is distrusted, and leadership may outlast that.
+        else if (result.Outcome is CommandOutcome.Indeterminate or CommandOutcome.Rejected or CommandOutcome.NotLeader && !retries.Term.IsCancellationRequested)
         {
             // Fire(id, version) is idempotent: look again a little later and propose it again if still pending.
             retries.Queue.Enqueue(new WheelEntry(fire.TimerId, fire.Version, NowUnixMs() + options.FireRetryMs));

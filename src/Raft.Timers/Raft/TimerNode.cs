@@ -141,6 +141,9 @@ public sealed class TimerNode : IAsyncDisposable
             var node = new TimerNode(options, directoryLock, store, stateMachine, wal, cluster, membership, proposer, httpTransport, clusterClock);
 
             await cluster.StartAsync(token).ConfigureAwait(false);
+            // The members whose clocks judge this one's; until they are known there is no verdict, so no fire and no
+            // early confirmation of a clock nobody has looked at (the host's sampler keeps the list current).
+            clusterClock.SetPeers([.. cluster.Members.Where(m => m.IsRemote).Select(m => m.EndPoint.ToString() ?? "")]);
             await membership.EnterStandbyIfRemovedAsync(token).ConfigureAwait(false);
             node.StartLeaderDuties(leaderOptions, deliveryOptions, observer, loggers, clock);
             return node;

@@ -30,20 +30,20 @@ public sealed partial class TimerStateMachine
     public List<TimerRecord> Firing()
     {
         var list = new List<TimerRecord>(firingIds.Count);
-        foreach (var id in firingIds)
+        foreach (var (_, id) in firingIds)
             list.Add(timers[id]);
         return list;
     }
 
     /// <summary>
-    /// Up to <paramref name="max"/> firing timers that <paramref name="skip"/> does not turn down, and whether more may
-    /// follow. Costs the timers looked at (skipped ones included), not all firing timers.
+    /// Up to <paramref name="max"/> firing timers that <paramref name="skip"/> does not turn down, oldest fire first, and
+    /// whether more may follow. Costs the timers looked at (skipped ones included), not all firing timers.
     /// </summary>
     public List<TimerRecord> SomeFiring(Func<string, long, bool> skip, int max, out bool more)
     {
         var list = new List<TimerRecord>(Math.Min(max, firingIds.Count));
         more = false;
-        foreach (var id in firingIds)
+        foreach (var (_, id) in firingIds)
         {
             var record = timers[id];
             if (skip(id, record.Version))

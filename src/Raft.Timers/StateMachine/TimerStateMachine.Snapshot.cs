@@ -44,7 +44,7 @@ public sealed partial class TimerStateMachine
                 PendingBytes += RetainedBytes(record);
             }
             else if (record.Status == TimerStatus.Firing)
-                firingIds.Add(record.Id);
+                firingIds.Add((record.FiredAtIndex, record.Id));
             else if (record.Status.IsFinished())
                 finished.Add(record);
         }

@@ -19,7 +19,9 @@ public sealed partial class TimerStateMachine
     private readonly SortedIdIndex idsInOrder = new();
 
     // Ids of timers in Firing: the leader's delivery sweep reads these without scanning every timer.
-    private readonly HashSet<string> firingIds = new(StringComparer.Ordinal);
+    // Firing timers in the order they were fired (the fire's log index, then the id): the leader offers them to its
+    // deliveries oldest first, a bounded slice at a time (SomeFiring).
+    private readonly SortedSet<(long FiredAtIndex, string Id)> firingIds = new(FiringOrder.Instance);
 
     // Finished timers in purge order (finish stamp, then id): purging is a walk from the front.
     private readonly FinishedOrder finishedInOrder = new();
@@ -162,7 +164,7 @@ public sealed partial class TimerStateMachine
             return new CommandResult(CommandOutcome.Stale, existing.Version, existing.DueAtUnixMs, "not due at the entry's stamp");
 
         timers[existing.Id] = existing with { Status = TimerStatus.Firing, FiredAtIndex = index, FireCount = existing.FireCount + 1 };
-        firingIds.Add(existing.Id);
+        firingIds.Add((index, existing.Id));
         PendingCount--;
         PendingBytes -= RetainedBytes(existing);
         events?.Add(new TimerFired(existing.Id, existing.Version));
@@ -233,7 +235,7 @@ public sealed partial class TimerStateMachine
             PendingBytes -= RetainedBytes(previous);
         }
         else if (previous.Status == TimerStatus.Firing)
-            firingIds.Remove(record.Id);
+            firingIds.Remove((previous.FiredAtIndex, previous.Id));
         timers[record.Id] = record;
         finishedInOrder.Add(record.Id, record.FinishedAtUnixMs);
         FinishedBytes += RetainedBytes(record);
@@ -249,4 +251,16 @@ public sealed partial class TimerStateMachine
         => error is { Length: > TimerLimits.MaxErrorLength }
             ? error[..(char.IsHighSurrogate(error[TimerLimits.MaxErrorLength - 1]) ? TimerLimits.MaxErrorLength - 1 : TimerLimits.MaxErrorLength)]
             : error;
+}
+
+/// <summary>Orders firing timers by the index of their fire entry, then by id (ordinal).</summary>
+internal sealed class FiringOrder : IComparer<(long FiredAtIndex, string Id)>
+{
+    public static readonly FiringOrder Instance = new();
+
+    public int Compare((long FiredAtIndex, string Id) x, (long FiredAtIndex, string Id) y)
+    {
+        var byIndex = x.FiredAtIndex.CompareTo(y.FiredAtIndex);
+        return byIndex != 0 ? byIndex : string.CompareOrdinal(x.Id, y.Id);
+    }
 }

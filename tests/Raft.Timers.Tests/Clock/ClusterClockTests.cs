@@ -129,6 +129,54 @@ public sealed class ClusterClockTests
     }
 
     [Fact]
+    public void Before_the_node_knows_its_members_there_is_no_verdict_and_no_fire()
+    {
+        var time = new HandClock();
+        var clock = new ClusterClock(new ClockOptions { MaxSkewMs = (int)Skew }, time, NullLogger.Instance);
+        Assert.Equal(ClockVerdict.Unknown, clock.Verdict);
+        Assert.False(clock.MayFire); // not "alone, so agreeing": a node started with a wrong clock must not be confirmed by nobody
+
+        clock.SetPeers([]);
+        Assert.True(clock.MayFire); // a node that is alone is its own majority
+    }
+
+    [Fact]
+    public void An_outlier_stays_distrusted_when_its_samples_go_stale_until_a_majority_confirms_it()
+    {
+        var time = new HandClock();
+        var clock = Node(time, "b", "c");
+        Sample(clock, time, "b", -3_600_000);
+        Sample(clock, time, "c", -3_600_020);
+        Assert.True(clock.Distrusted);
+
+        time.Advance(TimeSpan.FromMinutes(1)); // one member down, the other's samples aged out
+        Assert.Equal(ClockVerdict.Unknown, clock.Verdict);
+        Assert.True(clock.Distrusted);
+        Assert.False(clock.MayFire);
+
+        Sample(clock, time, "b", 0);
+        Assert.False(clock.Distrusted);
+        Assert.True(clock.MayFire);
+    }
+
+    [Fact]
+    public void A_pause_between_reading_the_wall_clock_and_the_monotonic_clock_is_not_a_step()
+    {
+        var time = new HandClock();
+        var clock = Node(time, "b", "c");
+        Agree(clock, time, "b", "c");
+
+        time.PauseDuringNextWallRead(TimeSpan.FromMilliseconds(400)); // descheduled right after reading the wall clock
+        clock.Read();
+        time.Advance(TimeSpan.FromMilliseconds(10));
+        var (raw, trusted) = clock.Read();
+
+        Assert.Equal(0, clock.Steps);
+        Assert.Equal(raw, trusted);
+        Assert.True(clock.MayFire);
+    }
+
+    [Fact]
     public void Samples_of_members_no_longer_in_the_cluster_are_dropped()
     {
         var time = new HandClock();
@@ -202,7 +250,17 @@ public sealed class ClusterClockTests
 
         public override long GetTimestamp() => Interlocked.Read(ref ticks);
 
-        public override DateTimeOffset GetUtcNow() => Start.AddTicks(Interlocked.Read(ref ticks) + Interlocked.Read(ref wallOffsetTicks));
+        private long pauseTicks;
+
+        public override DateTimeOffset GetUtcNow()
+        {
+            var now = Start.AddTicks(Interlocked.Read(ref ticks) + Interlocked.Read(ref wallOffsetTicks));
+            Interlocked.Add(ref ticks, Interlocked.Exchange(ref pauseTicks, 0)); // time passes after the wall clock was read
+            return now;
+        }
+
+        /// <summary>The next read of the wall clock is followed by <paramref name="pause"/> before anything else runs.</summary>
+        public void PauseDuringNextWallRead(TimeSpan pause) => Interlocked.Exchange(ref pauseTicks, pause.Ticks);
 
         public void Advance(TimeSpan by) => Interlocked.Add(ref ticks, by.Ticks);
 

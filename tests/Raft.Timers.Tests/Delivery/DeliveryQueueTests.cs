@@ -54,7 +54,7 @@ public sealed class DeliveryQueueTests : IAsyncDisposable
     {
         var (firing, more) = harness.Store.Read(s => (s.SomeFiring((id, v) => runner.IsKnown(id, v) || transport.Sent.Contains(id), runner.Room, out var more), more));
         foreach (var timer in firing)
-            runner.Start(timer.Id, timer.Version);
+            runner.Offer(timer.Id, timer.Version);
         if (!more)
             runner.Refilled();
     }

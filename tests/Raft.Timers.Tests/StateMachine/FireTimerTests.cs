@@ -105,4 +105,25 @@ public sealed class FireTimerTests
         Assert.Equal(CommandOutcome.Stale, t.One(1_700, new FireTimer("a", 1)).Outcome);
         Assert.Equal(TimerStatus.Delivered, t.Timer("a").Status);
     }
+
+    [Fact]
+    public void Firing_timers_are_offered_oldest_fire_first_skipping_the_ones_asked_to_skip()
+    {
+        var t = new Transcript();
+        foreach (var id in new[] { "z", "m", "a", "q" })
+            t.One(1_000, new CreateTimer(id, Specs.Http(10)));
+        foreach (var id in new[] { "q", "z", "a", "m" }) // fired in this order, each in an entry of its own
+            t.One(2_000, new FireTimer(id, 1));
+
+        Assert.Equal(["q", "z"], t.State.SomeFiring((_, _) => false, 2, out var more).Select(r => r.Id));
+        Assert.True(more);
+        Assert.Equal(["z", "m"], t.State.SomeFiring((id, _) => id is "q" or "a", 10, out more).Select(r => r.Id));
+        Assert.False(more);
+
+        // Delivered timers leave; a snapshot restores the same order.
+        t.One(3_000, new RecordDelivery("z", 1, 1, DeliveryOutcome.Delivered, null));
+        var restored = new TimerStateMachine();
+        restored.Load(t.State.LastAppliedIndex, t.State.LastStampUnixMs, t.State.All.ToList());
+        Assert.Equal(["q", "a", "m"], restored.SomeFiring((_, _) => false, 10, out _).Select(r => r.Id));
+    }
 }
