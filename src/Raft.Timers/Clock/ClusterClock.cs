@@ -183,18 +183,7 @@ public sealed partial class ClusterClock
     /// Judged an outlier and not confirmed since: such a node stamps nothing and does not campaign, even once samples
     /// going stale leave the verdict <see cref="ClockVerdict.Unknown"/>; only a majority's confirmation lifts it.
     /// </summary>
-    public bool Distrusted
-    {
-        get
-        {
-            var now = time.GetTimestamp();
-            lock (gate)
-            {
-                EvaluateLocked(now);
-                return distrusted;
-            }
-        }
-    }
+    public bool Distrusted => Evaluated().Distrusted;
 
     /// <summary>
     /// Whether this node may fire timers: a majority confirmed its clock since it started and since its last step, and
@@ -202,16 +191,15 @@ public sealed partial class ClusterClock
     /// unreachable) do not withdraw a confirmation: a step would be seen at once by <see cref="Read"/>, and a drift slow
     /// enough to escape it is caught by the next fresh samples.
     /// </summary>
-    public bool MayFire
+    public bool MayFire => Evaluated().Confirmed;
+
+    private (bool Confirmed, bool Distrusted) Evaluated()
     {
-        get
+        var now = time.GetTimestamp();
+        lock (gate)
         {
-            var now = time.GetTimestamp();
-            lock (gate)
-            {
-                EvaluateLocked(now);
-                return confirmed;
-            }
+            EvaluateLocked(now);
+            return (confirmed, distrusted);
         }
     }
 
