@@ -33,10 +33,23 @@ public sealed class DamagedLogTests
         // What the message says to do: remove it, and bring a fresh node in its place.
         await cluster.RemoveAsync(damaged);
         var fresh = await cluster.AddAsync();
-        await Poll.UntilAsync(() => http.ListAllAsync(cluster.Urls[fresh - 1], "dl-"), l => l.Count == ids.Count, TimeSpan.FromSeconds(60),
+        // A node just added answers 503 until its membership is committed and it has caught up: keep asking.
+        await Poll.UntilAsync(() => ListOrEmptyAsync(http, cluster.Urls[fresh - 1]), l => l.Count == ids.Count, TimeSpan.FromSeconds(60),
             l => $"the fresh node holds {l.Count} of {ids.Count}\n{cluster.LogTails()}");
         await sink.WaitUntilAsync(d => ids.All(id => d.Any(x => x.TimerId == id && x.AnsweredStatus == 200)), TimeSpan.FromSeconds(90),
             () => $"missing: {string.Join(",", ids.Where(id => sink.Deliveries.All(x => x.TimerId != id)))}\n{cluster.LogTails()}");
+    }
+
+    private static async Task<List<System.Text.Json.JsonElement>> ListOrEmptyAsync(HttpClient http, string node)
+    {
+        try
+        {
+            return await http.ListAllAsync(node, "dl-");
+        }
+        catch (HttpRequestException)
+        {
+            return [];
+        }
     }
 
     /// <summary>Flips the last 32 bytes written to the newest chunk of a log's entries.</summary>
