@@ -26,15 +26,6 @@ public sealed partial class TimerStateMachine
     /// <summary>Timers in Firing.</summary>
     public int FiringCount => firingIds.Count;
 
-    /// <summary>Every timer in Firing: decided, not yet delivered or failed. Cheap: no scan of all timers.</summary>
-    public List<TimerRecord> Firing()
-    {
-        var list = new List<TimerRecord>(firingIds.Count);
-        foreach (var (_, id) in firingIds)
-            list.Add(timers[id]);
-        return list;
-    }
-
     /// <summary>
     /// Up to <paramref name="max"/> firing timers that <paramref name="skip"/> does not turn down, oldest fire first, and
     /// whether more may follow. Costs the timers looked at (skipped ones included), not all firing timers.
