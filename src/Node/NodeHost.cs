@@ -226,7 +226,7 @@ public static partial class NodeHost
     [LoggerMessage(EventId = 5302, Level = LogLevel.Error, Message = "Dashboard: activity counting failed and is stopped on this node; /dashboard/api/activity answers 503 until restart")]
     private static partial void LogActivityFaulted(ILogger logger, Exception exception);
 
-    [LoggerMessage(EventId = 5002, Level = LogLevel.Warning, Message = "FAULT INJECTION: this node's wall clock is shifted by the file {ClockFile} (RaftTimers:FaultInjection:ClockFile); never in production")]
+    [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "FAULT INJECTION: this node's wall clock is shifted by the file {ClockFile} (RaftTimers:FaultInjection:ClockFile); never in production")]
     private static partial void LogClockInjected(ILogger logger, string clockFile);
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Node {NodeId} serving HTTP on {HttpUrl}, Raft on {RaftEndPoint}, data in {DataDirectory}")]

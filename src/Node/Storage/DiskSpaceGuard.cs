@@ -97,15 +97,15 @@ public sealed partial class DiskSpaceGuard : IDisposable
 
     public void Dispose() => poll.Dispose();
 
-    [LoggerMessage(EventId = 5401, Level = LogLevel.Warning, Message = "Data directory low on space: {FreeMiB} MiB free, below {MinFreeMiB} MiB; creates and replaces are refused (507) until there is room")]
+    [LoggerMessage(EventId = 5501, Level = LogLevel.Warning, Message = "Data directory low on space: {FreeMiB} MiB free, below {MinFreeMiB} MiB; creates and replaces are refused (507) until there is room")]
     private partial void LogLow(long freeMiB, long minFreeMiB);
 
-    [LoggerMessage(EventId = 5402, Level = LogLevel.Information, Message = "Data directory has room again: {FreeMiB} MiB free; creates and replaces accepted")]
+    [LoggerMessage(EventId = 5502, Level = LogLevel.Information, Message = "Data directory has room again: {FreeMiB} MiB free; creates and replaces accepted")]
     private partial void LogRoomAgain(long freeMiB);
 
-    [LoggerMessage(EventId = 5403, Level = LogLevel.Critical, Message = "Stopping: {Reason}")]
+    [LoggerMessage(EventId = 5503, Level = LogLevel.Critical, Message = "Stopping: {Reason}")]
     private partial void LogStopping(string reason);
 
-    [LoggerMessage(EventId = 5404, Level = LogLevel.Warning, Message = "Could not read the data directory's free space")]
+    [LoggerMessage(EventId = 5504, Level = LogLevel.Warning, Message = "Could not read the data directory's free space")]
     private partial void LogCheckFailed(Exception e);
 }
