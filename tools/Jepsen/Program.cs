@@ -52,7 +52,7 @@ catch (ArgumentException e)
     return 2;
 }
 
-if (NetworkFactory.WhyNotRunnable(chosen.NeedsPartitions) is { } reason)
+if (NetworkFactory.WhyNotRunnable(chosen.NeedsPartitions, chosen.NeedsDisks) is { } reason)
 {
     Console.Error.WriteLine($"{chosen.Name}: {reason}");
     return 3;

@@ -26,10 +26,11 @@ public sealed class ScenarioTests(ITestOutputHelper output)
     [InlineData("stale-leader-term", 12)]
     [InlineData("membership", 17)]
     [InlineData("clock-faults", 18)]
+    [InlineData("disk-faults", 19)]
     public async Task Scenario_keeps_every_guarantee(string name, int defaultSeed)
     {
         var scenario = Nemesis.Scenarios.Named(name);
-        var notRunnable = NetworkFactory.WhyNotRunnable(scenario.NeedsPartitions);
+        var notRunnable = NetworkFactory.WhyNotRunnable(scenario.NeedsPartitions, scenario.NeedsDisks);
         Skip.If(notRunnable is not null, notRunnable);
 
         var seed = int.TryParse(Environment.GetEnvironmentVariable("RAFTTIMERS_JEPSEN_SEED"), out var forced) ? forced : defaultSeed;

@@ -11,6 +11,9 @@ public sealed record Scenario(string Name, string Description, bool NeedsPartiti
     /// <summary>The sink's fault windows for a run starting at <paramref name="startMs"/>; none by default.</summary>
     public Func<double, TimeSpan, IReadOnlyList<FaultWindow>> SinkFaults { get; init; } = static (_, _) => [];
 
+    /// <summary>Whether each node keeps its data on a small file system of its own that the nemesis fills (<see cref="Orchestration.NodeDisks"/>).</summary>
+    public bool NeedsDisks { get; init; }
+
     /// <summary>Settings every node of this scenario starts with, beyond the runner's own.</summary>
     public IReadOnlyList<string> NodeArgs { get; init; } = [];
 

@@ -29,10 +29,16 @@ public static class Scenarios
             NodeArgs = [NodeSet.ClockFileArg],
             EarlyToleranceMs = ClockToleranceMs,
         },
+        new("disk-faults", "fill a node's disk below the node's free-space limits (507s, or the node stops itself), or tear its log's last write after a kill; give the room back, or replace the node", false, DiskFaultsAsync)
+        {
+            NeedsDisks = true,
+            NodeArgs = NodeDisks.NodeArgs,
+        },
         new("mixed", "a random mix of every fault above", true, MixedAsync)
         {
             SinkFaults = CallbackFaultWindows,
-            NodeArgs = [NodeSet.ClockFileArg],
+            NeedsDisks = true,
+            NodeArgs = [NodeSet.ClockFileArg, .. NodeDisks.NodeArgs],
             EarlyToleranceMs = ClockToleranceMs,
         },
     ];
@@ -198,13 +204,90 @@ public static class Scenarios
         }
     }
 
+    /// <summary>
+    /// One node's disk at a time (docs/storage.md): nearly full, where a leader answers creates with 507; full, where
+    /// the node must stop by itself (exit 5) and start again once there is room; or its log's last write torn after a
+    /// kill, where it must refuse to start (exit 3), and is then removed, wiped and added back as the message says.
+    /// A torn write that only reaches entries a snapshot already holds is harmless, and the node starts.
+    /// </summary>
+    private static async Task DiskFaultsAsync(NemesisContext c, CancellationToken token)
+    {
+        var changes = new MembershipChanges(c.Nodes, c.Http);
+        string[] kinds = c.Nodes.Disks is null ? ["torn-write"] : ["disk-low", "disk-full", "torn-write"];
+        while (!token.IsCancellationRequested)
+        {
+            await c.PauseAsync(c.Between(3, 5), token).ConfigureAwait(false);
+            if (token.IsCancellationRequested)
+                break;
+            var leader = c.Random.Next(2) == 0 ? await c.Nodes.LeaderAsync(c.Http, token).ConfigureAwait(false) : null;
+            var target = leader ?? c.Nodes.Ids[c.Random.Next(c.Nodes.Ids.Count)];
+            var disks = c.Nodes.Disks;
+            switch (kinds[c.Random.Next(kinds.Length)])
+            {
+                case "disk-low":
+                    await c.Faults.HoldAsync("disk-low", target,
+                        () => { disks!.Fill(target, (NodeDisks.MinFreeBytes + NodeDisks.StopBelowBytes) / 2); return Task.CompletedTask; }, c.Between(4, 8),
+                        () => { disks!.Free(target); return Task.CompletedTask; }, token).ConfigureAwait(false);
+                    break;
+                case "disk-full":
+                    await c.Faults.HoldAsync("disk-full", target,
+                        async () =>
+                        {
+                            disks!.Fill(target, NodeDisks.StopBelowBytes / 2);
+                            var code = await c.Nodes.WaitForExitAsync(target, TimeSpan.FromSeconds(30)).ConfigureAwait(false);
+                            if (code != 5)
+                                throw new InvalidOperationException($"{target} did not stop by itself on a full disk (exit code {code?.ToString() ?? "none, still running"}); log {c.Nodes.LogOf(target)}");
+                        },
+                        c.Between(1, 3),
+                        () => { disks!.Free(target); c.Nodes.Start(target); return Task.CompletedTask; }, token).ConfigureAwait(false);
+                    break;
+                default:
+                    var refused = false;
+                    await c.Faults.HoldAsync("torn-write", target,
+                        async () =>
+                        {
+                            await c.Nodes.KillAsync(target).ConfigureAwait(false);
+                            if (TornWrite.Tear(c.Nodes.DataDirectoryOf(target), c.Random) == 0)
+                                throw new InvalidOperationException($"{target}'s log holds nothing to tear");
+                            var logLength = new FileInfo(c.Nodes.LogOf(target)).Length;
+                            c.Nodes.Start(target);
+                            var code = await c.Nodes.StartOutcomeAsync(target, c.Http, TimeSpan.FromSeconds(60)).ConfigureAwait(false);
+                            refused = code is not null;
+                            if (refused)
+                                await c.Nodes.WaitForExitAsync(target, TimeSpan.FromSeconds(10)).ConfigureAwait(false); // drains its output into the log
+                            if (refused && (code != 3 || !NewLogText(c.Nodes.LogOf(target), logLength).Contains("is damaged", StringComparison.Ordinal)))
+                                throw new InvalidOperationException($"{target} on a torn log exited with code {code}, not refusing as damaged (3); log {c.Nodes.LogOf(target)}");
+                        },
+                        c.Between(1, 3),
+                        async () =>
+                        {
+                            if (!refused)
+                                return;
+                            await changes.RemoveAsync(target, CancellationToken.None).ConfigureAwait(false);
+                            c.Nodes.WipeForRejoin(target);
+                            c.Nodes.Start(target);
+                            await changes.AddAsync(target, CancellationToken.None).ConfigureAwait(false);
+                        },
+                        token).ConfigureAwait(false);
+                    break;
+            }
+        }
+    }
+
+    private static string NewLogText(string path, long from)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite);
+        file.Position = Math.Min(from, file.Length);
+        return new StreamReader(file).ReadToEnd();
+    }
+
     private static Task NoNodeFaultsAsync(NemesisContext c, CancellationToken token) => c.PauseAsync(Timeout.InfiniteTimeSpan, token);
 
     private static async Task MixedAsync(NemesisContext c, CancellationToken token)
     {
         Func<NemesisContext, CancellationToken, Task>[] faults = c.Network.CanPartition
-            ? [LeaderKillLoopAsync, LeaderPauseAsync, MinorityPartitionAsync, IsolateLeaderAsync, KillAllAsync, BridgeAsync, FlappingAsync, MembershipAsync, ClockFaultsAsync]
-            : [LeaderKillLoopAsync, LeaderPauseAsync, KillAllAsync, MembershipAsync, ClockFaultsAsync];
+            ? [LeaderKillLoopAsync, LeaderPauseAsync, MinorityPartitionAsync, IsolateLeaderAsync, KillAllAsync, BridgeAsync, FlappingAsync, MembershipAsync, ClockFaultsAsync, DiskFaultsAsync]
+            : [LeaderKillLoopAsync, LeaderPauseAsync, KillAllAsync, MembershipAsync, ClockFaultsAsync, DiskFaultsAsync];
         while (!token.IsCancellationRequested)
         {
             // One fault kind at a time, for a stretch, so each shows clearly on the timeline.

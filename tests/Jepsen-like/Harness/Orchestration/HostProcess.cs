@@ -34,6 +34,9 @@ public sealed class HostProcess : IDisposable
 
     public bool HasExited => disposed || process.HasExited;
 
+    /// <summary>The exit code once the process has exited (before the host is disposed); null while it runs.</summary>
+    public int? ExitCode => !disposed && process.HasExited ? process.ExitCode : null;
+
     public static HostProcess Start(IReadOnlyList<string> command, string logFile, string workingDirectory)
     {
         var start = new ProcessStartInfo(command[0])

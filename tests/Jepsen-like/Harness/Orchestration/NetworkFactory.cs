@@ -6,8 +6,10 @@ namespace RaftTimers.JepsenLike.Orchestration;
 public static class NetworkFactory
 {
     /// <summary>Null when the scenario can run here; otherwise why not (reported as NOT RUN, never as passed).</summary>
-    public static string? WhyNotRunnable(bool needsPartitions)
+    public static string? WhyNotRunnable(bool needsPartitions, bool needsDisks = false)
     {
+        if (needsDisks && NodeDisks.WhyNotAvailable() is { } noDisks)
+            return noDisks;
         if (!needsPartitions)
             return null;
         var probe = NetworkLab.Probe();

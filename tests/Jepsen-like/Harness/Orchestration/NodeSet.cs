@@ -13,6 +13,7 @@ public sealed class NodeSet : IAsyncDisposable
     private readonly IHostNetwork network;
     private readonly string runDirectory;
     private readonly IReadOnlyList<string> extraArgs;
+    private readonly NodeDisks? disks;
     private readonly HostProcess?[] processes;
     private readonly bool[] paused;
     private readonly bool[] joining;
@@ -21,11 +22,13 @@ public sealed class NodeSet : IAsyncDisposable
     /// <summary>Every node's admin token, for the membership nemesis.</summary>
     public const string AdminToken = "jepsen-admin-token";
 
-    public NodeSet(IHostNetwork network, int count, string runDirectory, IReadOnlyList<string> extraArgs)
+    /// <param name="disks">Each node's own file system for its data, when the scenario fills disks; else a directory in the run's.</param>
+    public NodeSet(IHostNetwork network, int count, string runDirectory, IReadOnlyList<string> extraArgs, NodeDisks? disks = null)
     {
         this.network = network;
         this.runDirectory = runDirectory;
         this.extraArgs = extraArgs;
+        this.disks = disks;
         Ids = Enumerable.Range(1, count).Select(k => $"n{k}").ToList();
         processes = new HostProcess?[count];
         paused = new bool[count];
@@ -76,11 +79,53 @@ public sealed class NodeSet : IAsyncDisposable
             command.AddRange(["--bootstrap", "true"]); // the node's first start creates the cluster
         started[i] = true;
         command.AddRange(extraArgs);
-        processes[i] = HostProcess.Start(network.Wrap(id, command), Path.Combine(runDirectory, $"{id}.log"), Path.GetDirectoryName(HarnessPaths.NodeDll)!);
+        processes[i] = HostProcess.Start(network.Wrap(id, command), LogOf(id), Path.GetDirectoryName(HarnessPaths.NodeDll)!);
         paused[i] = false;
     }
 
-    private string DataDirectoryOf(string id) => Path.Combine(runDirectory, id);
+    public string DataDirectoryOf(string id) => disks?.DataDirectoryOf(id) ?? Path.Combine(runDirectory, id);
+
+    /// <summary>The node's file systems, when the run mounted them (see <see cref="NodeDisks"/>).</summary>
+    public NodeDisks? Disks => disks;
+
+    public string LogOf(string id) => Path.Combine(runDirectory, $"{id}.log");
+
+    /// <summary>
+    /// Waits until a node just started either answers <c>/health/live</c> (null) or exits (its exit code), up to
+    /// <paramref name="timeout"/>; a node that does neither is reported by a <see cref="TimeoutException"/>.
+    /// </summary>
+    public async Task<int?> StartOutcomeAsync(string id, HttpClient http, TimeSpan timeout)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < timeout)
+        {
+            if (processes[Index(id)] is { } process && process.ExitCode is { } code)
+                return code;
+            try
+            {
+                using var probe = new CancellationTokenSource(TimeSpan.FromMilliseconds(800));
+                using var response = await http.GetAsync($"{UrlOf(id)}/health/live", probe.Token).ConfigureAwait(false);
+                if (response.IsSuccessStatusCode)
+                    return null;
+            }
+            catch (Exception e) when (e is HttpRequestException or OperationCanceledException)
+            {
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200)).ConfigureAwait(false);
+        }
+
+        throw new TimeoutException($"{id} neither answered nor exited within {timeout}; log {LogOf(id)}");
+    }
+
+    /// <summary>Waits up to <paramref name="timeout"/> for a node to exit by itself; its exit code, or null if it still runs.</summary>
+    public async Task<int?> WaitForExitAsync(string id, TimeSpan timeout)
+    {
+        if (processes[Index(id)] is not { } process)
+            return null;
+        await process.WaitForExitAsync(timeout).ConfigureAwait(false);
+        return process.ExitCode;
+    }
 
     /// <summary>The node setting that makes each node read its wall clock's shift from <see cref="ClockFileName"/> in its data directory.</summary>
     public const string ClockFileArg = "--RaftTimers:FaultInjection:ClockFile=" + ClockFileName;

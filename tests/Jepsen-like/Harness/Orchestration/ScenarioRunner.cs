@@ -49,7 +49,9 @@ public static class ScenarioRunner
         var startedAt = Clock.NowMs() + 8_000; // the sink's fault plan is laid out from about when the workload starts
         var sinkFaults = scenario.SinkFaults(startedAt, options.Duration);
         await using var sink = await SinkHost.StartAsync(network, output, options.Seed, sinkFaults, token).ConfigureAwait(false);
-        await using var nodes = new NodeSet(network, options.Nodes, output, [.. NodeArgs, .. scenario.NodeArgs]);
+        var ids = Enumerable.Range(1, options.Nodes).Select(k => $"n{k}");
+        await using var disks = scenario.NeedsDisks ? await NodeDisks.MountAsync(output, ids).ConfigureAwait(false) : null;
+        await using var nodes = new NodeSet(network, options.Nodes, output, [.. NodeArgs, .. scenario.NodeArgs], disks);
         using var http = new HttpClient(network.CreateClientHandler()) { Timeout = Timeout.InfiniteTimeSpan };
 
         nodes.StartAll();
