@@ -37,6 +37,10 @@ public sealed class MetricsTests(ThreeNodeCluster fixture)
                          "rafttimers_raft_leader_changes_total"])
                 Assert.True(samples.Has(name), $"{node}/metrics lacks {name}");
             Assert.True(samples["rafttimers_raft_term"] >= 1);
+            // The runtime's figures, which explain pauses and memory under load.
+            foreach (var name in (string[])["dotnet_gc_pause_time_seconds_total", "dotnet_gc_collections_total", "dotnet_gc_last_collection_heap_size_bytes",
+                         "dotnet_thread_pool_queue_length_total"])
+                Assert.True(samples.Has(name), $"{node}/metrics lacks {name}");
         }
 
         // Exactly one node says it leads (polled: under load an election may be under way at any moment).
