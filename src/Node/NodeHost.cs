@@ -20,7 +20,7 @@ namespace RaftTimers.Node;
 
 /// <summary>
 /// Starts a node: configuration, then the Raft node (snapshot restore, log replay, Raft member), and only
-/// then Kestrel, so the API never answers from a half-replayed state (DOTNEXT-NOTES.md, start-up order).
+/// then Kestrel, so the API never answers from a half-replayed state (docs/dotnext.md, start-up order).
 /// </summary>
 public static partial class NodeHost
 {

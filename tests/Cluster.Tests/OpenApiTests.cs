@@ -58,21 +58,21 @@ public sealed class OpenApiTests(OpenApiNodes nodes) : IClassFixture<OpenApiNode
     private const string DocumentPath = "/openapi/v1.json";
 
     /// <summary>
-    /// Every endpoint of the HTTP contract, /work/shared/API.md (kept outside this repository, hence copied here), with
+    /// Every endpoint of the HTTP contract, docs/api.md, with
     /// the success status and the error statuses it names for that endpoint or for all of them (its Errors section:
     /// 400 for bad input on every endpoint that takes input, 413 for a body over the limit, 503 with no leader), and
     /// the ones README's "Security and limits" and "Operations" add (429, 507; the admin endpoints' 401, 409, 502).
     /// </summary>
     public static readonly TheoryData<string, string, int, int[]> ContractEndpoints = new()
     {
-        // API.md, Timer API
+        // docs/api.md, Timer API
         { "POST", "/timer", 201, [400, 409, 413, 429, 503, 507] },
         { "PUT", "/timer/{id}", 200, [400, 404, 412, 413, 429, 503, 507] },
         { "DELETE", "/timer/{id}", 202, [404, 429, 503] },
         { "GET", "/timer/{id}", 200, [404, 503] },
         { "GET", "/timer", 200, [400, 503] },
         { "GET", "/ping", 200, [] },
-        // API.md, Admin API
+        // docs/api.md, Admin API
         { "GET", "/cluster", 200, [] },
         { "POST", "/cluster/members", 200, [400, 401, 409, 502, 503] },
         { "DELETE", "/cluster/members/{id}", 200, [401, 409, 503] },
@@ -155,7 +155,7 @@ public sealed class OpenApiTests(OpenApiNodes nodes) : IClassFixture<OpenApiNode
 
         foreach (var response in responses.EnumerateObject().Where(r => int.Parse(r.Name) >= 400 && !path.StartsWith("/health", StringComparison.Ordinal)))
         {
-            // Every error is ApiError's: a problem body and the reason header (API.md, Errors).
+            // Every error is ApiError's: a problem body and the reason header (docs/api.md, Errors).
             Assert.Equal("#/components/schemas/Problem",
                 response.Value.GetProperty("content").GetProperty("application/problem+json").GetProperty("schema").GetProperty("$ref").GetString());
             Assert.True(response.Value.GetProperty("headers").TryGetProperty("x-skyring-reason", out _), $"{method} {path} {response.Name}: no x-skyring-reason header");

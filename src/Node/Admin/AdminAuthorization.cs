@@ -5,7 +5,7 @@ using RaftTimers.Node.Security;
 namespace RaftTimers.Node.Admin;
 
 /// <summary>
-/// Checks <c>Authorization: Bearer &lt;admin token&gt;</c> on the endpoints that change the cluster (API.md).
+/// Checks <c>Authorization: Bearer &lt;admin token&gt;</c> on the endpoints that change the cluster (docs/api.md).
 /// With no token configured every such request is refused: a cluster is never open to membership changes by default.
 /// The comparison is <see cref="BearerToken"/>'s (hashes compared in constant time); the token is never logged or echoed.
 /// </summary>

@@ -9,7 +9,7 @@ using RaftTimers.Raft;
 namespace RaftTimers.Node.Admin;
 
 /// <summary>
-/// <c>POST /cluster/members</c> and <c>DELETE /cluster/members/{id}</c> (API.md, admin section): any node takes
+/// <c>POST /cluster/members</c> and <c>DELETE /cluster/members/{id}</c> (docs/api.md, admin section): any node takes
 /// them and forwards to the leader, which changes the membership one node at a time and answers once the new
 /// configuration is committed. Each needs the admin token.
 /// </summary>

@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.WebUtilities;
 namespace RaftTimers.Node.Http;
 
 /// <summary>
-/// Every error answer (API.md): the status, an <c>x-skyring-reason</c> header with a human-readable
+/// Every error answer (docs/api.md): the status, an <c>x-skyring-reason</c> header with a human-readable
 /// reason, and an RFC 7807 <c>application/problem+json</c> body carrying the same reason. An answer to a create
 /// also names the timer's id, in the <c>x-timer-id</c> header its endpoint sets and in the body's <c>timerId</c>, so
 /// that a create whose outcome is unknown can be retried with that id (a retry with the same id and body is idempotent).

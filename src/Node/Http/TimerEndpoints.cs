@@ -11,7 +11,7 @@ using RaftTimers.Raft;
 namespace RaftTimers.Node.Http;
 
 /// <summary>
-/// The Skyring-compatible timer API (API.md) on every node. Writes go to the leader (<see cref="TimerWrites"/>: forwarded
+/// The Skyring-compatible timer API (docs/api.md) on every node. Writes go to the leader (<see cref="TimerWrites"/>: forwarded
 /// over the cluster's forwarding channel when this node is a follower) and are answered only after their entry is
 /// committed on a majority and applied on the leader; reads pass a Raft read barrier first, so they are linearizable.
 /// Every request first passes the API token when one is configured (401), then, for writes, the in-flight limit
@@ -137,7 +137,7 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Ti
         }
     }
 
-    /// <summary>The counted outcome of a refused write, from the status it is answered with (API.md, errors).</summary>
+    /// <summary>The counted outcome of a refused write, from the status it is answered with (docs/api.md, errors).</summary>
     private static WriteOutcome OutcomeOf(int status) => status switch
     {
         StatusCodes.Status404NotFound => WriteOutcome.NotFound,

@@ -5,7 +5,7 @@ using RaftTimers.StateMachine;
 
 namespace RaftTimers.Node.Http;
 
-/// <summary>The JSON shape of a timer in <c>GET /timer/{id}</c> and list answers (API.md).</summary>
+/// <summary>The JSON shape of a timer in <c>GET /timer/{id}</c> and list answers (docs/api.md).</summary>
 public static class TimerJson
 {
     public static void Write(Utf8JsonWriter json, TimerRecord timer)

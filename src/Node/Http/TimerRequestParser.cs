@@ -6,7 +6,7 @@ using RaftTimers.Node.Security;
 namespace RaftTimers.Node.Http;
 
 /// <summary>
-/// Turns a create/replace body (API.md) into a <see cref="TimerSpec"/>, or an <see cref="ApiException"/>
+/// Turns a create/replace body (docs/api.md) into a <see cref="TimerSpec"/>, or an <see cref="ApiException"/>
 /// with status 400 and a reason naming the field. Strict about types; fields it does not know are ignored.
 /// The callback URI must pass the <see cref="CallbackPolicy"/>, so a denied target is refused before anything is proposed.
 /// </summary>

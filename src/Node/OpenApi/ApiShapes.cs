@@ -5,7 +5,7 @@ using RaftTimers.Model;
 
 namespace RaftTimers.Node.OpenApi;
 
-// The JSON shapes of API.md as types, for the OpenAPI document only: the endpoints parse and write JSON by hand
+// The JSON shapes of docs/api.md as types, for the OpenAPI document only: the endpoints parse and write JSON by hand
 // (TimerRequestParser, TimerJson, ApiError), so nothing else would tell the document what they read and write.
 // ApiDocument names each schema after its type without the "Shape" suffix. OpenApiTests compares these property
 // names with the JSON a real node answers, so a field added to a writer and not here fails a test. Numbers are

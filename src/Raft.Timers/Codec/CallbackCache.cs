@@ -19,7 +19,7 @@ public sealed class CallbackCache
 {
     public const int Capacity = 4096;
 
-    /// <summary>The transport and method names the API accepts (API.md), as the shared strings decoded callbacks use.</summary>
+    /// <summary>The transport and method names the API accepts (docs/api.md), as the shared strings decoded callbacks use.</summary>
     private static readonly string[] KnownNames = ["http", "post", "put", "patch", "delete", "get", "options", "head"];
 
     /// <summary>The cache the log and snapshot decoders use.</summary>

@@ -5,7 +5,7 @@ namespace RaftTimers.Commands;
 /// <summary>
 /// One decision about timers, as it is written to the Raft log. Several commands may share one
 /// log entry (group commit); all of them carry the entry's leader-stamped time.
-/// A failed replicate call may still have committed (DOTNEXT-NOTES.md), so every command the node
+/// A failed replicate call may still have committed (docs/dotnext.md), so every command the node
 /// proposes again by itself is idempotent: create (by id and spec), cancel, fire (by id and version),
 /// delivery result (by id, version and attempt) and purge. Update is the exception by design: it means
 /// "replace, counted from now", so a client that retries a PUT after an unknown outcome gets one more
@@ -28,7 +28,7 @@ public sealed record CancelTimer(string TimerId) : TimerCommand(TimerId);
 
 /// <summary>
 /// The leader's decision that a timer is due: applies only when the timer is pending at exactly
-/// <see cref="Version"/> and due at or before the entry's stamp (DESIGN.md invariant 3).
+/// <see cref="Version"/> and due at or before the entry's stamp (docs/design.md invariant 3).
 /// </summary>
 public sealed record FireTimer(string TimerId, long Version) : TimerCommand(TimerId);
 

@@ -1,6 +1,6 @@
 namespace RaftTimers.Delivery;
 
-/// <summary>How callbacks are delivered (API.md, callback delivery).</summary>
+/// <summary>How callbacks are delivered (docs/api.md, callback delivery).</summary>
 public sealed class DeliveryOptions
 {
     /// <summary>Attempts per firing, the first included; after the last failure the timer ends failed.</summary>

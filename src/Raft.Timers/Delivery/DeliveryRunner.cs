@@ -9,7 +9,7 @@ using RaftTimers.StateMachine;
 namespace RaftTimers.Delivery;
 
 /// <summary>
-/// Delivers committed fires while this node leads (DESIGN.md invariant 4): at most
+/// Delivers committed fires while this node leads (docs/design.md invariant 4): at most
 /// <see cref="DeliveryOptions.MaxActiveDeliveries"/> deliveries under way, the other firing timers queued, attempts
 /// bounded in number and in concurrency, and every attempt's result written back through the log. Created for one leadership term; its token ends with the term, and a new leader
 /// re-delivers whatever is still firing, continuing the attempt count, with the same Idempotency-Key.

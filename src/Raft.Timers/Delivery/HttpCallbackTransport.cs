@@ -6,7 +6,7 @@ using RaftTimers.StateMachine;
 namespace RaftTimers.Delivery;
 
 /// <summary>
-/// Delivers a timer as one HTTP request (API.md): the callback's method and URI; the data as the body
+/// Delivers a timer as one HTTP request (docs/api.md): the callback's method and URI; the data as the body
 /// (text/plain for a string, application/json for an object, none when absent); headers
 /// <c>User-Agent</c>, <c>X-Timer-Id</c>, <c>Idempotency-Key: {id}:{version}:{firedAtIndex}</c>, <c>X-Timer-Attempt</c>.
 /// 2xx is success; anything else, or no answer within the attempt timeout, is a failure.

@@ -3,7 +3,7 @@ namespace RaftTimers.Model;
 /// <summary>Hard limits of the timer model, enforced at the HTTP edge and re-checked by the codec.</summary>
 public static class TimerLimits
 {
-    /// <summary>The largest timeout a client may ask for (API.md): 2^31 - 1 ms, about 24.8 days.</summary>
+    /// <summary>The largest timeout a client may ask for (docs/api.md): 2^31 - 1 ms, about 24.8 days.</summary>
     public const long MaxTimeoutMs = int.MaxValue;
 
     public const int MaxIdLength = 128;
@@ -15,7 +15,7 @@ public static class TimerLimits
     public const int MaxErrorLength = 512;
 
     /// <summary>
-    /// Ids are at most <see cref="MaxIdLength"/> characters of <c>[A-Za-z0-9._~-]</c> (API.md):
+    /// Ids are at most <see cref="MaxIdLength"/> characters of <c>[A-Za-z0-9._~-]</c> (docs/api.md):
     /// the unreserved URI characters, so an id never needs escaping in a path.
     /// </summary>
     public static bool IsValidId(ReadOnlySpan<char> id)

@@ -17,7 +17,7 @@ public enum TimerStatus : byte
 
 public static class TimerStatusNames
 {
-    /// <summary>The lower-case names used by the HTTP API (API.md).</summary>
+    /// <summary>The lower-case names used by the HTTP API (docs/api.md).</summary>
     public static string ToApiName(this TimerStatus status) => status switch
     {
         TimerStatus.Pending => "pending",

@@ -11,7 +11,7 @@ namespace RaftTimers.Raft;
 /// Group commit: callers propose single commands; one loop packs whatever is waiting (up to
 /// <see cref="ProposerOptions.MaxCommandsPerEntry"/>) into one log entry stamped with the leader's
 /// clock, and keeps up to <see cref="ProposerOptions.MaxEntriesInFlight"/> entries replicating at once.
-/// Never forces replication per request (DOTNEXT-NOTES.md).
+/// Never forces replication per request (docs/dotnext.md).
 /// </summary>
 public sealed partial class CommandProposer : IAsyncDisposable
 {
@@ -174,7 +174,7 @@ public sealed partial class CommandProposer : IAsyncDisposable
 
     /// <summary>
     /// The leader's stamp: its clock, but never below a stamp already issued or already in the
-    /// log, so applied time never goes backwards across entries or leaders (DESIGN.md invariant 2).
+    /// log, so applied time never goes backwards across entries or leaders (docs/design.md invariant 2).
     /// </summary>
     private long NextStamp()
     {

@@ -4,7 +4,7 @@ namespace RaftTimers.Raft;
 
 /// <summary>
 /// Travels with a proposed entry as its Raft context. DotNext hands it back to apply on the node that
-/// appended the entry (DOTNEXT-NOTES.md), where the per-command results are stored for the waiting callers.
+/// appended the entry (docs/dotnext.md), where the per-command results are stored for the waiting callers.
 /// </summary>
 /// <remarks>
 /// DotNext keys contexts by log index only. If this node is deposed before its entry commits, another

@@ -1,6 +1,6 @@
 namespace RaftTimers.Raft;
 
-/// <summary>Limits of group commit (DESIGN.md, performance design).</summary>
+/// <summary>Limits of group commit (docs/design.md, performance design).</summary>
 public sealed class ProposerOptions
 {
     /// <summary>The most commands packed into one log entry.</summary>

@@ -34,7 +34,7 @@ public sealed class RaftOptions
     /// </summary>
     public bool Bootstrap { get; init; }
 
-    /// <summary>300/600 ms: safer than DotNext's 150/300 on a loaded 2-core machine (DOTNEXT-NOTES.md).</summary>
+    /// <summary>300/600 ms: safer than DotNext's 150/300 on a loaded 2-core machine (docs/dotnext.md).</summary>
     public int LowerElectionTimeoutMs { get; init; } = 300;
 
     public int UpperElectionTimeoutMs { get; init; } = 600;

@@ -10,7 +10,7 @@ namespace RaftTimers.Raft;
 
 /// <summary>
 /// One RaftTimers node: the state machine, the write-ahead log, the Raft member, group commit and the
-/// leader's duties, started in the order DotNext requires (DOTNEXT-NOTES.md): restore the snapshot,
+/// leader's duties, started in the order DotNext requires (docs/dotnext.md): restore the snapshot,
 /// build the log (which replays committed entries), then start the Raft member.
 /// </summary>
 public sealed class TimerNode : IAsyncDisposable
@@ -97,7 +97,7 @@ public sealed class TimerNode : IAsyncDisposable
             var wal = new AcknowledgedAppendLog(new WriteAheadLog.Options
             {
                 Location = Path.Combine(options.DataDirectory, "wal"),
-                ChunkSize = 16 * 1024 * 1024, // the 4 KiB default runs out of file handles (DOTNEXT-NOTES.md)
+                ChunkSize = 16 * 1024 * 1024, // the 4 KiB default runs out of file handles (docs/dotnext.md)
                 HashAlgorithm = WriteAheadLog.IntegrityHashAlgorithm.Crc32,
             }, stateMachine);
             await VerifyLogAsync(wal, verified, options.DataDirectory, token).ConfigureAwait(false);

@@ -1,7 +1,7 @@
 namespace RaftTimers.StateMachine;
 
 /// <summary>
-/// A state-machine rule was broken (DESIGN.md invariants). These checks stay on in Release builds:
+/// A state-machine rule was broken (docs/design.md invariants). These checks stay on in Release builds:
 /// continuing after one would spread a wrong state through snapshots, so the node stops instead.
 /// </summary>
 public sealed class InvariantViolationException(string message) : InvalidOperationException(message)

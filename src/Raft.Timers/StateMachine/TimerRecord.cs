@@ -6,7 +6,7 @@ namespace RaftTimers.StateMachine;
 /// One timer as the state machine holds it. Immutable: apply replaces the record on every change,
 /// so a reader that got a record under the state lock can use it after releasing the lock.
 /// </summary>
-/// <param name="Version">Starts at 1 and goes up by one on every update (DESIGN.md invariant 3).</param>
+/// <param name="Version">Starts at 1 and goes up by one on every update (docs/design.md invariant 3).</param>
 /// <param name="DueAtUnixMs">The entry stamp of the create or last update plus the timeout.</param>
 /// <param name="Attempts">Delivery attempts recorded through the log so far.</param>
 /// <param name="FinishedAtUnixMs">The stamp at which the timer reached a finished status; 0 while not finished.</param>

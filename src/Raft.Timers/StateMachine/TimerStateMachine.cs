@@ -5,7 +5,7 @@ using RaftTimers.Model;
 namespace RaftTimers.StateMachine;
 
 /// <summary>
-/// The timers, as a pure function of the Raft log (DESIGN.md invariant 1). <see cref="Apply"/> reads
+/// The timers, as a pure function of the Raft log (docs/design.md invariant 1). <see cref="Apply"/> reads
 /// no clock, no randomness and does no I/O: time enters only as the leader's stamp inside each entry.
 /// Every node that applies the same entries in the same order holds the same timers.
 /// </summary>

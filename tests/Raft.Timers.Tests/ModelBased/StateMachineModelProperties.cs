@@ -8,7 +8,7 @@ using RaftTimers.StateMachine;
 namespace RaftTimers.Tests;
 
 /// <summary>
-/// DESIGN.md invariant 1, checked against a reference model and across snapshot/restore.
+/// docs/design.md invariant 1, checked against a reference model and across snapshot/restore.
 /// A failure prints the generated log as a transcript and FsCheck's Replay seed;
 /// put the seed in [Property(Replay = "...")] to rerun exactly that case.
 /// </summary>

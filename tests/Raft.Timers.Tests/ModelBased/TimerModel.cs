@@ -24,7 +24,7 @@ internal sealed class ModelTimer
 internal readonly record struct ModelResult(CommandOutcome Outcome, long Version = 0, long DueAt = 0);
 
 /// <summary>
-/// The reference model of the timer rules, written from DESIGN.md and the command doc comments,
+/// The reference model of the timer rules, written from docs/design.md and the command doc comments,
 /// not from <see cref="TimerStateMachine"/>: a dictionary and straight-line rules, no indexes, no queues.
 /// </summary>
 internal sealed class TimerModel

@@ -4,7 +4,7 @@ using RaftTimers.StateMachine;
 
 namespace RaftTimers.Tests;
 
-/// <summary>Applied indexes strictly increase and applied time never goes back (DESIGN.md invariant 2).</summary>
+/// <summary>Applied indexes strictly increase and applied time never goes back (docs/design.md invariant 2).</summary>
 public sealed class ApplyOrderingTests
 {
     [Fact]

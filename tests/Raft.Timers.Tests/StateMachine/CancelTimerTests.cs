@@ -49,7 +49,7 @@ public sealed class CancelTimerTests
     [Fact]
     public void No_fire_of_any_version_applies_after_a_cancel()
     {
-        // DESIGN.md invariant 5: a committed cancel wins over every later fire, whatever its version.
+        // docs/design.md invariant 5: a committed cancel wins over every later fire, whatever its version.
         var t = new Transcript();
         t.One(1_000, new CreateTimer("a", Specs.Http(10)));
         t.One(1_001, new UpdateTimer("a", Specs.Http(10)));

@@ -81,7 +81,7 @@ public sealed class FireTimerTests
     [Fact]
     public void A_fire_of_an_old_version_after_an_update_is_stale()
     {
-        // DESIGN.md invariant 3: a deposed leader's late fire of version 1 cannot fire version 2.
+        // docs/design.md invariant 3: a deposed leader's late fire of version 1 cannot fire version 2.
         var t = Pending();
         t.One(1_400, new UpdateTimer("a", Specs.Http(500)));
 

@@ -27,7 +27,7 @@ internal static class CreateCommand
             var timerId = parse.GetValue(id) is { } given ? TimerInput.RequireId(given, "--id") : Guid.CreateVersion7().ToString();
             using var session = Session.Open(parse);
             var headers = new Dictionary<string, string> { ["x-timer-id"] = timerId };
-            // With the id, sending the create again (to the next node) is an idempotent retry (API.md).
+            // With the id, sending the create again (to the next node) is an idempotent retry (docs/api.md).
             var answer = (await session.Client.SendAsync(HttpMethod.Post, "/timer", GlobalOptions.TimerToken(parse), body, headers,
                 repeatable: true, cancellation, retryHint: $"it may have created timer {timerId}: retrying with --id {timerId} is safe"))
                 .EnsureSuccess($"create {timerId}");

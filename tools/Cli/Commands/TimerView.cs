@@ -3,7 +3,7 @@ using RaftTimers.Tools.Cli.Output;
 
 namespace RaftTimers.Tools.Cli.Commands;
 
-/// <summary>Human views of the timer JSON the API returns (API.md, GET /timer/{id}).</summary>
+/// <summary>Human views of the timer JSON the API returns (docs/api.md, GET /timer/{id}).</summary>
 internal static class TimerView
 {
     public static void WriteDetail(TextWriter output, JsonElement timer)

@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 namespace RaftTimers.Tools.Cli.Input;
 
 /// <summary>
-/// Checks what the user typed against the limits of API.md and the README ("Security and limits") before anything is
+/// Checks what the user typed against the limits of docs/api.md and the README ("Security and limits") before anything is
 /// sent, so that bad input is a usage error (exit code 2) with a message that names the option, not a round trip.
 /// The server checks everything again; its 400 maps to the same exit code.
 /// </summary>
@@ -96,7 +96,7 @@ internal static class TimerInput
         return parsed;
     }
 
-    /// <summary>The body of POST /timer and PUT /timer/{id} (API.md).</summary>
+    /// <summary>The body of POST /timer and PUT /timer/{id} (docs/api.md).</summary>
     public static string Body(long delayMs, JsonNode? data, string method, string callbackUri)
     {
         var body = new JsonObject { ["timeout"] = delayMs };

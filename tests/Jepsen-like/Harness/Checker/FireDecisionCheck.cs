@@ -1,7 +1,7 @@
 namespace RaftTimers.JepsenLike.Checker;
 
 /// <summary>
-/// S1 — one fire decision per timer version, identical on every node (DESIGN.md invariant 3): no node
+/// S1 — one fire decision per timer version, identical on every node (docs/design.md invariant 3): no node
 /// applied two fires to one version, every node holds the same version and the same deciding log index,
 /// and nothing was delivered for a version that has no fire decision.
 /// </summary>

@@ -3,7 +3,7 @@ using RaftTimers.JepsenLike.History;
 namespace RaftTimers.JepsenLike.Checker;
 
 /// <summary>
-/// S2 — an acknowledged cancel wins (DESIGN.md invariant 5), and an acknowledged update retires the old
+/// S2 — an acknowledged cancel wins (docs/design.md invariant 5), and an acknowledged update retires the old
 /// version. A 202 to a cancel means the timer was pending when a cancel committed (this one, or an earlier one that a
 /// repeated cancel's 202 answers for), so no version of it had fired and none can fire afterwards: any delivery at all is a violation. A 200 to an update that
 /// made version u means no version below u may be delivered.

@@ -2,7 +2,7 @@ using RaftTimers.JepsenLike.History;
 
 namespace RaftTimers.JepsenLike.Checker;
 
-/// <summary>The sequential specification of one timer id, as API.md describes it.</summary>
+/// <summary>The sequential specification of one timer id, as docs/api.md describes it.</summary>
 public enum TimerPhase
 {
     Absent,
