@@ -31,8 +31,11 @@ public enum CommandOutcome : byte
     Rejected = 8,
 }
 
-/// <summary>The result of one command, with the timer's version and due time after it when they exist.</summary>
-public readonly record struct CommandResult(CommandOutcome Outcome, long Version = 0, long DueAtUnixMs = 0, string? Reason = null)
+/// <summary>
+/// The result of one command: for a timer command, the timer's version and due time after it when they exist; for a
+/// purge, how many finished timers it removed (<paramref name="Purged"/>).
+/// </summary>
+public readonly record struct CommandResult(CommandOutcome Outcome, long Version = 0, long DueAtUnixMs = 0, string? Reason = null, int Purged = 0)
 {
     public bool Succeeded => Outcome is CommandOutcome.Applied or CommandOutcome.AlreadyApplied;
 

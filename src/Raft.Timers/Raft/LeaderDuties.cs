@@ -347,7 +347,7 @@ public sealed partial class LeaderDuties(
                     ? new FinishedBounds(options.MaxFinishedTimers, options.MaxFinishedBytes, options.PurgeSliceTimers)
                     : null;
                 var result = await proposer.ProposeAsync(new PurgeFinished(options.RetentionMs, bounds), term).ConfigureAwait(false);
-                return bounds is not null && result.Outcome == CommandOutcome.Applied && result.Version >= bounds.MaxPerEntry;
+                return bounds is not null && result.Outcome == CommandOutcome.Applied && result.Purged >= bounds.MaxPerEntry;
             }
             catch (Exception e) when (!term.IsCancellationRequested)
             {

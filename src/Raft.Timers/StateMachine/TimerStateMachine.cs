@@ -222,7 +222,7 @@ public sealed partial class TimerStateMachine
             purged++;
         }
 
-        return new CommandResult(purged > 0 ? CommandOutcome.Applied : CommandOutcome.AlreadyApplied, purged);
+        return new CommandResult(purged > 0 ? CommandOutcome.Applied : CommandOutcome.AlreadyApplied, Purged: purged);
     }
 
     private void Finish(TimerRecord record)

@@ -85,7 +85,7 @@ public sealed class PurgeFinishedTests
 
         var result = t.One(5_000, new PurgeFinished(Young, new FinishedBounds(MaxTimers: 1, MaxBytes: long.MaxValue, MaxPerEntry: 100)));
 
-        Assert.Equal((CommandOutcome.Applied, 2L), (result.Outcome, result.Version));
+        Assert.Equal((CommandOutcome.Applied, 2), (result.Outcome, result.Purged));
         Assert.Equal(["failed", "firing", "pending"], Ids(t));
         Assert.Equal(1, t.State.FinishedCount);
     }
@@ -111,9 +111,9 @@ public sealed class PurgeFinishedTests
         var t = Mixed();
         var bounds = new FinishedBounds(MaxTimers: 0, MaxBytes: long.MaxValue, MaxPerEntry: 2);
 
-        Assert.Equal(2L, t.One(5_000, new PurgeFinished(Young, bounds)).Version);
+        Assert.Equal(2, t.One(5_000, new PurgeFinished(Young, bounds)).Purged);
         Assert.Equal(["failed", "firing", "pending"], Ids(t));
-        Assert.Equal(1L, t.One(5_001, new PurgeFinished(Young, bounds)).Version);
+        Assert.Equal(1, t.One(5_001, new PurgeFinished(Young, bounds)).Purged);
         Assert.Equal(CommandOutcome.AlreadyApplied, t.One(5_002, new PurgeFinished(Young, bounds)).Outcome);
         Assert.Equal(["firing", "pending"], Ids(t));
     }
