@@ -16,5 +16,18 @@ public sealed record NemesisContext(NodeSet Nodes, IHostNetwork Network, HttpCli
         }
     }
 
+    /// <summary>
+    /// Waits 3-5 s, then picks the node to hurt next: the leader half the time (when the nodes agree on one), else any
+    /// node. Null once the run is over.
+    /// </summary>
+    public async Task<string?> PauseThenPickTargetAsync(CancellationToken token)
+    {
+        await PauseAsync(Between(3, 5), token).ConfigureAwait(false);
+        if (token.IsCancellationRequested)
+            return null;
+        var leader = Random.Next(2) == 0 ? await Nodes.LeaderAsync(Http, token).ConfigureAwait(false) : null;
+        return leader ?? Nodes.Ids[Random.Next(Nodes.Ids.Count)];
+    }
+
     public TimeSpan Between(double minSeconds, double maxSeconds) => TimeSpan.FromSeconds(minSeconds + (Random.NextDouble() * (maxSeconds - minSeconds)));
 }

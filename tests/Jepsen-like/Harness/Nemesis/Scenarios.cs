@@ -191,13 +191,8 @@ public static class Scenarios
             ("clock-drift-ahead", 0, 100),
             ("clock-drift-behind", 0, -100),
         ];
-        while (!token.IsCancellationRequested)
+        while (await c.PauseThenPickTargetAsync(token).ConfigureAwait(false) is { } target)
         {
-            await c.PauseAsync(c.Between(3, 5), token).ConfigureAwait(false);
-            if (token.IsCancellationRequested)
-                break;
-            var leader = c.Random.Next(2) == 0 ? await c.Nodes.LeaderAsync(c.Http, token).ConfigureAwait(false) : null;
-            var target = leader ?? c.Nodes.Ids[c.Random.Next(c.Nodes.Ids.Count)];
             var (kind, offsetMs, drift) = faults[c.Random.Next(faults.Length)];
             await c.Faults.HoldAsync(kind, target, () => c.Nodes.SetClockAsync(target, offsetMs, drift), c.Between(4, 8),
                 () => c.Nodes.SetClockAsync(target, 0), token).ConfigureAwait(false);
@@ -214,13 +209,8 @@ public static class Scenarios
     {
         var changes = new MembershipChanges(c.Nodes, c.Http);
         string[] kinds = c.Nodes.Disks is null ? ["torn-write"] : ["disk-low", "disk-full", "torn-write"];
-        while (!token.IsCancellationRequested)
+        while (await c.PauseThenPickTargetAsync(token).ConfigureAwait(false) is { } target)
         {
-            await c.PauseAsync(c.Between(3, 5), token).ConfigureAwait(false);
-            if (token.IsCancellationRequested)
-                break;
-            var leader = c.Random.Next(2) == 0 ? await c.Nodes.LeaderAsync(c.Http, token).ConfigureAwait(false) : null;
-            var target = leader ?? c.Nodes.Ids[c.Random.Next(c.Nodes.Ids.Count)];
             var disks = c.Nodes.Disks;
             switch (kinds[c.Random.Next(kinds.Length)])
             {
