@@ -69,7 +69,7 @@ public static class LogEntryCodec
 
     /// <summary>
     /// Appends one command in its log form (<c>kind version length payload</c>). The forwarding channel carries the
-    /// commands a follower sends to the leader in this same versioned form (<see cref="Forwarding.ForwardingFrames"/>).
+    /// commands a follower sends to the leader in this same versioned form (the forwarding frames of RaftTimers.Cluster).
     /// <paramref name="scratch"/> is a reusable buffer for the payload.
     /// </summary>
     public static void WriteCommand(IBufferWriter<byte> output, ArrayBufferWriter<byte> scratch, TimerCommand command)
