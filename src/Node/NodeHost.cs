@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
+using RaftTimers.Lead;
 using RaftTimers.Node.Admin;
 using RaftTimers.Node.Clock;
 using RaftTimers.Node.Configuration;

@@ -1,9 +1,8 @@
-using RaftTimers.Codec;
-using RaftTimers.Commands;
+using RaftTimers.Log;
 using RaftTimers.Dashboard.Tests.Infrastructure;
 using RaftTimers.Model;
 using RaftTimers.Node.Dashboard;
-using RaftTimers.StateMachine;
+using RaftTimers.Apply;
 
 namespace RaftTimers.Dashboard.Tests;
 

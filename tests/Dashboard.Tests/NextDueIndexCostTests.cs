@@ -1,10 +1,9 @@
 using System.Diagnostics;
-using RaftTimers.Codec;
-using RaftTimers.Commands;
+using RaftTimers.Log;
 using RaftTimers.Dashboard.Tests.Infrastructure;
 using RaftTimers.Model;
 using RaftTimers.Node.Dashboard;
-using RaftTimers.StateMachine;
+using RaftTimers.Apply;
 using Xunit.Abstractions;
 
 namespace RaftTimers.Dashboard.Tests;

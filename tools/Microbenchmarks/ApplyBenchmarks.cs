@@ -1,7 +1,6 @@
 using BenchmarkDotNet.Attributes;
-using RaftTimers.Codec;
-using RaftTimers.Commands;
-using RaftTimers.StateMachine;
+using RaftTimers.Log;
+using RaftTimers.Apply;
 
 namespace RaftTimers.Microbenchmarks;
 

@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using RaftTimers.Codec;
-using RaftTimers.Commands;
+using RaftTimers.Log;
 
 namespace RaftTimers.Microbenchmarks;
 

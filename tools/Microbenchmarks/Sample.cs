@@ -1,5 +1,5 @@
 using System.Text;
-using RaftTimers.Commands;
+using RaftTimers.Log;
 using RaftTimers.Model;
 
 namespace RaftTimers.Microbenchmarks;

@@ -1,7 +1,7 @@
 using System.Buffers;
 using BenchmarkDotNet.Attributes;
-using RaftTimers.Codec;
-using RaftTimers.StateMachine;
+using RaftTimers.Log;
+using RaftTimers.Apply;
 
 namespace RaftTimers.Microbenchmarks;
 

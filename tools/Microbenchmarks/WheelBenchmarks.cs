@@ -1,6 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using RaftTimers.Raft;
-using RaftTimers.Wheel;
+using RaftTimers.Lead;
 
 namespace RaftTimers.Microbenchmarks;
 

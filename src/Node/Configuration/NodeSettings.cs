@@ -1,3 +1,4 @@
+using RaftTimers.Lead;
 using RaftTimers.Raft;
 using System.Globalization;
 using System.Net;

@@ -1,7 +1,7 @@
-using RaftTimers.Commands;
+using RaftTimers.Log;
 using RaftTimers.Diagnostics;
 using RaftTimers.Model;
-using RaftTimers.StateMachine;
+using RaftTimers.Apply;
 
 namespace RaftTimers.Node.Dashboard;
 

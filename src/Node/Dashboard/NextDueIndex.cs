@@ -1,5 +1,5 @@
 using RaftTimers.Model;
-using RaftTimers.StateMachine;
+using RaftTimers.Apply;
 
 namespace RaftTimers.Node.Dashboard;
 

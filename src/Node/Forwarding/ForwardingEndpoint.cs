@@ -50,7 +50,7 @@ public sealed partial class ForwardingEndpoint(TimerWrites writes, BearerToken? 
             await new ForwardingSession(stream, writes).RunAsync(lifetime.ApplicationStopping).ConfigureAwait(false);
             LogClosed(peer, "the follower closed it");
         }
-        catch (Exception e) when (e is Codec.CodecException or IOException)
+        catch (Exception e) when (e is RaftTimers.Log.CodecException or IOException)
         {
             LogClosed(peer, $"{e.GetType().Name}: {e.Message}");
         }

@@ -1,5 +1,5 @@
 using DotNext.Net.Cluster.Consensus.Raft;
-using RaftTimers.Commands;
+using RaftTimers.Log;
 using RaftTimers.Model;
 using RaftTimers.Node.Configuration;
 using RaftTimers.Node.Metrics;

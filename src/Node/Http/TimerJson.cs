@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Text.Json;
 using RaftTimers.Model;
-using RaftTimers.StateMachine;
+using RaftTimers.Apply;
 
 namespace RaftTimers.Node.Http;
 

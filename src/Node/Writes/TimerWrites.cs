@@ -1,4 +1,4 @@
-using RaftTimers.Commands;
+using RaftTimers.Log;
 using RaftTimers.Forwarding;
 using RaftTimers.Model;
 using RaftTimers.Node.Configuration;
@@ -6,7 +6,7 @@ using RaftTimers.Node.Http;
 using RaftTimers.Node.Metrics;
 using RaftTimers.Node.Storage;
 using RaftTimers.Raft;
-using RaftTimers.StateMachine;
+using RaftTimers.Apply;
 
 namespace RaftTimers.Node.Writes;
 

@@ -1,7 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
-using RaftTimers.Codec;
+using RaftTimers.Log;
 
 namespace RaftTimers.Tests;
 

@@ -1,4 +1,4 @@
-using RaftTimers.Codec;
+using RaftTimers.Log;
 
 namespace RaftTimers.Tests;
 

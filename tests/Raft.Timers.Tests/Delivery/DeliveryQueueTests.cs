@@ -1,5 +1,5 @@
 using RaftTimers.Delivery;
-using RaftTimers.StateMachine;
+using RaftTimers.Apply;
 
 namespace RaftTimers.Tests;
 

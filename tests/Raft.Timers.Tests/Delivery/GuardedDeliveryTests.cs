@@ -3,7 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using RaftTimers.Delivery;
 using RaftTimers.Model;
-using RaftTimers.StateMachine;
+using RaftTimers.Apply;
 
 namespace RaftTimers.Tests;
 

@@ -1,6 +1,6 @@
 using System.Threading.Channels;
 using RaftTimers.Delivery;
-using RaftTimers.StateMachine;
+using RaftTimers.Apply;
 
 namespace RaftTimers.Tests;
 

@@ -1,5 +1,4 @@
-using RaftTimers.Codec;
-using RaftTimers.Commands;
+using RaftTimers.Log;
 using RaftTimers.Forwarding;
 
 namespace RaftTimers.Tests.Forwarding;

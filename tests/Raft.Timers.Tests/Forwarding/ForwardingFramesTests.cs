@@ -1,6 +1,5 @@
 using System.Buffers;
-using RaftTimers.Codec;
-using RaftTimers.Commands;
+using RaftTimers.Log;
 using RaftTimers.Forwarding;
 
 namespace RaftTimers.Tests.Forwarding;

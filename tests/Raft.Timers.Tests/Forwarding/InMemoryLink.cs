@@ -1,6 +1,6 @@
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
-using RaftTimers.Commands;
+using RaftTimers.Log;
 using RaftTimers.Forwarding;
 
 namespace RaftTimers.Tests.Forwarding;

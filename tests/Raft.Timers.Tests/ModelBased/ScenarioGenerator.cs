@@ -1,8 +1,8 @@
 using FsCheck;
 using FsCheck.Fluent;
-using RaftTimers.Commands;
+using RaftTimers.Log;
 using RaftTimers.Model;
-using RaftTimers.StateMachine;
+using RaftTimers.Apply;
 
 namespace RaftTimers.Tests;
 

@@ -1,9 +1,8 @@
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
-using RaftTimers.Codec;
-using RaftTimers.Commands;
-using RaftTimers.StateMachine;
+using RaftTimers.Log;
+using RaftTimers.Apply;
 
 namespace RaftTimers.Tests;
 

@@ -1,7 +1,8 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
-using RaftTimers.Commands;
+using RaftTimers.Lead;
+using RaftTimers.Log;
 using RaftTimers.Delivery;
 using RaftTimers.Model;
 using RaftTimers.Raft;

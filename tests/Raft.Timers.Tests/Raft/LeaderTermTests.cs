@@ -6,8 +6,8 @@ using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using RaftTimers.Clock;
-using RaftTimers.Codec;
-using RaftTimers.Commands;
+using RaftTimers.Lead;
+using RaftTimers.Log;
 using RaftTimers.Delivery;
 using RaftTimers.Raft;
 

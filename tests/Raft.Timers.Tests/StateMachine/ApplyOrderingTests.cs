@@ -1,6 +1,5 @@
-using RaftTimers.Codec;
-using RaftTimers.Commands;
-using RaftTimers.StateMachine;
+using RaftTimers.Log;
+using RaftTimers.Apply;
 
 namespace RaftTimers.Tests;
 

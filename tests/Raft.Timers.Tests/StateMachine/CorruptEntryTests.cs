@@ -1,5 +1,5 @@
-using RaftTimers.Codec;
-using RaftTimers.Commands;
+using RaftTimers.Apply;
+using RaftTimers.Log;
 
 namespace RaftTimers.Tests;
 

@@ -1,6 +1,6 @@
-using RaftTimers.Commands;
+using RaftTimers.Log;
 using RaftTimers.Model;
-using RaftTimers.StateMachine;
+using RaftTimers.Apply;
 
 namespace RaftTimers.Tests;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using FsCheck;
 using FsCheck.Fluent;
-using RaftTimers.Commands;
+using RaftTimers.Log;
 using RaftTimers.Model;
 
 namespace RaftTimers.Tests;

@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using RaftTimers.Codec;
-using RaftTimers.Commands;
+using RaftTimers.Log;
 using RaftTimers.Delivery;
 using RaftTimers.Raft;
 

@@ -1,7 +1,7 @@
 using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
-using RaftTimers.Wheel;
+using RaftTimers.Lead;
 
 namespace RaftTimers.Tests;
 

@@ -1,4 +1,4 @@
-using RaftTimers.Wheel;
+using RaftTimers.Lead;
 
 namespace RaftTimers.Tests.Wheel;
 

@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
-using RaftTimers.Commands;
+using RaftTimers.Log;
 using RaftTimers.Diagnostics;
 using RaftTimers.Model;
 using RaftTimers.Raft;
-using RaftTimers.StateMachine;
+using RaftTimers.Apply;
 
 namespace RaftTimers.Delivery;
 

@@ -1,7 +1,7 @@
 using System.Net.Http.Headers;
 using System.Reflection;
 using RaftTimers.Model;
-using RaftTimers.StateMachine;
+using RaftTimers.Apply;
 
 namespace RaftTimers.Delivery;
 

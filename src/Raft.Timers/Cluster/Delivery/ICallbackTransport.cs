@@ -1,4 +1,4 @@
-using RaftTimers.StateMachine;
+using RaftTimers.Apply;
 
 namespace RaftTimers.Delivery;
 

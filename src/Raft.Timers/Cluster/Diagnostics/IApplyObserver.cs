@@ -1,5 +1,5 @@
-using RaftTimers.Commands;
-using RaftTimers.StateMachine;
+using RaftTimers.Log;
+using RaftTimers.Apply;
 
 namespace RaftTimers.Diagnostics;
 

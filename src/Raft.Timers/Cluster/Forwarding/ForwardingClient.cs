@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging;
-using RaftTimers.Commands;
+using RaftTimers.Log;
 
 namespace RaftTimers.Forwarding;
 

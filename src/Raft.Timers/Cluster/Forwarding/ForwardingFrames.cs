@@ -1,8 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.IO.Pipelines;
-using RaftTimers.Codec;
-using RaftTimers.Commands;
+using RaftTimers.Log;
 
 namespace RaftTimers.Forwarding;
 
@@ -43,14 +42,14 @@ public static class ForwardingFrames
     {
         encoded.ResetWrittenCount();
         LogEntryCodec.WriteCommand(encoded, scratch, command);
-        new Codec.BinaryWriter(body).WriteVarInt(id);
+        new RaftTimers.Log.BinaryWriter(body).WriteVarInt(id);
         body.Write(encoded.WrittenSpan);
     }
 
     /// <summary>Appends one answer to an answers frame's body.</summary>
     public static void AppendAnswer(ArrayBufferWriter<byte> body, long id, in ForwardedAnswer answer)
     {
-        var w = new Codec.BinaryWriter(body);
+        var w = new RaftTimers.Log.BinaryWriter(body);
         w.WriteVarInt(id);
         w.WriteVarInt(answer.RefusedStatus);
         w.WriteByte((byte)answer.Result.Outcome);
@@ -97,7 +96,7 @@ public static class ForwardingFrames
     /// <summary>Decodes a writes frame's body, all of it or a <see cref="CodecException"/>.</summary>
     public static void ReadWrites(ReadOnlySpan<byte> body, List<(long Id, TimerCommand Command)> into)
     {
-        var r = new Codec.BinaryReader(body);
+        var r = new RaftTimers.Log.BinaryReader(body);
         while (!r.IsEmpty)
         {
             var id = r.ReadVarInt(0, long.MaxValue, "request id");
@@ -108,7 +107,7 @@ public static class ForwardingFrames
     /// <summary>Decodes an answers frame's body, all of it or a <see cref="CodecException"/>.</summary>
     public static void ReadAnswers(ReadOnlySpan<byte> body, List<(long Id, ForwardedAnswer Answer)> into)
     {
-        var r = new Codec.BinaryReader(body);
+        var r = new RaftTimers.Log.BinaryReader(body);
         while (!r.IsEmpty)
         {
             var id = r.ReadVarInt(0, long.MaxValue, "request id");

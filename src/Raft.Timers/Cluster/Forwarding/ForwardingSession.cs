@@ -1,8 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Threading.Channels;
-using RaftTimers.Codec;
-using RaftTimers.Commands;
+using RaftTimers.Log;
 
 namespace RaftTimers.Forwarding;
 

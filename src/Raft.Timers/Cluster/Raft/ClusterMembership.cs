@@ -177,7 +177,7 @@ public sealed partial class ClusterMembership
     }
 
     /// <summary>
-    /// The highest log level every member reads (<see cref="Codec.LogLevels"/>). A member whose cached metadata shows a
+    /// The highest log level every member reads (<see cref="RaftTimers.Log.LogLevels"/>). A member whose cached metadata shows a
     /// lower level is asked again (it may have been upgraded since); one that does not answer within
     /// <paramref name="perMember"/> counts as the lowest level, so an unknown member never lets a newer command through.
     /// </summary>
@@ -187,12 +187,12 @@ public sealed partial class ClusterMembership
         foreach (var member in cluster.Members.Where(m => m.IsRemote))
         {
             var metadata = (member as RaftClusterMember)?.TryGetMetadata();
-            if (Codec.LogLevels.Of(metadata) < Codec.LogLevels.Current)
+            if (RaftTimers.Log.LogLevels.Of(metadata) < RaftTimers.Log.LogLevels.Current)
                 metadata = await AskMetadataAsync(member, refresh: true, perMember, token).ConfigureAwait(false);
             published.Add(metadata);
         }
 
-        return Codec.LogLevels.Lowest(published);
+        return RaftTimers.Log.LogLevels.Lowest(published);
     }
 
     /// <summary>The node id a member published in its Raft metadata; null for a remote member this node has not heard from.</summary>

@@ -2,8 +2,7 @@ using System.Threading.Channels;
 using DotNext.Net.Cluster.Consensus.Raft;
 using Microsoft.Extensions.Logging;
 using RaftTimers.Clock;
-using RaftTimers.Codec;
-using RaftTimers.Commands;
+using RaftTimers.Log;
 
 namespace RaftTimers.Raft;
 

@@ -4,12 +4,11 @@ using DotNext.IO.Log;
 using DotNext.Net.Cluster.Consensus.Raft;
 using Microsoft.Extensions.Logging;
 using RaftTimers.Clock;
-using RaftTimers.Codec;
-using RaftTimers.Commands;
+using RaftTimers.Log;
 using RaftTimers.Delivery;
 using RaftTimers.Diagnostics;
-using RaftTimers.StateMachine;
-using RaftTimers.Wheel;
+using RaftTimers.Apply;
+using RaftTimers.Lead;
 
 namespace RaftTimers.Raft;
 
@@ -170,7 +169,7 @@ public sealed partial class LeaderDuties(
     }
 
     /// <summary>A wheel holding <paramref name="pending"/>: the near ones at once, the rest placed a slice per tick by the backfill.</summary>
-    private (TimingWheel Wheel, WheelBackfill Backfill) BuildWheel(List<StateMachine.TimerRecord> pending)
+    private (TimingWheel Wheel, WheelBackfill Backfill) BuildWheel(List<RaftTimers.Apply.TimerRecord> pending)
     {
         var now = NowUnixMs();
         var wheel = new TimingWheel(now, pending.Count + (pending.Count / 4));

@@ -1,4 +1,4 @@
-using RaftTimers.Commands;
+using RaftTimers.Log;
 
 namespace RaftTimers.Raft;
 

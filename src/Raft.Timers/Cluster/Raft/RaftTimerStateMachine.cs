@@ -3,8 +3,8 @@ using System.Diagnostics;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using Microsoft.Extensions.Logging;
 using RaftTimers.Clock;
-using RaftTimers.Codec;
-using RaftTimers.StateMachine;
+using RaftTimers.Log;
+using RaftTimers.Apply;
 using LogEntry = DotNext.Net.Cluster.Consensus.Raft.StateMachine.LogEntry;
 
 namespace RaftTimers.Raft;

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using RaftTimers.Clock;
 using RaftTimers.Delivery;
 using RaftTimers.Diagnostics;
+using RaftTimers.Lead;
 
 namespace RaftTimers.Raft;
 
@@ -131,7 +132,7 @@ public sealed class TimerNode : IAsyncDisposable
             };
             configuration.Metadata[ApiMetadataKey] = options.ApiUrl;
             configuration.Metadata[NodeIdMetadataKey] = options.NodeId;
-            configuration.Metadata[Codec.LogLevels.MetadataKey] = Codec.LogLevels.Current.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            configuration.Metadata[RaftTimers.Log.LogLevels.MetadataKey] = RaftTimers.Log.LogLevels.Current.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
             var cluster = new RaftCluster(configuration) { AuditTrail = wal };
             var membership = new ClusterMembership(cluster, membershipStorage, options.NodeId, options.DataDirectory, hasConfiguration, clock,

@@ -1,8 +1,10 @@
 using System.Buffers;
+using RaftTimers.Log;
 using RaftTimers.Model;
-using RaftTimers.StateMachine;
+using BinaryReader = RaftTimers.Log.BinaryReader;
+using BinaryWriter = RaftTimers.Log.BinaryWriter;
 
-namespace RaftTimers.Codec;
+namespace RaftTimers.Apply;
 
 /// <summary>
 /// The snapshot format: the whole state machine, versioned like the log.

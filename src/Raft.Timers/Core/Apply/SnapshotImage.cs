@@ -1,4 +1,4 @@
-namespace RaftTimers.StateMachine;
+namespace RaftTimers.Apply;
 
 /// <summary>
 /// A frozen copy of the state machine at one applied index: what a snapshot holds. Timer records are immutable, so the

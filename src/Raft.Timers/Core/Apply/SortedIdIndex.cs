@@ -1,4 +1,4 @@
-namespace RaftTimers.StateMachine;
+namespace RaftTimers.Apply;
 
 /// <summary>
 /// Timer ids in ordinal order, for paging (<c>GET /timer?after=</c>): a list of sorted chunks of at most

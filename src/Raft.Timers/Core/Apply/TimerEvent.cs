@@ -1,4 +1,4 @@
-namespace RaftTimers.StateMachine;
+namespace RaftTimers.Apply;
 
 /// <summary>
 /// What an applied entry means for the leader's work: the leader's timing wheel and delivery

@@ -1,6 +1,6 @@
 using RaftTimers.Model;
 
-namespace RaftTimers.StateMachine;
+namespace RaftTimers.Apply;
 
 /// <summary>
 /// One timer as the state machine holds it. Immutable: apply replaces the record on every change,

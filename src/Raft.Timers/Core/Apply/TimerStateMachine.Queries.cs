@@ -1,6 +1,6 @@
 using RaftTimers.Model;
 
-namespace RaftTimers.StateMachine;
+namespace RaftTimers.Apply;
 
 public sealed partial class TimerStateMachine
 {

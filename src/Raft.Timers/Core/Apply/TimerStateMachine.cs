@@ -1,8 +1,7 @@
-using RaftTimers.Codec;
-using RaftTimers.Commands;
+using RaftTimers.Log;
 using RaftTimers.Model;
 
-namespace RaftTimers.StateMachine;
+namespace RaftTimers.Apply;
 
 /// <summary>
 /// The timers, as a pure function of the Raft log (docs/design.md invariant 1). <see cref="Apply"/> reads

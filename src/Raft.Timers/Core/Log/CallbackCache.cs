@@ -1,6 +1,6 @@
 using RaftTimers.Model;
 
-namespace RaftTimers.Codec;
+namespace RaftTimers.Log;
 
 /// <summary>
 /// Keeps decoded callbacks small. Every timer names its transport and method from a handful of values, so those are

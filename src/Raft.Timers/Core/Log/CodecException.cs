@@ -1,4 +1,4 @@
-namespace RaftTimers.Codec;
+namespace RaftTimers.Log;
 
 /// <summary>
 /// Bytes that are not a valid encoding: truncated, trailing garbage, an unknown command kind or

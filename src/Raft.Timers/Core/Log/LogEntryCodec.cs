@@ -1,8 +1,8 @@
 using System.Buffers;
-using RaftTimers.Commands;
+using RaftTimers.Log;
 using RaftTimers.Model;
 
-namespace RaftTimers.Codec;
+namespace RaftTimers.Log;
 
 /// <summary>
 /// The wire format of log entries. Everything in the log is versioned so that a log written by an

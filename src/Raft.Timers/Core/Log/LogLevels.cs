@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace RaftTimers.Codec;
+namespace RaftTimers.Log;
 
 /// <summary>
 /// Which command versions a build reads, as one number it publishes in its Raft metadata. A leader writes a newer

@@ -1,6 +1,6 @@
 using RaftTimers.Model;
 
-namespace RaftTimers.Commands;
+namespace RaftTimers.Log;
 
 /// <summary>
 /// One decision about timers, as it is written to the Raft log. Several commands may share one
@@ -65,7 +65,7 @@ public sealed record RecordDelivery(string TimerId, long Version, int Attempt, D
 public sealed record PurgeFinished(long RetentionMs, FinishedBounds? Bounds = null) : TimerCommand(string.Empty);
 
 /// <summary>
-/// How many finished timers, and how many of their bytes (<see cref="StateMachine.TimerStateMachine.RetainedBytes"/>),
+/// How many finished timers, and how many of their bytes (<see cref="Apply.TimerStateMachine.RetainedBytes"/>),
 /// may be kept however young they are; and how many one purge entry may remove, so that applying it stays short.
 /// </summary>
 public sealed record FinishedBounds(long MaxTimers, long MaxBytes, int MaxPerEntry);

@@ -1,6 +1,6 @@
-using RaftTimers.Commands;
+using RaftTimers.Log;
 
-namespace RaftTimers.Codec;
+namespace RaftTimers.Log;
 
 /// <summary>
 /// The decoded payload of one Raft log entry: the leader's wall-clock stamp (Unix ms) taken when it
