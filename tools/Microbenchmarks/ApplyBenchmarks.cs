@@ -83,7 +83,7 @@ public class ApplyBenchmarks
         return state.PendingCount;
     }
 
-    /// <summary>What the apply loop does with a committed entry's bytes (<c>TimerStore.Apply</c>).</summary>
+    /// <summary>What the apply loop does with a committed entry's bytes (<c>AppliedState.Apply</c>).</summary>
     [Benchmark(OperationsPerInvoke = Entries)]
     public int Decode_and_apply_256_creates()
     {
@@ -100,7 +100,7 @@ public class ApplyBenchmarks
         return state.PendingCount;
     }
 
-    // Results and events are collected as on the leader, into lists reused from entry to entry like TimerStore's.
+    // Results and events are collected as on the leader, into lists reused from entry to entry like AppliedState's.
     private void ApplyOne(TimerLogEntry entry)
     {
         results.Clear();

@@ -33,13 +33,13 @@ public class SnapshotBenchmarks
     }
 
     /// <summary>
-    /// What holds up applies while a snapshot is taken (<c>RaftTimerStateMachine</c> under the store lock); the write
+    /// What holds up applies while a snapshot is taken (<c>LogApplier</c> under the store lock); the write
     /// below runs on its own thread.
     /// </summary>
     [Benchmark]
     public int Capture_image() => state.Capture().Records.Length;
 
-    /// <summary>The node's write path: a captured image in 1 MiB pieces (<c>RaftTimerStateMachine.WriteSnapshot</c>).</summary>
+    /// <summary>The node's write path: a captured image in 1 MiB pieces (<c>LogApplier.WriteSnapshot</c>).</summary>
     [Benchmark]
     public long Write_1MiB_pieces_to_stream()
     {

@@ -31,7 +31,7 @@ public sealed class AcknowledgedAppendTests : IAsyncLifetime
 
     private async Task<WriteAheadLog> OpenAsync(string name, Func<WriteAheadLog.Options, IStateMachine, WriteAheadLog> create)
     {
-        var machine = new RaftTimerStateMachine(new DirectoryInfo(Path.Combine(root, name, "snapshots")), new(),
+        var machine = new LogApplier(new DirectoryInfo(Path.Combine(root, name, "snapshots")), new(),
             new SnapshotPolicy(1_000_000, long.MaxValue), e => Assert.Fail($"fatal: {e}"), NullLogger.Instance);
         await machine.RestoreAsync(CancellationToken.None);
         var log = create(new WriteAheadLog.Options

@@ -18,8 +18,8 @@ public sealed class ApplyFailureTests : IDisposable
     public async Task Any_failure_while_applying_an_entry_reaches_the_fatal_error_handler()
     {
         var fatal = new TaskCompletionSource<Exception>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var store = new TimerStore();
-        var machine = new RaftTimerStateMachine(new DirectoryInfo(Path.Combine(root, "snapshots")), store,
+        var store = new AppliedState();
+        var machine = new LogApplier(new DirectoryInfo(Path.Combine(root, "snapshots")), store,
             new SnapshotPolicy(1_000, long.MaxValue), e => fatal.TrySetResult(e), NullLogger.Instance);
         await machine.RestoreAsync(CancellationToken.None);
         var log = new WriteAheadLog(new WriteAheadLog.Options { Location = Path.Combine(root, "wal"), ChunkSize = 1 << 20 }, machine);

@@ -141,7 +141,7 @@ public sealed class LeaderTermTests : IDisposable
     private sealed class LeaderRun : IAsyncDisposable
     {
         private readonly CancellationTokenSource stopping = new();
-        private RaftTimerStateMachine machine = null!;
+        private LogApplier machine = null!;
         private WriteAheadLog wal = null!;
         private Task leading = Task.CompletedTask;
 
@@ -152,20 +152,20 @@ public sealed class LeaderTermTests : IDisposable
         public ObservedClock Clock { get; } = new();
 
         /// <summary>The state the leader reads; a test applies entries to it as the apply loop would.</summary>
-        public TimerStore Store { get; private set; } = null!;
+        public AppliedState Store { get; private set; } = null!;
 
         /// <summary>The leader's view of the members' clocks; with no peers given, a node alone, always confirmed.</summary>
         public ClusterClock ClusterClock { get; private set; } = null!;
 
         public CapturingLogger<LeaderDuties> Log { get; } = new();
 
-        public static async Task<LeaderRun> StartAsync(string root, long inMemoryTerm, LeaderOptions? options = null, Action<TimerStore>? seed = null,
+        public static async Task<LeaderRun> StartAsync(string root, long inMemoryTerm, LeaderOptions? options = null, Action<AppliedState>? seed = null,
             bool holdReplication = false, string[]? clockPeers = null)
         {
             var run = new LeaderRun();
             run.ClusterClock = new ClusterClock(new ClockOptions(), run.Clock, NullLogger.Instance);
             run.ClusterClock.SetPeers(clockPeers ?? []);
-            run.machine = new RaftTimerStateMachine(new DirectoryInfo(Path.Combine(root, "snapshots")), new TimerStore(),
+            run.machine = new LogApplier(new DirectoryInfo(Path.Combine(root, "snapshots")), new AppliedState(),
                 new SnapshotPolicy(1_000, long.MaxValue), _ => { }, NullLogger.Instance);
             await run.machine.RestoreAsync(CancellationToken.None);
             run.wal = new WriteAheadLog(new WriteAheadLog.Options { Location = Path.Combine(root, "wal"), ChunkSize = 1 << 20 }, run.machine);
@@ -176,7 +176,7 @@ public sealed class LeaderTermTests : IDisposable
             var cluster = FakeCluster.Create(run.wal);
             run.Cluster = (FakeCluster)(object)cluster;
             run.Cluster.HoldReplication = holdReplication;
-            var store = new TimerStore();
+            var store = new AppliedState();
             run.Store = store;
             seed?.Invoke(store);
             var clock = run.Clock;

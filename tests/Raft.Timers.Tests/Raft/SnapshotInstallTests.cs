@@ -21,7 +21,7 @@ public sealed class SnapshotInstallTests : IAsyncLifetime
     private const long SnapshotIndex = 3, SnapshotTerm = 2;
     private readonly string root = Path.Combine(Path.GetTempPath(), "rt-snapshot-" + Guid.NewGuid().ToString("N"));
     private readonly Transcript leader = LeaderState();
-    private readonly List<(RaftTimerStateMachine Machine, WriteAheadLog Log)> opened = [];
+    private readonly List<(LogApplier Machine, WriteAheadLog Log)> opened = [];
 
     private string SnapshotsDirectory => Path.Combine(root, "snapshots");
 
@@ -49,11 +49,11 @@ public sealed class SnapshotInstallTests : IAsyncLifetime
         return t;
     }
 
-    private async Task<(TimerStore Store, RaftTimerStateMachine Machine, WriteAheadLog Log)> OpenNodeAsync(
+    private async Task<(AppliedState Store, LogApplier Machine, WriteAheadLog Log)> OpenNodeAsync(
         long snapshotEveryEntries = 1_000, Func<Task>? beforeInstalledLoad = null)
     {
-        var store = new TimerStore();
-        var machine = new RaftTimerStateMachine(new DirectoryInfo(SnapshotsDirectory), store,
+        var store = new AppliedState();
+        var machine = new LogApplier(new DirectoryInfo(SnapshotsDirectory), store,
             new SnapshotPolicy(snapshotEveryEntries, long.MaxValue), e => Assert.Fail($"fatal: {e}"), NullLogger.Instance)
         {
             BeforeInstalledLoad = beforeInstalledLoad,
@@ -65,7 +65,7 @@ public sealed class SnapshotInstallTests : IAsyncLifetime
         return (store, machine, log);
     }
 
-    private static byte[] Bytes(TimerStore store) => store.Read(SnapshotCodec.Write);
+    private static byte[] Bytes(AppliedState store) => store.Read(SnapshotCodec.Write);
 
     private string[] SnapshotFiles() => [.. Directory.GetFiles(SnapshotsDirectory).Select(Path.GetFileName).Order()!];
 
@@ -114,7 +114,7 @@ public sealed class SnapshotInstallTests : IAsyncLifetime
     }
 
     private async Task InstallWhileTheParseIsHeldBackAsync(
-        TimerStore store, WriteAheadLog log, byte[] before, CancellationTokenSource request, TaskCompletionSource parse)
+        AppliedState store, WriteAheadLog log, byte[] before, CancellationTokenSource request, TaskCompletionSource parse)
     {
         await log.AppendAsync(new SnapshotEntry(SnapshotCodec.Write(leader.State), SnapshotTerm), SnapshotIndex, request.Token)
             .AsTask().WaitAsync(TimeSpan.FromSeconds(10));

@@ -28,7 +28,7 @@ internal sealed class DeliveryHarness : IAsyncDisposable
             TimeProvider.System, NullLogger.Instance, lease, leadership.Token);
     }
 
-    public TimerStore Store { get; } = new();
+    public AppliedState Store { get; } = new();
 
     public DeliveryRunner Runner { get; }
 

@@ -17,7 +17,7 @@ namespace RaftTimers.Delivery;
 /// when the lease runs out: a leader cut off from the others stops sending before another can be elected.
 /// </summary>
 public sealed partial class DeliveryRunner(
-    TimerStore store,
+    AppliedState store,
     CommandProposer proposer,
     IReadOnlyDictionary<string, ICallbackTransport> transports,
     RetryBackoff backoff,

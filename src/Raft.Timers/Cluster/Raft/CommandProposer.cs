@@ -15,7 +15,7 @@ namespace RaftTimers.Raft;
 public sealed partial class CommandProposer : IAsyncDisposable
 {
     private readonly IRaftCluster cluster;
-    private readonly TimerStore store;
+    private readonly AppliedState store;
     private readonly LeaderClock clock;
     private readonly ProposerOptions options;
     private readonly ILogger logger;
@@ -26,7 +26,7 @@ public sealed partial class CommandProposer : IAsyncDisposable
     private long lastStampUnixMs;
     private volatile LeaderTerm? term;
 
-    public CommandProposer(IRaftCluster cluster, TimerStore store, LeaderClock clock, ProposerOptions options, ILogger<CommandProposer> logger)
+    public CommandProposer(IRaftCluster cluster, AppliedState store, LeaderClock clock, ProposerOptions options, ILogger<CommandProposer> logger)
     {
         this.cluster = cluster;
         this.store = store;

@@ -20,7 +20,7 @@ namespace RaftTimers.Raft;
 /// </summary>
 public sealed partial class LeaderDuties(
     IRaftCluster cluster,
-    TimerStore store,
+    AppliedState store,
     CommandProposer proposer,
     Func<CancellationToken, DeliveryRunner> createDeliveryRunner,
     LeaderOptions options,
@@ -301,7 +301,7 @@ public sealed partial class LeaderDuties(
     /// purge is by retention alone, as before.
     /// </summary>
     private sealed class Purges(
-        TimerStore store, CommandProposer proposer, LeaderOptions options, TimeProvider clock,
+        AppliedState store, CommandProposer proposer, LeaderOptions options, TimeProvider clock,
         Func<CancellationToken, Task<int>>? askLevel, Action<string, string> logFailed, CancellationToken term)
     {
         private Task<bool> inFlight = Task.FromResult(false);

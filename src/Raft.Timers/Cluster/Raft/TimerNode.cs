@@ -20,14 +20,14 @@ public sealed class TimerNode : IAsyncDisposable
     public const string NodeIdMetadataKey = "id";
 
     private readonly DataDirectoryLock directoryLock;
-    private readonly RaftTimerStateMachine stateMachine;
+    private readonly LogApplier stateMachine;
     private readonly WriteAheadLog wal;
     private readonly RaftCluster cluster;
     private readonly HttpCallbackTransport httpTransport;
     private readonly CancellationTokenSource stopping = new();
     private Task leaderLoop = Task.CompletedTask;
 
-    private TimerNode(RaftOptions options, DataDirectoryLock directoryLock, TimerStore store, RaftTimerStateMachine stateMachine,
+    private TimerNode(RaftOptions options, DataDirectoryLock directoryLock, AppliedState store, LogApplier stateMachine,
         WriteAheadLog wal, RaftCluster cluster, ClusterMembership membership, CommandProposer proposer, HttpCallbackTransport httpTransport,
         ClusterClock clusterClock)
     {
@@ -45,7 +45,7 @@ public sealed class TimerNode : IAsyncDisposable
 
     public RaftOptions Options { get; }
 
-    public TimerStore Store { get; }
+    public AppliedState Store { get; }
 
     public IRaftCluster Cluster => cluster;
 
@@ -85,12 +85,12 @@ public sealed class TimerNode : IAsyncDisposable
         var directoryLock = DataDirectoryLock.Acquire(options.DataDirectory);
         try
         {
-            var store = new TimerStore();
+            var store = new AppliedState();
             var clusterClock = new ClusterClock(options.Clock, clock, loggers.CreateLogger<ClusterClock>());
-            var stateMachine = new RaftTimerStateMachine(
+            var stateMachine = new LogApplier(
                 new DirectoryInfo(Path.Combine(options.DataDirectory, "snapshots")), store,
                 new SnapshotPolicy(options.SnapshotEveryEntries, options.SnapshotEveryBytes),
-                onFatalError, loggers.CreateLogger<RaftTimerStateMachine>(), clusterClock);
+                onFatalError, loggers.CreateLogger<LogApplier>(), clusterClock);
             await stateMachine.RestoreAsync(token).ConfigureAwait(false);
 
             var verified = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -159,7 +159,7 @@ public sealed class TimerNode : IAsyncDisposable
     /// <summary>
     /// Checks the hashes of the log's entries before any is applied (docs/storage.md). DotNext checks them as the log
     /// initializes, synchronously, before it waits for the committed entries to be applied; applying is held back
-    /// (<see cref="RaftTimerStateMachine.HoldApplyUntil"/>) until that check has passed. A damaged entry (a disk that lost
+    /// (<see cref="LogApplier.HoldApplyUntil"/>) until that check has passed. A damaged entry (a disk that lost
     /// or changed what was written) stops the start with what to do: this node's log cannot be trusted, the others'
     /// copies can.
     /// </summary>

@@ -11,7 +11,7 @@ namespace RaftTimers.Raft;
 /// It also hands applied <see cref="TimerEvent"/>s to the leader while this node leads, and every applied entry
 /// to an <see cref="IApplyObserver"/> when the host attached one.
 /// </summary>
-public sealed class TimerStore
+public sealed class AppliedState
 {
     private readonly Lock gate = new();
     private TimerStateMachine state = new();

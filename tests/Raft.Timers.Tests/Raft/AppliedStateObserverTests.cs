@@ -6,7 +6,7 @@ using RaftTimers.Apply;
 namespace RaftTimers.Tests;
 
 /// <summary>The store's apply hook: what an <see cref="IApplyObserver"/> hears, and that it cannot change or stop apply.</summary>
-public sealed class TimerStoreObserverTests
+public sealed class AppliedStateObserverTests
 {
     private sealed class Recorder : IApplyObserver
     {
@@ -30,7 +30,7 @@ public sealed class TimerStoreObserverTests
     [Fact]
     public void The_observer_hears_each_command_with_its_result_and_the_clamped_stamp()
     {
-        var store = new TimerStore();
+        var store = new AppliedState();
         var recorder = new Recorder();
         store.Observe(recorder);
 
@@ -51,7 +51,7 @@ public sealed class TimerStoreObserverTests
     [Fact]
     public void A_proposers_results_are_still_filled_while_an_observer_listens()
     {
-        var store = new TimerStore();
+        var store = new AppliedState();
         store.Observe(new Recorder());
         var results = new List<CommandResult>();
 
@@ -63,7 +63,7 @@ public sealed class TimerStoreObserverTests
     [Fact]
     public void An_observer_that_throws_is_dropped_and_apply_goes_on()
     {
-        var store = new TimerStore();
+        var store = new AppliedState();
         var recorder = new Recorder { Throw = true };
         store.Observe(recorder);
 
@@ -79,7 +79,7 @@ public sealed class TimerStoreObserverTests
     [Fact]
     public void The_fault_is_reported_once_when_the_observer_is_dropped()
     {
-        var store = new TimerStore();
+        var store = new AppliedState();
         var recorder = new Recorder { Throw = true };
         var reported = new List<Exception>();
         store.Observe(recorder, reported.Add);
@@ -96,7 +96,7 @@ public sealed class TimerStoreObserverTests
     [Fact]
     public void A_fault_report_that_throws_does_not_stop_apply()
     {
-        var store = new TimerStore();
+        var store = new AppliedState();
         store.Observe(new Recorder { Throw = true }, _ => throw new InvalidOperationException("the report failed too"));
 
         store.Apply(1, Entry(1_000, new CreateTimer("a", Specs.Http(500))), null);
@@ -109,7 +109,7 @@ public sealed class TimerStoreObserverTests
     [Fact]
     public void A_replaced_state_is_announced()
     {
-        var store = new TimerStore();
+        var store = new AppliedState();
         var recorder = new Recorder();
         store.Observe(recorder);
 

@@ -10,7 +10,7 @@ using LogEntry = DotNext.Net.Cluster.Consensus.Raft.StateMachine.LogEntry;
 namespace RaftTimers.Raft;
 
 /// <summary>
-/// Binds the <see cref="TimerStore"/> to DotNext's write-ahead log: applies committed entries in order, skips
+/// Binds the <see cref="AppliedState"/> to DotNext's write-ahead log: applies committed entries in order, skips
 /// membership and empty entries, takes snapshots when <see cref="SnapshotPolicy"/> says so (so the log can be
 /// compacted), and installs the snapshots a leader sends.
 /// </summary>
@@ -34,15 +34,15 @@ namespace RaftTimers.Raft;
 /// Once the file is in place the install is done as far as Raft goes: the file is the state from then on (a restart
 /// restores it). Parsing it into memory takes seconds for millions of timers, longer than one Raft request may last,
 /// so it happens after the request is answered: the next entry waits for it, and so does every reader that needs the
-/// applied state (<see cref="TimerStore.Current"/>).
+/// applied state (<see cref="AppliedState.Current"/>).
 /// </para>
 /// <para>
 /// A committed entry that cannot be applied (undecodable, breaking an invariant, or any other failure while applying
 /// it) stops DotNext's apply loop for good; a node in that state must not keep serving, so <c>onFatalError</c> ends it.
 /// </para>
 /// </remarks>
-internal sealed partial class RaftTimerStateMachine(
-    DirectoryInfo location, TimerStore store, SnapshotPolicy policy, Action<Exception> onFatalError, ILogger logger, ClusterClock? clock = null)
+internal sealed partial class LogApplier(
+    DirectoryInfo location, AppliedState store, SnapshotPolicy policy, Action<Exception> onFatalError, ILogger logger, ClusterClock? clock = null)
     : IStateMachine, IAsyncDisposable
 {
     private const int ChunkBytes = 1 << 20;
