@@ -1,11 +1,13 @@
 using System.Diagnostics.Metrics;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
-using RaftTimers.Lead;
+using RaftTimers.Cluster.Forwarding;
+using RaftTimers.Cluster.Hosting;
+using RaftTimers.Cluster.Propose;
+using RaftTimers.Core.Lead;
 using RaftTimers.Node.Admin;
 using RaftTimers.Node.Clock;
 using RaftTimers.Node.Configuration;
-using RaftTimers.Forwarding;
 using RaftTimers.Node.Dashboard;
 using RaftTimers.Node.Forwarding;
 using RaftTimers.Node.Health;
@@ -15,7 +17,6 @@ using RaftTimers.Node.OpenApi;
 using RaftTimers.Node.Security;
 using RaftTimers.Node.Storage;
 using RaftTimers.Node.Writes;
-using RaftTimers.Raft;
 
 namespace RaftTimers.Node;
 

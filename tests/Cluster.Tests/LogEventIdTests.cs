@@ -12,7 +12,7 @@ public sealed class LogEventIdTests
     [Fact]
     public void Every_log_message_of_the_node_has_an_event_id_of_its_own()
     {
-        Assembly[] assemblies = [typeof(RaftTimers.Node.NodeHost).Assembly, typeof(RaftTimers.Raft.TimerNode).Assembly];
+        Assembly[] assemblies = [typeof(RaftTimers.Node.NodeHost).Assembly, typeof(RaftTimers.Cluster.Hosting.TimerNode).Assembly];
         var messages = assemblies
             .SelectMany(a => a.GetTypes())
             .SelectMany(t => t.GetMethods(BindingFlags.Static | BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.DeclaredOnly))

@@ -1,8 +1,10 @@
-using RaftTimers.Log;
+using RaftTimers.Cluster.Hosting;
+using RaftTimers.Cluster.Propose;
+using RaftTimers.Core.Apply;
+using RaftTimers.Core.Log;
+using RaftTimers.Core.Model;
 using RaftTimers.Dashboard.Tests.Infrastructure;
-using RaftTimers.Model;
 using RaftTimers.Node.Dashboard;
-using RaftTimers.Apply;
 
 namespace RaftTimers.Dashboard.Tests;
 

@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using RaftTimers.Log;
+using RaftTimers.Core.Apply;
+using RaftTimers.Core.Log;
+using RaftTimers.Core.Model;
 using RaftTimers.Dashboard.Tests.Infrastructure;
-using RaftTimers.Model;
 using RaftTimers.Node.Dashboard;
-using RaftTimers.Apply;
 using Xunit.Abstractions;
 
 namespace RaftTimers.Dashboard.Tests;

@@ -1,6 +1,6 @@
 using BenchmarkDotNet.Attributes;
-using RaftTimers.Log;
-using RaftTimers.Apply;
+using RaftTimers.Core.Apply;
+using RaftTimers.Core.Log;
 
 namespace RaftTimers.Microbenchmarks;
 

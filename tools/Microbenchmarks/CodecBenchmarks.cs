@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using RaftTimers.Log;
+using RaftTimers.Core.Log;
 
 namespace RaftTimers.Microbenchmarks;
 

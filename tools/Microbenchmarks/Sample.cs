@@ -1,6 +1,6 @@
 using System.Text;
-using RaftTimers.Log;
-using RaftTimers.Model;
+using RaftTimers.Core.Log;
+using RaftTimers.Core.Model;
 
 namespace RaftTimers.Microbenchmarks;
 

@@ -1,7 +1,7 @@
 using System.Buffers;
 using BenchmarkDotNet.Attributes;
-using RaftTimers.Log;
-using RaftTimers.Apply;
+using RaftTimers.Core.Apply;
+using RaftTimers.Core.Log;
 
 namespace RaftTimers.Microbenchmarks;
 

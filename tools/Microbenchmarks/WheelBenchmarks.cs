@@ -1,5 +1,5 @@
 using BenchmarkDotNet.Attributes;
-using RaftTimers.Lead;
+using RaftTimers.Core.Lead;
 
 namespace RaftTimers.Microbenchmarks;
 

@@ -1,9 +1,9 @@
 using System.Text.Json;
 using DotNext.Net.Cluster.Consensus.Raft;
+using RaftTimers.Cluster.Hosting;
 using RaftTimers.Node.Configuration;
 using RaftTimers.Node.Http;
 using RaftTimers.Node.OpenApi;
-using RaftTimers.Raft;
 
 namespace RaftTimers.Node.Admin;
 

@@ -1,8 +1,8 @@
-using DotNext.Net.Cluster;
-using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.Extensions;
+using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster;
+using RaftTimers.Cluster.Hosting;
 using RaftTimers.Node.Http;
-using RaftTimers.Raft;
 
 namespace RaftTimers.Node.Admin;
 

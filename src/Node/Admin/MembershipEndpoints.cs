@@ -1,10 +1,11 @@
 using System.Net;
 using System.Text.Json;
 using DotNext.Net.Cluster.Consensus.Raft;
+using RaftTimers.Cluster.Hosting;
+using RaftTimers.Cluster.Membership;
 using RaftTimers.Node.Configuration;
 using RaftTimers.Node.Http;
 using RaftTimers.Node.OpenApi;
-using RaftTimers.Raft;
 
 namespace RaftTimers.Node.Admin;
 

@@ -1,7 +1,8 @@
 using System.Text.Json;
 using DotNext.Net.Cluster.Consensus.Raft;
-using RaftTimers.Clock;
-using RaftTimers.Raft;
+using RaftTimers.Cluster.Clock;
+using RaftTimers.Cluster.Hosting;
+using RaftTimers.Cluster.Membership;
 
 namespace RaftTimers.Node.Clock;
 

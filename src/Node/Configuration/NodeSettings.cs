@@ -1,10 +1,12 @@
-using RaftTimers.Lead;
-using RaftTimers.Raft;
 using System.Globalization;
 using System.Net;
 using Microsoft.Extensions.Configuration;
-using RaftTimers.Clock;
-using RaftTimers.Delivery;
+using RaftTimers.Cluster.Clock;
+using RaftTimers.Cluster.Delivery;
+using RaftTimers.Cluster.Hosting;
+using RaftTimers.Cluster.Propose;
+using RaftTimers.Core.Lead;
+using RaftTimers.Core.Model;
 using RaftTimers.Node.Security;
 using RaftTimers.Node.Storage;
 
@@ -249,7 +251,7 @@ public sealed class NodeSettings
     /// <summary>Checks every setting and names the bad one, so a misconfigured node fails at start with a clear message.</summary>
     public void Validate()
     {
-        if (!Model.TimerLimits.IsValidId(NodeId))
+        if (!TimerLimits.IsValidId(NodeId))
             throw new InvalidOperationException($"RaftTimers:NodeId '{NodeId}' must be 1-128 characters of [A-Za-z0-9._~-]");
         if (!Uri.TryCreate(HttpUrl, UriKind.Absolute, out var http) || http.Scheme is not ("http" or "https"))
             throw new InvalidOperationException($"RaftTimers:HttpUrl '{HttpUrl}' must be an absolute http(s) URL");

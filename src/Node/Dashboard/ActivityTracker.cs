@@ -1,7 +1,9 @@
-using RaftTimers.Log;
-using RaftTimers.Diagnostics;
-using RaftTimers.Model;
-using RaftTimers.Apply;
+using RaftTimers.Cluster.Apply;
+using RaftTimers.Cluster.Diagnostics;
+using RaftTimers.Cluster.Hosting;
+using RaftTimers.Core.Apply;
+using RaftTimers.Core.Log;
+using RaftTimers.Core.Model;
 
 namespace RaftTimers.Node.Dashboard;
 

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using DotNext.Net.Cluster.Consensus.Raft;
+using RaftTimers.Cluster.Hosting;
 using RaftTimers.Node.Http;
-using RaftTimers.Raft;
 
 namespace RaftTimers.Node.Dashboard;
 

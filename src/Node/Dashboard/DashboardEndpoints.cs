@@ -1,7 +1,7 @@
 using System.Globalization;
+using RaftTimers.Cluster.Hosting;
 using RaftTimers.Node.Http;
 using RaftTimers.Node.Security;
-using RaftTimers.Raft;
 
 namespace RaftTimers.Node.Dashboard;
 

@@ -1,5 +1,6 @@
-using RaftTimers.Model;
-using RaftTimers.Apply;
+using RaftTimers.Cluster.Propose;
+using RaftTimers.Core.Apply;
+using RaftTimers.Core.Model;
 
 namespace RaftTimers.Node.Dashboard;
 

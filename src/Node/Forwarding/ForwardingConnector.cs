@@ -1,7 +1,7 @@
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
-using RaftTimers.Forwarding;
+using RaftTimers.Cluster.Forwarding;
 
 namespace RaftTimers.Node.Forwarding;
 

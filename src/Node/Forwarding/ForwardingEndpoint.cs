@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.Features;
-using RaftTimers.Forwarding;
+using RaftTimers.Cluster.Forwarding;
+using RaftTimers.Core.Log;
 using RaftTimers.Node.Http;
 using RaftTimers.Node.Security;
 using RaftTimers.Node.Writes;
@@ -50,7 +51,7 @@ public sealed partial class ForwardingEndpoint(TimerWrites writes, BearerToken? 
             await new ForwardingSession(stream, writes).RunAsync(lifetime.ApplicationStopping).ConfigureAwait(false);
             LogClosed(peer, "the follower closed it");
         }
-        catch (Exception e) when (e is RaftTimers.Log.CodecException or IOException)
+        catch (Exception e) when (e is RaftTimers.Core.Log.CodecException or IOException)
         {
             LogClosed(peer, $"{e.GetType().Name}: {e.Message}");
         }

@@ -1,7 +1,7 @@
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
+using RaftTimers.Cluster.Hosting;
 using RaftTimers.Node.Http;
-using RaftTimers.Raft;
 
 namespace RaftTimers.Node.Health;
 

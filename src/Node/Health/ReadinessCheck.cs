@@ -1,6 +1,6 @@
 using DotNext.Net.Cluster.Consensus.Raft;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
-using RaftTimers.Raft;
+using RaftTimers.Cluster.Hosting;
 
 namespace RaftTimers.Node.Health;
 

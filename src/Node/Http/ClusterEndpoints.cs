@@ -1,6 +1,8 @@
 using DotNext.Net.Cluster.Consensus.Raft;
+using RaftTimers.Cluster.Clock;
+using RaftTimers.Cluster.Hosting;
+using RaftTimers.Cluster.Membership;
 using RaftTimers.Node.OpenApi;
-using RaftTimers.Raft;
 
 namespace RaftTimers.Node.Http;
 

@@ -1,5 +1,5 @@
 using System.Net;
-using RaftTimers.Raft;
+using RaftTimers.Cluster.Hosting;
 
 namespace RaftTimers.Node.Http;
 

@@ -1,12 +1,12 @@
 using DotNext.Net.Cluster.Consensus.Raft;
-using RaftTimers.Log;
-using RaftTimers.Model;
+using RaftTimers.Cluster.Hosting;
+using RaftTimers.Core.Log;
+using RaftTimers.Core.Model;
 using RaftTimers.Node.Configuration;
 using RaftTimers.Node.Metrics;
 using RaftTimers.Node.OpenApi;
 using RaftTimers.Node.Security;
 using RaftTimers.Node.Writes;
-using RaftTimers.Raft;
 
 namespace RaftTimers.Node.Http;
 

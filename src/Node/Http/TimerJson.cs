@@ -1,7 +1,8 @@
 using System.Buffers;
 using System.Text.Json;
-using RaftTimers.Model;
-using RaftTimers.Apply;
+using RaftTimers.Core.Apply;
+using RaftTimers.Core.Log;
+using RaftTimers.Core.Model;
 
 namespace RaftTimers.Node.Http;
 

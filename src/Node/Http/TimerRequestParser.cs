@@ -1,6 +1,6 @@
-using System.Text;
 using System.Text.Json;
-using RaftTimers.Model;
+using System.Text;
+using RaftTimers.Core.Model;
 using RaftTimers.Node.Security;
 
 namespace RaftTimers.Node.Http;

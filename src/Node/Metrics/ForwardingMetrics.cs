@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using RaftTimers.Forwarding;
+using RaftTimers.Cluster.Forwarding;
 
 namespace RaftTimers.Node.Metrics;
 

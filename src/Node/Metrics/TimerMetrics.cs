@@ -1,5 +1,5 @@
 using System.Diagnostics.Metrics;
-using RaftTimers.Diagnostics;
+using RaftTimers.Cluster.Diagnostics;
 
 namespace RaftTimers.Node.Metrics;
 

@@ -1,7 +1,8 @@
-using System.ComponentModel;
 using System.ComponentModel.DataAnnotations;
+using System.ComponentModel;
 using System.Text.Json.Serialization;
-using RaftTimers.Model;
+using RaftTimers.Cluster.Propose;
+using RaftTimers.Core.Model;
 
 namespace RaftTimers.Node.OpenApi;
 

@@ -1,5 +1,5 @@
 using System.Net;
-using RaftTimers.Delivery;
+using RaftTimers.Cluster.Delivery;
 
 namespace RaftTimers.Node.Security;
 

@@ -1,12 +1,13 @@
-using RaftTimers.Log;
-using RaftTimers.Forwarding;
-using RaftTimers.Model;
+using RaftTimers.Cluster.Forwarding;
+using RaftTimers.Cluster.Hosting;
+using RaftTimers.Cluster.Propose;
+using RaftTimers.Core.Apply;
+using RaftTimers.Core.Log;
+using RaftTimers.Core.Model;
 using RaftTimers.Node.Configuration;
 using RaftTimers.Node.Http;
 using RaftTimers.Node.Metrics;
 using RaftTimers.Node.Storage;
-using RaftTimers.Raft;
-using RaftTimers.Apply;
 
 namespace RaftTimers.Node.Writes;
 

@@ -1,4 +1,4 @@
-using RaftTimers.Model;
+using RaftTimers.Core.Model;
 using RaftTimers.Node.Http;
 
 namespace RaftTimers.Cluster.Tests.Http;

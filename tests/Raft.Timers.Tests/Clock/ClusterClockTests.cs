@@ -1,5 +1,5 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using RaftTimers.Clock;
+using RaftTimers.Cluster.Clock;
 
 namespace RaftTimers.Tests.Clock;
 

@@ -1,5 +1,4 @@
-using RaftTimers.Log;
-using RaftTimers.Model;
+using RaftTimers.Core.Log;
 
 namespace RaftTimers.Tests;
 

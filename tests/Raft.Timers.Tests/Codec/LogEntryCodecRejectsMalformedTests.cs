@@ -1,4 +1,5 @@
-using RaftTimers.Log;
+using RaftTimers.Core.Lead;
+using RaftTimers.Core.Log;
 
 namespace RaftTimers.Tests;
 

@@ -1,5 +1,5 @@
-using RaftTimers.Log;
-using RaftTimers.Model;
+using RaftTimers.Core.Log;
+using RaftTimers.Core.Model;
 
 namespace RaftTimers.Tests;
 

@@ -1,4 +1,4 @@
-using RaftTimers.Log;
+using RaftTimers.Core.Log;
 
 namespace RaftTimers.Tests;
 

@@ -1,5 +1,6 @@
-using RaftTimers.Delivery;
-using RaftTimers.Apply;
+using RaftTimers.Cluster.Delivery;
+using RaftTimers.Cluster.Lead;
+using RaftTimers.Core.Apply;
 
 namespace RaftTimers.Tests;
 

@@ -1,9 +1,10 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using System.Text;
-using RaftTimers.Delivery;
-using RaftTimers.Model;
-using RaftTimers.Apply;
+using RaftTimers.Cluster.Delivery;
+using RaftTimers.Cluster.Propose;
+using RaftTimers.Core.Apply;
+using RaftTimers.Core.Model;
 
 namespace RaftTimers.Tests;
 

@@ -1,6 +1,6 @@
 using System.Threading.Channels;
-using RaftTimers.Delivery;
-using RaftTimers.Apply;
+using RaftTimers.Cluster.Delivery;
+using RaftTimers.Core.Apply;
 
 namespace RaftTimers.Tests;
 

@@ -1,4 +1,4 @@
-using RaftTimers.Delivery;
+using RaftTimers.Cluster.Delivery;
 
 namespace RaftTimers.Tests;
 

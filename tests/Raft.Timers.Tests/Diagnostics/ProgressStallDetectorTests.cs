@@ -1,4 +1,4 @@
-using RaftTimers.Diagnostics;
+using RaftTimers.Cluster.Diagnostics;
 
 namespace RaftTimers.Tests;
 

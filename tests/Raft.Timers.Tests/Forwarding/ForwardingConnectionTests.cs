@@ -1,5 +1,5 @@
-using RaftTimers.Log;
-using RaftTimers.Forwarding;
+using RaftTimers.Cluster.Forwarding;
+using RaftTimers.Core.Log;
 
 namespace RaftTimers.Tests.Forwarding;
 

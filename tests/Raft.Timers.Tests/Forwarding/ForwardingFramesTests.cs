@@ -1,6 +1,6 @@
 using System.Buffers;
-using RaftTimers.Log;
-using RaftTimers.Forwarding;
+using RaftTimers.Cluster.Forwarding;
+using RaftTimers.Core.Log;
 
 namespace RaftTimers.Tests.Forwarding;
 

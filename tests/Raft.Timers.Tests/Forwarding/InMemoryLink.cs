@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
-using RaftTimers.Log;
-using RaftTimers.Forwarding;
+using RaftTimers.Cluster.Forwarding;
+using RaftTimers.Core.Log;
 
 namespace RaftTimers.Tests.Forwarding;
 

@@ -1,6 +1,6 @@
 using System.Text;
-using RaftTimers.Log;
-using RaftTimers.Apply;
+using RaftTimers.Core.Apply;
+using RaftTimers.Core.Log;
 
 namespace RaftTimers.Tests;
 

@@ -1,8 +1,10 @@
-using FsCheck;
 using FsCheck.Fluent;
-using RaftTimers.Log;
-using RaftTimers.Model;
-using RaftTimers.Apply;
+using FsCheck;
+using RaftTimers.Cluster.Propose;
+using RaftTimers.Core.Apply;
+using RaftTimers.Core.Lead;
+using RaftTimers.Core.Log;
+using RaftTimers.Core.Model;
 
 namespace RaftTimers.Tests;
 

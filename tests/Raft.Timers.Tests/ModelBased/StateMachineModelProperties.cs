@@ -1,8 +1,8 @@
-using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
-using RaftTimers.Log;
-using RaftTimers.Apply;
+using FsCheck;
+using RaftTimers.Core.Apply;
+using RaftTimers.Core.Log;
 
 namespace RaftTimers.Tests;
 

@@ -1,9 +1,11 @@
 using System.Buffers;
 using DotNext.IO.Log;
-using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using DotNext.Net.Cluster.Consensus.Raft;
 using Microsoft.Extensions.Logging.Abstractions;
-using RaftTimers.Raft;
+using RaftTimers.Cluster.Apply;
+using RaftTimers.Cluster.Snapshot;
+using RaftTimers.Cluster.Storage;
 
 namespace RaftTimers.Tests;
 

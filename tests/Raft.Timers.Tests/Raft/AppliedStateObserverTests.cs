@@ -1,7 +1,8 @@
-using RaftTimers.Log;
-using RaftTimers.Diagnostics;
-using RaftTimers.Raft;
-using RaftTimers.Apply;
+using RaftTimers.Cluster.Apply;
+using RaftTimers.Cluster.Diagnostics;
+using RaftTimers.Core.Apply;
+using RaftTimers.Core.Lead;
+using RaftTimers.Core.Log;
 
 namespace RaftTimers.Tests;
 

@@ -1,8 +1,9 @@
-using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using DotNext.Net.Cluster.Consensus.Raft;
 using Microsoft.Extensions.Logging.Abstractions;
-using RaftTimers.Log;
-using RaftTimers.Raft;
+using RaftTimers.Cluster.Apply;
+using RaftTimers.Cluster.Snapshot;
+using RaftTimers.Core.Log;
 
 namespace RaftTimers.Tests;
 

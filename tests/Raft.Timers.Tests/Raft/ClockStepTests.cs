@@ -1,11 +1,12 @@
-using System.Net;
 using System.Net.Sockets;
+using System.Net;
 using Microsoft.Extensions.Logging.Abstractions;
-using RaftTimers.Lead;
-using RaftTimers.Log;
-using RaftTimers.Delivery;
-using RaftTimers.Model;
-using RaftTimers.Raft;
+using RaftTimers.Cluster.Delivery;
+using RaftTimers.Cluster.Hosting;
+using RaftTimers.Cluster.Propose;
+using RaftTimers.Core.Lead;
+using RaftTimers.Core.Log;
+using RaftTimers.Core.Model;
 
 namespace RaftTimers.Tests.Raft;
 

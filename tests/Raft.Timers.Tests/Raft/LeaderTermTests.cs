@@ -1,15 +1,19 @@
-using DotNext.IO;
 using System.Collections.Concurrent;
 using System.Reflection;
-using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.IO;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
-using Microsoft.Extensions.Logging;
+using DotNext.Net.Cluster.Consensus.Raft;
 using Microsoft.Extensions.Logging.Abstractions;
-using RaftTimers.Clock;
-using RaftTimers.Lead;
-using RaftTimers.Log;
-using RaftTimers.Delivery;
-using RaftTimers.Raft;
+using Microsoft.Extensions.Logging;
+using RaftTimers.Cluster.Apply;
+using RaftTimers.Cluster.Clock;
+using RaftTimers.Cluster.Delivery;
+using RaftTimers.Cluster.Lead;
+using RaftTimers.Cluster.Propose;
+using RaftTimers.Cluster.Snapshot;
+using RaftTimers.Core.Apply;
+using RaftTimers.Core.Lead;
+using RaftTimers.Core.Log;
 
 namespace RaftTimers.Tests;
 

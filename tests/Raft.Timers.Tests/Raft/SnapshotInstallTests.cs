@@ -1,12 +1,14 @@
-using DotNext.IO;
 using DotNext.IO.Log;
-using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.IO;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using DotNext.Net.Cluster.Consensus.Raft;
 using Microsoft.Extensions.Logging.Abstractions;
-using RaftTimers.Log;
-using RaftTimers.Model;
-using RaftTimers.Raft;
-using RaftTimers.Apply;
+using RaftTimers.Cluster.Apply;
+using RaftTimers.Cluster.Propose;
+using RaftTimers.Cluster.Snapshot;
+using RaftTimers.Core.Apply;
+using RaftTimers.Core.Log;
+using RaftTimers.Core.Model;
 
 namespace RaftTimers.Tests;
 

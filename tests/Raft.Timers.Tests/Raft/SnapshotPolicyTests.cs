@@ -1,4 +1,4 @@
-using RaftTimers.Raft;
+using RaftTimers.Cluster.Snapshot;
 
 namespace RaftTimers.Tests;
 

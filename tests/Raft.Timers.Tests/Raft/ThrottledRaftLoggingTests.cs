@@ -1,6 +1,6 @@
 using System.Net;
 using Microsoft.Extensions.Logging;
-using RaftTimers.Raft;
+using RaftTimers.Cluster.Hosting;
 
 namespace RaftTimers.Tests.Raft;
 

@@ -1,5 +1,5 @@
-using RaftTimers.Log;
-using RaftTimers.Apply;
+using RaftTimers.Core.Apply;
+using RaftTimers.Core.Log;
 
 namespace RaftTimers.Tests;
 

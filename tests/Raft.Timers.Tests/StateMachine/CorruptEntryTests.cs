@@ -1,5 +1,8 @@
-using RaftTimers.Apply;
-using RaftTimers.Log;
+using RaftTimers.Cluster.Propose;
+using RaftTimers.Core.Apply;
+using RaftTimers.Core.Lead;
+using RaftTimers.Core.Log;
+using RaftTimers.Core.Model;
 
 namespace RaftTimers.Tests;
 
@@ -49,7 +52,7 @@ public sealed class CorruptEntryTests
         Assert.Throws<CodecException>(() => t.State.Apply(3, bytes));
 
         Assert.Equal(before, SnapshotCodec.Write(t.State));
-        Assert.Equal(RaftTimers.Model.TimerStatus.Pending, t.Timer("b").Status);
+        Assert.Equal(RaftTimers.Core.Model.TimerStatus.Pending, t.Timer("b").Status);
     }
 
     [Fact]
@@ -61,6 +64,6 @@ public sealed class CorruptEntryTests
         t.State.Apply(3, LogEntryCodec.Encode(3_000, [new CancelTimer("b")]));
 
         Assert.Equal(3, t.State.LastAppliedIndex);
-        Assert.Equal(RaftTimers.Model.TimerStatus.Cancelled, t.Timer("b").Status);
+        Assert.Equal(RaftTimers.Core.Model.TimerStatus.Cancelled, t.Timer("b").Status);
     }
 }

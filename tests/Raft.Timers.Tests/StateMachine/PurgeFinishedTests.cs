@@ -1,6 +1,6 @@
-using RaftTimers.Log;
-using RaftTimers.Model;
-using RaftTimers.Apply;
+using RaftTimers.Core.Apply;
+using RaftTimers.Core.Log;
+using RaftTimers.Core.Model;
 
 namespace RaftTimers.Tests;
 

@@ -1,5 +1,6 @@
-using RaftTimers.Log;
-using RaftTimers.Model;
+using RaftTimers.Cluster.Propose;
+using RaftTimers.Core.Log;
+using RaftTimers.Core.Model;
 
 namespace RaftTimers.Tests;
 

@@ -1,7 +1,7 @@
-using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
-using RaftTimers.Apply;
+using FsCheck;
+using RaftTimers.Core.Apply;
 
 namespace RaftTimers.Tests;
 

@@ -1,6 +1,7 @@
-using RaftTimers.Log;
-using RaftTimers.Model;
-using RaftTimers.Apply;
+using RaftTimers.Cluster.Propose;
+using RaftTimers.Core.Apply;
+using RaftTimers.Core.Log;
+using RaftTimers.Core.Model;
 
 namespace RaftTimers.Tests;
 

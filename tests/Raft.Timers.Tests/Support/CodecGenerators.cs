@@ -1,8 +1,9 @@
 using System.Text;
-using FsCheck;
 using FsCheck.Fluent;
-using RaftTimers.Log;
-using RaftTimers.Model;
+using FsCheck;
+using RaftTimers.Core.Lead;
+using RaftTimers.Core.Log;
+using RaftTimers.Core.Model;
 
 namespace RaftTimers.Tests;
 

@@ -1,6 +1,7 @@
 using System.Text;
-using RaftTimers.Log;
-using RaftTimers.Model;
+using RaftTimers.Core.Apply;
+using RaftTimers.Core.Log;
+using RaftTimers.Core.Model;
 
 namespace RaftTimers.Tests;
 

@@ -1,7 +1,8 @@
 using Microsoft.Extensions.Logging.Abstractions;
-using RaftTimers.Log;
-using RaftTimers.Delivery;
-using RaftTimers.Raft;
+using RaftTimers.Cluster.Apply;
+using RaftTimers.Cluster.Delivery;
+using RaftTimers.Cluster.Propose;
+using RaftTimers.Core.Log;
 
 namespace RaftTimers.Tests;
 

@@ -1,4 +1,4 @@
-using RaftTimers.Apply;
+using RaftTimers.Core.Apply;
 
 namespace RaftTimers.Tests;
 

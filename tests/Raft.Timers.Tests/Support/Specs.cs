@@ -1,5 +1,5 @@
 using System.Text;
-using RaftTimers.Model;
+using RaftTimers.Core.Model;
 
 namespace RaftTimers.Tests;
 

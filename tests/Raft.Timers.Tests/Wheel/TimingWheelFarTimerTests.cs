@@ -1,4 +1,4 @@
-using RaftTimers.Lead;
+using RaftTimers.Core.Lead;
 
 namespace RaftTimers.Tests;
 

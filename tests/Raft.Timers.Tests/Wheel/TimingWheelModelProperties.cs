@@ -1,7 +1,8 @@
-using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
-using RaftTimers.Lead;
+using FsCheck;
+using RaftTimers.Core.Lead;
+using RaftTimers.Core.Log;
 
 namespace RaftTimers.Tests;
 

@@ -1,4 +1,4 @@
-namespace RaftTimers.Clock;
+namespace RaftTimers.Cluster.Clock;
 
 /// <summary>
 /// How members compare their wall clocks (docs/clocks.md): each samples every other member's clock, and a node whose

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Logging;
+using RaftTimers.Core.Lead;
 
-namespace RaftTimers.Clock;
+namespace RaftTimers.Cluster.Clock;
 
 /// <summary>What a majority of the members' clocks say of this node's clock.</summary>
 public enum ClockVerdict

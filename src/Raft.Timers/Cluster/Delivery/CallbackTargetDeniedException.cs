@@ -1,4 +1,4 @@
-namespace RaftTimers.Delivery;
+namespace RaftTimers.Cluster.Delivery;
 
 /// <summary>
 /// Thrown by <see cref="GuardedConnector"/> when the <see cref="ICallbackAddressGuard"/> refuses every address a

@@ -1,4 +1,4 @@
-namespace RaftTimers.Delivery;
+namespace RaftTimers.Cluster.Delivery;
 
 /// <summary>How callbacks are delivered (docs/api.md, callback delivery).</summary>
 public sealed class DeliveryOptions

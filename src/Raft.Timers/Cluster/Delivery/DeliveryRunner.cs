@@ -1,12 +1,13 @@
 using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
-using RaftTimers.Log;
-using RaftTimers.Diagnostics;
-using RaftTimers.Model;
-using RaftTimers.Raft;
-using RaftTimers.Apply;
+using RaftTimers.Cluster.Apply;
+using RaftTimers.Cluster.Diagnostics;
+using RaftTimers.Cluster.Propose;
+using RaftTimers.Core.Apply;
+using RaftTimers.Core.Log;
+using RaftTimers.Core.Model;
 
-namespace RaftTimers.Delivery;
+namespace RaftTimers.Cluster.Delivery;
 
 /// <summary>
 /// Delivers committed fires while this node leads (docs/design.md invariant 4): at most

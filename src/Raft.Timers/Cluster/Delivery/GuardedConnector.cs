@@ -2,7 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.ExceptionServices;
 
-namespace RaftTimers.Delivery;
+namespace RaftTimers.Cluster.Delivery;
 
 /// <summary>
 /// The callback client's connect step (<see cref="SocketsHttpHandler.ConnectCallback"/>): resolves the host

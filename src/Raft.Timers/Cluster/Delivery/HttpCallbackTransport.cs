@@ -1,9 +1,10 @@
 using System.Net.Http.Headers;
 using System.Reflection;
-using RaftTimers.Model;
-using RaftTimers.Apply;
+using RaftTimers.Core.Apply;
+using RaftTimers.Core.Log;
+using RaftTimers.Core.Model;
 
-namespace RaftTimers.Delivery;
+namespace RaftTimers.Cluster.Delivery;
 
 /// <summary>
 /// Delivers a timer as one HTTP request (docs/api.md): the callback's method and URI; the data as the body

@@ -1,6 +1,6 @@
 using System.Net;
 
-namespace RaftTimers.Delivery;
+namespace RaftTimers.Cluster.Delivery;
 
 /// <summary>
 /// Decides whether a callback may open a connection to an address. <see cref="HttpCallbackTransport"/> asks it

@@ -1,6 +1,6 @@
-using RaftTimers.Apply;
+using RaftTimers.Core.Apply;
 
-namespace RaftTimers.Delivery;
+namespace RaftTimers.Cluster.Delivery;
 
 /// <summary>
 /// Carries a fired timer to its receiver. <c>http</c> is built in; the transport named in a timer's

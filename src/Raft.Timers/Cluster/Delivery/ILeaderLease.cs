@@ -1,4 +1,4 @@
-namespace RaftTimers.Delivery;
+namespace RaftTimers.Cluster.Delivery;
 
 /// <summary>
 /// Whether this node may send a callback now: it leads, and a majority confirmed that within the last lease period,

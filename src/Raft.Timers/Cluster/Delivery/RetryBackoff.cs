@@ -1,4 +1,4 @@
-namespace RaftTimers.Delivery;
+namespace RaftTimers.Cluster.Delivery;
 
 /// <summary>Exponential backoff with bounded jitter between delivery attempts.</summary>
 public sealed class RetryBackoff(DeliveryOptions options, Random random)

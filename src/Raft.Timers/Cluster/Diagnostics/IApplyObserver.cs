@@ -1,17 +1,19 @@
-using RaftTimers.Log;
-using RaftTimers.Apply;
+using RaftTimers.Cluster.Apply;
+using RaftTimers.Core.Apply;
+using RaftTimers.Core.Lead;
+using RaftTimers.Core.Log;
 
-namespace RaftTimers.Diagnostics;
+namespace RaftTimers.Cluster.Diagnostics;
 
 /// <summary>
 /// Hears of every timer entry this node applies, with what each command did: the host's dashboard counts creates,
 /// fires, deliveries and failures from it. Every node applies every committed entry, so every node's observer sees
 /// the same entries with the same results, and figures kept from them are cluster-wide on any node.
-/// The state machine knows nothing of it: <see cref="Raft.AppliedState"/> calls it after <c>Apply</c> returns.
+/// The state machine knows nothing of it: <see cref="Apply.AppliedState"/> calls it after <c>Apply</c> returns.
 /// </summary>
 /// <remarks>
 /// Called on the apply loop under the store's lock, so a call must be short, must not block and must not throw
-/// (the store stops calling an observer that throws, see <see cref="Raft.AppliedState.ObserverFault"/>). Entries a node
+/// (the store stops calling an observer that throws, see <see cref="Apply.AppliedState.ObserverFault"/>). Entries a node
 /// receives inside a snapshot are never seen one by one; <see cref="StateReplaced"/> says when that happened.
 /// </remarks>
 public interface IApplyObserver

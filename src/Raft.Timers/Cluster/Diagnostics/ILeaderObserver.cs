@@ -1,4 +1,6 @@
-namespace RaftTimers.Diagnostics;
+using RaftTimers.Cluster.Delivery;
+using RaftTimers.Cluster.Lead;
+namespace RaftTimers.Cluster.Diagnostics;
 
 /// <summary>
 /// What the leader's duties report as they happen, so the host can count them. The library names no metric and
@@ -14,7 +16,7 @@ public interface ILeaderObserver
 {
     /// <summary>
     /// A fire entry this node proposed while leading is committed and applied: one fire decision. Called by
-    /// <see cref="Raft.LeaderDuties"/> when the proposal's result comes back <c>Applied</c>. Only the node that
+    /// <see cref="Lead.LeaderDuties"/> when the proposal's result comes back <c>Applied</c>. Only the node that
     /// appended an entry gets its result back, and a second fire of the same version applies as a no-op, so across the
     /// cluster this is called at most once per fire decision; a decision whose proposer lost leadership before its
     /// result came back is not reported by anyone.

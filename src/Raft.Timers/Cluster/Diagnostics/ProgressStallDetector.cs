@@ -1,4 +1,4 @@
-namespace RaftTimers.Diagnostics;
+namespace RaftTimers.Cluster.Diagnostics;
 
 /// <summary>One look at a node's progress: its log's last index, its applied index, and proposals waiting on it.</summary>
 /// <param name="LastLogIndex">The last entry in this node's log, committed or not.</param>

@@ -1,6 +1,6 @@
-using RaftTimers.Log;
+using RaftTimers.Core.Log;
 
-namespace RaftTimers.Forwarding;
+namespace RaftTimers.Cluster.Forwarding;
 
 /// <summary>
 /// The leader's answer to one forwarded write: either the command ran (<see cref="Result"/>, whose outcome may still be

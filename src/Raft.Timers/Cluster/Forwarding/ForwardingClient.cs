@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
-using RaftTimers.Log;
+using RaftTimers.Core.Log;
 
-namespace RaftTimers.Forwarding;
+namespace RaftTimers.Cluster.Forwarding;
 
 /// <summary>
 /// A follower's forwarding: one <see cref="ForwardingConnection"/> per leader it has forwarded to, opened on first use

@@ -1,13 +1,14 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Threading.Channels;
-using RaftTimers.Log;
+using RaftTimers.Cluster.Propose;
+using RaftTimers.Core.Log;
 
-namespace RaftTimers.Forwarding;
+namespace RaftTimers.Cluster.Forwarding;
 
 /// <summary>
 /// A follower's end of one forwarding connection to the leader. Callers send writes one at a time; one loop packs
-/// whatever is waiting into a single frame (group forwarding, as <see cref="Raft.CommandProposer"/> packs entries), and
+/// whatever is waiting into a single frame (group forwarding, as <see cref="Propose.CommandProposer"/> packs entries), and
 /// one loop reads the leader's answers and completes each caller by its request id. Made by <see cref="ForwardingClient"/>.
 /// </summary>
 /// <remarks>

@@ -1,4 +1,4 @@
-namespace RaftTimers.Forwarding;
+namespace RaftTimers.Cluster.Forwarding;
 
 /// <summary>What a node's forwarding connections sent: frames, and the writes in them (their ratio is how well forwarding batches).</summary>
 public sealed class ForwardingCounters

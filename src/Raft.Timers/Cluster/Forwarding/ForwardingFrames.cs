@@ -1,9 +1,10 @@
-using System.Buffers;
 using System.Buffers.Binary;
+using System.Buffers;
 using System.IO.Pipelines;
-using RaftTimers.Log;
+using RaftTimers.Core.Apply;
+using RaftTimers.Core.Log;
 
-namespace RaftTimers.Forwarding;
+namespace RaftTimers.Cluster.Forwarding;
 
 /// <summary>
 /// The wire format of the forwarding channel: a follower sends the timer writes its clients gave it to the leader over
@@ -42,14 +43,14 @@ public static class ForwardingFrames
     {
         encoded.ResetWrittenCount();
         LogEntryCodec.WriteCommand(encoded, scratch, command);
-        new RaftTimers.Log.BinaryWriter(body).WriteVarInt(id);
+        new RaftTimers.Core.Log.BinaryWriter(body).WriteVarInt(id);
         body.Write(encoded.WrittenSpan);
     }
 
     /// <summary>Appends one answer to an answers frame's body.</summary>
     public static void AppendAnswer(ArrayBufferWriter<byte> body, long id, in ForwardedAnswer answer)
     {
-        var w = new RaftTimers.Log.BinaryWriter(body);
+        var w = new RaftTimers.Core.Log.BinaryWriter(body);
         w.WriteVarInt(id);
         w.WriteVarInt(answer.RefusedStatus);
         w.WriteByte((byte)answer.Result.Outcome);
@@ -96,7 +97,7 @@ public static class ForwardingFrames
     /// <summary>Decodes a writes frame's body, all of it or a <see cref="CodecException"/>.</summary>
     public static void ReadWrites(ReadOnlySpan<byte> body, List<(long Id, TimerCommand Command)> into)
     {
-        var r = new RaftTimers.Log.BinaryReader(body);
+        var r = new RaftTimers.Core.Log.BinaryReader(body);
         while (!r.IsEmpty)
         {
             var id = r.ReadVarInt(0, long.MaxValue, "request id");
@@ -107,7 +108,7 @@ public static class ForwardingFrames
     /// <summary>Decodes an answers frame's body, all of it or a <see cref="CodecException"/>.</summary>
     public static void ReadAnswers(ReadOnlySpan<byte> body, List<(long Id, ForwardedAnswer Answer)> into)
     {
-        var r = new RaftTimers.Log.BinaryReader(body);
+        var r = new RaftTimers.Core.Log.BinaryReader(body);
         while (!r.IsEmpty)
         {
             var id = r.ReadVarInt(0, long.MaxValue, "request id");

@@ -1,9 +1,9 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Threading.Channels;
-using RaftTimers.Log;
+using RaftTimers.Core.Log;
 
-namespace RaftTimers.Forwarding;
+namespace RaftTimers.Cluster.Forwarding;
 
 /// <summary>
 /// The leader's end of one forwarding connection: reads frames of writes, starts each write at once through the

@@ -1,4 +1,4 @@
-namespace RaftTimers.Apply;
+namespace RaftTimers.Core.Apply;
 
 /// <summary>
 /// Finished timers in the order they are purged: by finish stamp, then by id. A purge bounded by a count or a size

@@ -1,4 +1,4 @@
-namespace RaftTimers.Apply;
+namespace RaftTimers.Core.Apply;
 
 /// <summary>
 /// A state-machine rule was broken (docs/design.md invariants). These checks stay on in Release builds:

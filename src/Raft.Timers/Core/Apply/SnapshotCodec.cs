@@ -1,10 +1,10 @@
 using System.Buffers;
-using RaftTimers.Log;
-using RaftTimers.Model;
-using BinaryReader = RaftTimers.Log.BinaryReader;
-using BinaryWriter = RaftTimers.Log.BinaryWriter;
+using RaftTimers.Core.Log;
+using RaftTimers.Core.Model;
+using BinaryReader = RaftTimers.Core.Log.BinaryReader;
+using BinaryWriter = RaftTimers.Core.Log.BinaryWriter;
 
-namespace RaftTimers.Apply;
+namespace RaftTimers.Core.Apply;
 
 /// <summary>
 /// The snapshot format: the whole state machine, versioned like the log.

@@ -1,4 +1,4 @@
-namespace RaftTimers.Apply;
+namespace RaftTimers.Core.Apply;
 
 /// <summary>
 /// A frozen copy of the state machine at one applied index: what a snapshot holds. Timer records are immutable, so the

@@ -1,4 +1,4 @@
-namespace RaftTimers.Apply;
+namespace RaftTimers.Core.Apply;
 
 /// <summary>
 /// Timer ids in ordinal order, for paging (<c>GET /timer?after=</c>): a list of sorted chunks of at most

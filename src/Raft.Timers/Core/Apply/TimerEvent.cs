@@ -1,4 +1,4 @@
-namespace RaftTimers.Apply;
+namespace RaftTimers.Core.Apply;
 
 /// <summary>
 /// What an applied entry means for the leader's work: the leader's timing wheel and delivery

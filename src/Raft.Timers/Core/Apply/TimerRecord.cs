@@ -1,6 +1,6 @@
-using RaftTimers.Model;
+using RaftTimers.Core.Model;
 
-namespace RaftTimers.Apply;
+namespace RaftTimers.Core.Apply;
 
 /// <summary>
 /// One timer as the state machine holds it. Immutable: apply replaces the record on every change,

@@ -1,6 +1,6 @@
-using RaftTimers.Model;
+using RaftTimers.Core.Model;
 
-namespace RaftTimers.Apply;
+namespace RaftTimers.Core.Apply;
 
 public sealed partial class TimerStateMachine
 {

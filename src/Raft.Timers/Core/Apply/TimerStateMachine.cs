@@ -1,7 +1,7 @@
-using RaftTimers.Log;
-using RaftTimers.Model;
+using RaftTimers.Core.Log;
+using RaftTimers.Core.Model;
 
-namespace RaftTimers.Apply;
+namespace RaftTimers.Core.Apply;
 
 /// <summary>
 /// The timers, as a pure function of the Raft log (docs/design.md invariant 1). <see cref="Apply"/> reads

@@ -1,4 +1,4 @@
-namespace RaftTimers.Lead;
+namespace RaftTimers.Core.Lead;
 
 /// <summary>How the leader drives time: the wheel's tick, fire batching, and the purge of finished timers.</summary>
 public sealed class LeaderOptions

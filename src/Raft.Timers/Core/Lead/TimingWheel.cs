@@ -1,6 +1,6 @@
 using System.Numerics;
 
-namespace RaftTimers.Lead;
+namespace RaftTimers.Core.Lead;
 
 /// <summary>
 /// A hierarchical timing wheel (Varghese and Lauck; the classic Linux kernel layout) with 1 ms ticks

@@ -1,4 +1,4 @@
-namespace RaftTimers.Lead;
+namespace RaftTimers.Core.Lead;
 
 /// <summary>
 /// Fills a new leader's wheel with the pending timers it took over, nearest first: at once every timer due within

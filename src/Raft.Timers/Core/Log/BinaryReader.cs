@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace RaftTimers.Log;
+namespace RaftTimers.Core.Log;
 
 /// <summary>
 /// Reads what <see cref="BinaryWriter"/> wrote, failing with <see cref="CodecException"/> on any

@@ -2,7 +2,7 @@ using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
 
-namespace RaftTimers.Log;
+namespace RaftTimers.Core.Log;
 
 /// <summary>
 /// Appends little-endian integers, LEB128 varints and length-prefixed UTF-8 strings to a buffer.

@@ -1,6 +1,6 @@
-using RaftTimers.Model;
+using RaftTimers.Core.Model;
 
-namespace RaftTimers.Log;
+namespace RaftTimers.Core.Log;
 
 /// <summary>
 /// Keeps decoded callbacks small. Every timer names its transport and method from a handful of values, so those are

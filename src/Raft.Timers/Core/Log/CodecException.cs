@@ -1,4 +1,4 @@
-namespace RaftTimers.Log;
+namespace RaftTimers.Core.Log;
 
 /// <summary>
 /// Bytes that are not a valid encoding: truncated, trailing garbage, an unknown command kind or

@@ -1,4 +1,4 @@
-namespace RaftTimers.Log;
+namespace RaftTimers.Core.Log;
 
 /// <summary>What applying one command did. The HTTP layer maps these to status codes in one place.</summary>
 public enum CommandOutcome : byte

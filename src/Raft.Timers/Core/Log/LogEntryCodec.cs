@@ -1,8 +1,7 @@
 using System.Buffers;
-using RaftTimers.Log;
-using RaftTimers.Model;
+using RaftTimers.Core.Model;
 
-namespace RaftTimers.Log;
+namespace RaftTimers.Core.Log;
 
 /// <summary>
 /// The wire format of log entries. Everything in the log is versioned so that a log written by an

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace RaftTimers.Log;
+namespace RaftTimers.Core.Log;
 
 /// <summary>
 /// Which command versions a build reads, as one number it publishes in its Raft metadata. A leader writes a newer

@@ -1,6 +1,7 @@
-using RaftTimers.Model;
+using RaftTimers.Core.Apply;
+using RaftTimers.Core.Model;
 
-namespace RaftTimers.Log;
+namespace RaftTimers.Core.Log;
 
 /// <summary>
 /// One decision about timers, as it is written to the Raft log. Several commands may share one

@@ -1,6 +1,5 @@
-using RaftTimers.Log;
 
-namespace RaftTimers.Log;
+namespace RaftTimers.Core.Log;
 
 /// <summary>
 /// The decoded payload of one Raft log entry: the leader's wall-clock stamp (Unix ms) taken when it

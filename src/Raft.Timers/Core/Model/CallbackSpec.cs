@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace RaftTimers.Model;
+namespace RaftTimers.Core.Model;
 
 /// <summary>Where and how a fired timer is delivered. Two callbacks are equal when transport, method and URI are.</summary>
 /// <remarks>

@@ -1,6 +1,7 @@
 using System.Runtime.InteropServices;
+using RaftTimers.Core.Log;
 
-namespace RaftTimers.Model;
+namespace RaftTimers.Core.Model;
 
 /// <summary>How the <c>data</c> field of a timer was given, which decides how it is delivered.</summary>
 /// <remarks>The numeric values are part of the log and snapshot formats; never renumber them.</remarks>

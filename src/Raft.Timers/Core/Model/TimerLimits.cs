@@ -1,4 +1,4 @@
-namespace RaftTimers.Model;
+namespace RaftTimers.Core.Model;
 
 /// <summary>Hard limits of the timer model, enforced at the HTTP edge and re-checked by the codec.</summary>
 public static class TimerLimits

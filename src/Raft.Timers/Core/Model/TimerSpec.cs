@@ -1,4 +1,4 @@
-namespace RaftTimers.Model;
+namespace RaftTimers.Core.Model;
 
 /// <summary>
 /// Everything a client gives when it creates or replaces a timer. Two specs are equal when

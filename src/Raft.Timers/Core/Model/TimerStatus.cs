@@ -1,4 +1,4 @@
-namespace RaftTimers.Model;
+namespace RaftTimers.Core.Model;
 
 /// <summary>
 /// The lifecycle of one timer. A timer moves only forward:

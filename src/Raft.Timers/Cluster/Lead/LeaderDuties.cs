@@ -3,14 +3,17 @@ using System.Threading.Channels;
 using DotNext.IO.Log;
 using DotNext.Net.Cluster.Consensus.Raft;
 using Microsoft.Extensions.Logging;
-using RaftTimers.Clock;
-using RaftTimers.Log;
-using RaftTimers.Delivery;
-using RaftTimers.Diagnostics;
-using RaftTimers.Apply;
-using RaftTimers.Lead;
+using RaftTimers.Cluster.Apply;
+using RaftTimers.Cluster.Clock;
+using RaftTimers.Cluster.Delivery;
+using RaftTimers.Cluster.Diagnostics;
+using RaftTimers.Cluster.Propose;
+using RaftTimers.Core.Apply;
+using RaftTimers.Core.Lead;
+using RaftTimers.Core.Log;
+using RaftTimers.Core.Model;
 
-namespace RaftTimers.Raft;
+namespace RaftTimers.Cluster.Lead;
 
 /// <summary>
 /// What only the leader does, for as long as it leads: run the timing wheel and propose fire entries
@@ -169,7 +172,7 @@ public sealed partial class LeaderDuties(
     }
 
     /// <summary>A wheel holding <paramref name="pending"/>: the near ones at once, the rest placed a slice per tick by the backfill.</summary>
-    private (TimingWheel Wheel, WheelBackfill Backfill) BuildWheel(List<RaftTimers.Apply.TimerRecord> pending)
+    private (TimingWheel Wheel, WheelBackfill Backfill) BuildWheel(List<RaftTimers.Core.Apply.TimerRecord> pending)
     {
         var now = NowUnixMs();
         var wheel = new TimingWheel(now, pending.Count + (pending.Count / 4));
@@ -246,7 +249,7 @@ public sealed partial class LeaderDuties(
                 var pending = store.Read(s =>
                 {
                     events.Resync();
-                    return s.WithStatus(Model.TimerStatus.Pending);
+                    return s.WithStatus(TimerStatus.Pending);
                 });
                 (wheel, backfill) = BuildWheel(pending);
                 deliveries.RequestRefill();

@@ -1,4 +1,4 @@
-namespace RaftTimers.Raft;
+namespace RaftTimers.Cluster.Storage;
 
 /// <summary>
 /// Holds an exclusive lock file in the data directory for the life of the node, so two processes

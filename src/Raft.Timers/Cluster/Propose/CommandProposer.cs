@@ -1,10 +1,13 @@
 using System.Threading.Channels;
 using DotNext.Net.Cluster.Consensus.Raft;
 using Microsoft.Extensions.Logging;
-using RaftTimers.Clock;
-using RaftTimers.Log;
+using RaftTimers.Cluster.Apply;
+using RaftTimers.Cluster.Clock;
+using RaftTimers.Core.Lead;
+using RaftTimers.Core.Log;
+using RaftTimers.Core.Model;
 
-namespace RaftTimers.Raft;
+namespace RaftTimers.Cluster.Propose;
 
 /// <summary>
 /// Group commit: callers propose single commands; one loop packs whatever is waiting (up to
@@ -285,7 +288,7 @@ public sealed partial class CommandProposer : IAsyncDisposable
                 callback!.Completed(callbackId, Command, result, state);
         }
 
-        private static long SpecBytes(Model.TimerSpec spec)
+        private static long SpecBytes(TimerSpec spec)
             => spec.Data.Utf8.Length + spec.Callback.UriUtf8.Length + (3L * (spec.Callback.Method.Length + spec.Callback.Transport.Length));
     }
 }

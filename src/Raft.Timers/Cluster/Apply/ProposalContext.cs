@@ -1,6 +1,6 @@
-using RaftTimers.Log;
+using RaftTimers.Core.Log;
 
-namespace RaftTimers.Raft;
+namespace RaftTimers.Cluster.Apply;
 
 /// <summary>
 /// Travels with a proposed entry as its Raft context. DotNext hands it back to apply on the node that

@@ -1,13 +1,20 @@
 using System.Net;
-using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
+using DotNext.Net.Cluster.Consensus.Raft;
 using Microsoft.Extensions.Logging;
-using RaftTimers.Clock;
-using RaftTimers.Delivery;
-using RaftTimers.Diagnostics;
-using RaftTimers.Lead;
+using RaftTimers.Cluster.Apply;
+using RaftTimers.Cluster.Clock;
+using RaftTimers.Cluster.Delivery;
+using RaftTimers.Cluster.Diagnostics;
+using RaftTimers.Cluster.Lead;
+using RaftTimers.Cluster.Membership;
+using RaftTimers.Cluster.Propose;
+using RaftTimers.Cluster.Snapshot;
+using RaftTimers.Cluster.Storage;
+using RaftTimers.Core.Lead;
+using RaftTimers.Core.Log;
 
-namespace RaftTimers.Raft;
+namespace RaftTimers.Cluster.Hosting;
 
 /// <summary>
 /// One RaftTimers node: the state machine, the write-ahead log, the Raft member, group commit and the
@@ -132,7 +139,7 @@ public sealed class TimerNode : IAsyncDisposable
             };
             configuration.Metadata[ApiMetadataKey] = options.ApiUrl;
             configuration.Metadata[NodeIdMetadataKey] = options.NodeId;
-            configuration.Metadata[RaftTimers.Log.LogLevels.MetadataKey] = RaftTimers.Log.LogLevels.Current.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            configuration.Metadata[RaftTimers.Core.Log.LogLevels.MetadataKey] = RaftTimers.Core.Log.LogLevels.Current.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
             var cluster = new RaftCluster(configuration) { AuditTrail = wal };
             var membership = new ClusterMembership(cluster, membershipStorage, options.NodeId, options.DataDirectory, hasConfiguration, clock,

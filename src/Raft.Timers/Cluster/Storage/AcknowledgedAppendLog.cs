@@ -2,7 +2,7 @@ using DotNext.IO.Log;
 using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 
-namespace RaftTimers.Raft;
+namespace RaftTimers.Cluster.Storage;
 
 /// <summary>
 /// DotNext's write-ahead log, except that appending entries at a given index — what a follower does for

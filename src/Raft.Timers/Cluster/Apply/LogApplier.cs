@@ -2,12 +2,13 @@ using System.Buffers;
 using System.Diagnostics;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using Microsoft.Extensions.Logging;
-using RaftTimers.Clock;
-using RaftTimers.Log;
-using RaftTimers.Apply;
+using RaftTimers.Cluster.Clock;
+using RaftTimers.Cluster.Snapshot;
+using RaftTimers.Core.Apply;
+using RaftTimers.Core.Log;
 using LogEntry = DotNext.Net.Cluster.Consensus.Raft.StateMachine.LogEntry;
 
-namespace RaftTimers.Raft;
+namespace RaftTimers.Cluster.Apply;
 
 /// <summary>
 /// Binds the <see cref="AppliedState"/> to DotNext's write-ahead log: applies committed entries in order, skips

@@ -1,10 +1,12 @@
 using System.Net;
-using DotNext.Net.Cluster;
-using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.Membership;
+using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster;
 using Microsoft.Extensions.Logging;
+using RaftTimers.Cluster.Hosting;
+using RaftTimers.Core.Log;
 
-namespace RaftTimers.Raft;
+namespace RaftTimers.Cluster.Membership;
 
 /// <summary>What a membership change came to; the HTTP layer maps each to a status code in one place.</summary>
 public enum MembershipOutcome
@@ -177,7 +179,7 @@ public sealed partial class ClusterMembership
     }
 
     /// <summary>
-    /// The highest log level every member reads (<see cref="RaftTimers.Log.LogLevels"/>). A member whose cached metadata shows a
+    /// The highest log level every member reads (<see cref="RaftTimers.Core.Log.LogLevels"/>). A member whose cached metadata shows a
     /// lower level is asked again (it may have been upgraded since); one that does not answer within
     /// <paramref name="perMember"/> counts as the lowest level, so an unknown member never lets a newer command through.
     /// </summary>
@@ -187,12 +189,12 @@ public sealed partial class ClusterMembership
         foreach (var member in cluster.Members.Where(m => m.IsRemote))
         {
             var metadata = (member as RaftClusterMember)?.TryGetMetadata();
-            if (RaftTimers.Log.LogLevels.Of(metadata) < RaftTimers.Log.LogLevels.Current)
+            if (RaftTimers.Core.Log.LogLevels.Of(metadata) < RaftTimers.Core.Log.LogLevels.Current)
                 metadata = await AskMetadataAsync(member, refresh: true, perMember, token).ConfigureAwait(false);
             published.Add(metadata);
         }
 
-        return RaftTimers.Log.LogLevels.Lowest(published);
+        return RaftTimers.Core.Log.LogLevels.Lowest(published);
     }
 
     /// <summary>The node id a member published in its Raft metadata; null for a remote member this node has not heard from.</summary>

@@ -3,7 +3,7 @@ using DotNext.Buffers;
 using DotNext.Net;
 using DotNext.Net.Cluster.Consensus.Raft.Membership;
 
-namespace RaftTimers.Raft;
+namespace RaftTimers.Cluster.Membership;
 
 /// <summary>
 /// Keeps the Raft membership on disk, so runtime membership changes survive a restart

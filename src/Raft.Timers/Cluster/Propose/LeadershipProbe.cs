@@ -1,6 +1,6 @@
 using DotNext.Net.Cluster.Consensus.Raft;
 
-namespace RaftTimers.Raft;
+namespace RaftTimers.Cluster.Propose;
 
 /// <summary>Whether this node leads right now, without throwing when the Raft member has stopped.</summary>
 public static class LeadershipProbe

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Collections.Frozen;
 using Microsoft.Extensions.Logging;
 
-namespace RaftTimers.Raft;
+namespace RaftTimers.Cluster.Hosting;
 
 /// <summary>
 /// The logger factory handed to DotNext. While a member is down, DotNext warns on every replication round that it

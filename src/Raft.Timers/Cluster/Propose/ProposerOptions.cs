@@ -1,4 +1,4 @@
-namespace RaftTimers.Raft;
+namespace RaftTimers.Cluster.Propose;
 
 /// <summary>Limits of group commit (docs/design.md, performance design).</summary>
 public sealed class ProposerOptions

@@ -1,7 +1,7 @@
 using System.Net;
-using RaftTimers.Clock;
+using RaftTimers.Cluster.Clock;
 
-namespace RaftTimers.Raft;
+namespace RaftTimers.Cluster.Hosting;
 
 /// <summary>Who this node is in the Raft group and where it keeps its log.</summary>
 public sealed class RaftOptions

@@ -1,7 +1,6 @@
 using DotNext.Net.Cluster.Consensus.Raft;
-using RaftTimers.Delivery;
 
-namespace RaftTimers.Raft;
+namespace RaftTimers.Cluster.Delivery;
 
 /// <summary>
 /// DotNext's leader lease (<c>IsLeaderLeaseEnabled</c>): renewed by every heartbeat or replication round a majority

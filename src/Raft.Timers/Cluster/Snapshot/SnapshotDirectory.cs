@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using DotNext.IO;
 
-namespace RaftTimers.Raft;
+namespace RaftTimers.Cluster.Snapshot;
 
 /// <summary>
 /// The snapshot files of one node, named <c>{index}-{term}</c> (the names DotNext's SimpleStateMachine used, so

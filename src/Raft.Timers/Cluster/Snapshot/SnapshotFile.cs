@@ -1,7 +1,7 @@
 using DotNext.IO;
 using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 
-namespace RaftTimers.Raft;
+namespace RaftTimers.Cluster.Snapshot;
 
 /// <summary>
 /// A finished snapshot on disk as DotNext sees it: the entry the leader streams to a follower that is behind the

@@ -1,9 +1,10 @@
-using RaftTimers.Log;
-using RaftTimers.Diagnostics;
-using RaftTimers.Model;
-using RaftTimers.Apply;
+using RaftTimers.Cluster.Diagnostics;
+using RaftTimers.Cluster.Propose;
+using RaftTimers.Core.Apply;
+using RaftTimers.Core.Log;
+using RaftTimers.Core.Model;
 
-namespace RaftTimers.Raft;
+namespace RaftTimers.Cluster.Apply;
 
 /// <summary>
 /// The thread-safe face of the pure <see cref="TimerStateMachine"/>: the Raft apply loop writes

@@ -1,4 +1,4 @@
-namespace RaftTimers.Raft;
+namespace RaftTimers.Cluster.Snapshot;
 
 /// <summary>
 /// When to snapshot: after <see cref="EveryEntries"/> entries (each entry keeps a little log metadata open until
