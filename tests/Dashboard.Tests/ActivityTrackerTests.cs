@@ -1,5 +1,3 @@
-using RaftTimers.Cluster.Hosting;
-using RaftTimers.Cluster.Propose;
 using RaftTimers.Core.Apply;
 using RaftTimers.Core.Log;
 using RaftTimers.Core.Model;

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using DotNext.Net.Cluster.Consensus.Raft;
 using RaftTimers.Cluster.Hosting;
+using RaftTimers.Cluster.Membership;
 using RaftTimers.Node.Configuration;
 using RaftTimers.Node.Http;
 using RaftTimers.Node.OpenApi;
@@ -68,7 +69,7 @@ public sealed partial class LeadershipEndpoints(
     {
         string? api = null;
         if (leader is RaftClusterMember remote)
-            api = remote.TryGetMetadata()?.GetValueOrDefault(TimerNode.ApiMetadataKey);
+            api = remote.TryGetMetadata()?.GetValueOrDefault(MemberMetadata.ApiKey);
         await TimerJson.WriteResponseAsync(context, StatusCodes.Status200OK, json =>
         {
             json.WriteStartObject();

@@ -198,7 +198,7 @@ public sealed partial class MembershipEndpoints(
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
             deadline.CancelAfter(MetadataTimeout);
             var metadata = remote.TryGetMetadata() ?? await remote.GetMetadataAsync(false, deadline.Token).ConfigureAwait(false);
-            return metadata.GetValueOrDefault(TimerNode.ApiMetadataKey);
+            return metadata.GetValueOrDefault(MemberMetadata.ApiKey);
         }
         catch (Exception e) when (e is DotNext.Net.Cluster.MemberUnavailableException or OperationCanceledException && !token.IsCancellationRequested)
         {

@@ -75,7 +75,7 @@ public sealed partial class ClockSampler(TimerNode node, HttpClient client, ILog
 
     private async Task SampleAsync(DotNext.Net.Cluster.IClusterMember member, CancellationToken token)
     {
-        if ((member as RaftClusterMember)?.TryGetMetadata()?.GetValueOrDefault(TimerNode.ApiMetadataKey) is not { } api
+        if ((member as RaftClusterMember)?.TryGetMetadata()?.GetValueOrDefault(MemberMetadata.ApiKey) is not { } api
             || !Uri.TryCreate(api, UriKind.Absolute, out var baseUri))
             return;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Configuration;
 using RaftTimers.Cluster.Clock;
 using RaftTimers.Cluster.Delivery;
 using RaftTimers.Cluster.Hosting;
-using RaftTimers.Cluster.Propose;
 using RaftTimers.Core.Lead;
 using RaftTimers.Core.Model;
 using RaftTimers.Node.Security;

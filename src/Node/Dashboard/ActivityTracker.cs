@@ -1,6 +1,4 @@
-using RaftTimers.Cluster.Apply;
 using RaftTimers.Cluster.Diagnostics;
-using RaftTimers.Cluster.Hosting;
 using RaftTimers.Core.Apply;
 using RaftTimers.Core.Log;
 using RaftTimers.Core.Model;

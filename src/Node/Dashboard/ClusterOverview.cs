@@ -1,6 +1,7 @@
 using System.Text.Json;
 using DotNext.Net.Cluster.Consensus.Raft;
 using RaftTimers.Cluster.Hosting;
+using RaftTimers.Cluster.Membership;
 using RaftTimers.Node.Http;
 
 namespace RaftTimers.Node.Dashboard;
@@ -127,7 +128,7 @@ public sealed partial class ClusterOverview
             return new MemberFigures(id, node.Options.ApiUrl, ClusterEndpoints.RoleOf(node, node.Cluster.Leader), node.Cluster.Term, node.CommitIndex, node.AppliedIndex, null);
         }
 
-        var api = (member as RaftClusterMember)?.TryGetMetadata()?.GetValueOrDefault(TimerNode.ApiMetadataKey);
+        var api = (member as RaftClusterMember)?.TryGetMetadata()?.GetValueOrDefault(MemberMetadata.ApiKey);
         if (api is null)
             return new MemberFigures(id, null, null, 0, 0, 0, "its API address is not known yet");
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);

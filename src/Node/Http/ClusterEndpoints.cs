@@ -103,7 +103,7 @@ public sealed class ClusterEndpoints(TimerNode node)
                 json.WriteStartObject();
                 json.WriteString("id", node.Membership.NodeIdOf(member));
                 json.WriteString("raft", member.EndPoint.ToString());
-                json.WriteString("api", metadata?.GetValueOrDefault(TimerNode.ApiMetadataKey) ?? (member.IsRemote ? null : node.Options.ApiUrl));
+                json.WriteString("api", metadata?.GetValueOrDefault(MemberMetadata.ApiKey) ?? (member.IsRemote ? null : node.Options.ApiUrl));
                 json.WriteString("status", member.IsRemote ? member.Status.ToString().ToLowerInvariant() : "self");
                 json.WriteBoolean("isLeader", member.IsLeader);
                 if (!member.IsRemote)

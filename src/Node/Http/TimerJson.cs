@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Text.Json;
 using RaftTimers.Core.Apply;
-using RaftTimers.Core.Log;
 using RaftTimers.Core.Model;
 
 namespace RaftTimers.Node.Http;

@@ -1,7 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.ComponentModel;
 using System.Text.Json.Serialization;
-using RaftTimers.Cluster.Propose;
 using RaftTimers.Core.Model;
 
 namespace RaftTimers.Node.OpenApi;

@@ -1,4 +1,3 @@
-using RaftTimers.Core.Lead;
 using RaftTimers.Core.Log;
 
 namespace RaftTimers.Tests;

@@ -1,5 +1,4 @@
 using RaftTimers.Cluster.Delivery;
-using RaftTimers.Cluster.Lead;
 using RaftTimers.Core.Apply;
 
 namespace RaftTimers.Tests;

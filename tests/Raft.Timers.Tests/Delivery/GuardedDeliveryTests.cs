@@ -2,7 +2,6 @@ using System.Net.Sockets;
 using System.Net;
 using System.Text;
 using RaftTimers.Cluster.Delivery;
-using RaftTimers.Cluster.Propose;
 using RaftTimers.Core.Apply;
 using RaftTimers.Core.Model;
 

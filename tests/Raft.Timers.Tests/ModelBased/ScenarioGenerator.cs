@@ -1,8 +1,6 @@
 using FsCheck.Fluent;
 using FsCheck;
-using RaftTimers.Cluster.Propose;
 using RaftTimers.Core.Apply;
-using RaftTimers.Core.Lead;
 using RaftTimers.Core.Log;
 using RaftTimers.Core.Model;
 

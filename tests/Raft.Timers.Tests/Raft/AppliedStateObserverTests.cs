@@ -1,7 +1,6 @@
 using RaftTimers.Cluster.Apply;
 using RaftTimers.Cluster.Diagnostics;
 using RaftTimers.Core.Apply;
-using RaftTimers.Core.Lead;
 using RaftTimers.Core.Log;
 
 namespace RaftTimers.Tests;

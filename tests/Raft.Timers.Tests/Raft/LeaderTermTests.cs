@@ -11,7 +11,6 @@ using RaftTimers.Cluster.Delivery;
 using RaftTimers.Cluster.Lead;
 using RaftTimers.Cluster.Propose;
 using RaftTimers.Cluster.Snapshot;
-using RaftTimers.Core.Apply;
 using RaftTimers.Core.Lead;
 using RaftTimers.Core.Log;
 

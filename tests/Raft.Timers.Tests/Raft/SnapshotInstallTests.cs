@@ -4,7 +4,6 @@ using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using DotNext.Net.Cluster.Consensus.Raft;
 using Microsoft.Extensions.Logging.Abstractions;
 using RaftTimers.Cluster.Apply;
-using RaftTimers.Cluster.Propose;
 using RaftTimers.Cluster.Snapshot;
 using RaftTimers.Core.Apply;
 using RaftTimers.Core.Log;

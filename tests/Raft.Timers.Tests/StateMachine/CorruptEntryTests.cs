@@ -1,6 +1,4 @@
-using RaftTimers.Cluster.Propose;
 using RaftTimers.Core.Apply;
-using RaftTimers.Core.Lead;
 using RaftTimers.Core.Log;
 using RaftTimers.Core.Model;
 

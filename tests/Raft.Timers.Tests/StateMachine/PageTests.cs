@@ -1,7 +1,6 @@
 using FsCheck.Fluent;
 using FsCheck.Xunit;
 using FsCheck;
-using RaftTimers.Cluster.Propose;
 using RaftTimers.Core.Apply;
 using RaftTimers.Core.Log;
 using RaftTimers.Core.Model;

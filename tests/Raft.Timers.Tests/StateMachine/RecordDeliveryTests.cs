@@ -1,4 +1,3 @@
-using RaftTimers.Cluster.Propose;
 using RaftTimers.Core.Log;
 using RaftTimers.Core.Model;
 

@@ -1,7 +1,6 @@
 using System.Text;
 using FsCheck.Fluent;
 using FsCheck;
-using RaftTimers.Core.Lead;
 using RaftTimers.Core.Log;
 using RaftTimers.Core.Model;
 

@@ -1,5 +1,4 @@
 using System.Text;
-using RaftTimers.Core.Apply;
 using RaftTimers.Core.Log;
 using RaftTimers.Core.Model;
 

@@ -2,7 +2,6 @@ using FsCheck.Fluent;
 using FsCheck.Xunit;
 using FsCheck;
 using RaftTimers.Core.Lead;
-using RaftTimers.Core.Log;
 
 namespace RaftTimers.Tests;
 

@@ -1,5 +1,4 @@
 using RaftTimers.Cluster.Diagnostics;
-using RaftTimers.Cluster.Propose;
 using RaftTimers.Core.Apply;
 using RaftTimers.Core.Log;
 using RaftTimers.Core.Model;

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Logging;
-using RaftTimers.Core.Lead;
 
 namespace RaftTimers.Cluster.Clock;
 

@@ -1,5 +1,3 @@
-using RaftTimers.Cluster.Lead;
-using RaftTimers.Cluster.Propose;
 namespace RaftTimers.Cluster.Clock;
 
 /// <summary>

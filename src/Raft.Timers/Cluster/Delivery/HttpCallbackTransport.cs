@@ -1,7 +1,6 @@
 using System.Net.Http.Headers;
 using System.Reflection;
 using RaftTimers.Core.Apply;
-using RaftTimers.Core.Log;
 using RaftTimers.Core.Model;
 
 namespace RaftTimers.Cluster.Delivery;

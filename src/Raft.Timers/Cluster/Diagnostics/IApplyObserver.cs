@@ -1,6 +1,4 @@
-using RaftTimers.Cluster.Apply;
 using RaftTimers.Core.Apply;
-using RaftTimers.Core.Lead;
 using RaftTimers.Core.Log;
 
 namespace RaftTimers.Cluster.Diagnostics;

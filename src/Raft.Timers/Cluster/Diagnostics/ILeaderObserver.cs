@@ -1,5 +1,3 @@
-using RaftTimers.Cluster.Delivery;
-using RaftTimers.Cluster.Lead;
 namespace RaftTimers.Cluster.Diagnostics;
 
 /// <summary>

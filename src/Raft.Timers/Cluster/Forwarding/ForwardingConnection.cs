@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Threading.Channels;
-using RaftTimers.Cluster.Propose;
 using RaftTimers.Core.Log;
 
 namespace RaftTimers.Cluster.Forwarding;

@@ -1,7 +1,6 @@
 using System.Buffers.Binary;
 using System.Buffers;
 using System.IO.Pipelines;
-using RaftTimers.Core.Apply;
 using RaftTimers.Core.Log;
 
 namespace RaftTimers.Cluster.Forwarding;

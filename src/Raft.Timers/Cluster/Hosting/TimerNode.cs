@@ -23,9 +23,6 @@ namespace RaftTimers.Cluster.Hosting;
 /// </summary>
 public sealed class TimerNode : IAsyncDisposable
 {
-    public const string ApiMetadataKey = "api";
-    public const string NodeIdMetadataKey = "id";
-
     private readonly DataDirectoryLock directoryLock;
     private readonly LogApplier stateMachine;
     private readonly WriteAheadLog wal;
@@ -137,8 +134,8 @@ public sealed class TimerNode : IAsyncDisposable
                 IsLeaderLeaseEnabled = true, // callbacks are sent only under the lease (DeliveryRunner)
                 LoggerFactory = new ThrottledRaftLogging(loggers, clock, TimeSpan.FromSeconds(10)),
             };
-            configuration.Metadata[ApiMetadataKey] = options.ApiUrl;
-            configuration.Metadata[NodeIdMetadataKey] = options.NodeId;
+            configuration.Metadata[MemberMetadata.ApiKey] = options.ApiUrl;
+            configuration.Metadata[MemberMetadata.NodeIdKey] = options.NodeId;
             configuration.Metadata[RaftTimers.Core.Log.LogLevels.MetadataKey] = RaftTimers.Core.Log.LogLevels.Current.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
             var cluster = new RaftCluster(configuration) { AuditTrail = wal };
@@ -207,7 +204,7 @@ public sealed class TimerNode : IAsyncDisposable
     /// (this node leads, no leader is known, or its metadata must be fetched: <see cref="GetLeaderApiUrlAsync"/>).
     /// </summary>
     public string? TryGetLeaderApiUrl()
-        => cluster.Leader is { IsRemote: true } leader && leader.TryGetMetadata() is { } metadata && metadata.TryGetValue(ApiMetadataKey, out var url)
+        => cluster.Leader is { IsRemote: true } leader && leader.TryGetMetadata() is { } metadata && metadata.TryGetValue(MemberMetadata.ApiKey, out var url)
             ? url
             : null;
 
@@ -217,7 +214,7 @@ public sealed class TimerNode : IAsyncDisposable
         if (cluster.Leader is not { } leader)
             return null;
         var metadata = leader.TryGetMetadata() ?? await leader.GetMetadataAsync(false, token).ConfigureAwait(false);
-        return metadata.TryGetValue(ApiMetadataKey, out var url) ? url : null;
+        return metadata.TryGetValue(MemberMetadata.ApiKey, out var url) ? url : null;
     }
 
     public async ValueTask DisposeAsync()

@@ -3,7 +3,6 @@ using DotNext.Net.Cluster.Consensus.Raft.Membership;
 using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster;
 using Microsoft.Extensions.Logging;
-using RaftTimers.Cluster.Hosting;
 using RaftTimers.Core.Log;
 
 namespace RaftTimers.Cluster.Membership;
@@ -200,7 +199,7 @@ public sealed partial class ClusterMembership
     /// <summary>The node id a member published in its Raft metadata; null for a remote member this node has not heard from.</summary>
     public string? NodeIdOf(DotNext.Net.Cluster.IClusterMember member)
         => member.IsRemote
-            ? (member as RaftClusterMember)?.TryGetMetadata()?.GetValueOrDefault(TimerNode.NodeIdMetadataKey)
+            ? (member as RaftClusterMember)?.TryGetMetadata()?.GetValueOrDefault(MemberMetadata.NodeIdKey)
             : localNodeId;
 
     /// <summary>

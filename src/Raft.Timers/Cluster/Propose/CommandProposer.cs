@@ -3,7 +3,6 @@ using DotNext.Net.Cluster.Consensus.Raft;
 using Microsoft.Extensions.Logging;
 using RaftTimers.Cluster.Apply;
 using RaftTimers.Cluster.Clock;
-using RaftTimers.Core.Lead;
 using RaftTimers.Core.Log;
 using RaftTimers.Core.Model;
 

@@ -1,4 +1,3 @@
-using RaftTimers.Core.Apply;
 using RaftTimers.Core.Model;
 
 namespace RaftTimers.Core.Log;

@@ -1,5 +1,4 @@
 using System.Runtime.InteropServices;
-using RaftTimers.Core.Log;
 
 namespace RaftTimers.Core.Model;
 
