@@ -208,17 +208,17 @@ public sealed partial class MembershipEndpoints(
 
     private void ThrowUnlessDone(MembershipOutcome outcome, string change, int failureStatus, string failureReason)
     {
+        if (StatusMap.Of(outcome, failureStatus) is not { } status)
+            return;
         switch (outcome)
         {
-            case MembershipOutcome.Done or MembershipOutcome.Unchanged:
-                return;
             case MembershipOutcome.Concurrent:
-                throw new ApiException(StatusCodes.Status409Conflict, $"cannot {change}: another membership change is under way; retry when it has finished");
+                throw new ApiException(status, $"cannot {change}: another membership change is under way; retry when it has finished");
             case MembershipOutcome.NotLeader:
-                throw new ApiException(StatusCodes.Status503ServiceUnavailable, $"cannot {change}: leadership moved; check GET /cluster and retry");
+                throw new ApiException(status, $"cannot {change}: leadership moved; check GET /cluster and retry");
             default:
                 LogChangeFailed(change, outcome);
-                throw new ApiException(failureStatus, failureReason);
+                throw new ApiException(status, failureReason);
         }
     }
 

@@ -125,7 +125,7 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Ti
             }
             catch (ApiException e) when (!context.Response.HasStarted)
             {
-                outcome = e.Forwarded ? WriteOutcome.Forwarded : OutcomeOf(e.Status);
+                outcome = e.Forwarded ? WriteOutcome.Forwarded : StatusMap.CountedAs(e.Status);
                 await ApiError.WriteAsync(context, e).ConfigureAwait(false);
             }
 
@@ -136,16 +136,6 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Ti
             writes.Exit();
         }
     }
-
-    /// <summary>The counted outcome of a refused write, from the status it is answered with (docs/api.md, errors).</summary>
-    private static WriteOutcome OutcomeOf(int status) => status switch
-    {
-        StatusCodes.Status404NotFound => WriteOutcome.NotFound,
-        StatusCodes.Status409Conflict or StatusCodes.Status412PreconditionFailed => WriteOutcome.Conflict,
-        StatusCodes.Status507InsufficientStorage => WriteOutcome.OverLimit,
-        StatusCodes.Status503ServiceUnavailable => WriteOutcome.Unavailable,
-        _ => WriteOutcome.Invalid, // 400 and 413: refused before anything was proposed
-    };
 
     private async Task<WriteOutcome> CreateAsync(HttpContext context)
     {
@@ -159,11 +149,12 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Ti
         var spec = parser.Parse(body);
 
         var (done, forwarded) = await timerWrites.WriteAsync(new CreateTimer(id, spec), context.RequestAborted).ConfigureAwait(false);
-        switch (done.Outcome)
+        var status = StatusMap.Of(TimerWrite.Create, done.Outcome);
+        switch (status)
         {
-            case CommandOutcome.Applied or CommandOutcome.AlreadyApplied:
+            case StatusCodes.Status201Created:
                 context.Response.Headers.Location = $"/timer/{id}";
-                await TimerJson.WriteResponseAsync(context, StatusCodes.Status201Created, json =>
+                await TimerJson.WriteResponseAsync(context, status, json =>
                 {
                     json.WriteStartObject();
                     json.WriteString("id", id);
@@ -173,10 +164,10 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Ti
                     json.WriteEndObject();
                 }).ConfigureAwait(false);
                 return forwarded ? WriteOutcome.Forwarded : done.Outcome == CommandOutcome.Applied ? WriteOutcome.Applied : WriteOutcome.Idempotent;
-            case CommandOutcome.Conflict:
-                throw new ApiException(StatusCodes.Status409Conflict, $"timer '{id}' exists with a different body") { Forwarded = forwarded };
+            case StatusCodes.Status409Conflict when done.Outcome == CommandOutcome.Conflict:
+                throw new ApiException(status, $"timer '{id}' exists with a different body") { Forwarded = forwarded };
             default:
-                throw Unexpected(done, forwarded);
+                throw Unexpected(status, done, forwarded);
         }
     }
 
@@ -187,12 +178,13 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Ti
         var spec = parser.Parse(body);
         var expected = ExpectedVersion(context.Request);
         var (done, forwarded) = await timerWrites.WriteAsync(new UpdateTimer(id, spec, expected), context.RequestAborted).ConfigureAwait(false);
-        switch (done.Outcome)
+        var status = StatusMap.Of(TimerWrite.Update, done.Outcome);
+        switch (status)
         {
-            case CommandOutcome.Applied:
+            case StatusCodes.Status200OK:
                 context.Response.Headers.Location = $"/timer/{id}";
                 context.Response.Headers.ETag = ETagOf(done.Version);
-                await TimerJson.WriteResponseAsync(context, StatusCodes.Status200OK, json =>
+                await TimerJson.WriteResponseAsync(context, status, json =>
                 {
                     json.WriteStartObject();
                     json.WriteString("id", id);
@@ -201,14 +193,14 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Ti
                     json.WriteEndObject();
                 }).ConfigureAwait(false);
                 return forwarded ? WriteOutcome.Forwarded : WriteOutcome.Applied;
-            case CommandOutcome.NotFound:
-                throw new ApiException(StatusCodes.Status404NotFound, $"no pending timer '{id}'") { Forwarded = forwarded };
-            case CommandOutcome.Conflict:
-                throw new ApiException(StatusCodes.Status412PreconditionFailed,
+            case StatusCodes.Status404NotFound:
+                throw new ApiException(status, $"no pending timer '{id}'") { Forwarded = forwarded };
+            case StatusCodes.Status412PreconditionFailed:
+                throw new ApiException(status,
                     $"timer '{id}' is at version {done.Version}, not {expected}: it was replaced since (perhaps by this request's first attempt)")
                     { Forwarded = forwarded };
             default:
-                throw Unexpected(done, forwarded);
+                throw Unexpected(status, done, forwarded);
         }
     }
 
@@ -235,15 +227,16 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Ti
     {
         var id = RouteId(context);
         var (done, forwarded) = await timerWrites.WriteAsync(new CancelTimer(id), context.RequestAborted).ConfigureAwait(false);
-        switch (done.Outcome)
+        var status = StatusMap.Of(TimerWrite.Cancel, done.Outcome);
+        switch (status)
         {
-            case CommandOutcome.Applied or CommandOutcome.AlreadyApplied:
-                context.Response.StatusCode = StatusCodes.Status202Accepted;
+            case StatusCodes.Status202Accepted:
+                context.Response.StatusCode = status;
                 return forwarded ? WriteOutcome.Forwarded : done.Outcome == CommandOutcome.Applied ? WriteOutcome.Applied : WriteOutcome.Idempotent;
-            case CommandOutcome.NotFound:
-                throw new ApiException(StatusCodes.Status404NotFound, $"no pending timer '{id}' (unknown, or fired already)") { Forwarded = forwarded };
+            case StatusCodes.Status404NotFound:
+                throw new ApiException(status, $"no pending timer '{id}' (unknown, or fired already)") { Forwarded = forwarded };
             default:
-                throw Unexpected(done, forwarded);
+                throw Unexpected(status, done, forwarded);
         }
     }
 
@@ -330,6 +323,6 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Ti
         return id;
     }
 
-    private static ApiException Unexpected(CommandResult result, bool forwarded)
-        => new(StatusCodes.Status409Conflict, result.Reason ?? $"the command was not applied ({result.Outcome})") { Forwarded = forwarded };
+    private static ApiException Unexpected(int status, CommandResult result, bool forwarded)
+        => new(status, result.Reason ?? $"the command was not applied ({result.Outcome})") { Forwarded = forwarded };
 }

@@ -231,12 +231,9 @@ public sealed class TimerWrites(TimerNode node, LeaderForwarder leaders, Forward
     {
         if (answer.Refused)
             throw new ApiException(answer.RefusedStatus, answer.Result.Reason ?? "refused by the leader") { Forwarded = forwarded };
-        return answer.Result.Outcome switch
-        {
-            CommandOutcome.Indeterminate or CommandOutcome.Rejected or CommandOutcome.NotLeader => throw new ApiException(
-                StatusCodes.Status503ServiceUnavailable, answer.Result.Reason ?? $"the write could not be confirmed; {RetryAdvice(command)}") { Forwarded = forwarded },
-            _ => answer.Result,
-        };
+        return StatusMap.LeavesWriteUnknown(answer.Result.Outcome)
+            ? throw new ApiException(StatusCodes.Status503ServiceUnavailable, answer.Result.Reason ?? $"the write could not be confirmed; {RetryAdvice(command)}") { Forwarded = forwarded }
+            : answer.Result;
     }
 
     private static string RetryAdvice(TimerCommand command) => command is CreateTimer
@@ -253,12 +250,7 @@ public sealed class TimerWrites(TimerNode node, LeaderForwarder leaders, Forward
 
     /// <summary>How the leader counts a forwarded write it decided (TimerEndpoints counts its own clients' writes the same way).</summary>
     private static WriteOutcome OutcomeOf(in ForwardedAnswer answer) => answer.Refused
-        ? answer.RefusedStatus switch
-        {
-            StatusCodes.Status507InsufficientStorage or StatusCodes.Status429TooManyRequests => WriteOutcome.OverLimit,
-            StatusCodes.Status503ServiceUnavailable => WriteOutcome.Unavailable,
-            _ => WriteOutcome.Invalid,
-        }
+        ? StatusMap.CountedAs(answer.RefusedStatus)
         : answer.Result.Outcome switch
         {
             CommandOutcome.Applied => WriteOutcome.Applied,

@@ -1,0 +1,51 @@
+using RaftTimers.Cluster.Membership;
+using RaftTimers.Core.Log;
+using RaftTimers.Node.Metrics;
+
+namespace RaftTimers.Node.Http;
+
+/// <summary>
+/// The one place where what happened to a write becomes an HTTP status, and where a status becomes the outcome the
+/// metrics count (docs/api.md, errors). Endpoints ask it for the status and write their own reasons and bodies.
+/// </summary>
+public static class StatusMap
+{
+    /// <summary>The status that answers a timer write whose command ended with <paramref name="outcome"/>.</summary>
+    public static int Of(TimerWrite op, CommandOutcome outcome) => (op, outcome) switch
+    {
+        (TimerWrite.Create, CommandOutcome.Applied or CommandOutcome.AlreadyApplied) => StatusCodes.Status201Created,
+        (TimerWrite.Update, CommandOutcome.Applied) => StatusCodes.Status200OK,
+        (TimerWrite.Cancel, CommandOutcome.Applied or CommandOutcome.AlreadyApplied) => StatusCodes.Status202Accepted,
+        (TimerWrite.Create, CommandOutcome.Conflict) => StatusCodes.Status409Conflict,
+        (TimerWrite.Update, CommandOutcome.Conflict) => StatusCodes.Status412PreconditionFailed, // If-Match named another version
+        (TimerWrite.Update or TimerWrite.Cancel, CommandOutcome.NotFound) => StatusCodes.Status404NotFound,
+        (_, CommandOutcome.Indeterminate or CommandOutcome.Rejected or CommandOutcome.NotLeader) => StatusCodes.Status503ServiceUnavailable,
+        _ => StatusCodes.Status409Conflict, // not applied for a reason the API has no other status for
+    };
+
+    /// <summary>Whether a write that ended with <paramref name="outcome"/> may or may not have happened: the client learns it from a 503.</summary>
+    public static bool LeavesWriteUnknown(CommandOutcome outcome) => Of(TimerWrite.Create, outcome) == StatusCodes.Status503ServiceUnavailable;
+
+    /// <summary>The outcome the metrics count for a write refused with <paramref name="status"/>.</summary>
+    public static WriteOutcome CountedAs(int status) => status switch
+    {
+        StatusCodes.Status404NotFound => WriteOutcome.NotFound,
+        StatusCodes.Status409Conflict or StatusCodes.Status412PreconditionFailed => WriteOutcome.Conflict,
+        StatusCodes.Status507InsufficientStorage or StatusCodes.Status429TooManyRequests => WriteOutcome.OverLimit,
+        StatusCodes.Status503ServiceUnavailable => WriteOutcome.Unavailable,
+        _ => WriteOutcome.Invalid, // 400 and 413: refused before anything was proposed
+    };
+
+    /// <summary>
+    /// The status of a membership change that ended with <paramref name="outcome"/>; null when it succeeded.
+    /// <paramref name="failureStatus"/> is the caller's for a change that failed on its own terms (502 for a new node
+    /// that never caught up, 409 for a removal that did not commit).
+    /// </summary>
+    public static int? Of(MembershipOutcome outcome, int failureStatus) => outcome switch
+    {
+        MembershipOutcome.Done or MembershipOutcome.Unchanged => null,
+        MembershipOutcome.Concurrent => StatusCodes.Status409Conflict,
+        MembershipOutcome.NotLeader => StatusCodes.Status503ServiceUnavailable,
+        _ => failureStatus,
+    };
+}
