@@ -34,8 +34,8 @@ public static partial class NodeHost
 
     public static async Task<int> RunAsync(string[] args)
     {
-        // Socket completions (HTTP and Raft alike) run inline rather than hopping to the thread pool: on a
-        // 2-core machine this halved context switches and raised create throughput ~40% (docs/benchmarks.md).
+        // Socket completions (HTTP and Raft alike) run inline rather than hopping to the thread pool: a hop per
+        // completion costs a context switch that, on few cores, is much of a write's cost (docs/benchmarks.md).
         // Nothing in the node blocks a thread on a socket's path. An operator's own setting (e.g. 0) wins.
         if (Environment.GetEnvironmentVariable(InlineCompletionsVariable) is null)
             Environment.SetEnvironmentVariable(InlineCompletionsVariable, "1");

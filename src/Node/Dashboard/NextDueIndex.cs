@@ -24,9 +24,8 @@ namespace RaftTimers.Node.Dashboard;
 /// Stale entries (cancels, fires, and updates of timers not yet on top) stay until they reach the top. When they
 /// outnumber the pending timers by more than <see cref="Slack"/>, the next question rebuilds the heap by a pass over
 /// the state — within the same <see cref="MinFullPassInterval"/> limit; until a pass is allowed the heap goes on with
-/// its stale entries, which only cost memory (about 24 bytes each). A rebuild from the heap's own entries (a lookup
-/// each) was measured and dropped: at 1,000,000 records its random lookups took 2–6 times as long as the pass, which
-/// reads the records nearly in order.
+/// its stale entries, which only cost memory (about 24 bytes each). The rebuild is a pass over the records, nearly in
+/// order, rather than a lookup per heap entry: random lookups into a large state cost more than reading it through.
 /// </para>
 /// <para>
 /// Every member runs under the store's lock: <see cref="Applied"/> and <see cref="StateReplaced"/> are called by the

@@ -19,17 +19,16 @@ namespace RaftTimers.Cluster.Apply;
 /// <para>
 /// Snapshots are taken off the apply path: the state is frozen as an array of immutable records
 /// (<see cref="TimerStateMachine.Capture"/>, milliseconds) and written on a thread of its own while entries keep being
-/// applied. DotNext's SimpleStateMachine, used before, applied nothing until the whole snapshot was on disk — seconds
-/// for a million timers, on every node at the same index.
+/// applied, because applying nothing until a snapshot of a large state is on disk would stall every node at once
+/// (they snapshot at the same index).
 /// </para>
 /// <para>
 /// An install is all-or-nothing up to the point it is accepted: the snapshot is received into a temporary file, its
 /// header checked and the file flushed, and only then renamed into place. If the leader's request is cancelled on the
 /// way (DotNext cancels a request after its RequestTimeout), nothing of it remains: the follower stays at its old
-/// index, so the leader's next attempt is accepted. SimpleStateMachine committed the half-received file and reported
-/// the install, the leader never heard of it, and from then on the follower rejected that snapshot as already covered
-/// while the leader walked its replication index back one entry per attempt — a follower stuck without a leader for
-/// good (docs/benchmarks.md).
+/// index, so the leader's next attempt is accepted. Committing a half-received file instead would report an install
+/// the leader never heard of: the follower would then reject that snapshot as already covered while the leader walked
+/// its replication index back one entry per attempt, and the follower would never catch up (docs/benchmarks.md).
 /// </para>
 /// <para>
 /// Once the file is in place the install is done as far as Raft goes: the file is the state from then on (a restart
@@ -201,8 +200,8 @@ internal sealed partial class LogApplier(
         await entry.WriteToAsync(pending.Writer, token).ConfigureAwait(false);
         await pending.Writer.WriteAsync(token).ConfigureAwait(false);
 
-        // DotNext ends the stream early, without an error, when the leader gives up sending (seen: 4,195,976 bytes of
-        // a 36 MB snapshot); the length check names that plainly before the parser would stumble on it.
+        // DotNext ends the stream early, without an error, when the leader gives up sending; the length check names
+        // that plainly before the parser would stumble on it.
         if (entry.Length is { } expected && pending.Writer.WritePosition != expected)
             throw new IOException($"snapshot {entry.Index}-{entry.Term} arrived with {pending.Writer.WritePosition} of its {expected} bytes");
         CheckHeader(pending.TempFile, entry.Index);
