@@ -13,7 +13,7 @@ public static class HarnessPaths
 
     public static string NodeDll => Path.Combine(Root, "src", "Node", "bin", Configuration, "net10.0", "RaftTimers.Node.dll");
 
-    public static string AgentDll => Path.Combine(Root, "tests", "Jepsen-like", "Agent", "bin", Configuration, "net10.0", "jepsen-agent.dll");
+    public static string AgentDll => Path.Combine(Root, "tools", "Jepsen", "Agent", "bin", Configuration, "net10.0", "jepsen-agent.dll");
 
     /// <summary>The commit the run tests, for the report; "unknown" outside a git checkout.</summary>
     public static string Commit()
