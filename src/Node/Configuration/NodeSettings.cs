@@ -4,6 +4,7 @@ using Microsoft.Extensions.Configuration;
 using RaftTimers.Cluster.Clock;
 using RaftTimers.Cluster.Delivery;
 using RaftTimers.Cluster.Hosting;
+using RaftTimers.Cluster.Propose;
 using RaftTimers.Core.Lead;
 using RaftTimers.Core.Model;
 using RaftTimers.Node.Security;
@@ -74,8 +75,8 @@ public sealed class NodeSettings
     /// </summary>
     public int MaxInFlightWrites { get; set; } = 4096;
 
-    /// <summary>How long a request may wait for a leader and a commit before it gets 503.</summary>
-    public int RequestTimeoutMs { get; set; } = 10_000;
+    /// <summary>How long a request may wait for a leader and a commit before it gets 503 (the proposer's commit timeout too).</summary>
+    public int RequestTimeoutMs { get; set; } = new ProposerOptions().CommitTimeoutMs;
 
     /// <summary>
     /// Runs HTTP request handling on Kestrel's socket threads rather than queueing it to the thread pool
@@ -110,15 +111,17 @@ public sealed class NodeSettings
 
     public sealed class RaftSection
     {
-        public int LowerElectionTimeoutMs { get; set; } = 300;
-        public int UpperElectionTimeoutMs { get; set; } = 600;
+        private static readonly ProposerOptions ProposerDefaults = new();
+
+        public int LowerElectionTimeoutMs { get; set; } = RaftOptions.Defaults.LowerElectionTimeoutMs;
+        public int UpperElectionTimeoutMs { get; set; } = RaftOptions.Defaults.UpperElectionTimeoutMs;
 
         /// <summary>How long one Raft request may take, snapshot installs included (see RaftOptions).</summary>
-        public int RequestTimeoutMs { get; set; } = 2_000;
-        public long SnapshotEveryEntries { get; set; } = 50_000;
-        public long SnapshotEveryBytes { get; set; } = 64L * 1024 * 1024;
-        public int MaxCommandsPerEntry { get; set; } = 256;
-        public int MaxEntriesInFlight { get; set; } = 8;
+        public int RequestTimeoutMs { get; set; } = RaftOptions.Defaults.RequestTimeoutMs;
+        public long SnapshotEveryEntries { get; set; } = RaftOptions.Defaults.SnapshotEveryEntries;
+        public long SnapshotEveryBytes { get; set; } = RaftOptions.Defaults.SnapshotEveryBytes;
+        public int MaxCommandsPerEntry { get; set; } = ProposerDefaults.MaxCommandsPerEntry;
+        public int MaxEntriesInFlight { get; set; } = ProposerDefaults.MaxEntriesInFlight;
     }
 
     public sealed class RetentionSection

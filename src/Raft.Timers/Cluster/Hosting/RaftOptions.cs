@@ -35,9 +35,9 @@ public sealed class RaftOptions
     public bool Bootstrap { get; init; }
 
     /// <summary>300/600 ms: safer than DotNext's 150/300 on a loaded 2-core machine (docs/dotnext.md).</summary>
-    public int LowerElectionTimeoutMs { get; init; } = 300;
+    public int LowerElectionTimeoutMs { get; init; } = Defaults.LowerElectionTimeoutMs;
 
-    public int UpperElectionTimeoutMs { get; init; } = 600;
+    public int UpperElectionTimeoutMs { get; init; } = Defaults.UpperElectionTimeoutMs;
 
     /// <summary>
     /// How long one Raft request (append entries, vote, install snapshot) may take. DotNext's default, the lower
@@ -45,18 +45,28 @@ public sealed class RaftOptions
     /// one means that while a follower hangs, the leader can stall commits for up to this long when its log compaction
     /// waits for the hung request's read of the log (docs/benchmarks.md).
     /// </summary>
-    public int RequestTimeoutMs { get; init; } = 2_000;
+    public int RequestTimeoutMs { get; init; } = Defaults.RequestTimeoutMs;
 
     /// <summary>A snapshot every this many applied entries lets the log be compacted.</summary>
-    public long SnapshotEveryEntries { get; init; } = 50_000;
+    public long SnapshotEveryEntries { get; init; } = Defaults.SnapshotEveryEntries;
 
     /// <summary>
     /// Also snapshot once this many bytes of entries were applied since the last snapshot, or as many as the last
     /// snapshot's size if that is larger: replaying the log on restart then never costs much more than reading the
     /// snapshot, and a large state is not rewritten more often than the log grows by its size.
     /// </summary>
-    public long SnapshotEveryBytes { get; init; } = 64L * 1024 * 1024;
+    public long SnapshotEveryBytes { get; init; } = Defaults.SnapshotEveryBytes;
 
     /// <summary>How this node's clock is compared with the other members' (docs/clocks.md).</summary>
     public ClockOptions Clock { get; init; } = new();
+
+    /// <summary>The defaults of the tuning settings, in one place for the options and the node's configuration.</summary>
+    public static class Defaults
+    {
+        public const int LowerElectionTimeoutMs = 300;
+        public const int UpperElectionTimeoutMs = 600;
+        public const int RequestTimeoutMs = 2_000;
+        public const long SnapshotEveryEntries = 50_000;
+        public const long SnapshotEveryBytes = 64L * 1024 * 1024;
+    }
 }
