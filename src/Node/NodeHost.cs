@@ -6,6 +6,7 @@ using RaftTimers.Cluster.Hosting;
 using RaftTimers.Cluster.Propose;
 using RaftTimers.Core.Lead;
 using RaftTimers.Node.Admin;
+using RaftTimers.Node.Answers;
 using RaftTimers.Node.Clock;
 using RaftTimers.Node.Configuration;
 using RaftTimers.Node.Dashboard;

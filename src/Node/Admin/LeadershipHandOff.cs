@@ -2,6 +2,7 @@ using DotNext.Net.Cluster.Consensus.Raft.Extensions;
 using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster;
 using RaftTimers.Cluster.Hosting;
+using RaftTimers.Node.Answers;
 using RaftTimers.Node.Http;
 
 namespace RaftTimers.Node.Admin;

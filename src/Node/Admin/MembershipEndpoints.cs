@@ -3,9 +3,11 @@ using System.Text.Json;
 using DotNext.Net.Cluster.Consensus.Raft;
 using RaftTimers.Cluster.Hosting;
 using RaftTimers.Cluster.Membership;
+using RaftTimers.Node.Answers;
 using RaftTimers.Node.Configuration;
 using RaftTimers.Node.Http;
 using RaftTimers.Node.OpenApi;
+using RaftTimers.Node.Writes;
 
 namespace RaftTimers.Node.Admin;
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using RaftTimers.Cluster.Hosting;
+using RaftTimers.Node.Answers;
 using RaftTimers.Node.Http;
 using RaftTimers.Node.Security;
 

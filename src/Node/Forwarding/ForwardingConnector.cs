@@ -2,6 +2,7 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
 using RaftTimers.Cluster.Forwarding;
+using RaftTimers.Node.Answers;
 
 namespace RaftTimers.Node.Forwarding;
 
@@ -96,8 +97,8 @@ public sealed class ForwardingConnector(string? apiToken, string nodeId)
     {
         foreach (var line in head.Split("\r\n"))
         {
-            if (line.StartsWith(Http.ApiError.ReasonHeader + ":", StringComparison.OrdinalIgnoreCase))
-                return $"{status} ({line[(Http.ApiError.ReasonHeader.Length + 1)..].Trim()})";
+            if (line.StartsWith(ApiError.ReasonHeader + ":", StringComparison.OrdinalIgnoreCase))
+                return $"{status} ({line[(ApiError.ReasonHeader.Length + 1)..].Trim()})";
         }
 
         return status == 0 ? "an answer that is not HTTP" : status.ToString(System.Globalization.CultureInfo.InvariantCulture);

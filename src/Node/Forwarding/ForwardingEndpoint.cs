@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.Features;
 using RaftTimers.Cluster.Forwarding;
 using RaftTimers.Core.Log;
+using RaftTimers.Node.Answers;
 using RaftTimers.Node.Http;
 using RaftTimers.Node.Security;
 using RaftTimers.Node.Writes;

@@ -1,4 +1,5 @@
 using System.Buffers;
+using RaftTimers.Node.Answers;
 
 namespace RaftTimers.Node.Http;
 

@@ -2,6 +2,7 @@ using DotNext.Net.Cluster.Consensus.Raft;
 using RaftTimers.Cluster.Hosting;
 using RaftTimers.Core.Log;
 using RaftTimers.Core.Model;
+using RaftTimers.Node.Answers;
 using RaftTimers.Node.Configuration;
 using RaftTimers.Node.Metrics;
 using RaftTimers.Node.OpenApi;
@@ -21,7 +22,7 @@ namespace RaftTimers.Node.Http;
 public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, TimerWrites timerWrites, TimerMetrics metrics, NodeSettings settings,
     BearerToken? apiToken, InFlightLimit writes)
 {
-    public const string TimerIdHeader = "x-timer-id";
+    public const string TimerIdHeader = ApiError.TimerIdHeader;
 
     /// <summary>The OpenAPI tag of the timer endpoints.</summary>
     private const string Tag = "Timers";

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text;
 using RaftTimers.Core.Model;
+using RaftTimers.Node.Answers;
 using RaftTimers.Node.Security;
 
 namespace RaftTimers.Node.Http;

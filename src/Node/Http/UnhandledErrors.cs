@@ -1,3 +1,4 @@
+using RaftTimers.Node.Answers;
 namespace RaftTimers.Node.Http;
 
 /// <summary>

@@ -2,6 +2,7 @@ using System.Reflection;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
+using RaftTimers.Node.Answers;
 
 namespace RaftTimers.Node.OpenApi;
 
@@ -138,7 +139,7 @@ public static class ApiDocument
             if (response is not OpenApiResponse concrete || !int.TryParse(code, out var status))
                 continue;
             if (status >= 400)
-                AddHeader(concrete, Http.ApiError.ReasonHeader, "Why the request was refused; the same text as the body's detail.");
+                AddHeader(concrete, ApiError.ReasonHeader, "Why the request was refused; the same text as the body's detail.");
             if (status == StatusCodes.Status401Unauthorized)
                 AddHeader(concrete, "WWW-Authenticate", "Bearer");
             if (status is StatusCodes.Status429TooManyRequests or StatusCodes.Status503ServiceUnavailable)

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Primitives;
+using RaftTimers.Node.Answers;
 using RaftTimers.Node.Http;
 
 namespace RaftTimers.Node.Security;

@@ -4,6 +4,7 @@ using RaftTimers.Cluster.Propose;
 using RaftTimers.Core.Apply;
 using RaftTimers.Core.Log;
 using RaftTimers.Core.Model;
+using RaftTimers.Node.Answers;
 using RaftTimers.Node.Configuration;
 using RaftTimers.Node.Http;
 using RaftTimers.Node.Metrics;

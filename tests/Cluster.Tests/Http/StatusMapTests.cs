@@ -1,5 +1,6 @@
 using RaftTimers.Cluster.Membership;
 using RaftTimers.Core.Log;
+using RaftTimers.Node.Answers;
 using RaftTimers.Node.Http;
 using RaftTimers.Node.Metrics;
 

@@ -1,4 +1,5 @@
 using RaftTimers.Node.Http;
+using RaftTimers.Node.Writes;
 
 namespace RaftTimers.Cluster.Tests.Security;
 

@@ -2,7 +2,7 @@ using RaftTimers.Cluster.Membership;
 using RaftTimers.Core.Log;
 using RaftTimers.Node.Metrics;
 
-namespace RaftTimers.Node.Http;
+namespace RaftTimers.Node.Answers;
 
 /// <summary>
 /// The one place where what happened to a write becomes an HTTP status, and where a status becomes the outcome the

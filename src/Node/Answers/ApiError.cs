@@ -2,7 +2,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.AspNetCore.WebUtilities;
 
-namespace RaftTimers.Node.Http;
+namespace RaftTimers.Node.Answers;
 
 /// <summary>
 /// Every error answer (docs/api.md): the status, an <c>x-skyring-reason</c> header with a human-readable
@@ -13,6 +13,9 @@ namespace RaftTimers.Node.Http;
 public static class ApiError
 {
     public const string ReasonHeader = "x-skyring-reason";
+
+    /// <summary>The header that names a create's timer id, on the request and on every answer to it, errors included.</summary>
+    public const string TimerIdHeader = "x-timer-id";
 
     public static async Task WriteAsync(HttpContext context, int status, string reason, int? retryAfterSeconds = null)
     {
@@ -31,7 +34,7 @@ public static class ApiError
             json.WriteString("title", ReasonPhrases.GetReasonPhrase(status));
             json.WriteNumber("status", status);
             json.WriteString("detail", reason);
-            if (response.Headers.TryGetValue(TimerEndpoints.TimerIdHeader, out var timerId))
+            if (response.Headers.TryGetValue(TimerIdHeader, out var timerId))
                 json.WriteString("timerId", timerId.ToString());
             json.WriteEndObject();
         }

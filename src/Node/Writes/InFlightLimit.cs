@@ -1,4 +1,4 @@
-namespace RaftTimers.Node.Http;
+namespace RaftTimers.Node.Writes;
 
 /// <summary>
 /// Bounds how many timer writes (create, replace, cancel) one node handles at once

@@ -1,7 +1,8 @@
 using System.Net;
 using RaftTimers.Cluster.Hosting;
+using RaftTimers.Node.Answers;
 
-namespace RaftTimers.Node.Http;
+namespace RaftTimers.Node.Writes;
 
 /// <summary>
 /// Finds the leader (<see cref="FindLeaderAsync"/>, for every write), and replays an admin request (membership,
