@@ -8,7 +8,7 @@ namespace RaftTimers.Node.Dashboard;
 /// <summary>
 /// What the timers went through, per second, as the dashboard plots it: creates, updates, cancels, fire decisions,
 /// deliveries, failed delivery attempts and fire lateness, plus the last <see cref="FailureCapacity"/> failed attempts
-/// with their errors. Fed by <see cref="Raft.AppliedState"/>'s apply hook on every node: every node applies every
+/// with their errors. Fed by <see cref="RaftTimers.Cluster.Apply.AppliedState"/>'s apply hook on every node: every node applies every
 /// committed entry with the same results, so any node's figures are the cluster's (not only what this node did as
 /// leader, which is what <c>/metrics</c> counts).
 /// </summary>

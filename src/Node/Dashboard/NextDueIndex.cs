@@ -29,7 +29,7 @@ namespace RaftTimers.Node.Dashboard;
 /// </para>
 /// <para>
 /// Every member runs under the store's lock: <see cref="Applied"/> and <see cref="StateReplaced"/> are called by the
-/// store's apply hook, <see cref="Peek"/> through <c>store.Read</c>. That lock is what keeps the heap and the state
+/// store's apply hook, <see cref="TryPeek"/> through <c>store.Read</c>. That lock is what keeps the heap and the state
 /// it follows in step.
 /// </para>
 /// </remarks>

@@ -48,7 +48,7 @@ public static class ApiDocs
     public static IEndpointConventionBuilder Responds(this IEndpointConventionBuilder builder, int status, string description)
         => builder.WithMetadata(new ProducesResponseTypeMetadata(status, typeof(void)) { Description = description });
 
-    /// <summary>An error answer (<see cref="Http.ApiError"/>): a problem body and the <c>x-skyring-reason</c> header.</summary>
+    /// <summary>An error answer (<see cref="Answers.ApiError"/>): a problem body and the <c>x-skyring-reason</c> header.</summary>
     public static IEndpointConventionBuilder Refuses(this IEndpointConventionBuilder builder, int status, string description)
         => builder.Responds<ProblemShape>(status, description, Problem);
 
