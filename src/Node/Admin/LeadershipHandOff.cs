@@ -1,6 +1,6 @@
-using DotNext.Net.Cluster.Consensus.Raft.Extensions;
-using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster;
+using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster.Consensus.Raft.Extensions;
 using RaftTimers.Cluster.Hosting;
 using RaftTimers.Node.Answers;
 using RaftTimers.Node.Http;

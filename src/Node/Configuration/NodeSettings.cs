@@ -18,6 +18,9 @@ namespace RaftTimers.Node.Configuration;
 /// </summary>
 public sealed class NodeSettings
 {
+    /// <summary>Group commit's defaults, which the Raft section and the request timeout start from.</summary>
+    private static readonly ProposerOptions ProposerDefaults = new();
+
     public const string Section = "RaftTimers";
 
     /// <summary>Short command-line switches for the settings people type most.</summary>
@@ -76,7 +79,7 @@ public sealed class NodeSettings
     public int MaxInFlightWrites { get; set; } = 4096;
 
     /// <summary>How long a request may wait for a leader and a commit before it gets 503 (the proposer's commit timeout too).</summary>
-    public int RequestTimeoutMs { get; set; } = new ProposerOptions().CommitTimeoutMs;
+    public int RequestTimeoutMs { get; set; } = ProposerDefaults.CommitTimeoutMs;
 
     /// <summary>
     /// Runs HTTP request handling on Kestrel's socket threads rather than queueing it to the thread pool
@@ -111,8 +114,6 @@ public sealed class NodeSettings
 
     public sealed class RaftSection
     {
-        private static readonly ProposerOptions ProposerDefaults = new();
-
         public int LowerElectionTimeoutMs { get; set; } = RaftOptions.Defaults.LowerElectionTimeoutMs;
         public int UpperElectionTimeoutMs { get; set; } = RaftOptions.Defaults.UpperElectionTimeoutMs;
 

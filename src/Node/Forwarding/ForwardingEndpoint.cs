@@ -52,7 +52,7 @@ public sealed partial class ForwardingEndpoint(TimerWrites writes, BearerToken? 
             await new ForwardingSession(stream, writes).RunAsync(lifetime.ApplicationStopping).ConfigureAwait(false);
             LogClosed(peer, "the follower closed it");
         }
-        catch (Exception e) when (e is RaftTimers.Core.Log.CodecException or IOException)
+        catch (Exception e) when (e is CodecException or IOException)
         {
             LogClosed(peer, $"{e.GetType().Name}: {e.Message}");
         }

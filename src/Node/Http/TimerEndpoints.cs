@@ -22,8 +22,6 @@ namespace RaftTimers.Node.Http;
 public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, TimerWrites timerWrites, TimerMetrics metrics, NodeSettings settings,
     BearerToken? apiToken, InFlightLimit writes)
 {
-    public const string TimerIdHeader = ApiError.TimerIdHeader;
-
     /// <summary>The OpenAPI tag of the timer endpoints.</summary>
     private const string Tag = "Timers";
 
@@ -36,11 +34,11 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Ti
             .Operation("createTimer", Tag, "Create a timer",
                 "Answered once the create entry is committed on a majority and applied on the leader. Repeating a create with the same id and "
                 + "an identical body is an idempotent retry (201 again); the same id with a different body is a 409.")
-            .Header(TimerIdHeader, "The timer id to use; without it the server generates a UUID.", TimerIdSchema)
+            .Header(ApiError.TimerIdHeader, "The timer id to use; without it the server generates a UUID.", TimerIdSchema)
             .Takes<TimerRequestShape>()
             .Responds<TimerCreatedShape>(StatusCodes.Status201Created, "created, or an identical create repeated")
             .ResponseHeader(StatusCodes.Status201Created, "Location", "/timer/{id}")
-            .ResponseHeader(StatusCodes.Status201Created, TimerIdHeader, "the timer's id; error answers to a create carry it too (and timerId in the body), so a 503 says which id to retry with")
+            .ResponseHeader(StatusCodes.Status201Created, ApiError.TimerIdHeader, "the timer's id; error answers to a create carry it too (and timerId in the body), so a 503 says which id to retry with")
             .Refuses(StatusCodes.Status409Conflict, "a timer with this id exists with a different body")
             .Refuses(StatusCodes.Status507InsufficientStorage, "the cluster holds its limit of pending timers (RaftTimers:MaxPendingTimers) or of their bytes (RaftTimers:MaxPendingBytes), or the leader's data directory is low on space (RaftTimers:Storage:MinFreeBytes)")
             .TimerWriteRefusals(tokenOn);
@@ -142,11 +140,11 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Ti
     {
         var body = await RequestBody.ReadAsync(context.Request, settings.MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
         // The id is made where the request enters, so a forwarded create carries it and a 503 can name it.
-        var id = context.Request.Headers.TryGetValue(TimerIdHeader, out var given) ? given.ToString() : TimerIds.NewId();
+        var id = context.Request.Headers.TryGetValue(ApiError.TimerIdHeader, out var given) ? given.ToString() : TimerIds.NewId();
         if (!TimerLimits.IsValidId(id))
             throw new ApiException(StatusCodes.Status400BadRequest, $"x-timer-id must be 1-{TimerLimits.MaxIdLength} characters of [A-Za-z0-9._~-]");
         // Every answer from here on names the id, errors included (ApiError): a 503 must say which id to retry with.
-        context.Response.Headers[TimerIdHeader] = id;
+        context.Response.Headers[ApiError.TimerIdHeader] = id;
         var spec = parser.Parse(body);
 
         var (done, forwarded) = await timerWrites.WriteAsync(new CreateTimer(id, spec), context.RequestAborted).ConfigureAwait(false);

@@ -1,5 +1,5 @@
-using System.Text.Json;
 using System.Text;
+using System.Text.Json;
 using RaftTimers.Core.Model;
 using RaftTimers.Node.Answers;
 using RaftTimers.Node.Security;

@@ -1,6 +1,6 @@
 using System.Diagnostics.Metrics;
-using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster;
+using DotNext.Net.Cluster.Consensus.Raft;
 using RaftTimers.Cluster.Clock;
 using RaftTimers.Cluster.Diagnostics;
 using RaftTimers.Cluster.Hosting;
@@ -69,7 +69,7 @@ public sealed class NodeMetrics : IDisposable
             "ms", "Each other member's wall clock minus this node's, by its latest fresh sample (docs/clocks.md)");
         meter.CreateObservableGauge("rafttimers.clock.may_fire", () => clusterClock.MayFire ? 1 : 0,
             description: "1 while a majority of members confirms this node's clock, so it fires timers when it leads; else 0");
-        meter.CreateObservableGauge("rafttimers.clock.outlier", () => clusterClock.Verdict == RaftTimers.Cluster.Clock.ClockVerdict.Outlier ? 1 : 0,
+        meter.CreateObservableGauge("rafttimers.clock.outlier", () => clusterClock.Verdict == ClockVerdict.Outlier ? 1 : 0,
             description: "1 while a majority of members agrees among itself and not with this node's clock: it neither leads nor fires");
         meter.CreateObservableGauge("rafttimers.clock.correction", () => clusterClock.CorrectionMs, "ms",
             "How far the time this node acts on is from its wall clock while a step of it waits for confirmation");

@@ -1,6 +1,6 @@
+using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
-using FsCheck;
 using RaftTimers.Core.Lead;
 
 namespace RaftTimers.Tests;

@@ -1,5 +1,5 @@
-using FsCheck.Fluent;
 using FsCheck;
+using FsCheck.Fluent;
 using RaftTimers.Core.Apply;
 using RaftTimers.Core.Log;
 using RaftTimers.Core.Model;

@@ -1,6 +1,6 @@
+using FsCheck;
 using FsCheck.Fluent;
 using FsCheck.Xunit;
-using FsCheck;
 using RaftTimers.Core.Apply;
 using RaftTimers.Core.Log;
 

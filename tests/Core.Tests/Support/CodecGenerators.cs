@@ -1,6 +1,6 @@
 using System.Text;
-using FsCheck.Fluent;
 using FsCheck;
+using FsCheck.Fluent;
 using RaftTimers.Core.Log;
 using RaftTimers.Core.Model;
 

@@ -1,5 +1,5 @@
-using System.Net.Sockets;
 using System.Net;
+using System.Net.Sockets;
 using System.Text;
 using RaftTimers.Cluster.Delivery;
 using RaftTimers.Core.Apply;

@@ -1,7 +1,7 @@
 using System.Buffers;
 using DotNext.IO.Log;
-using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using Microsoft.Extensions.Logging.Abstractions;
 using RaftTimers.Cluster.Apply;
 using RaftTimers.Cluster.Snapshot;

@@ -1,5 +1,5 @@
-using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using Microsoft.Extensions.Logging.Abstractions;
 using RaftTimers.Cluster.Apply;
 using RaftTimers.Cluster.Snapshot;

@@ -1,5 +1,5 @@
-using System.Net.Sockets;
 using System.Net;
+using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
 using RaftTimers.Cluster.Delivery;
 using RaftTimers.Cluster.Hosting;

@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using System.Reflection;
 using DotNext.IO;
-using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using DotNext.Net.Cluster.Consensus.Raft;
-using Microsoft.Extensions.Logging.Abstractions;
+using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using RaftTimers.Cluster.Apply;
 using RaftTimers.Cluster.Clock;
 using RaftTimers.Cluster.Delivery;

@@ -1,7 +1,9 @@
-using System.Buffers.Binary;
 using System.Buffers;
+using System.Buffers.Binary;
 using System.IO.Pipelines;
 using RaftTimers.Core.Log;
+using BinaryReader = RaftTimers.Core.Log.BinaryReader;
+using BinaryWriter = RaftTimers.Core.Log.BinaryWriter;
 
 namespace RaftTimers.Cluster.Forwarding;
 
@@ -42,14 +44,14 @@ public static class ForwardingFrames
     {
         encoded.ResetWrittenCount();
         LogEntryCodec.WriteCommand(encoded, scratch, command);
-        new RaftTimers.Core.Log.BinaryWriter(body).WriteVarInt(id);
+        new BinaryWriter(body).WriteVarInt(id);
         body.Write(encoded.WrittenSpan);
     }
 
     /// <summary>Appends one answer to an answers frame's body.</summary>
     public static void AppendAnswer(ArrayBufferWriter<byte> body, long id, in ForwardedAnswer answer)
     {
-        var w = new RaftTimers.Core.Log.BinaryWriter(body);
+        var w = new BinaryWriter(body);
         w.WriteVarInt(id);
         w.WriteVarInt(answer.RefusedStatus);
         w.WriteByte((byte)answer.Result.Outcome);
@@ -96,7 +98,7 @@ public static class ForwardingFrames
     /// <summary>Decodes a writes frame's body, all of it or a <see cref="CodecException"/>.</summary>
     public static void ReadWrites(ReadOnlySpan<byte> body, List<(long Id, TimerCommand Command)> into)
     {
-        var r = new RaftTimers.Core.Log.BinaryReader(body);
+        var r = new BinaryReader(body);
         while (!r.IsEmpty)
         {
             var id = r.ReadVarInt(0, long.MaxValue, "request id");
@@ -107,7 +109,7 @@ public static class ForwardingFrames
     /// <summary>Decodes an answers frame's body, all of it or a <see cref="CodecException"/>.</summary>
     public static void ReadAnswers(ReadOnlySpan<byte> body, List<(long Id, ForwardedAnswer Answer)> into)
     {
-        var r = new RaftTimers.Core.Log.BinaryReader(body);
+        var r = new BinaryReader(body);
         while (!r.IsEmpty)
         {
             var id = r.ReadVarInt(0, long.MaxValue, "request id");

@@ -1,6 +1,6 @@
 using System.Net;
-using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using Microsoft.Extensions.Logging;
 using RaftTimers.Cluster.Apply;
 using RaftTimers.Cluster.Clock;
@@ -142,7 +142,7 @@ public sealed class TimerNode : IAsyncDisposable
             };
             configuration.Metadata[MemberMetadata.ApiKey] = options.ApiUrl;
             configuration.Metadata[MemberMetadata.NodeIdKey] = options.NodeId;
-            configuration.Metadata[RaftTimers.Core.Log.LogLevels.MetadataKey] = RaftTimers.Core.Log.LogLevels.Current.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            configuration.Metadata[LogLevels.MetadataKey] = LogLevels.Current.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
             var cluster = new RaftCluster(configuration) { AuditTrail = wal };
             var membership = new ClusterMembership(cluster, membershipStorage, options.NodeId, options.DataDirectory, hasConfiguration, clock,

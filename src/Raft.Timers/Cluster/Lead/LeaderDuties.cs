@@ -172,7 +172,7 @@ public sealed partial class LeaderDuties(
     }
 
     /// <summary>A wheel holding <paramref name="pending"/>: the near ones at once, the rest placed a slice per tick by the backfill.</summary>
-    private (TimingWheel Wheel, WheelBackfill Backfill) BuildWheel(List<RaftTimers.Core.Apply.TimerRecord> pending)
+    private (TimingWheel Wheel, WheelBackfill Backfill) BuildWheel(List<TimerRecord> pending)
     {
         var now = NowUnixMs();
         var wheel = new TimingWheel(now, pending.Count + (pending.Count / 4));

@@ -1,7 +1,7 @@
 using System.Net;
-using DotNext.Net.Cluster.Consensus.Raft.Membership;
-using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster;
+using DotNext.Net.Cluster.Consensus.Raft;
+using DotNext.Net.Cluster.Consensus.Raft.Membership;
 using Microsoft.Extensions.Logging;
 using RaftTimers.Core.Log;
 
@@ -46,7 +46,7 @@ public enum LocalMembership
 /// </summary>
 /// <remarks>
 /// A removed node is not told by Raft that it was removed: DotNext freezes it only if the configuration
-/// entry without it reaches it and commits there. <see cref="MarkRemoved"/> lets the leader's notice (sent
+/// entry without it reaches it and commits there. <see cref="MarkRemovedAsync"/> lets the leader's notice (sent
 /// over HTTP by the admin endpoint) record it too; the record is a file in the data directory, so a
 /// removed node that restarts still knows, and never campaigns in a cluster that no longer counts it.
 /// </remarks>
@@ -178,7 +178,7 @@ public sealed partial class ClusterMembership
     }
 
     /// <summary>
-    /// The highest log level every member reads (<see cref="RaftTimers.Core.Log.LogLevels"/>). A member whose cached metadata shows a
+    /// The highest log level every member reads (<see cref="LogLevels"/>). A member whose cached metadata shows a
     /// lower level is asked again (it may have been upgraded since); one that does not answer within
     /// <paramref name="perMember"/> counts as the lowest level, so an unknown member never lets a newer command through.
     /// </summary>
@@ -188,12 +188,12 @@ public sealed partial class ClusterMembership
         foreach (var member in cluster.Members.Where(m => m.IsRemote))
         {
             var metadata = (member as RaftClusterMember)?.TryGetMetadata();
-            if (RaftTimers.Core.Log.LogLevels.Of(metadata) < RaftTimers.Core.Log.LogLevels.Current)
+            if (LogLevels.Of(metadata) < LogLevels.Current)
                 metadata = await AskMetadataAsync(member, refresh: true, perMember, token).ConfigureAwait(false);
             published.Add(metadata);
         }
 
-        return RaftTimers.Core.Log.LogLevels.Lowest(published);
+        return LogLevels.Lowest(published);
     }
 
     /// <summary>The node id a member published in its Raft metadata; null for a remote member this node has not heard from.</summary>

@@ -1,5 +1,5 @@
-using RaftTimers.JepsenLike.Orchestration;
 using RaftTimers.JepsenLike.History;
+using RaftTimers.JepsenLike.Orchestration;
 
 namespace RaftTimers.JepsenLike.Nemesis;
 
