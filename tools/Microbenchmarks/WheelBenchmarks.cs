@@ -46,7 +46,7 @@ public class WheelBenchmarks
         return wheel;
     }
 
-    /// <summary>The same, told the number of timers up front, as <c>LeaderDuties</c> does.</summary>
+    /// <summary>The same, told the number of timers up front, as <c>LeaderRunner</c> does.</summary>
     [Benchmark(OperationsPerInvoke = N)]
     public TimingWheel Schedule_into_a_presized_wheel()
     {

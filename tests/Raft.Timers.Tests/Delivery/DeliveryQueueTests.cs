@@ -1,5 +1,6 @@
 using RaftTimers.Cluster.Delivery;
 using RaftTimers.Core.Apply;
+using RaftTimers.Core.Lead;
 
 namespace RaftTimers.Tests;
 
@@ -47,7 +48,7 @@ public sealed class DeliveryQueueTests : IAsyncDisposable
     }
 
     /// <summary>
-    /// The leader's offer of firing timers (LeaderDuties.OfferFiring). Here the delivered results are never applied (the
+    /// The leader's offer of firing timers (LeaderStep.OfferFiring). Here the delivered results are never applied (the
     /// harness's cluster commits nothing), so timers already sent are skipped as the applied result would remove them.
     /// </summary>
     private void Offer(DeliveryRunner runner)

@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using RaftTimers.Cluster.Delivery;
 using RaftTimers.Core.Apply;
+using RaftTimers.Core.Lead;
 using RaftTimers.Core.Model;
 
 namespace RaftTimers.Tests;

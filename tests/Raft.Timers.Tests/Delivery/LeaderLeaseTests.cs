@@ -1,6 +1,7 @@
 using System.Threading.Channels;
 using RaftTimers.Cluster.Delivery;
 using RaftTimers.Core.Apply;
+using RaftTimers.Core.Lead;
 
 namespace RaftTimers.Tests;
 

@@ -160,7 +160,7 @@ public sealed class LeaderTermTests : IDisposable
         /// <summary>The leader's view of the members' clocks; with no peers given, a node alone, always confirmed.</summary>
         public ClusterClock ClusterClock { get; private set; } = null!;
 
-        public CapturingLogger<LeaderDuties> Log { get; } = new();
+        public CapturingLogger<LeaderRunner> Log { get; } = new();
 
         public static async Task<LeaderRun> StartAsync(string root, long inMemoryTerm, LeaderOptions? options = null, Action<AppliedState>? seed = null,
             bool holdReplication = false, string[]? clockPeers = null)
@@ -186,7 +186,7 @@ public sealed class LeaderTermTests : IDisposable
             var delivery = new DeliveryOptions();
             run.Proposer = new CommandProposer(cluster, store, new LeaderClock(run.ClusterClock), new ProposerOptions(), NullLogger<CommandProposer>.Instance);
             var proposer = run.Proposer;
-            var duties = new LeaderDuties(cluster, store, proposer,
+            var duties = new LeaderRunner(cluster, store, proposer,
                 term => new DeliveryRunner(store, proposer, new Dictionary<string, ICallbackTransport>(), new RetryBackoff(delivery, new Random(1)),
                     new SemaphoreSlim(1), delivery, new NoLeaderObserver(), clock, NullLogger.Instance, new AlwaysLeased(), term),
                 options ?? new LeaderOptions(), new NoLeaderObserver(), clock, run.Log);

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using RaftTimers.Cluster.Apply;
 using RaftTimers.Cluster.Delivery;
 using RaftTimers.Cluster.Propose;
+using RaftTimers.Core.Lead;
 using RaftTimers.Core.Log;
 
 namespace RaftTimers.Tests;

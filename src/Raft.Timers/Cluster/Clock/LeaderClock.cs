@@ -3,7 +3,7 @@ namespace RaftTimers.Cluster.Clock;
 /// <summary>
 /// The leader's time in Unix ms: the <see cref="ClusterClock"/>'s trusted time (the wall clock, less a step no majority
 /// has confirmed), but never below a reading it has already given. The timing wheel's time and the stamps of proposed
-/// entries both come from here (<see cref="Propose.CommandProposer"/>, <see cref="Lead.LeaderDuties"/>), so a timer the
+/// entries both come from here (<see cref="Propose.CommandProposer"/>, <see cref="Lead.LeaderRunner"/>), so a timer the
 /// wheel hands out as due (due ≤ the wheel's time) is due at the stamp of the fire entry proposed for it, however the
 /// system clock steps. Were they read apart, a step back between the wheel's tick and the stamp would stamp the fire
 /// before the due time, the state machine would refuse it as not yet due, and the wheel, which had already handed the

@@ -4,15 +4,16 @@ using RaftTimers.Cluster.Apply;
 using RaftTimers.Cluster.Diagnostics;
 using RaftTimers.Cluster.Propose;
 using RaftTimers.Core.Apply;
+using RaftTimers.Core.Lead;
 using RaftTimers.Core.Log;
 using RaftTimers.Core.Model;
 
 namespace RaftTimers.Cluster.Delivery;
 
 /// <summary>
-/// Delivers committed fires while this node leads (docs/design.md invariant 4): at most
-/// <see cref="DeliveryOptions.MaxActiveDeliveries"/> deliveries under way, the other firing timers queued, attempts
-/// bounded in number and in concurrency, and every attempt's result written back through the log. Created for one leadership term; its token ends with the term, and a new leader
+/// Delivers committed fires while this node leads (docs/design.md invariant 4): the queue's rules are
+/// <see cref="DeliveryQueue"/>'s and each attempt's are <see cref="DeliveryDecision"/>'s; this sends the attempts,
+/// bounded in concurrency, and writes every attempt's result back through the log. Created for one leadership term; its token ends with the term, and a new leader
 /// re-delivers whatever is still firing, continuing the attempt count, with the same Idempotency-Key.
 /// Every attempt leaves only while this node holds the leader lease (<see cref="ILeaderLease"/>), and is cut short
 /// when the lease runs out: a leader cut off from the others stops sending before another can be elected.
@@ -28,92 +29,75 @@ public sealed partial class DeliveryRunner(
     TimeProvider clock,
     ILogger logger,
     ILeaderLease lease,
-    CancellationToken leadership)
+    CancellationToken leadership) : IDeliveries
 {
     /// <summary>How often a send waiting for the lease looks again: DotNext renews it with each heartbeat round, without an event.</summary>
     private static readonly TimeSpan LeasePoll = TimeSpan.FromMilliseconds(5);
 
-    private readonly ConcurrentDictionary<string, Task> active = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string TimerId, long Version), Task> active = new();
     private readonly Lock gate = new();
-    private readonly Queue<(string TimerId, long Version, string Key)> waiting = new();
-    private readonly HashSet<string> known = new(StringComparer.Ordinal); // waiting or under way
-    private int running;
-    private int refill;
+    private readonly DeliveryQueue queue = new(options.MaxActiveDeliveries);
 
     /// <summary>Deliveries under way (at most <see cref="DeliveryOptions.MaxActiveDeliveries"/>).</summary>
     public int ActiveCount => active.Count;
 
-    /// <summary>Firing timers waiting for a delivery to end before theirs starts.</summary>
     public int WaitingCount
     {
         get
         {
             lock (gate)
-                return waiting.Count;
+                return queue.WaitingCount;
         }
     }
 
-    /// <summary>
-    /// Set when a firing timer was turned away because the queue was full (or the leader asked for a look at every
-    /// firing timer): the leader then offers more from the state as room frees up (<see cref="Room"/>, <see cref="IsKnown"/>).
-    /// </summary>
-    public bool NeedsRefill => Volatile.Read(ref refill) == 1;
+    public bool NeedsRefill
+    {
+        get
+        {
+            lock (gate)
+                return queue.NeedsRefill;
+        }
+    }
 
-    /// <summary>How many firing timers the queue holds at most, beside the deliveries under way.</summary>
-    public int Capacity => options.MaxActiveDeliveries;
+    public int Capacity => queue.Capacity;
 
-    /// <summary>How many more firing timers the queue takes now.</summary>
     public int Room
     {
         get
         {
             lock (gate)
-                return options.MaxActiveDeliveries - waiting.Count;
+                return queue.Room;
         }
     }
 
-    /// <summary>Asks the leader to offer every firing timer again, a queue's worth at a time (a term's start, a periodic sweep).</summary>
-    public void RequestRefill() => Volatile.Write(ref refill, 1);
-
-    /// <summary>Called by the leader when the state holds no firing timer beyond those it just offered.</summary>
-    public void Refilled() => Volatile.Write(ref refill, 0);
-
-    /// <summary>Whether the delivery of <paramref name="timerId"/> at <paramref name="version"/> is waiting or under way.</summary>
-    public bool IsKnown(string timerId, long version)
+    public void RequestRefill()
     {
-        var key = $"{timerId}:{version}";
         lock (gate)
-            return known.Contains(key);
+            queue.RequestRefill();
     }
 
-    /// <summary>
-    /// Delivers <paramref name="timerId"/> at <paramref name="version"/> unless that delivery is already waiting or under way.
-    /// The queue holds at most <see cref="DeliveryOptions.MaxActiveDeliveries"/> beside those under way: a timer turned away
-    /// stays firing in the state and is offered again when there is room (<see cref="NeedsRefill"/>), so a million timers
-    /// fired at once cost the leader a bounded queue, not an entry each.
-    /// </summary>
-    public void Start(string timerId, long version) => Start(timerId, version, offered: false);
-
-    /// <summary>Starts a firing timer the leader offered from the state, oldest first (see <see cref="NeedsRefill"/>).</summary>
-    public void Offer(string timerId, long version) => Start(timerId, version, offered: true);
-
-    private void Start(string timerId, long version, bool offered)
+    public void Refilled()
     {
-        var key = $"{timerId}:{version}";
+        lock (gate)
+            queue.Refilled();
+    }
+
+    public bool IsKnown(string timerId, long version)
+    {
+        lock (gate)
+            return queue.IsKnown(timerId, version);
+    }
+
+    public void Start(string timerId, long version) => Add(timerId, version, offered: false);
+
+    public void Offer(string timerId, long version) => Add(timerId, version, offered: true);
+
+    private void Add(string timerId, long version, bool offered)
+    {
         lock (gate)
         {
-            if (known.Contains(key))
+            if (!queue.Add(timerId, version, offered))
                 return;
-            // Once one was turned away, newly fired timers queue behind it: they wait for the leader's offer too, which
-            // takes the oldest fires first, so none waits for good while newer ones keep arriving.
-            if (waiting.Count >= options.MaxActiveDeliveries || (!offered && Volatile.Read(ref refill) == 1))
-            {
-                Volatile.Write(ref refill, 1);
-                return;
-            }
-
-            known.Add(key);
-            waiting.Enqueue((timerId, version, key));
         }
 
         StartWaiting();
@@ -124,25 +108,21 @@ public sealed partial class DeliveryRunner(
     {
         while (true)
         {
-            (string TimerId, long Version, string Key) next;
+            (string TimerId, long Version) next;
             lock (gate)
             {
                 if (leadership.IsCancellationRequested)
                 {
-                    // The term ended: the next leader delivers whatever is still firing, from the log.
-                    foreach (var dropped in waiting)
-                        known.Remove(dropped.Key);
-                    waiting.Clear();
+                    queue.DropWaiting();
                     return;
                 }
 
-                if (running >= options.MaxActiveDeliveries || !waiting.TryDequeue(out next))
+                if (!queue.TryTake(out next))
                     return;
-                running++;
             }
 
             var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            active[next.Key] = done.Task;
+            active[next] = done.Task;
             _ = Task.Run(async () =>
             {
                 try
@@ -151,13 +131,9 @@ public sealed partial class DeliveryRunner(
                 }
                 finally
                 {
-                    active.TryRemove(next.Key, out _);
+                    active.TryRemove(next, out _);
                     lock (gate)
-                    {
-                        running--;
-                        known.Remove(next.Key);
-                    }
-
+                        queue.Done(next.TimerId, next.Version);
                     done.TrySetResult();
                     StartWaiting();
                 }
@@ -183,27 +159,28 @@ public sealed partial class DeliveryRunner(
             if (!transports.TryGetValue(timer.Spec.Callback.Transport, out var transport))
             {
                 observer.AttemptEnded(DeliveryAttemptOutcome.Failed, null);
-                await RecordAsync(timer, timer.Attempts + 1, DeliveryOutcome.Failed, $"unknown transport '{timer.Spec.Callback.Transport}'").ConfigureAwait(false);
+                await RecordAsync(timer, DeliveryDecision.FirstAttempt(timer.Attempts), DeliveryOutcome.Failed, $"unknown transport '{timer.Spec.Callback.Transport}'").ConfigureAwait(false);
                 return;
             }
 
-            for (var attempt = timer.Attempts + 1; !leadership.IsCancellationRequested; attempt++)
+            for (var attempt = DeliveryDecision.FirstAttempt(timer.Attempts); !leadership.IsCancellationRequested; attempt++)
             {
                 var (result, duration) = await SendAsync(transport, timer, attempt).ConfigureAwait(false);
-                if (result.Succeeded)
+                var outcome = DeliveryDecision.AfterAttempt(attempt, result, options.MaxAttempts);
+                if (outcome == DeliveryOutcome.Delivered)
                 {
                     observer.AttemptEnded(DeliveryAttemptOutcome.Delivered, duration);
                     await RecordAsync(timer, attempt, DeliveryOutcome.Delivered, null).ConfigureAwait(false);
                     return;
                 }
 
-                var last = attempt >= options.MaxAttempts || result.Permanent;
+                var last = outcome == DeliveryOutcome.Failed;
                 observer.AttemptEnded(last ? DeliveryAttemptOutcome.Failed : DeliveryAttemptOutcome.Retry, duration);
                 if (result.Permanent)
                     LogAttemptRefused(timerId, version, attempt, result.Error ?? "refused");
                 else
                     LogAttemptFailed(timerId, version, attempt, result.Error ?? "failed", last);
-                if (!await RecordAsync(timer, attempt, last ? DeliveryOutcome.Failed : DeliveryOutcome.Retry, result.Error).ConfigureAwait(false) || last)
+                if (!await RecordAsync(timer, attempt, outcome, result.Error).ConfigureAwait(false) || last)
                     return;
 
                 await Task.Delay(backoff.After(attempt), clock, leadership).ConfigureAwait(false);
@@ -290,12 +267,12 @@ public sealed partial class DeliveryRunner(
         for (var tries = 0; !leadership.IsCancellationRequested; tries++)
         {
             var result = await proposer.ProposeAsync(command, leadership).ConfigureAwait(false);
-            switch (result.Outcome)
+            switch (DeliveryDecision.AfterRecord(result.Outcome, tries, out var retryAfter))
             {
-                case CommandOutcome.Applied or CommandOutcome.AlreadyApplied:
+                case RecordNext.Done:
                     return true;
-                case CommandOutcome.Indeterminate or CommandOutcome.Rejected:
-                    await Task.Delay(TimeSpan.FromMilliseconds(100 << Math.Min(tries, 4)), clock, leadership).ConfigureAwait(false);
+                case RecordNext.Again:
+                    await Task.Delay(retryAfter, clock, leadership).ConfigureAwait(false);
                     continue;
                 default:
                     return false;

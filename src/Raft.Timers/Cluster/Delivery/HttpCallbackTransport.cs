@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Reflection;
 using RaftTimers.Core.Apply;
+using RaftTimers.Core.Lead;
 using RaftTimers.Core.Model;
 
 namespace RaftTimers.Cluster.Delivery;

@@ -14,7 +14,7 @@ public interface ILeaderObserver
 {
     /// <summary>
     /// A fire entry this node proposed while leading is committed and applied: one fire decision. Called by
-    /// <see cref="Lead.LeaderDuties"/> when the proposal's result comes back <c>Applied</c>. Only the node that
+    /// <see cref="Lead.LeaderRunner"/> when the proposal's result comes back <c>Applied</c>. Only the node that
     /// appended an entry gets its result back, and a second fire of the same version applies as a no-op, so across the
     /// cluster this is called at most once per fire decision; a decision whose proposer lost leadership before its
     /// result came back is not reported by anyone.

@@ -156,7 +156,7 @@ public sealed class TimerNode : IAsyncDisposable
             // early confirmation of a clock nobody has looked at (the host's sampler keeps the list current).
             clusterClock.SetPeers([.. cluster.Members.Where(m => m.IsRemote).Select(m => m.EndPoint.ToString() ?? "")]);
             await membership.EnterStandbyIfRemovedAsync(token).ConfigureAwait(false);
-            node.StartLeaderDuties(leaderOptions, deliveryOptions, observer, loggers, clock);
+            node.StartLeaderRunner(leaderOptions, deliveryOptions, observer, loggers, clock);
             return node;
         }
         catch
@@ -190,7 +190,7 @@ public sealed class TimerNode : IAsyncDisposable
         await initialized.ConfigureAwait(false);
     }
 
-    private void StartLeaderDuties(LeaderOptions leaderOptions, DeliveryOptions deliveryOptions, ILeaderObserver observer, ILoggerFactory loggers,
+    private void StartLeaderRunner(LeaderOptions leaderOptions, DeliveryOptions deliveryOptions, ILeaderObserver observer, ILoggerFactory loggers,
         TimeProvider clock)
     {
         var transports = new Dictionary<string, ICallbackTransport>(StringComparer.Ordinal) { [httpTransport.Name] = httpTransport };
@@ -198,9 +198,9 @@ public sealed class TimerNode : IAsyncDisposable
         var concurrency = new SemaphoreSlim(deliveryOptions.MaxConcurrentDeliveries, deliveryOptions.MaxConcurrentDeliveries);
         var deliveryLogger = loggers.CreateLogger<DeliveryRunner>();
         var lease = new RaftLeaderLease(cluster);
-        var duties = new LeaderDuties(cluster, Store, Proposer,
+        var duties = new LeaderRunner(cluster, Store, Proposer,
             term => new DeliveryRunner(Store, Proposer, transports, backoff, concurrency, deliveryOptions, observer, clock, deliveryLogger, lease, term),
-            leaderOptions, observer, clock, loggers.CreateLogger<LeaderDuties>(),
+            leaderOptions, observer, clock, loggers.CreateLogger<LeaderRunner>(),
             token => Membership.LowestLogLevelAsync(TimeSpan.FromMilliseconds(500), token));
         leaderLoop = Task.Run(() => duties.RunAsync(stopping.Token));
     }

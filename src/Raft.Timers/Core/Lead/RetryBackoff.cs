@@ -1,4 +1,4 @@
-namespace RaftTimers.Cluster.Delivery;
+namespace RaftTimers.Core.Lead;
 
 /// <summary>Exponential backoff with bounded jitter between delivery attempts.</summary>
 public sealed class RetryBackoff(DeliveryOptions options, Random random)

@@ -1,4 +1,4 @@
-namespace RaftTimers.Cluster.Delivery;
+namespace RaftTimers.Core.Lead;
 
 /// <summary>How callbacks are delivered (docs/api.md, callback delivery).</summary>
 public sealed class DeliveryOptions

@@ -1,4 +1,4 @@
-using RaftTimers.Cluster.Delivery;
+using RaftTimers.Core.Lead;
 
 namespace RaftTimers.Tests;
 
