@@ -4,6 +4,7 @@ using OpenTelemetry.Resources;
 using RaftTimers.Cluster.Forwarding;
 using RaftTimers.Cluster.Hosting;
 using RaftTimers.Cluster.Propose;
+using RaftTimers.Cluster.Service;
 using RaftTimers.Core.Lead;
 using RaftTimers.Node.Admin;
 using RaftTimers.Node.Answers;
@@ -16,8 +17,7 @@ using RaftTimers.Node.Http;
 using RaftTimers.Node.Metrics;
 using RaftTimers.Node.OpenApi;
 using RaftTimers.Node.Security;
-using RaftTimers.Node.Storage;
-using RaftTimers.Node.Writes;
+using RaftTimers.Cluster.Storage;
 
 namespace RaftTimers.Node;
 
@@ -155,8 +155,7 @@ public static partial class NodeHost
         LogSecurity(log, apiToken is not null, settings.MaxInFlightWrites, callbackPolicy.Describe());
         await using (node.ConfigureAwait(false))
         {
-            using var forwardingClient = LeaderForwarder.CreateClient();
-            var forwarder = new LeaderForwarder(node, forwardingClient, TimeSpan.FromMilliseconds(settings.RequestTimeoutMs));
+            using var forwardingClient = AdminForwarder.CreateClient();
             // Timer writes reach the leader over one forwarding connection per leader, many per frame (README, "Forwarding").
             // The leader answers every write within its commit timeout (the request timeout); a connection silent for three
             // times that is taken for lost and replaced.
@@ -177,10 +176,11 @@ public static partial class NodeHost
             _ = outOfRoom.Task.ContinueWith(_ => app.Lifetime.StopApplication(), TaskScheduler.Default);
             app.UseMiddleware<UnhandledErrors>();
             var writeLimit = new InFlightLimit(settings.MaxInFlightWrites);
-            var timerWrites = new TimerWrites(node, forwarder, forwarding, writeLimit, timerMetrics, settings, clock, disk);
-            new TimerEndpoints(node, new TimerRequestParser(node.Transports, callbackPolicy), timerWrites, timerMetrics, settings,
-                apiToken, writeLimit).Map(app);
-            new ForwardingEndpoint(timerWrites, apiToken, app.Lifetime, loggers.CreateLogger<ForwardingEndpoint>()).Map(app);
+            var timers = new TimerService(node, forwarding, settings.Service, clock, disk);
+            var forwarder = new AdminForwarder(timers, settings.NodeId, forwardingClient, TimeSpan.FromMilliseconds(settings.RequestTimeoutMs));
+            new TimerEndpoints(timers, new TimerRequestParser(node.Transports, callbackPolicy), timerMetrics, settings, apiToken, writeLimit).Map(app);
+            new ForwardingEndpoint(new ForwardedWrites(node, timers, writeLimit, timerMetrics), apiToken, app.Lifetime,
+                loggers.CreateLogger<ForwardingEndpoint>()).Map(app);
             new ClusterEndpoints(node).Map(app);
             var admin = new AdminAuthorization(settings.Security.CreateAdminToken());
             var handOff = new LeadershipHandOff(node, TimeSpan.FromMilliseconds(settings.RequestTimeoutMs));

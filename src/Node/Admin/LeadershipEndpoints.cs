@@ -6,7 +6,6 @@ using RaftTimers.Node.Answers;
 using RaftTimers.Node.Configuration;
 using RaftTimers.Node.Http;
 using RaftTimers.Node.OpenApi;
-using RaftTimers.Node.Writes;
 
 namespace RaftTimers.Node.Admin;
 
@@ -18,7 +17,7 @@ namespace RaftTimers.Node.Admin;
 /// the leader.
 /// </summary>
 public sealed partial class LeadershipEndpoints(
-    TimerNode node, LeaderForwarder forwarder, AdminAuthorization admin, LeadershipHandOff handOff, NodeSettings settings, ILogger<LeadershipEndpoints> logger)
+    TimerNode node, AdminForwarder forwarder, AdminAuthorization admin, LeadershipHandOff handOff, NodeSettings settings, ILogger<LeadershipEndpoints> logger)
 {
     public void Map(IEndpointRouteBuilder app)
         => app.MapPost("/cluster/leader/transfer", context => ApiError.Guard(context, TransferAsync))
@@ -45,7 +44,7 @@ public sealed partial class LeadershipEndpoints(
         var leaderUrl = await forwarder.FindLeaderAsync(context.RequestAborted).ConfigureAwait(false);
         if (leaderUrl is not null)
         {
-            if (LeaderForwarder.IsForwarded(context.Request))
+            if (AdminForwarder.IsForwarded(context.Request))
                 throw new ApiException(StatusCodes.Status503ServiceUnavailable, "leadership moved while the request was forwarded; retry");
             await forwarder.ForwardAsync(context, leaderUrl, body, TimeSpan.FromMilliseconds(settings.RequestTimeoutMs * (settings.Admin.TransferAttempts + 1L))).ConfigureAwait(false);
             return;

@@ -7,7 +7,6 @@ using RaftTimers.Node.Answers;
 using RaftTimers.Node.Configuration;
 using RaftTimers.Node.Http;
 using RaftTimers.Node.OpenApi;
-using RaftTimers.Node.Writes;
 
 namespace RaftTimers.Node.Admin;
 
@@ -17,7 +16,7 @@ namespace RaftTimers.Node.Admin;
 /// configuration is committed. Each needs the admin token.
 /// </summary>
 public sealed partial class MembershipEndpoints(
-    TimerNode node, LeaderForwarder forwarder, AdminAuthorization admin, PeerClient peers, LeadershipHandOff handOff, NodeSettings settings,
+    TimerNode node, AdminForwarder forwarder, AdminAuthorization admin, PeerClient peers, LeadershipHandOff handOff, NodeSettings settings,
     ILogger<MembershipEndpoints> logger)
 {
     /// <summary>The notice a leader sends a node it has removed (Raft itself does not tell it); admin token required.</summary>
@@ -176,7 +175,7 @@ public sealed partial class MembershipEndpoints(
         var leaderUrl = await forwarder.FindLeaderAsync(context.RequestAborted).ConfigureAwait(false);
         if (leaderUrl is null)
             return false;
-        if (LeaderForwarder.IsForwarded(context.Request))
+        if (AdminForwarder.IsForwarded(context.Request))
             throw new ApiException(StatusCodes.Status503ServiceUnavailable, "leadership moved while the request was forwarded; retry");
         if (checkLeaderFirst && !await peers.IsLiveAsync(leaderUrl, RequestTimeout, context.RequestAborted).ConfigureAwait(false))
             throw new ApiException(StatusCodes.Status503ServiceUnavailable, $"the leader at {leaderUrl} does not answer; retry once a leader is reachable");

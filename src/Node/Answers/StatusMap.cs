@@ -1,4 +1,5 @@
 using RaftTimers.Cluster.Membership;
+using RaftTimers.Cluster.Service;
 using RaftTimers.Core.Log;
 using RaftTimers.Node.Metrics;
 
@@ -23,8 +24,26 @@ public static class StatusMap
         _ => StatusCodes.Status409Conflict, // not applied for a reason the API has no other status for
     };
 
-    /// <summary>Whether a write that ended with <paramref name="outcome"/> may or may not have happened: the client learns it from a 503.</summary>
-    public static bool LeavesWriteUnknown(CommandOutcome outcome) => Of(TimerWrite.Create, outcome) == StatusCodes.Status503ServiceUnavailable;
+    /// <summary>
+    /// The status of a write that did not run to a result (<see cref="WriteEnd.Ran"/> is answered by the outcome instead):
+    /// a refusal's own status, and 503 when no leader took it or its fate is unknown.
+    /// </summary>
+    public static int Of(in WriteResult write) => write.End switch
+    {
+        WriteEnd.Refused => (int)write.Refusal,
+        WriteEnd.Unavailable or WriteEnd.Unknown => StatusCodes.Status503ServiceUnavailable,
+        _ => throw new ArgumentOutOfRangeException(nameof(write), write.End, "a write that ran is answered by its outcome"),
+    };
+
+    /// <summary>The outcome the metrics count for a write decided here that ended with <paramref name="outcome"/>.</summary>
+    public static WriteOutcome CountedAs(CommandOutcome outcome) => outcome switch
+    {
+        CommandOutcome.Applied => WriteOutcome.Applied,
+        CommandOutcome.AlreadyApplied => WriteOutcome.Idempotent,
+        CommandOutcome.Conflict => WriteOutcome.Conflict,
+        CommandOutcome.NotFound => WriteOutcome.NotFound,
+        _ => WriteOutcome.Unavailable,
+    };
 
     /// <summary>The outcome the metrics count for a write refused with <paramref name="status"/>.</summary>
     public static WriteOutcome CountedAs(int status) => status switch

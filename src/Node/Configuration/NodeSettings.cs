@@ -5,10 +5,11 @@ using RaftTimers.Cluster.Clock;
 using RaftTimers.Cluster.Delivery;
 using RaftTimers.Cluster.Hosting;
 using RaftTimers.Cluster.Propose;
+using RaftTimers.Cluster.Service;
 using RaftTimers.Core.Lead;
 using RaftTimers.Core.Model;
 using RaftTimers.Node.Security;
-using RaftTimers.Node.Storage;
+using RaftTimers.Cluster.Storage;
 
 namespace RaftTimers.Node.Configuration;
 
@@ -63,14 +64,17 @@ public sealed class NodeSettings
     /// <summary>Largest accepted request body; larger gets 413.</summary>
     public int MaxBodyBytes { get; set; } = 64 * 1024;
 
+    /// <summary>The timer service's limits and deadline: <see cref="MaxPendingTimers"/>, <see cref="MaxPendingBytes"/> and <see cref="RequestTimeoutMs"/> are its fields, and its defaults theirs.</summary>
+    internal ServiceOptions Service { get; } = new();
+
     /// <summary>Pending timers the cluster accepts before creates get 507.</summary>
-    public int MaxPendingTimers { get; set; } = 5_000_000;
+    public int MaxPendingTimers { get => Service.MaxPendingTimers; set => Service.MaxPendingTimers = value; }
 
     /// <summary>
     /// Bytes of pending timers (id, callback URI and data of each) the cluster accepts before creates and replaces that
     /// would add more get 507: what bounds the memory of pending timers, whose data may be up to the body limit each.
     /// </summary>
-    public long MaxPendingBytes { get; set; } = 2L * 1024 * 1024 * 1024;
+    public long MaxPendingBytes { get => Service.MaxPendingBytes; set => Service.MaxPendingBytes = value; }
 
     /// <summary>
     /// Timer writes (create, replace, cancel) this node handles at once before more get 429 with Retry-After.
@@ -79,7 +83,7 @@ public sealed class NodeSettings
     public int MaxInFlightWrites { get; set; } = 4096;
 
     /// <summary>How long a request may wait for a leader and a commit before it gets 503 (the proposer's commit timeout too).</summary>
-    public int RequestTimeoutMs { get; set; } = ProposerDefaults.CommitTimeoutMs;
+    public int RequestTimeoutMs { get => Service.RequestTimeoutMs; set => Service.RequestTimeoutMs = value; }
 
     /// <summary>
     /// Runs HTTP request handling on Kestrel's socket threads rather than queueing it to the thread pool

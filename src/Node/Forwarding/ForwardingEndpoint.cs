@@ -4,19 +4,18 @@ using RaftTimers.Core.Log;
 using RaftTimers.Node.Answers;
 using RaftTimers.Node.Http;
 using RaftTimers.Node.Security;
-using RaftTimers.Node.Writes;
 
 namespace RaftTimers.Node.Forwarding;
 
 /// <summary>
 /// The leader's door for forwarded writes: <c>GET /cluster/forwarding</c> with <c>Upgrade: rafttimers-forward/1</c>
 /// switches the connection to <see cref="ForwardingFrames"/>, and a <see cref="ForwardingSession"/> runs each write
-/// through <see cref="TimerWrites.Start"/>. Every node serves it (a follower answers each write
+/// through <see cref="ForwardedWrites.Start"/>. Every node serves it (a follower answers each write
 /// "not leader", which sends the follower looking for the new leader). When the timer API has a token, the upgrade
 /// needs it: the channel carries writes the follower already authorized, so it must be as closed as the API itself.
 /// Not part of the public API (README, "Forwarding to the leader"); left out of the OpenAPI document.
 /// </summary>
-public sealed partial class ForwardingEndpoint(TimerWrites writes, BearerToken? apiToken, IHostApplicationLifetime lifetime, ILogger<ForwardingEndpoint> logger)
+public sealed partial class ForwardingEndpoint(ForwardedWrites writes, BearerToken? apiToken, IHostApplicationLifetime lifetime, ILogger<ForwardingEndpoint> logger)
 {
     public const string Path = "/cluster/forwarding";
 

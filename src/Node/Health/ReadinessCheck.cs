@@ -26,8 +26,7 @@ public sealed class ReadinessCheck(TimerNode node, TimeSpan timeout) : IHealthCh
         deadline.CancelAfter(timeout);
         try
         {
-            await cluster.ApplyReadBarrierAsync(deadline.Token).ConfigureAwait(false);
-            await node.Store.Current.WaitAsync(deadline.Token).ConfigureAwait(false);
+            await node.CatchUpAsync(deadline.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!token.IsCancellationRequested)
         {

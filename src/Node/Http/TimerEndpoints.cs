@@ -1,5 +1,4 @@
-using DotNext.Net.Cluster.Consensus.Raft;
-using RaftTimers.Cluster.Hosting;
+using RaftTimers.Cluster.Service;
 using RaftTimers.Core.Log;
 using RaftTimers.Core.Model;
 using RaftTimers.Node.Answers;
@@ -7,19 +6,18 @@ using RaftTimers.Node.Configuration;
 using RaftTimers.Node.Metrics;
 using RaftTimers.Node.OpenApi;
 using RaftTimers.Node.Security;
-using RaftTimers.Node.Writes;
 
 namespace RaftTimers.Node.Http;
 
 /// <summary>
-/// The Skyring-compatible timer API (docs/api.md) on every node. Writes go to the leader (<see cref="TimerWrites"/>: forwarded
+/// The Skyring-compatible timer API (docs/api.md) on every node. Writes go to the leader (<see cref="TimerService"/>: forwarded
 /// over the cluster's forwarding channel when this node is a follower) and are answered only after their entry is
 /// committed on a majority and applied on the leader; reads pass a Raft read barrier first, so they are linearizable.
 /// Every request first passes the API token when one is configured (401), then, for writes, the in-flight limit
 /// (429); both on the node the client called, before anything is forwarded. Each write is counted
 /// (<see cref="TimerMetrics.Write"/>) by the node that decided its answer.
 /// </summary>
-public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, TimerWrites timerWrites, TimerMetrics metrics, NodeSettings settings,
+public sealed class TimerEndpoints(TimerService timers, TimerRequestParser parser, TimerMetrics metrics, NodeSettings settings,
     BearerToken? apiToken, InFlightLimit writes)
 {
     /// <summary>The OpenAPI tag of the timer endpoints.</summary>
@@ -111,7 +109,7 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Ti
         if (!writes.TryEnter())
         {
             metrics.Write(op, WriteOutcome.OverLimit);
-            await ApiError.WriteAsync(context, StatusCodes.Status429TooManyRequests, TimerWrites.OverLimitReason(writes), retryAfterSeconds: 1).ConfigureAwait(false);
+            await ApiError.WriteAsync(context, StatusCodes.Status429TooManyRequests, writes.OverLimitReason, retryAfterSeconds: 1).ConfigureAwait(false);
             return;
         }
 
@@ -147,7 +145,7 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Ti
         context.Response.Headers[ApiError.TimerIdHeader] = id;
         var spec = parser.Parse(body);
 
-        var (done, forwarded) = await timerWrites.WriteAsync(new CreateTimer(id, spec), context.RequestAborted).ConfigureAwait(false);
+        var (done, forwarded) = Ran(await timers.CreateAsync(id, spec, context.RequestAborted).ConfigureAwait(false));
         var status = StatusMap.Of(TimerWrite.Create, done.Outcome);
         switch (status)
         {
@@ -176,7 +174,7 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Ti
         var body = await RequestBody.ReadAsync(context.Request, settings.MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
         var spec = parser.Parse(body);
         var expected = ExpectedVersion(context.Request);
-        var (done, forwarded) = await timerWrites.WriteAsync(new UpdateTimer(id, spec, expected), context.RequestAborted).ConfigureAwait(false);
+        var (done, forwarded) = Ran(await timers.ReplaceAsync(id, spec, expected, context.RequestAborted).ConfigureAwait(false));
         var status = StatusMap.Of(TimerWrite.Update, done.Outcome);
         switch (status)
         {
@@ -225,7 +223,7 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Ti
     private async Task<WriteOutcome> CancelAsync(HttpContext context)
     {
         var id = RouteId(context);
-        var (done, forwarded) = await timerWrites.WriteAsync(new CancelTimer(id), context.RequestAborted).ConfigureAwait(false);
+        var (done, forwarded) = Ran(await timers.CancelAsync(id, context.RequestAborted).ConfigureAwait(false));
         var status = StatusMap.Of(TimerWrite.Cancel, done.Outcome);
         switch (status)
         {
@@ -242,9 +240,8 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Ti
     private async Task GetAsync(HttpContext context)
     {
         var id = RouteId(context);
-        await ReadBarrierAsync(context.RequestAborted).ConfigureAwait(false);
-        var timer = node.Store.Read(s => s.Find(id))
-            ?? throw new ApiException(StatusCodes.Status404NotFound, $"no timer '{id}'");
+        var read = await timers.GetAsync(id, context.RequestAborted).ConfigureAwait(false);
+        var timer = Read(read) ?? throw new ApiException(StatusCodes.Status404NotFound, $"no timer '{id}'");
         context.Response.Headers.ETag = ETagOf(timer.Version);
         await TimerJson.WriteResponseAsync(context, StatusCodes.Status200OK, json => TimerJson.Write(json, timer)).ConfigureAwait(false);
     }
@@ -273,9 +270,7 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Ti
                 throw new ApiException(StatusCodes.Status400BadRequest, "after must be a timer id");
         }
 
-        await ReadBarrierAsync(context.RequestAborted).ConfigureAwait(false);
-        string? next = null;
-        var page = node.Store.Read(s => s.Page(after, status, limit, out next));
+        var (page, next) = Read(await timers.ListAsync(after, status, limit, context.RequestAborted).ConfigureAwait(false))!;
         await TimerJson.WriteResponseAsync(context, StatusCodes.Status200OK, json =>
         {
             json.WriteStartObject();
@@ -291,28 +286,15 @@ public sealed class TimerEndpoints(TimerNode node, TimerRequestParser parser, Ti
         }).ConfigureAwait(false);
     }
 
-    /// <summary>A node that is joining, or was removed, holds no state it may answer from or write through.</summary>
-    private void ThrowUnlessMember()
-    {
-        if (node.Membership.NotServingReason is { } why)
-            throw new ApiException(StatusCodes.Status503ServiceUnavailable, $"{why}; it serves no timers, use a member");
-    }
+    /// <summary>The result of a write that ran on the leader; a write that did not is answered with the status of why (<see cref="StatusMap"/>).</summary>
+    private static (CommandResult Result, bool Forwarded) Ran(in WriteResult write)
+        => write.End == WriteEnd.Ran
+            ? (write.Result, write.Forwarded)
+            : throw new ApiException(StatusMap.Of(write), write.Reason ?? "refused") { Forwarded = write.Forwarded };
 
-    private async Task ReadBarrierAsync(CancellationToken token)
-    {
-        ThrowUnlessMember();
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
-        deadline.CancelAfter(settings.RequestTimeoutMs);
-        try
-        {
-            await node.Cluster.ApplyReadBarrierAsync(deadline.Token).ConfigureAwait(false);
-            await node.Store.Current.WaitAsync(deadline.Token).ConfigureAwait(false);
-        }
-        catch (Exception e) when (!token.IsCancellationRequested && e is not ApiException)
-        {
-            throw new ApiException(StatusCodes.Status503ServiceUnavailable, $"cannot confirm the latest state with the leader ({e.GetType().Name}); retry shortly");
-        }
-    }
+    /// <summary>The value read, or a 503 when the latest state could not be confirmed.</summary>
+    private static T? Read<T>(in ReadResult<T> read)
+        => read.Ok ? read.Value : throw new ApiException(StatusCodes.Status503ServiceUnavailable, read.Unavailable!);
 
     private static string RouteId(HttpContext context)
     {

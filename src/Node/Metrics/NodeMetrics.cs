@@ -4,6 +4,7 @@ using DotNext.Net.Cluster.Consensus.Raft;
 using RaftTimers.Cluster.Clock;
 using RaftTimers.Cluster.Diagnostics;
 using RaftTimers.Cluster.Hosting;
+using RaftTimers.Cluster.Storage;
 using RaftTimers.Core.Log;
 
 namespace RaftTimers.Node.Metrics;
@@ -36,7 +37,7 @@ public sealed class NodeMetrics : IDisposable
     /// Adds the gauges to <paramref name="meter"/> and starts sampling progress for the stall gauge, a few times per
     /// <paramref name="stallAfter"/> (at most once a second).
     /// </summary>
-    public NodeMetrics(Meter meter, TimerNode node, TimeSpan stallAfter, TimeProvider clock, Storage.DiskSpaceGuard? disk = null)
+    public NodeMetrics(Meter meter, TimerNode node, TimeSpan stallAfter, TimeProvider clock, DiskSpaceGuard? disk = null)
     {
         this.node = node;
         this.clock = clock;

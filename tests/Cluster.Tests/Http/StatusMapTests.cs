@@ -1,4 +1,5 @@
 using RaftTimers.Cluster.Membership;
+using RaftTimers.Cluster.Service;
 using RaftTimers.Core.Log;
 using RaftTimers.Node.Answers;
 using RaftTimers.Node.Http;
@@ -38,11 +39,30 @@ public sealed class StatusMapTests
     }
 
     [Fact]
-    public void Only_a_write_whose_fate_is_unknown_answers_503()
+    public void Only_a_write_whose_fate_is_unknown_answers_503_and_the_service_calls_those_unknown()
     {
-        var unknown = Enum.GetValues<CommandOutcome>().Where(StatusMap.LeavesWriteUnknown).ToList();
-        Assert.Equal([CommandOutcome.NotLeader, CommandOutcome.Indeterminate, CommandOutcome.Rejected], unknown);
+        var answered503 = Enum.GetValues<CommandOutcome>().Where(o => StatusMap.Of(TimerWrite.Create, o) == 503).ToList();
+        Assert.Equal([CommandOutcome.NotLeader, CommandOutcome.Indeterminate, CommandOutcome.Rejected], answered503);
+        Assert.Equal(answered503, Enum.GetValues<CommandOutcome>().Where(TimerService.LeavesWriteUnknown).ToList());
     }
+
+    [Theory]
+    [InlineData(WriteEnd.Refused, Refusal.Invalid, 400)]
+    [InlineData(WriteEnd.Refused, Refusal.Busy, 429)]
+    [InlineData(WriteEnd.Refused, Refusal.Full, 507)]
+    [InlineData(WriteEnd.Unavailable, Refusal.None, 503)]
+    [InlineData(WriteEnd.Unknown, Refusal.None, 503)]
+    public void A_write_that_did_not_run_has_the_status_of_why(WriteEnd end, Refusal refusal, int status)
+        => Assert.Equal(status, StatusMap.Of(new WriteResult(end, default, false, refusal, "why")));
+
+    [Theory]
+    [InlineData(CommandOutcome.Applied, WriteOutcome.Applied)]
+    [InlineData(CommandOutcome.AlreadyApplied, WriteOutcome.Idempotent)]
+    [InlineData(CommandOutcome.Conflict, WriteOutcome.Conflict)]
+    [InlineData(CommandOutcome.NotFound, WriteOutcome.NotFound)]
+    [InlineData(CommandOutcome.Indeterminate, WriteOutcome.Unavailable)]
+    public void A_decided_write_is_counted_by_its_outcome(CommandOutcome outcome, WriteOutcome counted)
+        => Assert.Equal(counted, StatusMap.CountedAs(outcome));
 
     [Theory]
     [InlineData(400, WriteOutcome.Invalid)]

@@ -1,5 +1,4 @@
 using RaftTimers.Node.Http;
-using RaftTimers.Node.Writes;
 
 namespace RaftTimers.Cluster.Tests.Security;
 

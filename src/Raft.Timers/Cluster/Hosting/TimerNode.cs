@@ -214,6 +214,19 @@ public sealed class TimerNode : IAsyncDisposable
             ? url
             : null;
 
+    /// <summary>Another node is named leader here (it may not have committed its term's first entry yet).</summary>
+    public bool HasRemoteLeader => cluster.Leader is { IsRemote: true };
+
+    /// <summary>
+    /// Raft's read barrier: waits until this node has applied everything the leader had committed when asked (a leader
+    /// first confirms with a majority that it still leads), and any snapshot being loaded is in.
+    /// </summary>
+    public async Task CatchUpAsync(CancellationToken token)
+    {
+        await cluster.ApplyReadBarrierAsync(token).ConfigureAwait(false);
+        await Store.Current.WaitAsync(token).ConfigureAwait(false);
+    }
+
     /// <summary>The leader's API URL as published in its Raft metadata; null while no leader is known.</summary>
     public async Task<string?> GetLeaderApiUrlAsync(CancellationToken token)
     {

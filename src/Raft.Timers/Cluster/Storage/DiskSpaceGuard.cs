@@ -1,4 +1,6 @@
-namespace RaftTimers.Node.Storage;
+using Microsoft.Extensions.Logging;
+
+namespace RaftTimers.Cluster.Storage;
 
 /// <summary>
 /// Watches the free space of the file system that holds the data directory (docs/storage.md). The write-ahead log

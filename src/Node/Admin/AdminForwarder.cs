@@ -1,18 +1,17 @@
 using System.Net;
-using RaftTimers.Cluster.Hosting;
+using RaftTimers.Cluster.Service;
 using RaftTimers.Node.Answers;
 
-namespace RaftTimers.Node.Writes;
+namespace RaftTimers.Node.Admin;
 
 /// <summary>
-/// Finds the leader (<see cref="FindLeaderAsync"/>, for every write), and replays an admin request (membership,
-/// leadership transfer) that reached a follower against the leader's HTTP API, one hop only: the forwarded request
-/// carries <see cref="ForwardedHeader"/>, and a node that receives a forwarded request but is not the leader answers
+/// Replays an admin request (membership, leadership transfer) that reached a follower against the leader's HTTP API,
+/// one hop only: the forwarded request carries <see cref="ForwardedHeader"/>, and a node that receives a forwarded request but is not the leader answers
 /// 503 instead of forwarding again, so requests never loop between nodes. The client's <c>Authorization</c> header
 /// travels with the request, so the leader checks the client's token itself; the forwarded header proves nothing and
-/// grants nothing. Timer writes do not come here: they travel the forwarding channel (<see cref="Writes.TimerWrites"/>).
+/// grants nothing. Timer writes do not come here: they travel the forwarding channel (<see cref="TimerService"/>).
 /// </summary>
-public sealed class LeaderForwarder(TimerNode node, HttpClient client, TimeSpan requestTimeout)
+public sealed class AdminForwarder(TimerService service, string nodeId, HttpClient client, TimeSpan requestTimeout)
 {
     public const string ForwardedHeader = "x-raft-timers-forwarded";
 
@@ -22,53 +21,20 @@ public sealed class LeaderForwarder(TimerNode node, HttpClient client, TimeSpan 
     public static bool IsForwarded(HttpRequest request) => request.Headers.ContainsKey(ForwardedHeader);
 
     /// <summary>
-    /// Waits for a leader within the request deadline. Returns null when this node is the leader,
-    /// the leader's API URL when another node is, and throws a 503 <see cref="ApiException"/> when none is known in time.
+    /// Waits for a leader within the request deadline (<see cref="TimerService.FindLeaderAsync"/>). Returns null when this
+    /// node is the leader, the leader's API URL when another node is, and throws a 503 <see cref="ApiException"/> when none
+    /// is known in time.
     /// </summary>
-    public ValueTask<string?> FindLeaderAsync(CancellationToken token)
+    public async ValueTask<string?> FindLeaderAsync(CancellationToken token)
     {
-        // Nearly every write: this node leads, or a leader with known metadata does; no deadline or wait is needed.
-        if (node.IsLeader)
-            return ValueTask.FromResult<string?>(null);
-        if (node.TryGetLeaderApiUrl() is { } known)
-            return ValueTask.FromResult<string?>(known);
-        return new ValueTask<string?>(WaitForLeaderAsync(token));
+        var leader = await service.FindLeaderAsync(token).ConfigureAwait(false);
+        return leader.At switch
+        {
+            LeaderAt.Here => null,
+            LeaderAt.Remote => leader.ApiUrl,
+            _ => throw new ApiException(StatusCodes.Status503ServiceUnavailable, TimerService.NoLeaderReason),
+        };
     }
-
-    private async Task<string?> WaitForLeaderAsync(CancellationToken token)
-    {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
-        deadline.CancelAfter(requestTimeout);
-        try
-        {
-            while (true)
-            {
-                if (node.IsLeader)
-                    return null;
-                // A new leader is named locally before its term's first entry commits; until then it is
-                // not leading yet, and forwarding to itself would only bounce: wait instead.
-                if (node.Cluster.Leader is { IsRemote: true })
-                {
-                    var url = await node.GetLeaderApiUrlAsync(deadline.Token).ConfigureAwait(false);
-                    if (url is not null)
-                        return url;
-                }
-
-                await Task.Delay(25, deadline.Token).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (!token.IsCancellationRequested)
-        {
-            throw NoLeader();
-        }
-        catch (DotNext.Net.Cluster.MemberUnavailableException)
-        {
-            throw NoLeader();
-        }
-    }
-
-    public static ApiException NoLeader()
-        => new(StatusCodes.Status503ServiceUnavailable, "no leader is reachable right now; retry shortly");
 
     /// <summary>
     /// Replays the request against <paramref name="leaderUrl"/> and copies its answer back, or answers 503 when the
@@ -93,7 +59,7 @@ public sealed class LeaderForwarder(TimerNode node, HttpClient client, TimeSpan 
                 message.Headers.TryAddWithoutValidation(name, values.ToArray());
         }
 
-        message.Headers.TryAddWithoutValidation(ForwardedHeader, node.Options.NodeId);
+        message.Headers.TryAddWithoutValidation(ForwardedHeader, nodeId);
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
         deadline.CancelAfter(timeout ?? requestTimeout);

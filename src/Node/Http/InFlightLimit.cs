@@ -1,4 +1,4 @@
-namespace RaftTimers.Node.Writes;
+namespace RaftTimers.Node.Http;
 
 /// <summary>
 /// Bounds how many timer writes (create, replace, cancel) one node handles at once
@@ -25,4 +25,7 @@ public sealed class InFlightLimit(int max)
     }
 
     public void Exit() => Interlocked.Decrement(ref current);
+
+    /// <summary>The reason of a 429 at this limit, the same whether the client's node or the leader refused.</summary>
+    public string OverLimitReason => $"this node is handling its limit of {Max} timer writes at once; retry shortly";
 }

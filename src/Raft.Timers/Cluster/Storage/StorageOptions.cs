@@ -1,6 +1,6 @@
 using RaftTimers.Cluster.Hosting;
 
-namespace RaftTimers.Node.Storage;
+namespace RaftTimers.Cluster.Storage;
 
 /// <summary>How much room the data directory must keep (docs/storage.md).</summary>
 public sealed class StorageOptions
