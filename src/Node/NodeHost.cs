@@ -183,7 +183,7 @@ public static partial class NodeHost
                 loggers.CreateLogger<ForwardingEndpoint>()).Map(app);
             new ClusterEndpoints(node).Map(app);
             var admin = new AdminAuthorization(settings.Security.CreateAdminToken());
-            var handOff = new LeadershipHandOff(node, TimeSpan.FromMilliseconds(settings.RequestTimeoutMs));
+            var handOff = node.CreateHandOff(TimeSpan.FromMilliseconds(settings.RequestTimeoutMs));
             new MembershipEndpoints(node, forwarder, admin, new PeerClient(forwardingClient, loggers.CreateLogger<PeerClient>()), handOff, settings,
                 loggers.CreateLogger<MembershipEndpoints>()).Map(app);
             new LeadershipEndpoints(node, forwarder, admin, handOff, settings, loggers.CreateLogger<LeadershipEndpoints>()).Map(app);

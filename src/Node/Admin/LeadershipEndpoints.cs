@@ -1,5 +1,4 @@
 using System.Text.Json;
-using DotNext.Net.Cluster.Consensus.Raft;
 using RaftTimers.Cluster.Hosting;
 using RaftTimers.Cluster.Membership;
 using RaftTimers.Node.Answers;
@@ -38,7 +37,7 @@ public sealed partial class LeadershipEndpoints(
         var body = await RequestBody.ReadAsync(context.Request, 4096, context.RequestAborted).ConfigureAwait(false);
         RefuseTarget(body);
         MembershipEndpoints.RequireMember(node);
-        if (node.Cluster.Members.Count < 2)
+        if (node.View.MemberCount < 2)
             throw new ApiException(StatusCodes.Status409Conflict, "a single-node cluster has no other member to lead");
 
         var leaderUrl = await forwarder.FindLeaderAsync(context.RequestAborted).ConfigureAwait(false);
@@ -53,12 +52,16 @@ public sealed partial class LeadershipEndpoints(
         for (var election = 1; election <= settings.Admin.TransferAttempts; election++)
         {
             LogResigning(election);
-            var next = await handOff.ResignAsync(context.RequestAborted).ConfigureAwait(false)
-                ?? throw new ApiException(StatusCodes.Status503ServiceUnavailable, "the leader stepped down but no new leader was elected in time; check GET /cluster");
-            if (next.IsRemote)
+            var (handedOff, next) = await handOff.ResignAsync(context.RequestAborted).ConfigureAwait(false);
+            switch (handedOff)
             {
-                await WriteLeaderAsync(context, next, election).ConfigureAwait(false);
-                return;
+                case HandOff.NotLeader:
+                    throw LeadershipMoved();
+                case HandOff.NoneElected:
+                    throw new ApiException(StatusCodes.Status503ServiceUnavailable, "the leader stepped down but no new leader was elected in time; check GET /cluster");
+                case HandOff.Elected:
+                    await WriteLeaderAsync(context, next!, election).ConfigureAwait(false);
+                    return;
             }
         }
 
@@ -66,20 +69,21 @@ public sealed partial class LeadershipEndpoints(
             $"this node won all {settings.Admin.TransferAttempts} elections after stepping down; are the other members reachable? (GET /cluster)");
     }
 
-    private async Task WriteLeaderAsync(HttpContext context, DotNext.Net.Cluster.IClusterMember leader, int elections)
+    /// <summary>The 503 of a hand-off asked of a node that no longer led when it came to it.</summary>
+    internal static ApiException LeadershipMoved()
+        => new(StatusCodes.Status503ServiceUnavailable, "leadership moved while the request was handled; retry");
+
+    private async Task WriteLeaderAsync(HttpContext context, MemberView leader, int elections)
     {
-        string? api = null;
-        if (leader is RaftClusterMember remote)
-            api = remote.TryGetMetadata()?.GetValueOrDefault(MemberMetadata.ApiKey);
         await TimerJson.WriteResponseAsync(context, StatusCodes.Status200OK, json =>
         {
             json.WriteStartObject();
             json.WriteStartObject("leader");
-            json.WriteString("id", node.Membership.NodeIdOf(leader));
-            json.WriteString("raft", leader.EndPoint.ToString());
-            json.WriteString("api", leader.IsRemote ? api : node.Options.ApiUrl);
+            json.WriteString("id", leader.NodeId);
+            json.WriteString("raft", leader.Raft.ToString());
+            json.WriteString("api", leader.ApiUrl);
             json.WriteEndObject();
-            json.WriteNumber("term", node.Cluster.Term);
+            json.WriteNumber("term", node.View.Term);
             json.WriteNumber("elections", elections);
             json.WriteEndObject();
         }).ConfigureAwait(false);

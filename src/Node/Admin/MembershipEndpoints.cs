@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using DotNext.Net.Cluster.Consensus.Raft;
 using RaftTimers.Cluster.Hosting;
 using RaftTimers.Cluster.Membership;
 using RaftTimers.Node.Answers;
@@ -90,10 +89,10 @@ public sealed partial class MembershipEndpoints(
         if (await ForwardUnlessLeaderAsync(context, null, MembershipTimeout, checkLeaderFirst: true).ConfigureAwait(false))
             return;
 
-        IRaftClusterMember? member;
+        MemberView? member;
         try
         {
-            member = await node.Membership.FindAsync(id, MetadataTimeout, context.RequestAborted).ConfigureAwait(false);
+            member = await node.View.FindAsync(id, MetadataTimeout, context.RequestAborted).ConfigureAwait(false);
         }
         catch (AmbiguousMemberException e)
         {
@@ -115,20 +114,23 @@ public sealed partial class MembershipEndpoints(
 
         if (!member.IsRemote)
         {
-            if (node.Cluster.Members.Count == 1)
+            if (node.View.MemberCount == 1)
                 throw new ApiException(StatusCodes.Status409Conflict, "this is the cluster's only member; a cluster cannot remove its last member");
             // The leader cannot remove itself and keep leading: it steps down and the next leader does it.
             LogSteppingDown();
-            var next = await handOff.ResignAsync(context.RequestAborted).ConfigureAwait(false);
-            var leaderUrl = next is { IsRemote: true } ? await forwarder.FindLeaderAsync(context.RequestAborted).ConfigureAwait(false) : null;
+            var (handedOff, _) = await handOff.ResignAsync(context.RequestAborted).ConfigureAwait(false);
+            if (handedOff == HandOff.NotLeader)
+                throw LeadershipEndpoints.LeadershipMoved();
+            var leaderUrl = handedOff == HandOff.Elected ? await forwarder.FindLeaderAsync(context.RequestAborted).ConfigureAwait(false) : null;
             if (leaderUrl is null)
                 throw new ApiException(StatusCodes.Status503ServiceUnavailable, "this node leads and was asked to remove itself; it stepped down, but no other leader took over in time; retry");
             await forwarder.ForwardAsync(context, leaderUrl, null, MembershipTimeout).ConfigureAwait(false);
             return;
         }
 
-        var address = member.EndPoint;
-        var api = await MemberApiAsync(member, context.RequestAborted).ConfigureAwait(false);
+        var address = member.Raft;
+        // A dead member is removed all the same; it just cannot be told.
+        var api = await node.View.ApiUrlOfAsync(member, MetadataTimeout, context.RequestAborted).ConfigureAwait(false);
         var outcome = await WithinMembershipTimeoutAsync(context, $"removing {address}", token => node.Membership.RemoveAsync(address, token)).ConfigureAwait(false);
         ThrowUnlessDone(outcome, $"remove {address}", StatusCodes.Status409Conflict, $"{address} could not be removed");
         bool? notified = null;
@@ -190,23 +192,6 @@ public sealed partial class MembershipEndpoints(
             throw new ApiException(StatusCodes.Status503ServiceUnavailable, $"{why}; send cluster changes to a member");
     }
 
-    private static async Task<string?> MemberApiAsync(IRaftClusterMember member, CancellationToken token)
-    {
-        if (member is not RaftClusterMember remote)
-            return null;
-        try
-        {
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
-            deadline.CancelAfter(MetadataTimeout);
-            var metadata = remote.TryGetMetadata() ?? await remote.GetMetadataAsync(false, deadline.Token).ConfigureAwait(false);
-            return metadata.GetValueOrDefault(MemberMetadata.ApiKey);
-        }
-        catch (Exception e) when (e is DotNext.Net.Cluster.MemberUnavailableException or OperationCanceledException && !token.IsCancellationRequested)
-        {
-            return null; // a dead member is removed all the same; it just cannot be told
-        }
-    }
-
     private void ThrowUnlessDone(MembershipOutcome outcome, string change, int failureStatus, string failureReason)
     {
         if (StatusMap.Of(outcome, failureStatus) is not { } status)
@@ -235,17 +220,17 @@ public sealed partial class MembershipEndpoints(
     {
         var inConfiguration = await node.Membership.IsInConfigurationAsync(address, context.RequestAborted).ConfigureAwait(false);
         await node.Membership.LearnMetadataAsync(MetadataTimeout, context.RequestAborted).ConfigureAwait(false);
-        var member = node.Membership.Find(address.ToString() ?? "");
+        var member = node.View.Find(address.ToString() ?? "");
         await TimerJson.WriteResponseAsync(context, StatusCodes.Status200OK, json =>
         {
             json.WriteStartObject();
             json.WriteString("raft", address.ToString());
-            json.WriteString("id", member is null ? null : node.Membership.NodeIdOf(member));
+            json.WriteString("id", member?.NodeId);
             json.WriteBoolean("member", inConfiguration);
             json.WriteBoolean("changed", changed);
             if (notified is { } told)
                 json.WriteBoolean("notified", told);
-            json.WriteNumber("members", node.Cluster.Members.Count);
+            json.WriteNumber("members", node.View.MemberCount);
             json.WriteEndObject();
         }).ConfigureAwait(false);
     }

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using DotNext.Net.Cluster.Consensus.Raft;
 using RaftTimers.Cluster.Clock;
 using RaftTimers.Cluster.Hosting;
 using RaftTimers.Cluster.Membership;
@@ -67,15 +66,17 @@ public sealed partial class ClockSampler(TimerNode node, HttpClient client, ILog
     /// <summary>One sample of every other member, in parallel.</summary>
     public async Task RoundAsync(CancellationToken token)
     {
-        var members = node.Cluster.Members.Where(m => m.IsRemote).ToList();
-        Clock.SetPeers([.. members.Select(m => m.EndPoint.ToString() ?? "")]);
-        await node.Membership.LearnMetadataAsync(TimeSpan.FromMilliseconds(Clock.Options.SampleTimeoutMs), token).ConfigureAwait(false);
+        var peers = node.View.Members().Where(m => m.IsRemote).Select(m => m.Raft).ToList();
+        Clock.SetPeers([.. peers.Select(p => p.ToString() ?? "")]);
+        await node.View.LearnMetadataAsync(TimeSpan.FromMilliseconds(Clock.Options.SampleTimeoutMs), token).ConfigureAwait(false);
+        // Read again: the metadata just learned names the members' API addresses.
+        var members = node.View.Members().Where(m => m.IsRemote && peers.Contains(m.Raft)).ToList();
         await Task.WhenAll(members.Select(m => SampleAsync(m, token))).ConfigureAwait(false);
     }
 
-    private async Task SampleAsync(DotNext.Net.Cluster.IClusterMember member, CancellationToken token)
+    private async Task SampleAsync(MemberView member, CancellationToken token)
     {
-        if ((member as RaftClusterMember)?.TryGetMetadata()?.GetValueOrDefault(MemberMetadata.ApiKey) is not { } api
+        if (member.ApiUrl is not { } api
             || !Uri.TryCreate(api, UriKind.Absolute, out var baseUri))
             return;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
@@ -92,7 +93,7 @@ public sealed partial class ClockSampler(TimerNode node, HttpClient client, ILog
                 return;
             using var document = JsonDocument.Parse(body);
             if (document.RootElement.TryGetProperty("unixMs", out var unixMs) && unixMs.TryGetInt64(out var peerWallMs))
-                Clock.Record(member.EndPoint.ToString() ?? "", sentWallMs, sentAt, receivedAt, peerWallMs);
+                Clock.Record(member.Raft.ToString() ?? "", sentWallMs, sentAt, receivedAt, peerWallMs);
         }
         catch (Exception e) when (e is HttpRequestException or JsonException or OperationCanceledException && !token.IsCancellationRequested)
         {

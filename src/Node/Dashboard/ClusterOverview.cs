@@ -1,5 +1,4 @@
 using System.Text.Json;
-using DotNext.Net.Cluster.Consensus.Raft;
 using RaftTimers.Cluster.Hosting;
 using RaftTimers.Cluster.Membership;
 using RaftTimers.Node.Http;
@@ -110,25 +109,24 @@ public sealed partial class ClusterOverview
     private async Task<Overview> FetchAsync()
     {
         await node.Membership.LearnMetadataAsync(TimeSpan.FromMilliseconds(500), CancellationToken.None).ConfigureAwait(false);
-        var members = node.Cluster.Members.ToList();
+        var members = node.View.Members();
         var figures = await Task.WhenAll(members.Select(member => ReadAsync(member, CancellationToken.None))).ConfigureAwait(false);
         var highestCommit = figures.Where(f => f.Error is null).Select(f => f.CommitIndex).DefaultIfEmpty(node.CommitIndex).Max();
-        var seen = members.Select((m, i) => (new MemberSeen(m.EndPoint.ToString()!, m.IsRemote,
-            m.IsRemote ? m.Status.ToString().ToLowerInvariant() : "self", m.IsLeader), figures[i])).ToArray();
+        var seen = members.Select((m, i) => (new MemberSeen(m.Raft.ToString()!, m.IsRemote, m.Status, m.IsLeader), figures[i])).ToArray();
         return new Overview(highestCommit, seen);
     }
 
     private sealed record MemberFigures(string? Id, string? Api, string? Role, long Term, long CommitIndex, long AppliedIndex, string? Error);
 
-    private async Task<MemberFigures> ReadAsync(DotNext.Net.Cluster.IClusterMember member, CancellationToken token)
+    private async Task<MemberFigures> ReadAsync(MemberView member, CancellationToken token)
     {
-        var id = node.Membership.NodeIdOf(member);
+        var id = member.NodeId;
         if (!member.IsRemote)
         {
-            return new MemberFigures(id, node.Options.ApiUrl, ClusterEndpoints.RoleOf(node, node.Cluster.Leader), node.Cluster.Term, node.CommitIndex, node.AppliedIndex, null);
+            return new MemberFigures(id, node.Options.ApiUrl, ClusterEndpoints.RoleOf(node, node.View.Leader), node.View.Term, node.CommitIndex, node.AppliedIndex, null);
         }
 
-        var api = (member as RaftClusterMember)?.TryGetMetadata()?.GetValueOrDefault(MemberMetadata.ApiKey);
+        var api = member.ApiUrl;
         if (api is null)
             return new MemberFigures(id, null, null, 0, 0, 0, "its API address is not known yet");
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);

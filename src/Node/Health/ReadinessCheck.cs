@@ -1,4 +1,3 @@
-using DotNext.Net.Cluster.Consensus.Raft;
 using Microsoft.Extensions.Diagnostics.HealthChecks;
 using RaftTimers.Cluster.Hosting;
 
@@ -15,7 +14,7 @@ public sealed class ReadinessCheck(TimerNode node, TimeSpan timeout) : IHealthCh
 {
     public async Task<HealthCheckResult> CheckHealthAsync(HealthCheckContext context, CancellationToken token = default)
     {
-        var cluster = node.Cluster;
+        var cluster = node.View;
         if (node.Membership.NotServingReason is { } why)
             return HealthCheckResult.Unhealthy(why, data: State());
 
@@ -43,7 +42,7 @@ public sealed class ReadinessCheck(TimerNode node, TimeSpan timeout) : IHealthCh
 
     private Dictionary<string, object> State() => new()
     {
-        ["term"] = node.Cluster.Term,
+        ["term"] = node.View.Term,
         ["commitIndex"] = node.CommitIndex,
         ["appliedIndex"] = node.AppliedIndex,
     };

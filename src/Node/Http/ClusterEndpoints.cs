@@ -1,4 +1,3 @@
-using DotNext.Net.Cluster.Consensus.Raft;
 using RaftTimers.Cluster.Clock;
 using RaftTimers.Cluster.Hosting;
 using RaftTimers.Cluster.Membership;
@@ -43,19 +42,9 @@ public sealed class ClusterEndpoints(TimerNode node)
 
     private async Task GetAsync(HttpContext context)
     {
-        var cluster = node.Cluster;
+        var cluster = node.View;
         var leader = cluster.Leader;
-        string? leaderApi = null;
-        if (leader is not null)
-        {
-            try
-            {
-                leaderApi = await node.GetLeaderApiUrlAsync(context.RequestAborted).ConfigureAwait(false);
-            }
-            catch (DotNext.Net.Cluster.MemberUnavailableException)
-            {
-            }
-        }
+        var leaderApi = leader is null ? null : await cluster.LeaderApiUrlAsync(context.RequestAborted).ConfigureAwait(false);
 
         // Names every member: a leader has not necessarily asked its followers for their metadata yet.
         await node.Membership.LearnMetadataAsync(TimeSpan.FromMilliseconds(500), context.RequestAborted).ConfigureAwait(false);
@@ -75,7 +64,7 @@ public sealed class ClusterEndpoints(TimerNode node)
             else
             {
                 json.WriteStartObject("leader");
-                json.WriteString("raft", leader.EndPoint.ToString());
+                json.WriteString("raft", leader.Raft.ToString());
                 if (leaderApi is null)
                     json.WriteNull("api");
                 else
@@ -97,21 +86,20 @@ public sealed class ClusterEndpoints(TimerNode node)
             json.WriteEndObject();
             var samples = clock.Samples();
             json.WriteStartArray("members");
-            foreach (var member in cluster.Members)
+            foreach (var member in cluster.Members())
             {
-                var metadata = (member as RaftClusterMember)?.TryGetMetadata();
                 json.WriteStartObject();
-                json.WriteString("id", node.Membership.NodeIdOf(member));
-                json.WriteString("raft", member.EndPoint.ToString());
-                json.WriteString("api", metadata?.GetValueOrDefault(MemberMetadata.ApiKey) ?? (member.IsRemote ? null : node.Options.ApiUrl));
-                json.WriteString("status", member.IsRemote ? member.Status.ToString().ToLowerInvariant() : "self");
+                json.WriteString("id", member.NodeId);
+                json.WriteString("raft", member.Raft.ToString());
+                json.WriteString("api", member.ApiUrl);
+                json.WriteString("status", member.Status);
                 json.WriteBoolean("isLeader", member.IsLeader);
                 if (!member.IsRemote)
                 {
                     json.WriteNumber("clockOffsetMs", 0);
                     json.WriteNumber("clockRoundTripMs", 0);
                 }
-                else if (samples.TryGetValue(member.EndPoint.ToString() ?? "", out var sample))
+                else if (samples.TryGetValue(member.Raft.ToString() ?? "", out var sample))
                 {
                     json.WriteNumber("clockOffsetMs", sample.OffsetMs);
                     json.WriteNumber("clockRoundTripMs", sample.RoundTripMs);
@@ -134,7 +122,7 @@ public sealed class ClusterEndpoints(TimerNode node)
     /// This node's role as <c>GET /cluster</c> names it: none (joining or removed), leader, follower (it knows a leader), or
     /// candidate (it knows none).
     /// </summary>
-    public static string RoleOf(TimerNode node, DotNext.Net.Cluster.IClusterMember? leader)
+    public static string RoleOf(TimerNode node, MemberView? leader)
         => node.Membership.Local != LocalMembership.Member ? "none"
             : node.IsLeader ? "leader" : leader is not null ? "follower" : "candidate";
 

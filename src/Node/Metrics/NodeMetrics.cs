@@ -1,6 +1,4 @@
 using System.Diagnostics.Metrics;
-using DotNext.Net.Cluster;
-using DotNext.Net.Cluster.Consensus.Raft;
 using RaftTimers.Cluster.Clock;
 using RaftTimers.Cluster.Diagnostics;
 using RaftTimers.Cluster.Hosting;
@@ -44,7 +42,7 @@ public sealed class NodeMetrics : IDisposable
         stall = new ProgressStallDetector(stallAfter);
         started = clock.GetTimestamp();
         meter.CreateObservableGauge("rafttimers.timers.pending", () => node.Store.Read(s => (long)s.PendingCount), description: "Timers waiting to fire, in this node's state");
-        meter.CreateObservableGauge("rafttimers.raft.term", () => node.Cluster.Term, description: "This node's Raft term");
+        meter.CreateObservableGauge("rafttimers.raft.term", () => node.View.Term, description: "This node's Raft term");
         meter.CreateObservableGauge("rafttimers.raft.commit_index", () => node.CommitIndex, description: "Last log index this node knows to be committed");
         meter.CreateObservableGauge("rafttimers.raft.applied_index", () => node.AppliedIndex, description: "Last log index applied to this node's state");
         meter.CreateObservableGauge("rafttimers.raft.last_log_index", () => node.LastLogIndex, description: "Last index in this node's log, committed or not");
@@ -79,7 +77,7 @@ public sealed class NodeMetrics : IDisposable
             description: "Applied entries stamped further ahead of this node's clock than the skew allows");
         meter.CreateObservableCounter("rafttimers.raft.leader_changes", () => Volatile.Read(ref leaderChanges),
             description: "Times this node saw the leader change (to another node or to none)");
-        node.Cluster.LeaderChanged += OnLeaderChanged;
+        node.View.LeaderChanged += OnLeaderChanged;
 
         var every = TimeSpan.FromMilliseconds(Math.Clamp(stallAfter.TotalMilliseconds / 5, 100, 1_000));
         stallSampler = clock.CreateTimer(_ => SampleProgress(), null, every, every);
@@ -100,11 +98,11 @@ public sealed class NodeMetrics : IDisposable
         }
     }
 
-    private void OnLeaderChanged(ICluster cluster, IClusterMember? leader) => Interlocked.Increment(ref leaderChanges);
+    private void OnLeaderChanged() => Interlocked.Increment(ref leaderChanges);
 
     public void Dispose()
     {
-        node.Cluster.LeaderChanged -= OnLeaderChanged;
+        node.View.LeaderChanged -= OnLeaderChanged;
         stallSampler.Dispose();
     }
 }

@@ -51,13 +51,21 @@ public sealed class TimerNode : IAsyncDisposable
         this.cluster = cluster;
         Proposer = proposer;
         this.httpTransport = httpTransport;
+        View = new ClusterView(cluster, membership, options.ApiUrl);
     }
 
     public RaftOptions Options { get; }
 
     public AppliedState Store { get; }
 
-    public IRaftCluster Cluster => cluster;
+    /// <summary>DotNext's cluster, for the cluster library and its tests; everything above reads <see cref="View"/>.</summary>
+    internal IRaftCluster Cluster => cluster;
+
+    /// <summary>Term, leader and members, without DotNext's types.</summary>
+    public ClusterView View { get; }
+
+    /// <summary>A hand-off of leadership that waits up to <paramref name="electionDeadline"/> for another member to be elected.</summary>
+    public LeadershipHandOff CreateHandOff(TimeSpan electionDeadline) => new(cluster, Membership, View, electionDeadline);
 
     public CommandProposer Proposer { get; }
 

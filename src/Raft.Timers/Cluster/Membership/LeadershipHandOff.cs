@@ -1,11 +1,7 @@
-using DotNext.Net.Cluster;
 using DotNext.Net.Cluster.Consensus.Raft;
 using DotNext.Net.Cluster.Consensus.Raft.Extensions;
-using RaftTimers.Cluster.Hosting;
-using RaftTimers.Node.Answers;
-using RaftTimers.Node.Http;
 
-namespace RaftTimers.Node.Admin;
+namespace RaftTimers.Cluster.Membership;
 
 /// <summary>
 /// Makes the leader step down so that another member leads. DotNext 6.12 has no targeted transfer (Raft's TimeoutNow),
@@ -13,19 +9,32 @@ namespace RaftTimers.Node.Admin;
 /// campaigns, tends to be the shortest): so the leader steps down into standby, where it votes but never campaigns,
 /// and returns to normal once another member leads, or when the wait ends either way.
 /// </summary>
-public sealed class LeadershipHandOff(TimerNode node, TimeSpan electionDeadline)
+public sealed class LeadershipHandOff
 {
-    /// <summary>
-    /// Steps down and returns the member that leads afterwards, or null when none was elected within the deadline.
-    /// Throws a 503 <see cref="ApiException"/> when this node no longer leads.
-    /// </summary>
-    public async Task<IClusterMember?> ResignAsync(CancellationToken token)
+    private readonly IRaftCluster cluster;
+    private readonly ClusterMembership membership;
+    private readonly ClusterView view;
+    private readonly TimeSpan electionDeadline;
+
+    internal LeadershipHandOff(IRaftCluster cluster, ClusterMembership membership, ClusterView view, TimeSpan electionDeadline)
     {
-        var cluster = node.Cluster;
+        this.cluster = cluster;
+        this.membership = membership;
+        this.view = view;
+        this.electionDeadline = electionDeadline;
+    }
+
+    /// <summary>
+    /// Steps down and says who leads afterwards: <see cref="HandOff.Elected"/> with the member that leads in a later term,
+    /// <see cref="HandOff.NoneElected"/> when none was elected within the deadline, <see cref="HandOff.NotLeader"/> when
+    /// this node no longer led, so nothing was done.
+    /// </summary>
+    public async Task<(HandOff Outcome, MemberView? Leader)> ResignAsync(CancellationToken token)
+    {
         var standby = (IStandbyModeSupport)cluster;
         var termBefore = cluster.Term;
         if (cluster.Leader is not { IsRemote: false } || !await standby.EnableStandbyModeAsync(token).ConfigureAwait(false))
-            throw new ApiException(StatusCodes.Status503ServiceUnavailable, "leadership moved while the request was handled; retry");
+            return (HandOff.NotLeader, null);
 
         try
         {
@@ -34,21 +43,34 @@ public sealed class LeadershipHandOff(TimerNode node, TimeSpan electionDeadline)
             while (true)
             {
                 // Another member, leading in a later term (this node, in standby, cannot be the one).
-                if (cluster.Term > termBefore && cluster.Leader is { IsRemote: true } leader)
-                    return leader;
+                if (cluster.Term > termBefore && cluster.Leader is { IsRemote: true } && view.Leader is { IsRemote: true } leader)
+                    return (HandOff.Elected, leader);
                 await Task.Delay(20, deadline.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (!token.IsCancellationRequested)
         {
-            return null;
+            return (HandOff.NoneElected, null);
         }
         finally
         {
             // Back to a normal member that may campaign again, whatever happened: standby must not outlive the request,
             // unless the node's clock holds it there (docs/clocks.md).
-            if (!node.Membership.ClockHeld)
+            if (!membership.ClockHeld)
                 await standby.RevertToNormalModeAsync(CancellationToken.None).ConfigureAwait(false);
         }
     }
+}
+
+/// <summary>How a hand-off of leadership ended.</summary>
+public enum HandOff
+{
+    /// <summary>Another member leads in a later term.</summary>
+    Elected,
+
+    /// <summary>No other member was elected within the deadline; this node may lead again.</summary>
+    NoneElected,
+
+    /// <summary>This node did not lead when asked; nothing was done.</summary>
+    NotLeader,
 }
