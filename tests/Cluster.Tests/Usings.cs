@@ -1,1 +1,2 @@
+global using RaftTimers.Support;
 global using Xunit;

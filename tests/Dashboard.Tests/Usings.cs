@@ -1,2 +1,2 @@
-global using RaftTimers.Cluster.Tests.Infrastructure;
+global using RaftTimers.Support;
 global using Xunit;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using RaftTimers.Support;
 using RaftTimers.Tools.Bench.Load;
 
 namespace RaftTimers.Tools.Bench.Sink;
@@ -25,7 +26,8 @@ public static class SinkServer
             var request = context.Request;
             var body = await new StreamReader(request.Body, Encoding.UTF8).ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
             var (run, seq) = FromPath(request.Path.Value ?? "");
-            records.Add(arrival, request.Headers["X-Timer-Id"].ToString(), request.Headers["Idempotency-Key"].ToString(), seq ?? Seq(body), run);
+            var (timerId, key, _) = CallbackHeaders.Read(request);
+            records.Add(arrival, timerId, key, seq ?? Seq(body), run);
             context.Response.StatusCode = 200;
         }
 

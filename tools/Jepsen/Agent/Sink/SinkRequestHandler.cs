@@ -1,7 +1,7 @@
-using System.Globalization;
 using System.Threading.Channels;
 using RaftTimers.JepsenLike.History;
 using RaftTimers.JepsenLike.Sink;
+using RaftTimers.Support;
 
 namespace RaftTimers.JepsenLike.Agent;
 
@@ -25,10 +25,11 @@ public sealed class SinkRequestHandler(FaultDecider faults, ChannelWriter<string
 
         var decision = faults.Decide(arrivedAtMs);
         var answered = await ReadAndWaitAsync(context, decision);
+        var (timerId, key, attempt) = CallbackHeaders.Read(request);
         await log.WriteAsync(SinkLog.Format(new SinkLog.Line(
-            request.Headers["X-Timer-Id"].ToString(),
-            request.Headers["Idempotency-Key"].ToString(),
-            int.TryParse(request.Headers["X-Timer-Attempt"], NumberStyles.None, CultureInfo.InvariantCulture, out var attempt) ? attempt : 0,
+            timerId,
+            key,
+            attempt,
             arrivedAtMs,
             answered ? decision.Status : 0,
             ActionName(decision.Action),

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using RaftTimers.Support;
 
 namespace RaftTimers.JepsenLike.Orchestration;
 
@@ -8,7 +9,12 @@ public sealed class LoopbackNetwork : IHostNetwork
 {
     private readonly int basePort;
 
-    public LoopbackNetwork(int nodeCount) => basePort = FindFreeRange(nodeCount);
+    /// <summary>Ports from a free run of 41: node k's HTTP at +k, its Raft at +20+k, the sink at +40.</summary>
+    public LoopbackNetwork(int nodeCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(nodeCount, 19);
+        basePort = FreePorts.FindRun(41);
+    }
 
     public string Mode => "loopback";
 
@@ -42,32 +48,4 @@ public sealed class LoopbackNetwork : IHostNetwork
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
     internal static int NodeIndex(string host) => host.StartsWith('n') && int.TryParse(host[1..], out var k) ? k : throw new ArgumentException($"not a node: {host}");
-
-    private static int FindFreeRange(int nodeCount)
-    {
-        var random = new Random(Environment.ProcessId);
-        for (var tries = 0; tries < 200; tries++)
-        {
-            var start = 30_000 + (random.Next(0, 500) * 50);
-            var ports = Enumerable.Range(1, nodeCount).SelectMany(k => new[] { start + k, start + 20 + k }).Append(start + 40);
-            if (ports.All(IsFree))
-                return start;
-        }
-
-        throw new InvalidOperationException("no free port range on loopback");
-    }
-
-    private static bool IsFree(int port)
-    {
-        try
-        {
-            using var listener = new TcpListener(IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (SocketException)
-        {
-            return false;
-        }
-    }
 }

@@ -1,10 +1,14 @@
 using System.Net;
 using System.Net.Sockets;
 
-namespace RaftTimers.Cluster.Tests.Infrastructure;
+namespace RaftTimers.Support;
 
-/// <summary>Finds runs of consecutive free loopback ports for a test cluster's HTTP and Raft listeners.</summary>
-internal static class FreePorts
+/// <summary>
+/// The one finder of free loopback ports, for the test clusters' HTTP and Raft listeners and the fault-injection
+/// harness's loopback network: runs of consecutive ports, each bound once to check it is free. Another process can
+/// still take one before the node binds it; starting each process in its own range keeps that unlikely.
+/// </summary>
+public static class FreePorts
 {
     private static int next = 20_000 + (Environment.ProcessId % 200) * 50;
 

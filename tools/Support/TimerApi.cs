@@ -3,10 +3,10 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
 
-namespace RaftTimers.Cluster.Tests.Infrastructure;
+namespace RaftTimers.Support;
 
-/// <summary>Calls the timer API the way a Skyring client does: JSON body, optional x-timer-id.</summary>
-internal static class TimerApi
+/// <summary>Calls the timer API the way a Skyring client does (JSON body, optional x-timer-id), for the tests and tools that check a cluster.</summary>
+public static class TimerApi
 {
     public static string Body(long timeoutMs, string callbackUri, object? data = null, string method = "post")
         => JsonSerializer.Serialize(new Dictionary<string, object?>
@@ -32,9 +32,10 @@ internal static class TimerApi
     {
         var sentAt = DateTimeOffset.UtcNow;
         using var response = await http.CreateAsync(nodeUrl, id, Body(timeoutMs, callbackUri, data));
-        Assert.True(response.StatusCode == HttpStatusCode.Created,
-            $"create {id} via {nodeUrl}: {(int)response.StatusCode} {Reason(response)} {await response.Content.ReadAsStringAsync()}");
-        Assert.Equal($"/timer/{id}", response.Headers.Location?.OriginalString);
+        if (response.StatusCode != HttpStatusCode.Created)
+            throw new HttpRequestException($"create {id} via {nodeUrl}: {(int)response.StatusCode} {Reason(response)} {await response.Content.ReadAsStringAsync()}");
+        if (response.Headers.Location?.OriginalString != $"/timer/{id}")
+            throw new HttpRequestException($"create {id} via {nodeUrl}: Location {response.Headers.Location} is not /timer/{id}");
         return sentAt;
     }
 

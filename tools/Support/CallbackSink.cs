@@ -8,10 +8,10 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace RaftTimers.Cluster.Tests.Infrastructure;
+namespace RaftTimers.Support;
 
 /// <summary>One callback request as the receiver saw it.</summary>
-internal sealed record Delivery(
+public sealed record Delivery(
     string TimerId,
     string IdempotencyKey,
     int Attempt,
@@ -27,7 +27,7 @@ internal sealed record Delivery(
 /// and lets a test make chosen timers fail a number of times first. Tests wait on it for events with
 /// generous deadlines instead of sleeping.
 /// </summary>
-internal sealed class CallbackSink : IAsyncDisposable
+public sealed class CallbackSink : IAsyncDisposable
 {
     private readonly WebApplication app;
     private readonly ConcurrentQueue<Delivery> deliveries = new();
@@ -64,7 +64,7 @@ internal sealed class CallbackSink : IAsyncDisposable
         var request = context.Request;
         using var reader = new StreamReader(request.Body);
         var body = await reader.ReadToEndAsync();
-        var id = request.Headers["X-Timer-Id"].ToString();
+        var (id, key, attempt) = CallbackHeaders.Read(request);
         var status = 200;
         if (failuresLeft.TryGetValue(id, out var left) && left > 0)
         {
@@ -74,8 +74,8 @@ internal sealed class CallbackSink : IAsyncDisposable
 
         deliveries.Enqueue(new Delivery(
             id,
-            request.Headers["Idempotency-Key"].ToString(),
-            int.TryParse(request.Headers["X-Timer-Attempt"], out var attempt) ? attempt : 0,
+            key,
+            attempt,
             request.Method,
             request.Path.Value ?? "",
             request.ContentType,

@@ -1,7 +1,7 @@
-namespace RaftTimers.Cluster.Tests.Infrastructure;
+namespace RaftTimers.Support;
 
 /// <summary>Where the built node, cluster tool and command-line client live, in the same configuration as these tests.</summary>
-internal static class RepoPaths
+public static class RepoPaths
 {
 #if DEBUG
     private const string Configuration = "Debug";

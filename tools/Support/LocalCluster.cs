@@ -2,13 +2,13 @@ using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json;
 
-namespace RaftTimers.Cluster.Tests.Infrastructure;
+namespace RaftTimers.Support;
 
 /// <summary>
 /// A real cluster of node processes on loopback, driven through the same <c>tools/cluster</c> command
 /// users run (its built cluster.dll, pointed at this build's node). Disposing stops every node.
 /// </summary>
-internal sealed class LocalCluster : IAsyncDisposable
+public sealed class LocalCluster : IAsyncDisposable
 {
     private readonly string dataDirectory;
     private readonly List<string> startArgs;
@@ -57,7 +57,8 @@ internal sealed class LocalCluster : IAsyncDisposable
 
         var output = await RunToolAsync(args);
         var urls = output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        Assert.Equal(nodes, urls.Length);
+        if (urls.Length != nodes)
+            throw new InvalidOperationException($"tools/cluster started {urls.Length} nodes, not {nodes}");
         return new LocalCluster(dataDirectory, args, urls);
     }
 

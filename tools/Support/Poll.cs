@@ -1,9 +1,9 @@
 using System.Diagnostics;
 
-namespace RaftTimers.Cluster.Tests.Infrastructure;
+namespace RaftTimers.Support;
 
 /// <summary>Polls a condition until it holds or a generous deadline passes — waiting for an event, never sleeping a fixed time.</summary>
-internal static class Poll
+public static class Poll
 {
     public static readonly TimeSpan Interval = TimeSpan.FromMilliseconds(50);
 
