@@ -1,0 +1,212 @@
+using System.Text.Json;
+using RaftTimers.EndToEnd.Tests.Infrastructure;
+using static RaftTimers.EndToEnd.Tests.Infrastructure.CliProcess;
+
+namespace RaftTimers.EndToEnd.Tests.Cli;
+
+/// <summary>
+/// The command-line client (tools/Cli, run as the built timers.dll) against the shared 3-node cluster: every timer
+/// command with human and --json output, several URLs, the exit codes of refusals, and cluster status.
+/// </summary>
+[Collection(ThreeNodeCollection.Name)]
+public sealed class CliTimerTests(ThreeNodeCluster fixture)
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
+
+    private string Urls => string.Join(',', fixture.Cluster.Urls);
+
+    private static string NewId(string what) => $"cli-{what}-{Guid.NewGuid():N}"[..40];
+
+    [Fact]
+    public async Task Create_get_update_list_and_cancel_print_human_text()
+    {
+        var (_, follower, _) = await fixture.RolesAsync();
+        var id = NewId("human");
+        var callback = fixture.Sink.UrlFor(id);
+
+        var created = await OkAsync("create", "--url", follower, "--id", id, "--delay", "10m", "--callback", callback, "--data-json", """{"order":42}""");
+        Assert.StartsWith($"created {id}: due at ", created.Stdout);
+        Assert.Contains("version 1", created.Stdout);
+
+        var shown = await OkAsync("get", id, "--url", follower);
+        Assert.Matches($@"(?m)^id\s+{id}$", shown.Stdout);
+        Assert.Matches(@"(?m)^state\s+pending$", shown.Stdout);
+        Assert.Matches(@"(?m)^timeout\s+600000 ms$", shown.Stdout);
+        Assert.Matches(@"(?m)^data\s+\{""order"":42\}$", shown.Stdout);
+        Assert.Matches($@"(?m)^callback\s+POST {callback}$", shown.Stdout);
+
+        var updated = await OkAsync("update", id, "--url", Urls, "--delay", "20m", "--callback", callback, "--method", "PUT", "--data", "changed");
+        Assert.StartsWith($"updated {id}: due at ", updated.Stdout);
+        Assert.Contains("version 2", updated.Stdout);
+        shown = await OkAsync("get", id, "--url", Urls);
+        Assert.Matches(@"(?m)^version\s+2$", shown.Stdout);
+        Assert.Matches(@"(?m)^data\s+""changed""$", shown.Stdout);
+        Assert.Matches($@"(?m)^callback\s+PUT {callback}$", shown.Stdout);
+
+        var listed = await RunAsync(["list", "--url", Urls, "--state", "pending", "--after", id[..^1], "--limit", "1000"]);
+        Assert.True(listed.ExitCode == 0, listed.ToString());
+        var lines = listed.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Matches(@"^ID\s+STATE\s+DUE AT\s+VERSION\s+ATTEMPTS\s+CALLBACK\s+LAST ERROR$", lines[0]);
+        Assert.Contains(lines, l => System.Text.RegularExpressions.Regex.IsMatch(l, $@"^{id}\s+pending\s+\S+\s+2\s+0\s+PUT {callback}"));
+
+        var cancelled = await OkAsync("cancel", id, "--url", follower);
+        Assert.Equal($"cancelled {id}\n", cancelled.Stdout);
+        shown = await OkAsync("get", id, "--url", Urls);
+        Assert.Matches(@"(?m)^state\s+cancelled$", shown.Stdout);
+
+        // A repeated cancel succeeds as the first did (safe to retry by hand).
+        Assert.Equal($"cancelled {id}\n", (await OkAsync("cancel", id, "--url", follower)).Stdout);
+        Assert.DoesNotContain(fixture.Sink.Deliveries, d => d.TimerId == id);
+    }
+
+    [Fact]
+    public async Task Every_timer_command_prints_one_json_document_with_json()
+    {
+        var created = (await OkAsync("create", "--json", "--url", Urls, "--delay", "600000", "--callback", fixture.Sink.UrlFor("json"), "--data", "hello")).Json;
+        var id = created.GetProperty("id").GetString()!; // made up by the client, sent as x-timer-id: a UUIDv7 in text form
+        Assert.True(Guid.TryParseExact(id, "D", out var guid) && guid.Version == 7, id);
+        Assert.Equal($"/timer/{id}", created.GetProperty("location").GetString());
+        Assert.Equal(1, created.GetProperty("version").GetInt32());
+
+        var timer = (await OkAsync("get", id, "--json", "--url", Urls)).Json;
+        Assert.Equal(id, timer.GetProperty("id").GetString());
+        Assert.Equal("pending", timer.GetProperty("state").GetString());
+        Assert.Equal("hello", timer.GetProperty("data").GetString());
+        Assert.Equal(600000, timer.GetProperty("timeout").GetInt64());
+        Assert.Equal("post", timer.GetProperty("callback").GetProperty("method").GetString());
+
+        var updated = (await OkAsync("update", id, "--json", "--url", Urls, "--delay", "5m", "--callback", fixture.Sink.UrlFor("json"), "--data-json", """{"n":1}""")).Json;
+        Assert.Equal(2, updated.GetProperty("version").GetInt32());
+        timer = (await OkAsync("get", id, "--json", "--url", Urls)).Json;
+        Assert.Equal(1, timer.GetProperty("data").GetProperty("n").GetInt32());
+        Assert.Equal(300000, timer.GetProperty("timeout").GetInt64());
+
+        var page = (await OkAsync("list", "--json", "--url", Urls, "--after", id[..^1], "--limit", "1")).Json;
+        var only = Assert.Single(page.GetProperty("timers").EnumerateArray());
+        Assert.Equal(id, only.GetProperty("id").GetString());
+
+        var cancelled = (await OkAsync("cancel", id, "--json", "--url", Urls)).Json;
+        Assert.Equal(id, cancelled.GetProperty("id").GetString());
+        Assert.True(cancelled.GetProperty("cancelled").GetBoolean());
+        Assert.Equal("cancelled", (await OkAsync("get", id, "--json", "--url", Urls)).Json.GetProperty("state").GetString());
+    }
+
+    [Fact]
+    public async Task A_timer_created_with_the_cli_fires_with_its_data_and_method()
+    {
+        var id = NewId("fire");
+        await OkAsync("create", "--url", Urls, "--id", id, "--delay", "300ms", "--callback", fixture.Sink.UrlFor(id), "--method", "put", "--data", "payload text");
+        await fixture.Sink.WaitUntilAsync(d => d.Any(x => x.TimerId == id && x.AnsweredStatus == 200), Deadline);
+        var delivery = fixture.Sink.Deliveries.First(d => d.TimerId == id);
+        Assert.Equal("PUT", delivery.Method);
+        Assert.Equal("payload text", delivery.Body);
+        Assert.StartsWith("text/plain", delivery.ContentType);
+
+        var state = await Poll.UntilAsync(async () => (await OkAsync("get", id, "--json", "--url", Urls)).Json.GetProperty("state").GetString(),
+            s => s == "delivered", Deadline, s => $"state {s}");
+        Assert.Equal("delivered", state);
+    }
+
+    [Fact]
+    public async Task List_all_pages_through_every_timer_in_order_and_keeps_stdout_clean()
+    {
+        var prefix = NewId("all")[..24] + "-";
+        var ids = Enumerable.Range(0, 23).Select(i => $"{prefix}{i:D2}").ToList();
+        foreach (var id in ids)
+            await fixture.Cluster.Http.CreateOkAsync(fixture.Cluster.Urls[0], id, 600_000, fixture.Sink.UrlFor("all"));
+
+        // Pages of 5 starting just before the prefix: every one of the 23 timers exactly once, in id order.
+        var listed = await RunAsync(["list", "--all", "--json", "--limit", "5", "--after", prefix[..^1], "--url", Urls]);
+        Assert.True(listed.ExitCode == 0, listed.ToString());
+        Assert.Equal("", listed.Stderr); // stderr is not a terminal here: no progress drawn
+        var document = listed.Json;
+        Assert.Equal(JsonValueKind.Null, document.GetProperty("next").ValueKind);
+        var seen = document.GetProperty("timers").EnumerateArray().Select(t => t.GetProperty("id").GetString()!).Where(i => i.StartsWith(prefix, StringComparison.Ordinal)).ToList();
+        Assert.Equal(ids, seen);
+
+        var human = await OkAsync("list", "--all", "--limit", "4", "--state", "pending", "--after", prefix[..^1], "--url", Urls);
+        foreach (var id in ids)
+            Assert.Matches($@"(?m)^{id}\s+pending\s", human.Stdout);
+
+        // One page of 5: the next id is named on stderr, stdout keeps the table only.
+        var page = await RunAsync(["list", "--limit", "5", "--after", prefix[..^1], "--url", Urls]);
+        Assert.Equal(0, page.ExitCode);
+        Assert.Equal(6, page.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        Assert.Contains($"timers list --after {ids[4]}", page.Stderr);
+
+        foreach (var id in ids)
+            await OkAsync("cancel", id, "--url", Urls);
+    }
+
+    [Fact]
+    public async Task The_next_url_is_tried_when_one_cannot_be_reached_and_the_env_var_names_nodes()
+    {
+        var id = NewId("urls");
+        var dead = UnreachableUrl();
+        await OkAsync("create", "--url", dead, "--url", fixture.Cluster.Urls[1], "--id", id, "--delay", "10m", "--callback", fixture.Sink.UrlFor(id));
+        var viaEnvironment = await RunAsync(["get", id, "--json"], new Dictionary<string, string> { ["RAFTTIMERS_URL"] = $"{dead},{fixture.Cluster.Urls[2]}" });
+        Assert.True(viaEnvironment.ExitCode == 0, viaEnvironment.ToString());
+        Assert.Equal(id, viaEnvironment.Json.GetProperty("id").GetString());
+        await OkAsync("cancel", id, "--url", $"{dead},{fixture.Cluster.Urls[0]}");
+    }
+
+    [Fact]
+    public async Task A_create_without_id_that_one_node_left_unanswered_is_retried_on_the_next_with_the_same_id()
+    {
+        await using var silent = SilentNode.Start();
+        var created = (await OkAsync("create", "--json", "--url", $"{silent.Url},{Urls}", "--timeout", "5", "--delay", "10m",
+            "--callback", fixture.Sink.UrlFor("retried"))).Json;
+        var id = created.GetProperty("id").GetString()!;
+        var sent = Assert.Single(silent.Requests); // the client read its answer from the next node only after this one timed out
+        Assert.Equal(id, sent["x-timer-id"]);
+        Assert.Equal("pending", (await OkAsync("get", id, "--json", "--url", Urls)).Json.GetProperty("state").GetString());
+        await OkAsync("cancel", id, "--url", Urls);
+    }
+
+    [Fact]
+    public async Task Server_refusals_exit_1_with_the_status_and_a_server_400_exits_2()
+    {
+        var missing = await FailsAsync(1, "get", NewId("missing"), "--url", Urls);
+        Assert.Contains("404 Not Found: no timer", missing.Stderr);
+
+        var id = NewId("conflict");
+        await OkAsync("create", "--url", Urls, "--id", id, "--delay", "10m", "--callback", fixture.Sink.UrlFor(id));
+        await OkAsync("create", "--url", Urls, "--id", id, "--delay", "10m", "--callback", fixture.Sink.UrlFor(id)); // same body: idempotent
+        var conflict = await FailsAsync(1, "create", "--url", Urls, "--id", id, "--delay", "11m", "--callback", fixture.Sink.UrlFor(id));
+        Assert.Contains("409", conflict.Stderr);
+        Assert.Contains("different body", conflict.Stderr);
+
+        var update = await FailsAsync(1, "update", NewId("nothing"), "--url", Urls, "--delay", "1s", "--callback", fixture.Sink.UrlFor("x"));
+        Assert.Contains("404", update.Stderr);
+
+        // Well-formed locally, refused by the cluster's callback policy (link-local metadata address): the server's 400 is exit code 2.
+        var denied = await FailsAsync(2, "create", "--url", Urls, "--delay", "1s", "--callback", "http://169.254.169.254/latest");
+        Assert.Contains("400", denied.Stderr);
+        Assert.Contains("169.254", denied.Stderr);
+        await OkAsync("cancel", id, "--url", Urls);
+    }
+
+    [Fact]
+    public async Task Cluster_status_lists_every_member_with_role_term_and_indexes()
+    {
+        var leader = await fixture.Cluster.LeaderIndexAsync();
+        var status = (await OkAsync("cluster", "status", "--json", "--url", Urls)).Json;
+        var members = status.GetProperty("members").EnumerateArray().ToList();
+        Assert.Equal(3, members.Count);
+        Assert.All(members, m => Assert.True(m.GetProperty("reachable").GetBoolean(), m.ToString()));
+        Assert.Equal(new[] { "n1", "n2", "n3" }, members.Select(m => m.GetProperty("id").GetString()));
+        Assert.Single(members, m => m.GetProperty("role").GetString() == "leader");
+        Assert.Equal($"n{leader}", members.Single(m => m.GetProperty("role").GetString() == "leader").GetProperty("id").GetString());
+        Assert.Equal(2, members.Count(m => m.GetProperty("role").GetString() == "follower"));
+        Assert.All(members, m => Assert.True(m.GetProperty("commitIndex").GetInt64() > 0 && m.GetProperty("appliedIndex").GetInt64() > 0, m.ToString()));
+        Assert.Equal(fixture.Cluster.Urls[leader - 1], status.GetProperty("leader").GetProperty("api").GetString());
+        Assert.Equal(status.GetProperty("term").GetInt64(), status.GetProperty("node").GetProperty("term").GetInt64());
+
+        var human = await OkAsync("cluster", "status", "--url", fixture.Cluster.Urls[0]);
+        Assert.StartsWith($"leader 127.0.0.1:", human.Stdout);
+        Assert.Contains($"({fixture.Cluster.Urls[leader - 1]}), term ", human.Stdout);
+        Assert.Matches(@"(?m)^ID\s+RAFT\s+API\s+ROLE\s+TERM\s+COMMIT\s+APPLIED\s+LAG\s+PENDING\s+STATUS$", human.Stdout);
+        for (var i = 1; i <= 3; i++)
+            Assert.Matches($@"(?m)^n{i}\s+127\.0\.0\.1:\d+\s+{fixture.Cluster.Urls[i - 1]}\s+{(i == leader ? "leader" : "follower")}\s+\d+\s+\d+\s+\d+\s+\d+\s+\d+", human.Stdout);
+    }
+}

@@ -1,0 +1,259 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using RaftTimers.EndToEnd.Tests.Infrastructure;
+
+namespace RaftTimers.EndToEnd.Tests;
+
+/// <summary>
+/// The limits that answer 429 and 507 (413 and the id length are in <see cref="BadInputTests"/>), on real
+/// node processes started with tiny limits, and the promise that a refused write did not happen.
+/// </summary>
+public sealed class LimitsTests
+{
+    private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// A create body the test releases when it chooses. Until then it trickles leading spaces (valid JSON
+    /// whitespace) fast enough for Kestrel's minimum request body data rate, so the request stays in flight,
+    /// holding its write slot on the node, for as long as the test needs.
+    /// </summary>
+    private sealed class HeldBody(string json, Task release) : HttpContent
+    {
+        private const int MaxPadding = 32 * 1024;
+
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            var padding = Encoding.ASCII.GetBytes(new string(' ', 64));
+            for (var sent = 0; !release.IsCompleted && sent < MaxPadding; sent += padding.Length)
+            {
+                await stream.WriteAsync(padding);
+                await stream.FlushAsync();
+                await Task.WhenAny(release, Task.Delay(50));
+            }
+
+            await release;
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(json));
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
+
+    private static async Task<(HttpStatusCode Status, string Reason, string? RetryAfter)> CreateAsync(HttpClient http, string node, string id, string hook)
+    {
+        using var response = await http.CreateAsync(node, id, TimerApi.Body(600_000, hook));
+        if (response.StatusCode == HttpStatusCode.TooManyRequests)
+        {
+            Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+            Assert.Equal(429, (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetInt32());
+        }
+
+        return (response.StatusCode, TimerApi.Reason(response), response.Headers.RetryAfter?.Delta?.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+    }
+
+    [Fact]
+    public async Task Writes_beyond_the_in_flight_limit_get_429_with_retry_after_and_no_refused_write_happens()
+    {
+        await using var cluster = await LocalCluster.StartAsync(3, "--RaftTimers:MaxInFlightWrites=1");
+        var http = cluster.Http;
+        var leaderIndex = await cluster.LeaderIndexAsync();
+        var leader = cluster.Urls[leaderIndex - 1];
+        var follower = cluster.Urls[leaderIndex % 3];
+        var prefix = $"inflight-{Guid.NewGuid():N}"[..21];
+        var created = new List<string>();
+        var refused = new List<string>();
+
+        var existing = $"{prefix}-existing";
+        await http.CreateOkAsync(leader, existing, 600_000, "http://127.0.0.1:9/never");
+        created.Add(existing);
+
+        // One create holds the leader's only write slot while its body is held back.
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var held = $"{prefix}-held";
+        using var heldRequest = new HttpRequestMessage(HttpMethod.Post, $"{leader}/timer")
+        {
+            Content = new HeldBody(TimerApi.Body(600_000, "http://127.0.0.1:9/never"), release.Task),
+        };
+        heldRequest.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+        heldRequest.Headers.Add("x-timer-id", held);
+        var heldResponse = http.SendAsync(heldRequest);
+        try
+        {
+            // Until the held request reaches its handler, a create may still get the slot; from then on, none can.
+            var probe = 0;
+            var first = await Poll.UntilAsync(async () =>
+                {
+                    var id = $"{prefix}-probe-{probe++}";
+                    var answer = await CreateAsync(http, leader, id, "http://127.0.0.1:9/never");
+                    (answer.Status == HttpStatusCode.Created ? created : refused).Add(id);
+                    return answer;
+                },
+                a => a.Status == HttpStatusCode.TooManyRequests, Deadline, a => $"{(int)a.Status} {a.Reason}");
+            Assert.Contains("limit of 1 timer writes at once", first.Reason, StringComparison.Ordinal);
+            Assert.Equal("1", first.RetryAfter);
+
+            // Through a follower: its own slot is free, so it forwards, and the leader's 429 comes back whole.
+            var viaFollower = $"{prefix}-via-follower";
+            var forwarded = await CreateAsync(http, follower, viaFollower, "http://127.0.0.1:9/never");
+            Assert.Equal(HttpStatusCode.TooManyRequests, forwarded.Status);
+            Assert.Equal("1", forwarded.RetryAfter);
+            Assert.Contains("limit of 1 timer writes", forwarded.Reason, StringComparison.Ordinal);
+            refused.Add(viaFollower);
+
+            // Cancels count as writes; reads are not limited.
+            using (var cancel = await http.DeleteAsync($"{follower}/timer/{existing}"))
+            {
+                Assert.Equal(HttpStatusCode.TooManyRequests, cancel.StatusCode);
+                Assert.NotNull(cancel.Headers.RetryAfter);
+            }
+
+            Assert.Equal("pending", (await http.GetAsync(leader, existing))?.GetProperty("state").GetString());
+        }
+        finally
+        {
+            release.TrySetResult();
+        }
+
+        using (var heldAnswer = await heldResponse)
+            Assert.True(heldAnswer.StatusCode == HttpStatusCode.Created, $"held create: {(int)heldAnswer.StatusCode} {TimerApi.Reason(heldAnswer)}");
+        created.Add(held);
+
+        // A burst with nothing held: every create either succeeds or is refused with 429, nothing else.
+        var burst = await Task.WhenAll(Enumerable.Range(0, 16).Select(async i =>
+        {
+            var id = $"{prefix}-burst-{i}";
+            var answer = await CreateAsync(http, i % 2 == 0 ? leader : follower, id, "http://127.0.0.1:9/never");
+            return (id, answer);
+        }));
+        foreach (var (id, answer) in burst)
+        {
+            Assert.True(answer.Status is HttpStatusCode.Created or HttpStatusCode.TooManyRequests, $"{id}: {(int)answer.Status} {answer.Reason}");
+            (answer.Status == HttpStatusCode.Created ? created : refused).Add(id);
+        }
+
+        // No lost write and no refused write that happened anyway, read back through another node.
+        foreach (var id in created)
+            Assert.True(await http.GetAsync(follower, id) is not null, $"acknowledged create {id} is missing");
+        foreach (var id in refused)
+            Assert.True(await http.GetAsync(follower, id) is null, $"create {id} was refused with 429 but exists");
+    }
+
+    [Fact]
+    public async Task Creates_beyond_the_pending_timer_limit_get_507_until_a_timer_stops_pending()
+    {
+        await using var cluster = await LocalCluster.StartAsync(1, "--RaftTimers:MaxPendingTimers=3");
+        var http = cluster.Http;
+        var node = cluster.Urls[0];
+        var prefix = $"pending-{Guid.NewGuid():N}"[..20];
+        for (var i = 0; i < 3; i++)
+            await http.CreateOkAsync(node, $"{prefix}-{i}", 600_000, "http://127.0.0.1:9/never");
+
+        using (var full = await http.CreateAsync(node, $"{prefix}-over", TimerApi.Body(600_000, "http://127.0.0.1:9/never")))
+        {
+            Assert.Equal(HttpStatusCode.InsufficientStorage, full.StatusCode);
+            Assert.Contains("limit of 3 pending timers", TimerApi.Reason(full), StringComparison.Ordinal);
+            Assert.Equal(507, (await full.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("status").GetInt32());
+        }
+
+        Assert.Null(await http.GetAsync(node, $"{prefix}-over"));
+
+        // At the limit, a retry of a create that went through is still answered as the first time (201, idempotent),
+        // and a different body for that id is still the conflict it always is: neither adds a pending timer.
+        await http.CreateOkAsync(node, $"{prefix}-1", 600_000, "http://127.0.0.1:9/never");
+        using (var conflict = await http.CreateAsync(node, $"{prefix}-1", TimerApi.Body(5_000, "http://127.0.0.1:9/never")))
+            Assert.Equal(HttpStatusCode.Conflict, conflict.StatusCode);
+
+        using (var cancel = await http.DeleteAsync($"{node}/timer/{prefix}-0"))
+            Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        await http.CreateOkAsync(node, $"{prefix}-over", 600_000, "http://127.0.0.1:9/never");
+    }
+
+    [Fact]
+    public async Task Creates_beyond_the_pending_byte_limit_get_507_and_a_smaller_replace_or_a_cancel_makes_room()
+    {
+        // Id (20 characters), the callback URI (24) and 400 bytes of data: 444 bytes a timer, two fit in 1,000.
+        await using var cluster = await LocalCluster.StartAsync(1, "--RaftTimers:MaxPendingBytes=1000");
+        var http = cluster.Http;
+        var node = cluster.Urls[0];
+        var prefix = $"bytes-{Guid.NewGuid():N}"[..18];
+        const string Hook = "http://127.0.0.1:9/never";
+        var data = new string('d', 400);
+        await http.CreateOkAsync(node, $"{prefix}-0", 600_000, Hook, data);
+        await http.CreateOkAsync(node, $"{prefix}-1", 600_000, Hook, data);
+
+        using (var full = await http.CreateAsync(node, $"{prefix}-2", TimerApi.Body(600_000, Hook, data)))
+        {
+            Assert.Equal(HttpStatusCode.InsufficientStorage, full.StatusCode);
+            Assert.Contains("limit of 1000 bytes of pending timers", TimerApi.Reason(full), StringComparison.Ordinal);
+        }
+
+        Assert.Null(await http.GetAsync(node, $"{prefix}-2"));
+
+        // A timer with no data (44 bytes) still fits; and a replace that makes a timer smaller is never refused.
+        await http.CreateOkAsync(node, $"{prefix}-3", 600_000, Hook);
+        using (var smaller = await http.PutAsync($"{node}/timer/{prefix}-0", new StringContent(TimerApi.Body(600_000, Hook, "x"), Encoding.UTF8, "application/json")))
+            Assert.True(smaller.IsSuccessStatusCode, $"replace: {(int)smaller.StatusCode} {TimerApi.Reason(smaller)}");
+        await http.CreateOkAsync(node, $"{prefix}-2", 600_000, Hook, data);
+    }
+
+    [Fact]
+    public async Task Finished_timers_beyond_their_bound_are_purged_oldest_first_in_slices_without_any_507()
+    {
+        // Finished timers are kept for a day by default; a bound of 20 keeps only the 20 newest, purged 7 per entry.
+        await using var cluster = await LocalCluster.StartAsync(3,
+            "--RaftTimers:Retention:MaxFinishedTimers=20", "--RaftTimers:Retention:PurgeSliceTimers=7",
+            "--RaftTimers:Retention:PurgeIntervalMs=500", "--RaftTimers:MaxPendingTimers=30");
+        var http = cluster.Http;
+        var prefix = $"fin-{Guid.NewGuid():N}"[..16];
+        const string Hook = "http://127.0.0.1:9/never";
+
+        // 60 timers created and cancelled one after another, spread over the nodes: more finished timers than the
+        // pending limit, which they must not count against.
+        var ids = Enumerable.Range(0, 60).Select(i => $"{prefix}-{i:D2}").ToList();
+        foreach (var (id, n) in ids.Select((id, n) => (id, n)))
+        {
+            var node = cluster.Urls[n % 3];
+            await http.CreateOkAsync(node, id, 600_000, Hook);
+            using var cancel = await http.DeleteAsync($"{node}/timer/{id}");
+            Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+        }
+
+        // Oldest first: the 20 cancelled last stay, on every node alike.
+        var expected = ids.TakeLast(20).ToList();
+        foreach (var node in cluster.Urls)
+        {
+            var kept = await Poll.UntilAsync(
+                async () => (List<string>)[.. (await http.ListAllAsync(node, prefix)).Select(t => t.GetProperty("id").GetString()!).Order(StringComparer.Ordinal)],
+                k => k.Count <= 20, Deadline, k => $"{node} still keeps {k.Count} finished timers");
+            Assert.Equal(expected, kept);
+        }
+    }
+
+    [Fact]
+    public async Task A_timer_created_again_under_a_purged_id_is_delivered_with_a_new_idempotency_key()
+    {
+        // No finished timer is kept: a delivered timer is purged as soon as the leader sees it, and its id is free again.
+        await using var sink = await CallbackSink.StartAsync();
+        await using var cluster = await LocalCluster.StartAsync(1, "--RaftTimers:Retention:MaxFinishedTimers=0", "--RaftTimers:Retention:PurgeIntervalMs=200");
+        var http = cluster.Http;
+        var node = cluster.Urls[0];
+        var id = $"again-{Guid.NewGuid():N}"[..20];
+
+        await http.CreateOkAsync(node, id, 50, sink.UrlFor(id));
+        await sink.WaitUntilAsync(d => d.Any(x => x.TimerId == id && x.AnsweredStatus == 200), Deadline);
+        await Poll.UntilAsync(() => http.GetAsync(node, id), timer => timer is null, Deadline, _ => $"{id} was not purged");
+
+        await http.CreateOkAsync(node, id, 50, sink.UrlFor(id));
+        await sink.WaitUntilAsync(d => d.Count(x => x.TimerId == id && x.AnsweredStatus == 200) >= 2, Deadline);
+
+        // Both are version 1 of the same id: a receiver deduplicating on the key must not drop the second.
+        var keys = sink.Deliveries.Where(d => d.TimerId == id).Select(d => d.IdempotencyKey).Distinct().ToList();
+        Assert.Equal(2, keys.Count);
+        Assert.All(keys, k => Assert.StartsWith($"{id}:1:", k, StringComparison.Ordinal));
+    }
+}
