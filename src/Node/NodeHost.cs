@@ -111,20 +111,10 @@ public static partial class NodeHost
             SnapshotEveryBytes = settings.Raft.SnapshotEveryBytes,
             Clock = settings.Clock,
         };
-        var proposerOptions = new ProposerOptions
-        {
-            MaxCommandsPerEntry = settings.Raft.MaxCommandsPerEntry,
-            MaxEntriesInFlight = settings.Raft.MaxEntriesInFlight,
-            CommitTimeoutMs = settings.RequestTimeoutMs,
-        };
-        var leaderOptions = new LeaderOptions
-        {
-            RetentionMs = settings.Retention.FinishedTimerRetentionMs,
-            PurgeIntervalMs = settings.Retention.PurgeIntervalMs,
-            MaxFinishedTimers = settings.Retention.MaxFinishedTimers,
-            MaxFinishedBytes = settings.Retention.MaxFinishedBytes,
-            PurgeSliceTimers = settings.Retention.PurgeSliceTimers,
-        };
+        // The proposer answers a write within the request's deadline: one setting, RaftTimers:RequestTimeoutMs, for both.
+        var proposerOptions = settings.Raft.Proposer;
+        proposerOptions.CommitTimeoutMs = settings.RequestTimeoutMs;
+        var leaderOptions = settings.Retention.Leader;
 
         // Every instrument lives on this one meter, created before the node so the leader's first fires are counted.
         using var meter = new Meter(NodeMetrics.MeterName);

@@ -19,9 +19,6 @@ namespace RaftTimers.Node.Configuration;
 /// </summary>
 public sealed class NodeSettings
 {
-    /// <summary>Group commit's defaults, which the Raft section and the request timeout start from.</summary>
-    private static readonly ProposerOptions ProposerDefaults = new();
-
     public const string Section = "RaftTimers";
 
     /// <summary>Short command-line switches for the settings people type most.</summary>
@@ -125,25 +122,36 @@ public sealed class NodeSettings
         public int RequestTimeoutMs { get; set; } = RaftOptions.Defaults.RequestTimeoutMs;
         public long SnapshotEveryEntries { get; set; } = RaftOptions.Defaults.SnapshotEveryEntries;
         public long SnapshotEveryBytes { get; set; } = RaftOptions.Defaults.SnapshotEveryBytes;
-        public int MaxCommandsPerEntry { get; set; } = ProposerDefaults.MaxCommandsPerEntry;
-        public int MaxEntriesInFlight { get; set; } = ProposerDefaults.MaxEntriesInFlight;
+
+        /// <summary>The proposer's options: the two settings below are its fields, and its defaults theirs.</summary>
+        internal ProposerOptions Proposer { get; } = new();
+
+        /// <inheritdoc cref="ProposerOptions.MaxCommandsPerEntry"/>
+        public int MaxCommandsPerEntry { get => Proposer.MaxCommandsPerEntry; set => Proposer.MaxCommandsPerEntry = value; }
+
+        /// <inheritdoc cref="ProposerOptions.MaxEntriesInFlight"/>
+        public int MaxEntriesInFlight { get => Proposer.MaxEntriesInFlight; set => Proposer.MaxEntriesInFlight = value; }
     }
 
     public sealed class RetentionSection
     {
-        private static readonly LeaderOptions Defaults = new();
+        /// <summary>The leader's options: the settings below are its fields (under the names this section has always used), and its defaults theirs.</summary>
+        internal LeaderOptions Leader { get; } = new();
 
-        public long FinishedTimerRetentionMs { get; set; } = Defaults.RetentionMs;
-        public int PurgeIntervalMs { get; set; } = Defaults.PurgeIntervalMs;
+        /// <inheritdoc cref="LeaderOptions.RetentionMs"/>
+        public long FinishedTimerRetentionMs { get => Leader.RetentionMs; set => Leader.RetentionMs = value; }
+
+        /// <inheritdoc cref="LeaderOptions.PurgeIntervalMs"/>
+        public int PurgeIntervalMs { get => Leader.PurgeIntervalMs; set => Leader.PurgeIntervalMs = value; }
 
         /// <inheritdoc cref="LeaderOptions.MaxFinishedTimers"/>
-        public long MaxFinishedTimers { get; set; } = Defaults.MaxFinishedTimers;
+        public long MaxFinishedTimers { get => Leader.MaxFinishedTimers; set => Leader.MaxFinishedTimers = value; }
 
         /// <inheritdoc cref="LeaderOptions.MaxFinishedBytes"/>
-        public long MaxFinishedBytes { get; set; } = Defaults.MaxFinishedBytes;
+        public long MaxFinishedBytes { get => Leader.MaxFinishedBytes; set => Leader.MaxFinishedBytes = value; }
 
         /// <inheritdoc cref="LeaderOptions.PurgeSliceTimers"/>
-        public int PurgeSliceTimers { get; set; } = Defaults.PurgeSliceTimers;
+        public int PurgeSliceTimers { get => Leader.PurgeSliceTimers; set => Leader.PurgeSliceTimers = value; }
     }
 
     public sealed class DiagnosticsSection
