@@ -3,9 +3,8 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using RaftTimers.Cluster.Forwarding;
 using RaftTimers.Cluster.Hosting;
-using RaftTimers.Cluster.Propose;
 using RaftTimers.Cluster.Service;
-using RaftTimers.Core.Lead;
+using RaftTimers.Cluster.Storage;
 using RaftTimers.Node.Admin;
 using RaftTimers.Node.Answers;
 using RaftTimers.Node.Clock;
@@ -17,7 +16,6 @@ using RaftTimers.Node.Http;
 using RaftTimers.Node.Metrics;
 using RaftTimers.Node.OpenApi;
 using RaftTimers.Node.Security;
-using RaftTimers.Cluster.Storage;
 
 namespace RaftTimers.Node;
 

@@ -1,5 +1,3 @@
-using RaftTimers.EndToEnd.Tests.Infrastructure;
-
 namespace RaftTimers.EndToEnd.Tests;
 
 /// <summary>The backup procedure the README gives, on real node processes: copy a stopped member's data directory, restore it into every node.</summary>

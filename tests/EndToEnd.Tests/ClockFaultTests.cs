@@ -1,6 +1,5 @@
 using System.Net.Http.Json;
 using System.Text.Json;
-using RaftTimers.EndToEnd.Tests.Infrastructure;
 
 namespace RaftTimers.EndToEnd.Tests;
 

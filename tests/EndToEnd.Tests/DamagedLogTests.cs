@@ -1,5 +1,3 @@
-using RaftTimers.EndToEnd.Tests.Infrastructure;
-
 namespace RaftTimers.EndToEnd.Tests;
 
 /// <summary>

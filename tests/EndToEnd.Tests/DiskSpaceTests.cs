@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Net;
-using RaftTimers.EndToEnd.Tests.Infrastructure;
 
 namespace RaftTimers.EndToEnd.Tests;
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using RaftTimers.EndToEnd.Tests.Infrastructure;
 
 namespace RaftTimers.EndToEnd.Tests;
 

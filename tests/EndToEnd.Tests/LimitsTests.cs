@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using RaftTimers.EndToEnd.Tests.Infrastructure;
 
 namespace RaftTimers.EndToEnd.Tests;
 

@@ -4,7 +4,6 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Microsoft.OpenApi;
-using RaftTimers.EndToEnd.Tests.Infrastructure;
 
 namespace RaftTimers.EndToEnd.Tests;
 

@@ -1,6 +1,5 @@
 using RaftTimers.Node.Answers;
 using RaftTimers.Node.Configuration;
-using RaftTimers.Node.Http;
 using RaftTimers.Node.Security;
 
 namespace RaftTimers.Node.Admin;

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using RaftTimers.Node.Answers;
-using RaftTimers.Node.Http;
 
 namespace RaftTimers.Node.Admin;
 

@@ -1,15 +1,13 @@
 using System.Globalization;
 using System.Net;
-using Microsoft.Extensions.Configuration;
 using RaftTimers.Cluster.Clock;
-using RaftTimers.Cluster.Delivery;
 using RaftTimers.Cluster.Hosting;
 using RaftTimers.Cluster.Propose;
 using RaftTimers.Cluster.Service;
+using RaftTimers.Cluster.Storage;
 using RaftTimers.Core.Lead;
 using RaftTimers.Core.Model;
 using RaftTimers.Node.Security;
-using RaftTimers.Cluster.Storage;
 
 namespace RaftTimers.Node.Configuration;
 

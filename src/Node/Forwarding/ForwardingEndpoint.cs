@@ -2,7 +2,6 @@ using Microsoft.AspNetCore.Http.Features;
 using RaftTimers.Cluster.Forwarding;
 using RaftTimers.Core.Log;
 using RaftTimers.Node.Answers;
-using RaftTimers.Node.Http;
 using RaftTimers.Node.Security;
 
 namespace RaftTimers.Node.Forwarding;

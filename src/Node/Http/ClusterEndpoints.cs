@@ -1,4 +1,3 @@
-using RaftTimers.Cluster.Clock;
 using RaftTimers.Cluster.Hosting;
 using RaftTimers.Cluster.Membership;
 using RaftTimers.Node.OpenApi;

@@ -3,7 +3,6 @@ using RaftTimers.Cluster.Clock;
 using RaftTimers.Cluster.Diagnostics;
 using RaftTimers.Cluster.Hosting;
 using RaftTimers.Cluster.Storage;
-using RaftTimers.Core.Log;
 
 namespace RaftTimers.Node.Metrics;
 

@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Primitives;
 using RaftTimers.Node.Answers;
-using RaftTimers.Node.Http;
 
 namespace RaftTimers.Node.Security;
 

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
 using Microsoft.Extensions.Logging.Abstractions;
-using RaftTimers.Cluster.Delivery;
 using RaftTimers.Cluster.Hosting;
 using RaftTimers.Cluster.Propose;
 using RaftTimers.Core.Lead;

@@ -1,6 +1,5 @@
 using RaftTimers.Core.Apply;
 using RaftTimers.Core.Log;
-using RaftTimers.Core.Model;
 
 namespace RaftTimers.Tests;
 

@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using RaftTimers.EndToEnd.Tests.Infrastructure;
 using static RaftTimers.EndToEnd.Tests.Infrastructure.CliProcess;
 
 namespace RaftTimers.EndToEnd.Tests.Cli;

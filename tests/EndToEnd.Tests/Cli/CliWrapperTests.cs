@@ -1,4 +1,3 @@
-using RaftTimers.EndToEnd.Tests.Infrastructure;
 using static RaftTimers.EndToEnd.Tests.Infrastructure.CliProcess;
 
 namespace RaftTimers.EndToEnd.Tests.Cli;

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
-using RaftTimers.JepsenLike.History;
 
 namespace RaftTimers.JepsenLike.HarnessTests;
 

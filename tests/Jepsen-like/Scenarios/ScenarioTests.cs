@@ -1,4 +1,3 @@
-using RaftTimers.JepsenLike.Nemesis;
 using RaftTimers.JepsenLike.Orchestration;
 using Xunit.Abstractions;
 

@@ -2,7 +2,6 @@ using RaftTimers.Cluster.Membership;
 using RaftTimers.Cluster.Service;
 using RaftTimers.Core.Log;
 using RaftTimers.Node.Answers;
-using RaftTimers.Node.Http;
 using RaftTimers.Node.Metrics;
 
 namespace RaftTimers.Node.Tests.Http;

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using RaftTimers.Tools.Bench.Load;
 using RaftTimers.Tools.Bench.Report;
 using RaftTimers.Tools.Bench.Sink;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json;
 using RaftTimers.Tools.Bench.Cluster;
 using RaftTimers.Tools.Bench.Load;
 using RaftTimers.Tools.Bench.Report;

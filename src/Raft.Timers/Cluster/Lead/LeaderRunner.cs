@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Threading.Channels;
 using DotNext.IO.Log;
 using DotNext.Net.Cluster.Consensus.Raft;

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using DotNext.Net.Cluster.Consensus.Raft.StateMachine;
 using Microsoft.Extensions.Logging;
 using RaftTimers.Core.Apply;
 using RaftTimers.Core.Log;

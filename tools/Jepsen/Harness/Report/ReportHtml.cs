@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using RaftTimers.JepsenLike.Checker;
-using RaftTimers.JepsenLike.Orchestration;
 
 namespace RaftTimers.JepsenLike.Report;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using RaftTimers.JepsenLike.Orchestration;
 
 namespace RaftTimers.JepsenLike.Report;
 
