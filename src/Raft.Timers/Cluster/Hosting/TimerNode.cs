@@ -22,12 +22,6 @@ namespace RaftTimers.Cluster.Hosting;
 /// </summary>
 public sealed class TimerNode : IAsyncDisposable
 {
-    /// <summary>
-    /// The write-ahead log's chunk: DotNext's default of one page opens a file and a memory map per 4 KiB of log and
-    /// runs out of file handles (docs/dotnext.md). A new chunk is a sparse file this large, filled as entries arrive.
-    /// </summary>
-    public const int LogChunkBytes = 16 * 1024 * 1024;
-
     private readonly DataDirectoryLock directoryLock;
     private readonly LogApplier stateMachine;
     private readonly WriteAheadLog wal;
@@ -115,7 +109,7 @@ public sealed class TimerNode : IAsyncDisposable
             var wal = new AcknowledgedAppendLog(new WriteAheadLog.Options
             {
                 Location = Path.Combine(options.DataDirectory, "wal"),
-                ChunkSize = LogChunkBytes,
+                ChunkSize = AcknowledgedAppendLog.ChunkBytes,
                 HashAlgorithm = WriteAheadLog.IntegrityHashAlgorithm.Crc32,
             }, stateMachine);
             await VerifyLogAsync(wal, verified, options.DataDirectory, token).ConfigureAwait(false);

@@ -31,6 +31,12 @@ namespace RaftTimers.Cluster.Storage;
 public sealed class AcknowledgedAppendLog(WriteAheadLog.Options options, IStateMachine stateMachine)
     : WriteAheadLog(options, stateMachine), IAuditTrail<IRaftLogEntry>
 {
+    /// <summary>
+    /// The log's chunk: DotNext's default of one page opens a file and a memory map per 4 KiB of log and runs out of
+    /// file handles (docs/dotnext.md). A new chunk is a sparse file this large, filled as entries arrive.
+    /// </summary>
+    public const int ChunkBytes = 16 * 1024 * 1024;
+
     async ValueTask IAuditTrail<IRaftLogEntry>.AppendAsync<TEntry>(ILogEntryProducer<TEntry> entries, long startIndex,
         bool skipCommitted, CancellationToken token)
     {

@@ -1,12 +1,10 @@
-using RaftTimers.Cluster.Hosting;
-
 namespace RaftTimers.Cluster.Storage;
 
 /// <summary>How much room the data directory must keep (docs/storage.md).</summary>
 public sealed class StorageOptions
 {
-    /// <summary>The log's chunk (<see cref="TimerNode.LogChunkBytes"/>), which the room to stop in must hold.</summary>
-    private const long LogChunkBytes = TimerNode.LogChunkBytes;
+    /// <summary>The log's chunk (<see cref="AcknowledgedAppendLog.ChunkBytes"/>), which the room to stop in must hold.</summary>
+    private const long LogChunkBytes = AcknowledgedAppendLog.ChunkBytes;
 
     /// <summary>Below this many free bytes the leader refuses creates and replaces (507); room for snapshots and a burst of fires.</summary>
     public long MinFreeBytes { get; set; } = 512L * 1024 * 1024;
