@@ -10,13 +10,19 @@ internal static class LocalServer
 {
     public static WebApplicationBuilder Create(BenchArgs args)
     {
+        var listen = EndPointOf(args);
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(k => k.Listen(listen));
+        return builder;
+    }
+
+    /// <summary>The address <c>--host</c> and <c>--port</c> name; refuses any other option.</summary>
+    public static IPEndPoint EndPointOf(BenchArgs args)
+    {
         var host = args.Text("host", "127.0.0.1");
         var port = args.Int("port", 0, 0, 65535);
         args.RejectUnknown();
-
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(k => k.Listen(IPAddress.Parse(host), port));
-        return builder;
+        return new IPEndPoint(IPAddress.Parse(host), port);
     }
 }

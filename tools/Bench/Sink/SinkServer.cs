@@ -8,8 +8,8 @@ using RaftTimers.Tools.Bench.Load;
 namespace RaftTimers.Tools.Bench.Sink;
 
 /// <summary>
-/// <c>bench sink</c>: the callback receiver, run as its own process so its work and pauses are not the load
-/// generator's. Any request to <c>/cb</c> or <c>/cb/RUN/SEQ</c> is answered 200 at once and recorded with its arrival
+/// <c>bench sink</c>: the callback receiver (<see cref="CallbackSink"/>), run as its own process so its work and pauses
+/// are not the load generator's. Any request to <c>/cb</c> or <c>/cb/RUN/SEQ</c> is answered 200 at once and recorded with its arrival
 /// time (Unix µs, taken before the body is read), its <c>X-Timer-Id</c> / <c>Idempotency-Key</c> headers, and the
 /// run and seq from its path (or the body's <c>seq</c>). <c>GET /records</c> returns them as tab-separated lines,
 /// <c>GET /count</c> how many there are.
@@ -19,29 +19,28 @@ public static class SinkServer
     public static async Task<int> RunAsync(BenchArgs args)
     {
         var records = new ArrivalLog();
-        var app = LocalServer.Create(args).Build();
-        async Task Record(HttpContext context)
+        await using var sink = await CallbackSink.StartAsync(new CallbackSinkOptions
         {
-            var arrival = UnixClock.NowMicros;
-            var request = context.Request;
-            var body = await new StreamReader(request.Body, Encoding.UTF8).ReadToEndAsync(context.RequestAborted).ConfigureAwait(false);
-            var (run, seq) = FromPath(request.Path.Value ?? "");
-            var (timerId, key, _) = CallbackHeaders.Read(request);
-            records.Add(arrival, timerId, key, seq ?? Seq(body), run);
-            context.Response.StatusCode = 200;
-        }
-
-        app.Map("/cb", Record);
-        app.Map("/cb/{**rest}", Record);
-        app.MapGet("/records", async context =>
-        {
-            context.Response.ContentType = "text/tab-separated-values";
-            await context.Response.WriteAsync(records.ToText(), context.RequestAborted).ConfigureAwait(false);
-        });
-        app.MapGet("/count", context => context.Response.WriteAsync(records.Count.ToString(CultureInfo.InvariantCulture), context.RequestAborted));
-        await app.StartAsync().ConfigureAwait(false);
-        var address = app.Urls.First();
-        Console.Out.WriteLine(address);
+            Listen = LocalServer.EndPointOf(args),
+            IsCallback = static path => path.StartsWithSegments("/cb"),
+            MapOther = app =>
+            {
+                app.MapGet("/records", async context =>
+                {
+                    context.Response.ContentType = "text/tab-separated-values";
+                    await context.Response.WriteAsync(records.ToText(), context.RequestAborted).ConfigureAwait(false);
+                });
+                app.MapGet("/count", context => context.Response.WriteAsync(records.Count.ToString(CultureInfo.InvariantCulture), context.RequestAborted));
+            },
+            Record = (arrival, _, _) =>
+            {
+                var (run, seq) = FromPath(arrival.Path);
+                records.Add(arrival.ArrivedAtUnixMicros, arrival.TimerId, arrival.IdempotencyKey, seq ?? Seq(arrival.Body), run);
+                return ValueTask.CompletedTask;
+            },
+            KeepInMemory = false,
+        }).ConfigureAwait(false);
+        Console.Out.WriteLine(sink.BaseUrl);
         Console.Out.Flush();
         var done = new TaskCompletionSource();
         Console.CancelKeyPress += (_, e) =>
@@ -56,7 +55,6 @@ public static class SinkServer
             done.TrySetResult();
         });
         await done.Task.ConfigureAwait(false);
-        await app.StopAsync().ConfigureAwait(false);
         return 0;
     }
 

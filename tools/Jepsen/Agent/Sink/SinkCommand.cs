@@ -1,8 +1,7 @@
 using System.Threading.Channels;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
 using RaftTimers.JepsenLike.History;
 using RaftTimers.JepsenLike.Sink;
+using RaftTimers.Support;
 
 namespace RaftTimers.JepsenLike.Agent;
 
@@ -44,7 +43,7 @@ public static class SinkCommand
 
         var lines = Channel.CreateBounded<string>(new BoundedChannelOptions(MaxQueuedLines) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
         var writer = SinkLogWriter.RunAsync(file, lines.Reader);
-        var exitCode = await ServeAsync(options, new SinkRequestHandler(new FaultDecider(options.Faults, options.Seed), lines.Writer, TimeProvider.System));
+        var exitCode = await ServeAsync(options, new SinkRequestHandler(new FaultDecider(options.Faults, options.Seed), lines.Writer));
         lines.Writer.TryComplete();
         await writer;
         return exitCode;
@@ -52,16 +51,10 @@ public static class SinkCommand
 
     private static async Task<int> ServeAsync(SinkOptions options, SinkRequestHandler handler)
     {
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Listen(options.Listen));
-        // In-flight slow answers must not hold up a stop: the harness kills the sink 5 s after SIGTERM.
-        builder.Services.Configure<HostOptions>(host => host.ShutdownTimeout = TimeSpan.FromSeconds(2));
-        await using var app = builder.Build();
-        app.Run(handler.HandleAsync);
+        CallbackSink sink;
         try
         {
-            await app.StartAsync();
+            sink = await CallbackSink.StartAsync(handler.Options(options.Listen));
         }
         catch (IOException e)
         {
@@ -69,11 +62,13 @@ public static class SinkCommand
             return 1;
         }
 
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses.FirstOrDefault()
-            ?? $"http://{options.Listen}";
-        await Console.Out.WriteLineAsync($"listening on {address}");
-        await Console.Out.FlushAsync();
-        await app.WaitForShutdownAsync();
+        await using (sink)
+        {
+            await Console.Out.WriteLineAsync($"listening on {sink.BaseUrl}");
+            await Console.Out.FlushAsync();
+            await sink.WaitForShutdownAsync();
+        }
+
         return 0;
     }
 }

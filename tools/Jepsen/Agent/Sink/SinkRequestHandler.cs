@@ -1,3 +1,4 @@
+using System.Net;
 using System.Threading.Channels;
 using RaftTimers.JepsenLike.History;
 using RaftTimers.JepsenLike.Sink;
@@ -6,62 +7,45 @@ using RaftTimers.Support;
 namespace RaftTimers.JepsenLike.Agent;
 
 /// <summary>
-/// Serves every request of the sink (Kestrel calls <see cref="HandleAsync"/> concurrently). <c>GET /_sink/health</c>
-/// answers 200 and other <c>/_sink/*</c> paths 404, unlogged; anything else is a callback, which is read whole,
-/// logged, then answered as the fault plan decides. The line is queued before the answer goes out, so whoever saw
-/// the answer finds the line in the log once the writer's next flush is done.
+/// What the agent's sink does with each request (the receiving is <see cref="CallbackSink"/>'s). <c>GET /_sink/health</c>
+/// answers 200 and other <c>/_sink/*</c> paths 404, unlogged; anything else is a callback, which is read whole, answered
+/// as the fault plan decides (200, slow, 503/429, or a dropped connection) and logged. The line is queued before the
+/// answer goes out, so whoever saw the answer finds the line in the log once the writer's next flush is done.
 /// </summary>
-public sealed class SinkRequestHandler(FaultDecider faults, ChannelWriter<string> log, TimeProvider time)
+public sealed class SinkRequestHandler(FaultDecider faults, ChannelWriter<string> log)
 {
-    public async Task HandleAsync(HttpContext context)
+    public CallbackSinkOptions Options(IPEndPoint listen) => new()
     {
-        var arrivedAtMs = (time.GetUtcNow() - DateTimeOffset.UnixEpoch).TotalMilliseconds;
-        var request = context.Request;
-        if (request.Path.StartsWithSegments("/_sink", out var rest))
+        Listen = listen,
+        IsCallback = static path => !path.StartsWithSegments("/_sink"),
+        MapOther = static app => app.Run(context =>
         {
-            context.Response.StatusCode = rest == "/health" && HttpMethods.IsGet(request.Method) ? 200 : 404;
-            return;
-        }
+            context.Response.StatusCode = context.Request.Path == "/_sink/health" && HttpMethods.IsGet(context.Request.Method) ? 200 : 404;
+            return Task.CompletedTask;
+        }),
+        Answer = Answer,
+        Record = RecordAsync,
+        KeepInMemory = false,
+        // In-flight slow answers must not hold up a stop: the harness kills the sink 5 s after SIGTERM.
+        ShutdownTimeout = TimeSpan.FromSeconds(2),
+    };
 
-        var decision = faults.Decide(arrivedAtMs);
-        var answered = await ReadAndWaitAsync(context, decision);
-        var (timerId, key, attempt) = CallbackHeaders.Read(request);
-        await log.WriteAsync(SinkLog.Format(new SinkLog.Line(
-            timerId,
-            key,
-            attempt,
-            arrivedAtMs,
-            answered ? decision.Status : 0,
-            ActionName(decision.Action),
-            request.Method,
-            request.Path.Value)));
-
-        if (decision.Action == SinkAction.Drop || !answered)
-        {
-            context.Abort();
-            return;
-        }
-
-        context.Response.StatusCode = decision.Status;
-        if (decision.Status == 429)
-            context.Response.Headers.RetryAfter = "1";
+    private CallbackAnswer Answer(CallbackArrival arrival)
+    {
+        var decision = faults.Decide(arrival.ArrivedAtUnixMicros / 1000.0);
+        return new CallbackAnswer(decision.Status, decision.Delay, decision.Action == SinkAction.Drop, ActionName(decision.Action));
     }
 
-    /// <summary>Reads the whole body, then waits as a slow answer must; false when the caller went away first, so nothing was answered.</summary>
-    private async Task<bool> ReadAndWaitAsync(HttpContext context, SinkDecision decision)
-    {
-        try
-        {
-            await context.Request.Body.CopyToAsync(Stream.Null, context.RequestAborted);
-            if (decision.Delay > TimeSpan.Zero)
-                await Task.Delay(decision.Delay, time, context.RequestAborted);
-            return true;
-        }
-        catch (Exception e) when (e is OperationCanceledException or IOException or BadHttpRequestException)
-        {
-            return false;
-        }
-    }
+    private ValueTask RecordAsync(CallbackArrival arrival, CallbackAnswer answer, bool answered)
+        => log.WriteAsync(SinkLog.Format(new SinkLog.Line(
+            arrival.TimerId,
+            arrival.IdempotencyKey,
+            arrival.Attempt,
+            arrival.ArrivedAtUnixMicros / 1000.0,
+            answered ? answer.Status : 0,
+            answer.Label,
+            arrival.Method,
+            arrival.Path)));
 
     private static string ActionName(SinkAction action) => action switch
     {
