@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using RaftTimers.Support;
 
 namespace RaftTimers.JepsenLike.Orchestration;
