@@ -1,9 +1,5 @@
-using System.Net;
-using System.Net.Sockets;
-using Microsoft.Extensions.Logging.Abstractions;
 using RaftTimers.Cluster.Hosting;
 using RaftTimers.Cluster.Propose;
-using RaftTimers.Core.Lead;
 using RaftTimers.Core.Log;
 using RaftTimers.Core.Model;
 
@@ -50,32 +46,7 @@ public sealed class ClockStepTests : IDisposable
         Assert.True(clock.NowUnixMs() >= first + (TimeSpan.FromMinutes(59).TotalMilliseconds));
     }
 
-    private async Task<TimerNode> StartAsync(TimeProvider clock)
-    {
-        var endpoint = new IPEndPoint(IPAddress.Loopback, FreePort());
-        var options = new RaftOptions
-        {
-            NodeId = "n1",
-            RaftEndPoint = endpoint,
-            ApiUrl = "http://127.0.0.1:1",
-            InitialMembers = [endpoint],
-            DataDirectory = directory,
-            Bootstrap = true,
-            LowerElectionTimeoutMs = 150,
-            UpperElectionTimeoutMs = 300,
-        };
-
-        // One attempt, so a failed callback ends the timer at once and leaves the log quiet afterwards.
-        return await TimerNode.StartAsync(options, new ProposerOptions(), new LeaderOptions(), new DeliveryOptions { MaxAttempts = 1, AttemptTimeoutMs = 1_000 },
-            null, new NoLeaderObserver(), NullLoggerFactory.Instance, clock, _ => { }, CancellationToken.None);
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    private Task<TimerNode> StartAsync(TimeProvider clock) => SingleNode.StartAsync(directory, clock);
 
     public void Dispose() => Directory.Delete(directory, recursive: true);
 
