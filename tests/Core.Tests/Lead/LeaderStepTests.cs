@@ -89,7 +89,7 @@ public sealed class LeaderStepTests
         leader.Begin(T0);
         var fire = Assert.Single(leader.Tick(T0 + 100).Fires);
 
-        leader.Step.FireCompleted(fire, outcome, T0 + 105, termEnded: false);
+        leader.Step.FireCompleted(fire, outcome, () => T0 + 105, termEnded: false);
         Assert.Equal(0, leader.Step.FiresInFlight);
 
         Assert.Empty(leader.Tick(T0 + 105 + 249).Fires);
@@ -105,7 +105,7 @@ public sealed class LeaderStepTests
         var fire = Assert.Single(leader.Tick(T0 + 100).Fires);
 
         leader.Log(T0 + 101, fire);
-        leader.Step.FireCompleted(fire, CommandOutcome.Applied, T0 + 101, termEnded: false);
+        leader.Step.FireCompleted(fire, CommandOutcome.Applied, () => T0 + 101, termEnded: false);
         Assert.Empty(leader.Tick(T0 + 102).Fires);
         Assert.Empty(leader.Tick(T0 + 10_000).Fires);
 
@@ -122,7 +122,7 @@ public sealed class LeaderStepTests
 
         // Meanwhile the client replaced the timer: version 2, due a second later.
         leader.Log(T0 + 110, new UpdateTimer("a", Specs.Http(1_000)));
-        leader.Step.FireCompleted(fire, CommandOutcome.Indeterminate, T0 + 120, termEnded: false);
+        leader.Step.FireCompleted(fire, CommandOutcome.Indeterminate, () => T0 + 120, termEnded: false);
 
         Assert.Empty(leader.Tick(T0 + 400).Fires); // the retry of version 1 is stale
         Assert.Empty(leader.Tick(T0 + 1_109).Fires);
@@ -157,9 +157,9 @@ public sealed class LeaderStepTests
         leader.Tick(T0 + 102); // b offered from the state now that a is under way
         Assert.Equal(1, leader.Queue.WaitingCount);
 
-        leader.Step.FireCompleted(fires[0], CommandOutcome.Applied, T0 + 102, termEnded: false);
-        leader.Step.FireCompleted(fires[1], CommandOutcome.Applied, T0 + 102, termEnded: false);
-        leader.Step.FireCompleted(fires[2], CommandOutcome.NotLeader, T0 + 102, termEnded: true);
+        leader.Step.FireCompleted(fires[0], CommandOutcome.Applied, () => T0 + 102, termEnded: false);
+        leader.Step.FireCompleted(fires[1], CommandOutcome.Applied, () => T0 + 102, termEnded: false);
+        leader.Step.FireCompleted(fires[2], CommandOutcome.NotLeader, () => T0 + 102, termEnded: true);
         Assert.Empty(leader.Tick(T0 + 10_000).Fires); // c stays pending in the log for the next leader
 
         leader.Queue.DropWaiting();
@@ -315,7 +315,7 @@ public sealed class LeaderStepTests
             foreach (var fire in output.Fires)
                 state.Proposed(fire);
             foreach (var fire in state.CompleteSome(options.MaxFiresInFlight / 2))
-                step.FireCompleted(fire, CommandOutcome.Applied, now, termEnded: false);
+                step.FireCompleted(fire, CommandOutcome.Applied, () => now, termEnded: false);
             now += 2;
             Assert.True(ticks < 10 * Timers / options.MaxFiresInFlight, "the burst does not drain");
         }

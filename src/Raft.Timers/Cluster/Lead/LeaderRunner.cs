@@ -218,7 +218,7 @@ public sealed partial class LeaderRunner(
     {
         var applied = new List<TimerEvent>();
         var output = new LeaderStepOutput();
-        var fires = new FireTerm(step, term);
+        var fires = new FireTerm(step, term, NowUnixMs);
         var view = new AppliedStateView(store);
         var purges = new PurgeWork(step, proposer, clusterLogLevel, LogPurgeFailed, term);
         using var ticker = new PeriodicTimer(TimeSpan.FromMilliseconds(options.TickMs), clock);
@@ -258,8 +258,8 @@ public sealed partial class LeaderRunner(
         }
     }
 
-    /// <summary>The step and the term a proposed fire belongs to, handed back with its result.</summary>
-    private sealed record FireTerm(LeaderStep Step, CancellationToken Term);
+    /// <summary>The step and the term a proposed fire belongs to, handed back with its result, and the clock a retry reads.</summary>
+    private sealed record FireTerm(LeaderStep Step, CancellationToken Term, Func<long> Now);
 
     /// <summary>The result of a proposed fire; runs on the proposer's completing thread, so it only counts and queues.</summary>
     void IProposalCallback.Completed(long id, TimerCommand command, in CommandResult result, object? state)
@@ -267,7 +267,7 @@ public sealed partial class LeaderRunner(
         var fires = (FireTerm)state!;
         if (result.Outcome == CommandOutcome.Applied)
             observer.FireApplied();
-        fires.Step.FireCompleted((FireTimer)command, result.Outcome, NowUnixMs(), fires.Term.IsCancellationRequested);
+        fires.Step.FireCompleted((FireTimer)command, result.Outcome, fires.Now, fires.Term.IsCancellationRequested);
     }
 
     /// <summary>

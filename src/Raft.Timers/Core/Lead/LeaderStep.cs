@@ -103,13 +103,14 @@ public sealed class LeaderStep
     /// The result of a proposed fire; thread-safe, called on the thread that completed it. An unknown outcome, or a
     /// refusal while this term lives (the proposer also refuses while the clock is distrusted, and leadership may outlast
     /// that), is looked at again <see cref="LeaderOptions.FireRetryMs"/> later and proposed again if still pending: a fire
-    /// is idempotent. Once the term ended nothing is retried; the next leader starts from the log.
+    /// is idempotent. Once the term ended nothing is retried; the next leader starts from the log. The clock is read
+    /// only for a retry: most fires apply, and this runs once per fire.
     /// </summary>
-    public void FireCompleted(FireTimer fire, CommandOutcome outcome, long nowUnixMs, bool termEnded)
+    public void FireCompleted(FireTimer fire, CommandOutcome outcome, Func<long> nowUnixMs, bool termEnded)
     {
         Interlocked.Decrement(ref firesInFlight);
         if (outcome is CommandOutcome.Indeterminate or CommandOutcome.Rejected or CommandOutcome.NotLeader && !termEnded)
-            retries.Enqueue(new WheelEntry(fire.TimerId, fire.Version, nowUnixMs + options.FireRetryMs));
+            retries.Enqueue(new WheelEntry(fire.TimerId, fire.Version, nowUnixMs() + options.FireRetryMs));
     }
 
     /// <summary>The members all read log level <paramref name="level"/> (asked for with <see cref="LeaderStepOutput.AskLogLevel"/>).</summary>
@@ -192,7 +193,7 @@ public sealed class LeaderStep
         PurgeIfDue(now, tick.FinishedCount, tick.FinishedBytes, output);
     }
 
-    private (TimingWheel Wheel, WheelBackfill Backfill) BuildWheel(IReadOnlyCollection<TimerRecord> pending, long nowUnixMs)
+    private static (TimingWheel Wheel, WheelBackfill Backfill) BuildWheel(IReadOnlyCollection<TimerRecord> pending, long nowUnixMs)
     {
         // Headroom, so that the first creates of the term do not rehash an index of a million timers at once.
         var built = new TimingWheel(nowUnixMs, pending.Count + (pending.Count / 4));
