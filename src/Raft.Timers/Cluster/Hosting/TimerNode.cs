@@ -207,18 +207,6 @@ public sealed class TimerNode : IAsyncDisposable
     }
 
     /// <summary>
-    /// The API URL of the leader when another node leads and its Raft metadata is already known here; null otherwise
-    /// (this node leads, no leader is known, or its metadata must be fetched: <see cref="GetLeaderApiUrlAsync"/>).
-    /// </summary>
-    public string? TryGetLeaderApiUrl()
-        => cluster.Leader is { IsRemote: true } leader && leader.TryGetMetadata() is { } metadata && metadata.TryGetValue(MemberMetadata.ApiKey, out var url)
-            ? url
-            : null;
-
-    /// <summary>Another node is named leader here (it may not have committed its term's first entry yet).</summary>
-    public bool HasRemoteLeader => cluster.Leader is { IsRemote: true };
-
-    /// <summary>
     /// Raft's read barrier: waits until this node has applied everything the leader had committed when asked (a leader
     /// first confirms with a majority that it still leads), and any snapshot being loaded is in.
     /// </summary>
@@ -226,15 +214,6 @@ public sealed class TimerNode : IAsyncDisposable
     {
         await cluster.ApplyReadBarrierAsync(token).ConfigureAwait(false);
         await Store.Current.WaitAsync(token).ConfigureAwait(false);
-    }
-
-    /// <summary>The leader's API URL as published in its Raft metadata; null while no leader is known.</summary>
-    public async Task<string?> GetLeaderApiUrlAsync(CancellationToken token)
-    {
-        if (cluster.Leader is not { } leader)
-            return null;
-        var metadata = leader.TryGetMetadata() ?? await leader.GetMetadataAsync(false, token).ConfigureAwait(false);
-        return metadata.TryGetValue(MemberMetadata.ApiKey, out var url) ? url : null;
     }
 
     public async ValueTask DisposeAsync()

@@ -162,7 +162,7 @@ public sealed partial class ClusterMembership
             }));
 
     /// <summary>A member's metadata, fetched (or from the cache unless <paramref name="refresh"/>); null when it did not answer in time.</summary>
-    private static async Task<IReadOnlyDictionary<string, string>?> AskMetadataAsync(
+    internal static async Task<IReadOnlyDictionary<string, string>?> AskMetadataAsync(
         DotNext.Net.Cluster.IClusterMember member, bool refresh, TimeSpan perMember, CancellationToken token)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);

@@ -16,13 +16,13 @@ public sealed record MemberView(string? NodeId, EndPoint Raft, string? ApiUrl, b
 /// </summary>
 public sealed class ClusterView
 {
-    private readonly IRaftCluster cluster;
+    private readonly RaftCluster cluster;
     private readonly ClusterMembership membership;
     private readonly string localApiUrl;
     private readonly Lock subscribers = new();
     private Action? leaderChanged;
 
-    internal ClusterView(IRaftCluster cluster, ClusterMembership membership, string localApiUrl)
+    internal ClusterView(RaftCluster cluster, ClusterMembership membership, string localApiUrl)
     {
         this.cluster = cluster;
         this.membership = membership;
@@ -72,35 +72,39 @@ public sealed class ClusterView
 
     /// <summary>The API URL of <paramref name="member"/>, asked of it when not known yet; null when it does not answer within <paramref name="timeout"/>.</summary>
     public async Task<string?> ApiUrlOfAsync(MemberView member, TimeSpan timeout, CancellationToken token)
+        => member.ApiUrl
+            ?? (cluster.Members.FirstOrDefault(m => m.IsRemote && Equals(m.EndPoint, member.Raft)) is { } remote
+                ? (await ClusterMembership.AskMetadataAsync(remote, refresh: false, timeout, token).ConfigureAwait(false))?.GetValueOrDefault(MemberMetadata.ApiKey)
+                : null);
+
+    /// <summary>
+    /// The API URL of the leader when another node leads and its names are already known here; null otherwise (this
+    /// node leads, no leader is known, or its names must be asked for: <see cref="RemoteLeaderApiUrlAsync"/>).
+    /// </summary>
+    public string? TryGetRemoteLeaderApiUrl()
+        => cluster.Leader is { IsRemote: true } leader ? leader.TryGetMetadata()?.GetValueOrDefault(MemberMetadata.ApiKey) : null;
+
+    /// <summary>
+    /// The API URL of the leader when another node leads, asked of it when not known yet; null when this node leads or
+    /// none is known (a new leader is named here before its term's first entry commits). Throws
+    /// <see cref="MemberUnavailableException"/> when the leader does not answer.
+    /// </summary>
+    public async Task<string?> RemoteLeaderApiUrlAsync(CancellationToken token)
     {
-        if (member.ApiUrl is { } known)
-            return known;
-        if (cluster.Members.FirstOrDefault(m => Equals(m.EndPoint, member.Raft)) is not { IsRemote: true } remote)
+        if (cluster.Leader is not { IsRemote: true } leader)
             return null;
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
-        deadline.CancelAfter(timeout);
-        try
-        {
-            var metadata = await remote.GetMetadataAsync(false, deadline.Token).ConfigureAwait(false);
-            return metadata.GetValueOrDefault(MemberMetadata.ApiKey);
-        }
-        catch (Exception e) when (e is MemberUnavailableException or OperationCanceledException && !token.IsCancellationRequested)
-        {
-            return null;
-        }
+        var metadata = leader.TryGetMetadata() ?? await leader.GetMetadataAsync(false, token).ConfigureAwait(false);
+        return metadata.GetValueOrDefault(MemberMetadata.ApiKey);
     }
 
-    /// <summary>The leader's API URL, asked of it when not known yet; null while no leader is known or when it does not answer.</summary>
+    /// <summary>The leader's API URL, this node's own when it leads; null while no leader is known or when it does not answer.</summary>
     public async Task<string?> LeaderApiUrlAsync(CancellationToken token)
     {
-        if (cluster.Leader is not { } leader)
-            return null;
-        if (!leader.IsRemote)
+        if (cluster.Leader is { IsRemote: false })
             return localApiUrl;
         try
         {
-            var metadata = (leader as RaftClusterMember)?.TryGetMetadata() ?? await leader.GetMetadataAsync(false, token).ConfigureAwait(false);
-            return metadata.GetValueOrDefault(MemberMetadata.ApiKey);
+            return await RemoteLeaderApiUrlAsync(token).ConfigureAwait(false);
         }
         catch (MemberUnavailableException)
         {

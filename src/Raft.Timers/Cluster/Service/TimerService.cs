@@ -175,7 +175,7 @@ public sealed class TimerService(TimerNode node, ForwardingClient forwarding, Se
         // Nearly every write: this node leads, or a leader with known metadata does; no deadline or wait is needed.
         if (node.IsLeader)
             return ValueTask.FromResult(LeaderRoute.Here);
-        if (node.TryGetLeaderApiUrl() is { } known)
+        if (node.View.TryGetRemoteLeaderApiUrl() is { } known)
             return ValueTask.FromResult(LeaderRoute.Remote(known));
         return new ValueTask<LeaderRoute>(WaitForLeaderAsync(token));
     }
@@ -192,7 +192,7 @@ public sealed class TimerService(TimerNode node, ForwardingClient forwarding, Se
                     return LeaderRoute.Here;
                 // A new leader is named locally before its term's first entry commits; until then it is
                 // not leading yet, and forwarding to itself would only bounce: wait instead.
-                if (node.HasRemoteLeader && await node.GetLeaderApiUrlAsync(deadline.Token).ConfigureAwait(false) is { } url)
+                if (await node.View.RemoteLeaderApiUrlAsync(deadline.Token).ConfigureAwait(false) is { } url)
                     return LeaderRoute.Remote(url);
 
                 await Task.Delay(LeaderMovedPause, clock, deadline.Token).ConfigureAwait(false);
