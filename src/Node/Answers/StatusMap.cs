@@ -20,7 +20,7 @@ public static class StatusMap
         (TimerWrite.Create, CommandOutcome.Conflict) => StatusCodes.Status409Conflict,
         (TimerWrite.Update, CommandOutcome.Conflict) => StatusCodes.Status412PreconditionFailed, // If-Match named another version
         (TimerWrite.Update or TimerWrite.Cancel, CommandOutcome.NotFound) => StatusCodes.Status404NotFound,
-        (_, CommandOutcome.Indeterminate or CommandOutcome.Rejected or CommandOutcome.NotLeader) => StatusCodes.Status503ServiceUnavailable,
+        (_, var unknown) when TimerService.LeavesWriteUnknown(unknown) => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status409Conflict, // not applied for a reason the API has no other status for
     };
 

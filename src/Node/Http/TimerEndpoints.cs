@@ -160,7 +160,7 @@ public sealed class TimerEndpoints(TimerService timers, TimerRequestParser parse
                     json.WriteNumber("version", done.Version);
                     json.WriteEndObject();
                 }).ConfigureAwait(false);
-                return forwarded ? WriteOutcome.Forwarded : done.Outcome == CommandOutcome.Applied ? WriteOutcome.Applied : WriteOutcome.Idempotent;
+                return forwarded ? WriteOutcome.Forwarded : StatusMap.CountedAs(done.Outcome);
             case StatusCodes.Status409Conflict when done.Outcome == CommandOutcome.Conflict:
                 throw new ApiException(status, $"timer '{id}' exists with a different body") { Forwarded = forwarded };
             default:
@@ -189,7 +189,7 @@ public sealed class TimerEndpoints(TimerService timers, TimerRequestParser parse
                     json.WriteNumber("version", done.Version);
                     json.WriteEndObject();
                 }).ConfigureAwait(false);
-                return forwarded ? WriteOutcome.Forwarded : WriteOutcome.Applied;
+                return forwarded ? WriteOutcome.Forwarded : StatusMap.CountedAs(done.Outcome);
             case StatusCodes.Status404NotFound:
                 throw new ApiException(status, $"no pending timer '{id}'") { Forwarded = forwarded };
             case StatusCodes.Status412PreconditionFailed:
@@ -229,7 +229,7 @@ public sealed class TimerEndpoints(TimerService timers, TimerRequestParser parse
         {
             case StatusCodes.Status202Accepted:
                 context.Response.StatusCode = status;
-                return forwarded ? WriteOutcome.Forwarded : done.Outcome == CommandOutcome.Applied ? WriteOutcome.Applied : WriteOutcome.Idempotent;
+                return forwarded ? WriteOutcome.Forwarded : StatusMap.CountedAs(done.Outcome);
             case StatusCodes.Status404NotFound:
                 throw new ApiException(status, $"no pending timer '{id}' (unknown, or fired already)") { Forwarded = forwarded };
             default:

@@ -86,7 +86,7 @@ public sealed class TimerService(TimerNode node, ForwardingClient forwarding, Se
                     continue; // the node reached no longer leads and appended nothing
                 }
 
-                return Accept(answer, command, forwarded: true);
+                return Accept(answer, command);
             }
         }
         catch (ForwardingCanceledException e) when (!aborted.IsCancellationRequested)
@@ -220,7 +220,7 @@ public sealed class TimerService(TimerNode node, ForwardingClient forwarding, Se
 
         try
         {
-            return Accept(ForwardedAnswer.Ran(await node.Proposer.ProposeAsync(command, deadline).ConfigureAwait(false)), command, forwarded: false);
+            return Ran(await node.Proposer.ProposeAsync(command, deadline).ConfigureAwait(false), command, forwarded: false);
         }
         catch (OperationCanceledException) when (deadline.IsCancellationRequested)
         {
@@ -228,15 +228,17 @@ public sealed class TimerService(TimerNode node, ForwardingClient forwarding, Se
         }
     }
 
-    /// <summary>The result of a command that ran, or the refusal or uncertainty it amounts to.</summary>
-    private static WriteResult Accept(in ForwardedAnswer answer, TimerCommand command, bool forwarded)
-    {
-        if (answer.Refused)
-            return WriteResult.Refused((Refusal)answer.RefusedStatus, answer.Result.Reason ?? "refused by the leader", forwarded);
-        return LeavesWriteUnknown(answer.Result.Outcome)
-            ? WriteResult.Unknown(answer.Result.Reason ?? $"the write could not be confirmed; {RetryAdvice(command)}", forwarded)
-            : WriteResult.Ran(answer.Result, forwarded);
-    }
+    /// <summary>The leader's answer to a forwarded write: its refusal, or what the command's result amounts to.</summary>
+    private static WriteResult Accept(in ForwardedAnswer answer, TimerCommand command)
+        => answer.Refused
+            ? WriteResult.Refused((Refusal)answer.RefusedStatus, answer.Result.Reason ?? "refused by the leader", forwarded: true)
+            : Ran(answer.Result, command, forwarded: true);
+
+    /// <summary>The result of a command that ran, or the uncertainty it amounts to.</summary>
+    private static WriteResult Ran(in CommandResult result, TimerCommand command, bool forwarded)
+        => LeavesWriteUnknown(result.Outcome)
+            ? WriteResult.Unknown(result.Reason ?? $"the write could not be confirmed; {RetryAdvice(command)}", forwarded)
+            : WriteResult.Ran(result, forwarded);
 
     /// <summary>Outcomes after which the client cannot know whether its write happened (or, for NotLeader, where to send it).</summary>
     public static bool LeavesWriteUnknown(CommandOutcome outcome)
