@@ -237,10 +237,11 @@ public sealed partial class LeaderRunner(
                 LogResynced(options.MaxQueuedEvents, pending.Count);
             }
 
-            purges.Report(NowUnixMs());
             events.Drain(applied);
+            var now = NowUnixMs();
+            purges.Report(now);
             var cluster = proposer.Clock.Cluster;
-            step.Tick(new LeaderTick(NowUnixMs(), cluster.MayFire, applied, store.FinishedCount, store.FinishedBytes), view, deliveries, output);
+            step.Tick(new LeaderTick(now, cluster.MayFire, applied, store.FinishedCount, store.FinishedBytes), view, deliveries, output);
 
             if (output.Hold == FireHold.Holding)
                 LogHoldingFires(cluster.Verdict.ToString(), cluster.Options.MaxSkewMs);

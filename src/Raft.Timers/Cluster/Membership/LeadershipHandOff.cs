@@ -43,7 +43,7 @@ public sealed class LeadershipHandOff
             while (true)
             {
                 // Another member, leading in a later term (this node, in standby, cannot be the one).
-                if (cluster.Term > termBefore && cluster.Leader is { IsRemote: true } && view.Leader is { IsRemote: true } leader)
+                if (cluster.Term > termBefore && view.Leader is { IsRemote: true } leader)
                     return (HandOff.Elected, leader);
                 await Task.Delay(20, deadline.Token).ConfigureAwait(false);
             }
