@@ -1,0 +1,59 @@
+using System.Text.Json.Nodes;
+
+namespace RaftTimers.Client;
+
+/// <summary>
+/// What a create or a replace sends (docs/api.md, POST /timer): the delay, the callback, and the data delivered as
+/// the callback's body (a JSON string is sent as text/plain, an object as application/json; none sends an empty body).
+/// </summary>
+public sealed record TimerRequest
+{
+    /// <summary>The API's largest <c>timeout</c>, Skyring's: 2^31 - 1 ms, about 24.8 days.</summary>
+    public const long MaxTimeoutMs = int.MaxValue;
+
+    /// <param name="timeoutMs">Delay in ms, 1 to <see cref="MaxTimeoutMs"/>, counted from when the leader applies the write.</param>
+    /// <param name="callback">Where and how the timer calls back.</param>
+    /// <param name="data">The callback's body: a string (<c>JsonValue.Create("text")</c>, or a string converted implicitly) or an object.</param>
+    public TimerRequest(long timeoutMs, CallbackTarget callback, JsonNode? data = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(timeoutMs, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(timeoutMs, MaxTimeoutMs);
+        ArgumentNullException.ThrowIfNull(callback);
+        TimeoutMs = timeoutMs;
+        Callback = callback;
+        Data = data;
+    }
+
+    public long TimeoutMs { get; }
+
+    public CallbackTarget Callback { get; }
+
+    public JsonNode? Data { get; }
+
+    /// <summary>A timer that calls <paramref name="callbackUri"/> over HTTP with <paramref name="method"/> after <paramref name="delay"/> (rounded up to whole ms).</summary>
+    public static TimerRequest After(TimeSpan delay, string callbackUri, JsonNode? data = null, string method = "post")
+        => new((long)Math.Ceiling(delay.TotalMilliseconds), new CallbackTarget(callbackUri, method), data);
+}
+
+/// <summary>
+/// Where and how a timer calls back: an absolute http(s) URI, the HTTP method (post, put, patch, delete, get, options,
+/// head) and the transport (<c>http</c> is built in).
+/// </summary>
+public sealed record CallbackTarget
+{
+    public CallbackTarget(string uri, string method = "post", string transport = "http")
+    {
+        ArgumentException.ThrowIfNullOrEmpty(uri);
+        ArgumentException.ThrowIfNullOrEmpty(method);
+        ArgumentException.ThrowIfNullOrEmpty(transport);
+        Uri = uri;
+        Method = method;
+        Transport = transport;
+    }
+
+    public string Uri { get; }
+
+    public string Method { get; }
+
+    public string Transport { get; }
+}

@@ -1,0 +1,88 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+
+namespace RaftTimers.Client.Tests;
+
+/// <summary>The wire format both ways (docs/api.md): the body a create sends, and a timer read and written back without loss.</summary>
+public sealed class WireFormatTests
+{
+    /// <summary>A timer as the node writes it (src/Node/Http/TimerJson.cs), with one field this client does not know.</summary>
+    private const string NodeTimer = """
+        {"id":"order-7","state":"failed","createdAt":"2026-12-07T04:59:00.123Z","dueAt":"2026-12-07T05:00:00.123Z","timeout":60000,
+         "data":{"order":7,"lines":[1,2]},"callback":{"transport":"http","method":"put","uri":"https://hooks.example/o?id=7"},
+         "version":3,"attempts":5,"firedAtIndex":1234,"fireCount":1,"lastError":"503 from the receiver","futureField":{"x":1}}
+        """;
+
+    [Fact]
+    public void A_create_sends_timeout_data_and_callback_as_Skyring_does()
+    {
+        var body = Encoding.UTF8.GetString(TimerApiProtocol.Body(new TimerRequest(1500, new CallbackTarget("http://hooks.example/a", "put"), "text")));
+
+        Assert.Equal("""{"timeout":1500,"data":"text","callback":{"transport":"http","method":"put","uri":"http://hooks.example/a"}}""", body);
+    }
+
+    [Fact]
+    public void A_create_without_data_sends_no_data_field()
+    {
+        var body = Encoding.UTF8.GetString(TimerApiProtocol.Body(TimerRequest.After(TimeSpan.FromSeconds(2), "http://hooks.example/a")));
+
+        Assert.Equal("""{"timeout":2000,"callback":{"transport":"http","method":"post","uri":"http://hooks.example/a"}}""", body);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(-1)]
+    [InlineData(TimerRequest.MaxTimeoutMs + 1)]
+    public void A_timeout_outside_the_APIs_range_is_refused_before_sending(long timeoutMs)
+        => Assert.Throws<ArgumentOutOfRangeException>(() => new TimerRequest(timeoutMs, new CallbackTarget("http://hooks.example/a")));
+
+    [Fact]
+    public async Task A_timer_is_read_into_its_fields_and_written_back_out_as_the_node_wrote_it()
+    {
+        var stub = new StubNodes().Answer("a", HttpStatusCode.OK, NodeTimer);
+        using var client = stub.Client(null, "a");
+
+        var timer = (await client.GetAsync("order-7"))!;
+
+        Assert.Equal(("order-7", TimerStates.Failed, 3L, 5, 1234L), (timer.Id, timer.State, timer.Version, timer.Attempts, timer.FiredAtIndex));
+        Assert.Equal(new DateTimeOffset(2026, 12, 7, 5, 0, 0, 123, TimeSpan.Zero), timer.DueAt);
+        Assert.Equal(new CallbackTarget("https://hooks.example/o?id=7", "put"), timer.Callback);
+        Assert.Equal(7, timer.Data!.Value.GetProperty("order").GetInt32());
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(NodeTimer), JsonNode.Parse(JsonSerializer.Serialize(timer, TimerApiProtocol.Json))));
+    }
+
+    [Fact]
+    public async Task A_timer_without_data_has_null_data()
+    {
+        var stub = new StubNodes().Answer("a", HttpStatusCode.OK, NodeTimer.Replace("""{"order":7,"lines":[1,2]}""", "null", StringComparison.Ordinal));
+        using var client = stub.Client(null, "a");
+
+        var timer = (await client.GetAsync("order-7"))!;
+
+        Assert.True(timer.Data is null || timer.Data.Value.ValueKind == JsonValueKind.Null, $"data: {timer.Data}");
+    }
+
+    [Fact]
+    public async Task Listing_all_follows_each_page_after_the_last_id_until_next_is_null()
+    {
+        var stub = new StubNodes().On("a", (request, _) =>
+        {
+            var query = request.RequestUri!.Query;
+            var page = query.Contains("after=b", StringComparison.Ordinal) ? """{"timers":[TIMER_C],"next":null}"""
+                : """{"timers":[TIMER_A,TIMER_B],"next":"b"}""";
+            foreach (var id in new[] { "a", "b", "c" })
+                page = page.Replace($"TIMER_{id.ToUpperInvariant()}", NodeTimer.Replace("order-7", id, StringComparison.Ordinal), StringComparison.Ordinal);
+            return Task.FromResult(new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent(page) });
+        });
+        using var client = stub.Client(null, "a");
+
+        var ids = new List<string>();
+        await foreach (var timer in client.ListAllAsync(new TimerQuery(TimerStates.Failed, limit: 2)))
+            ids.Add(timer.Id);
+
+        Assert.Equal(["a", "b", "c"], ids);
+        Assert.Equal(["/timer?limit=2&state=failed", "/timer?limit=2&state=failed&after=b"], stub.Requests.Select(r => r.PathAndQuery));
+    }
+}
