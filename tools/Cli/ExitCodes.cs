@@ -2,7 +2,7 @@ namespace RaftTimers.Tools.Cli;
 
 /// <summary>
 /// The exit codes scripts can rely on. Each failure maps to one of them in one place
-/// (<see cref="CliFailure"/> and <see cref="Http.ApiAnswer.ExitCode"/>); the text below is printed by every --help.
+/// (<see cref="CliFailure"/> and <see cref="ClientCalls.ExitCodeOf"/>); the text below is printed by every --help.
 /// </summary>
 internal static class ExitCodes
 {

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using RaftTimers.Tools.Cli.Http;
+using RaftTimers.Client;
 
 namespace RaftTimers.Tools.Cli;
 
@@ -9,11 +9,11 @@ internal sealed class Session : IDisposable
 {
     private static readonly JsonSerializerOptions s_compact = new() { WriteIndented = false };
 
-    private Session(ParseResult parse, TimeSpan requestTimeout)
+    private Session(ParseResult parse, TimeSpan requestTimeout, string? adminToken)
     {
         Parse = parse;
         Json = parse.GetValue(GlobalOptions.Json);
-        Client = new NodeClient(GlobalOptions.Nodes(parse), requestTimeout);
+        Client = Connect(GlobalOptions.Nodes(parse), requestTimeout, GlobalOptions.TimerToken(parse), adminToken);
     }
 
     public ParseResult Parse { get; }
@@ -21,20 +21,34 @@ internal sealed class Session : IDisposable
     /// <summary>Whether --json was given: one JSON document on stdout instead of human text.</summary>
     public bool Json { get; }
 
-    public NodeClient Client { get; }
+    public RaftTimersClient Client { get; }
 
     public TextWriter Out => Console.Out;
 
     public TextWriter Error => Console.Error;
 
     /// <summary>Reads the global options; a bad --url or --timeout fails here, before any request.</summary>
-    public static Session Open(ParseResult parse, TimeSpan? defaultTimeout = null)
-        => new(parse, GlobalOptions.RequestTimeout(parse, defaultTimeout ?? TimeSpan.FromSeconds(30)));
+    public static Session Open(ParseResult parse, TimeSpan? defaultTimeout = null, string? adminToken = null)
+        => new(parse, GlobalOptions.RequestTimeout(parse, defaultTimeout ?? TimeSpan.FromSeconds(30)), adminToken);
+
+    /// <summary>A client of the given nodes, tried in order, as the CLI identifies itself.</summary>
+    public static RaftTimersClient Connect(IReadOnlyList<Uri> nodes, TimeSpan requestTimeout, string? apiToken = null, string? adminToken = null)
+        => new(new RaftTimersClientOptions
+        {
+            Nodes = [.. nodes],
+            RequestTimeout = requestTimeout,
+            ApiToken = apiToken,
+            AdminToken = adminToken,
+            UserAgent = $"rafttimers-cli/{typeof(Session).Assembly.GetName().Version?.ToString(3) ?? "0"}",
+        });
 
     /// <summary>Writes one JSON value as a single line on stdout.</summary>
     public void WriteJson(JsonElement value) => Out.WriteLine(JsonSerializer.Serialize(value, s_compact));
 
     public void WriteJson(System.Text.Json.Nodes.JsonNode value) => Out.WriteLine(value.ToJsonString(s_compact));
+
+    /// <summary>Writes a value of the client library as the API's JSON, on one line.</summary>
+    public void WriteJson<T>(T value) => Out.WriteLine(JsonSerializer.Serialize(value, TimerApiProtocol.Json));
 
     public void Dispose() => Client.Dispose();
 }

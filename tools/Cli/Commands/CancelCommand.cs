@@ -16,10 +16,7 @@ internal static class CancelCommand
         {
             var timerId = TimerInput.RequireId(parse.GetValue(id), "the timer id");
             using var session = Session.Open(parse);
-            // Not repeated on another node after one was reached: a cancel is answered alike when repeated, but a repeat
-            // long after (past the retention period) could cancel a new timer that reuses the id.
-            (await session.Client.SendAsync(HttpMethod.Delete, $"/timer/{timerId}", GlobalOptions.TimerToken(parse), null, null,
-                repeatable: false, cancellation)).EnsureSuccess($"cancel '{timerId}'");
+            await ClientCalls.RunAsync($"cancel '{timerId}'", () => session.Client.CancelAsync(timerId, cancellation));
             if (session.Json)
                 session.WriteJson(new JsonObject { ["id"] = timerId, ["cancelled"] = true });
             else

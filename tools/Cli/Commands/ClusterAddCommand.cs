@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Net;
-using System.Text.Json.Nodes;
+using System.Text.Json;
 using RaftTimers.Tools.Cli.Output;
 
 namespace RaftTimers.Tools.Cli.Commands;
@@ -37,16 +37,13 @@ internal static class ClusterAddCommand
             if (!Uri.TryCreate(apiUrl, UriKind.Absolute, out var parsedApi) || parsedApi.Scheme is not ("http" or "https"))
                 throw CliFailure.Usage($"--api must be the new node's absolute http(s) API URL, not '{apiUrl}'");
             var adminToken = AdminOptions.Require(parse);
-            using var session = Session.Open(parse, AdminOptions.DefaultTimeout);
-            var body = new JsonObject { ["raft"] = address, ["api"] = apiUrl }.ToJsonString();
-            Http.ApiAnswer answer;
+            using var session = Session.Open(parse, AdminOptions.DefaultTimeout, adminToken);
+            JsonElement json;
             using (Progress.Start($"adding {address}: waiting for it to catch up and for the new configuration to commit"))
             {
-                answer = (await session.Client.SendAsync(HttpMethod.Post, "/cluster/members", adminToken, body, null, repeatable: false, cancellation))
-                    .EnsureSuccess($"add {address}");
+                json = (await ClientCalls.RunAsync($"add {address}", () => session.Client.AddMemberAsync(address, parsedApi, cancellation))).Json;
             }
 
-            var json = answer.Json();
             if (session.Json)
                 session.WriteJson(json);
             else

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json;
 using RaftTimers.Tools.Cli.Output;
 
 namespace RaftTimers.Tools.Cli.Commands;
@@ -20,15 +21,13 @@ internal static class ClusterRemoveCommand
             if (id.Length == 0 || id.Length > 256 || id.Any(char.IsControl) || id.Contains('/'))
                 throw CliFailure.Usage($"MEMBER must be a node id or a Raft host:port, not '{id}'");
             var adminToken = AdminOptions.Require(parse);
-            using var session = Session.Open(parse, AdminOptions.DefaultTimeout);
-            Http.ApiAnswer answer;
+            using var session = Session.Open(parse, AdminOptions.DefaultTimeout, adminToken);
+            JsonElement json;
             using (Progress.Start($"removing {id}: waiting for the new configuration to commit"))
             {
-                answer = (await session.Client.SendAsync(HttpMethod.Delete, $"/cluster/members/{Uri.EscapeDataString(id)}", adminToken, null, null,
-                    repeatable: false, cancellation)).EnsureSuccess($"remove {id}");
+                json = (await ClientCalls.RunAsync($"remove {id}", () => session.Client.RemoveMemberAsync(id, cancellation))).Json;
             }
 
-            var json = answer.Json();
             if (session.Json)
             {
                 session.WriteJson(json);

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using RaftTimers.Tools.Cli.Http;
+using RaftTimers.Client;
 using RaftTimers.Tools.Cli.Output;
 
 namespace RaftTimers.Tools.Cli.Commands;
@@ -21,9 +21,8 @@ internal static class ClusterStatusCommand
         command.SetAction(async (parse, cancellation) =>
         {
             using var session = Session.Open(parse);
-            var answer = (await session.Client.SendAsync(HttpMethod.Get, "/cluster", null, null, null, repeatable: true, cancellation))
-                .EnsureSuccess("cluster status");
-            var view = answer.Json();
+            var answer = await ClientCalls.RunAsync("cluster status", () => session.Client.GetClusterAsync(cancellation));
+            var view = answer.Json;
             var members = view.TryGetProperty("members", out var list) && list.ValueKind == JsonValueKind.Array
                 ? list.EnumerateArray().OrderBy(m => TimerView.Text(m, "id"), StringComparer.Ordinal).ThenBy(m => TimerView.Text(m, "raft"), StringComparer.Ordinal).ToList()
                 : [];
@@ -46,13 +45,16 @@ internal static class ClusterStatusCommand
         var api = TimerView.Text(member, "api");
         if (api is null || !Uri.TryCreate(api, UriKind.Absolute, out var url))
             return new Probe(null, "API URL not known");
-        using var client = new NodeClient([url], timeout);
+        using var client = Session.Connect([url], timeout);
         try
         {
-            var answer = await client.SendAsync(HttpMethod.Get, "/cluster", null, null, null, repeatable: true, cancellation);
-            return answer.IsSuccess ? new Probe(answer.Json(), null) : new Probe(null, $"answered {(int)answer.Status} {answer.Reason}");
+            return new Probe((await client.GetClusterAsync(cancellation)).Json, null);
         }
-        catch (CliFailure e)
+        catch (TimerApiException e)
+        {
+            return new Probe(null, $"answered {(int)e.Status} {e.Reason}");
+        }
+        catch (RaftTimersException e)
         {
             return new Probe(null, e.Message);
         }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using RaftTimers.Client;
 using RaftTimers.Tools.Cli.Input;
 
 namespace RaftTimers.Tools.Cli.Commands;
@@ -20,22 +21,17 @@ internal static class CreateCommand
         command.Options.Add(id);
         command.SetAction(async (parse, cancellation) =>
         {
-            var body = timer.Body(parse);
+            var request = timer.Request(parse);
             // Always the client's id, never the server's: a create that was sent and got no answer may have happened, and
             // only an id the user knows makes the retry idempotent instead of a second timer with a second callback.
-            // UUIDv7 text starts with the time, so new ids append to the server's sorted id index as its own do.
-            var timerId = parse.GetValue(id) is { } given ? TimerInput.RequireId(given, "--id") : Guid.CreateVersion7().ToString();
+            var timerId = parse.GetValue(id) is { } given ? TimerInput.RequireId(given, "--id") : RaftTimersClient.NewId();
             using var session = Session.Open(parse);
-            var headers = new Dictionary<string, string> { ["x-timer-id"] = timerId };
-            // With the id, sending the create again (to the next node) is an idempotent retry (docs/api.md).
-            var answer = (await session.Client.SendAsync(HttpMethod.Post, "/timer", GlobalOptions.TimerToken(parse), body, headers,
-                repeatable: true, cancellation, retryHint: $"it may have created timer {timerId}: retrying with --id {timerId} is safe"))
-                .EnsureSuccess($"create {timerId}");
-            var json = answer.Json();
+            var created = await ClientCalls.RunAsync($"create {timerId}", () => session.Client.CreateAsync(request, timerId, cancellation),
+                retryHint: $"it may have created timer {timerId}: retrying with --id {timerId} is safe");
             if (session.Json)
-                session.WriteJson(json);
+                session.WriteJson(created);
             else
-                session.Out.WriteLine($"created {TimerView.Text(json, "id")}: due at {TimerView.Text(json, "dueAt")}, version {TimerView.Text(json, "version")}");
+                session.Out.WriteLine($"created {created.Id}: due at {TimerView.Time(created.DueAt)}, version {created.Version}");
             return ExitCodes.Success;
         });
         return command;

@@ -15,13 +15,12 @@ internal static class GetCommand
         {
             var timerId = TimerInput.RequireId(parse.GetValue(id), "the timer id");
             using var session = Session.Open(parse);
-            var answer = (await session.Client.SendAsync(HttpMethod.Get, $"/timer/{timerId}", GlobalOptions.TimerToken(parse), null, null,
-                repeatable: true, cancellation)).EnsureSuccess($"get '{timerId}'");
-            var json = answer.Json();
+            var timer = await ClientCalls.RunAsync($"get '{timerId}'", () => session.Client.GetAsync(timerId, cancellation))
+                ?? throw new CliFailure($"get '{timerId}': 404 Not Found: no timer '{timerId}'", ExitCodes.Refused);
             if (session.Json)
-                session.WriteJson(json);
+                session.WriteJson(timer);
             else
-                TimerView.WriteDetail(session.Out, json);
+                TimerView.WriteDetail(session.Out, timer);
             return ExitCodes.Success;
         });
         return command;

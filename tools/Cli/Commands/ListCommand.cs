@@ -1,4 +1,5 @@
 using System.CommandLine;
+using RaftTimers.Client;
 using System.Globalization;
 using System.Text.Json;
 using RaftTimers.Tools.Cli.Input;
@@ -43,7 +44,7 @@ internal static class ListCommand
         command.Options.Add(all);
         command.SetAction(async (parse, cancellation) =>
         {
-            var query = new Query(
+            var query = new TimerQuery(
                 TimerInput.RequireState(parse.GetValue(state)),
                 PageSize(parse.GetValue(limit), parse.GetValue(all)),
                 parse.GetValue(after) is { } start ? TimerInput.RequireId(start, "--after") : null);
@@ -57,19 +58,6 @@ internal static class ListCommand
         return command;
     }
 
-    private sealed record Query(string? State, int PageSize, string? After)
-    {
-        public string Path(string? after)
-        {
-            var parts = new List<string> { $"limit={PageSize.ToString(CultureInfo.InvariantCulture)}" };
-            if (State is not null)
-                parts.Add($"state={State}");
-            if (after is not null)
-                parts.Add($"after={Uri.EscapeDataString(after)}");
-            return "/timer?" + string.Join('&', parts);
-        }
-    }
-
     private static int PageSize(int? limit, bool all)
     {
         if (limit is { } given && given is < 1 or > 1000)
@@ -77,35 +65,18 @@ internal static class ListCommand
         return limit ?? (all ? DefaultAllPageSize : DefaultPageSize);
     }
 
-    private static async Task<(JsonElement Timers, string? Next)> PageAsync(Session session, Query query, string? after, CancellationToken cancellation)
+    private static async Task ListPageAsync(Session session, TimerQuery query, CancellationToken cancellation)
     {
-        var answer = (await session.Client.SendAsync(HttpMethod.Get, query.Path(after), GlobalOptions.TimerToken(session.Parse), null, null,
-            repeatable: true, cancellation)).EnsureSuccess("list");
-        var page = answer.Json();
-        if (page.ValueKind != JsonValueKind.Object || !page.TryGetProperty("timers", out var timers) || timers.ValueKind != JsonValueKind.Array)
-            throw new CliFailure($"{answer.Node} answered the list with an unexpected body: {answer.Body}", ExitCodes.Unavailable);
-        return (timers, TimerView.Text(page, "next"));
-    }
-
-    private static async Task ListPageAsync(Session session, Query query, CancellationToken cancellation)
-    {
-        var (timers, next) = await PageAsync(session, query, query.After, cancellation);
+        var page = await ClientCalls.RunAsync("list", () => session.Client.ListAsync(query, cancellation: cancellation));
         if (session.Json)
         {
-            await using var json = new Utf8JsonWriter(Console.OpenStandardOutput());
-            json.WriteStartObject();
-            json.WritePropertyName("timers");
-            timers.WriteTo(json);
-            json.WriteString("next", next);
-            json.WriteEndObject();
-            await json.FlushAsync(cancellation);
-            session.Out.WriteLine();
+            session.WriteJson(page);
             return;
         }
 
-        WriteTable(session, timers.EnumerateArray());
-        if (next is not null)
-            session.Error.WriteLine($"more timers follow: timers list --after {next}{(query.State is null ? "" : $" --state {query.State}")}");
+        WriteTable(session, page.Timers);
+        if (page.Next is not null)
+            session.Error.WriteLine($"more timers follow: timers list --after {page.Next}{(query.State is null ? "" : $" --state {query.State}")}");
     }
 
     /// <summary>
@@ -113,38 +84,37 @@ internal static class ListCommand
     /// listing is not held in memory; the human table is built first, because its columns are as wide as the widest cell.
     /// A page that fails after the first leaves the JSON on stdout unfinished, and the exit code says so (not 0).
     /// </summary>
-    private static async Task ListAllAsync(Session session, Query query, CancellationToken cancellation)
+    private static async Task ListAllAsync(Session session, TimerQuery query, CancellationToken cancellation)
     {
-        var rows = new List<JsonElement>();
+        var rows = new List<TimerInfo>();
         Utf8JsonWriter? json = null;
         try
         {
             using (var progress = Progress.Start("listing timers"))
             {
-                var after = query.After;
                 var count = 0;
                 var pages = 0;
-                do
+                await ClientCalls.RunAsync("list", async () =>
                 {
-                    var (timers, next) = await PageAsync(session, query, after, cancellation);
-                    // Opened only once the first page has arrived, so that a cluster that cannot be reached leaves stdout empty.
-                    json ??= session.Json ? StartDocument() : null;
-                    foreach (var timer in timers.EnumerateArray())
+                    await foreach (var page in session.Client.ListPagesAsync(query, cancellation))
                     {
-                        if (json is null)
-                            rows.Add(timer);
-                        else
-                            timer.WriteTo(json);
-                        count++;
-                    }
+                        // Opened only once the first page has arrived, so that a cluster that cannot be reached leaves stdout empty.
+                        json ??= session.Json ? StartDocument() : null;
+                        foreach (var timer in page.Timers)
+                        {
+                            if (json is null)
+                                rows.Add(timer);
+                            else
+                                JsonSerializer.Serialize(json, timer, TimerApiProtocol.Json);
+                            count++;
+                        }
 
-                    if (json is not null)
-                        await json.FlushAsync(cancellation);
-                    pages++;
-                    after = next;
-                    progress.Update($"listed {count} timers in {pages} pages{(after is null ? "" : $", next after {after}")}");
-                }
-                while (after is not null);
+                        if (json is not null)
+                            await json.FlushAsync(cancellation);
+                        pages++;
+                        progress.Update($"listed {count} timers in {pages} pages{(page.Next is null ? "" : $", next after {page.Next}")}");
+                    }
+                });
             }
 
             if (json is not null)
@@ -174,7 +144,7 @@ internal static class ListCommand
         return json;
     }
 
-    private static void WriteTable(Session session, IEnumerable<JsonElement> timers)
+    private static void WriteTable(Session session, IEnumerable<TimerInfo> timers)
     {
         var table = TimerView.ListTable();
         foreach (var timer in timers)

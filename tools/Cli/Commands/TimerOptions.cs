@@ -1,4 +1,5 @@
 using System.CommandLine;
+using RaftTimers.Client;
 using RaftTimers.Tools.Cli.Input;
 
 namespace RaftTimers.Tools.Cli.Commands;
@@ -48,13 +49,13 @@ internal sealed class TimerOptions
         command.Options.Add(DataJson);
     }
 
-    /// <summary>The request body, checked against the API's limits first.</summary>
-    public string Body(ParseResult parse)
+    /// <summary>The timer the options describe, checked against the API's limits first.</summary>
+    public TimerRequest Request(ParseResult parse)
     {
         var delayMs = TimerInput.ParseDelayMs(parse.GetValue(Delay)!);
         var callback = TimerInput.RequireCallbackUri(parse.GetValue(Callback));
         var method = TimerInput.RequireMethod(parse.GetValue(Method)!);
         var data = TimerInput.Data(parse.GetValue(Data), parse.GetValue(DataJson));
-        return TimerInput.Body(delayMs, data, method, callback);
+        return new TimerRequest(delayMs, new CallbackTarget(callback, method), data);
     }
 }

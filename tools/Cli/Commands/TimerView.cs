@@ -1,37 +1,41 @@
+using System.Globalization;
 using System.Text.Json;
+using RaftTimers.Client;
 using RaftTimers.Tools.Cli.Output;
 
 namespace RaftTimers.Tools.Cli.Commands;
 
-/// <summary>Human views of the timer JSON the API returns (docs/api.md, GET /timer/{id}).</summary>
+/// <summary>Human views of timers (docs/api.md, GET /timer/{id}) and of the cluster's JSON documents.</summary>
 internal static class TimerView
 {
-    public static void WriteDetail(TextWriter output, JsonElement timer)
+    public static void WriteDetail(TextWriter output, TimerInfo timer)
     {
         TextTable.WritePairs(output,
         [
-            ("id", Text(timer, "id")),
-            ("state", Text(timer, "state")),
-            ("created at", Text(timer, "createdAt")),
-            ("due at", Text(timer, "dueAt")),
-            ("timeout", Text(timer, "timeout") is { } ms ? $"{ms} ms" : null),
+            ("id", timer.Id),
+            ("state", timer.State),
+            ("created at", Time(timer.CreatedAt)),
+            ("due at", Time(timer.DueAt)),
+            ("timeout", $"{timer.Timeout} ms"),
             ("callback", Callback(timer)),
             ("data", Data(timer)),
-            ("version", Text(timer, "version")),
-            ("attempts", Text(timer, "attempts")),
-            ("fire count", Text(timer, "fireCount")),
-            ("fired at index", Text(timer, "firedAtIndex")),
-            ("last error", Text(timer, "lastError")),
+            ("version", Number(timer.Version)),
+            ("attempts", Number(timer.Attempts)),
+            ("fire count", Number(timer.FireCount)),
+            ("fired at index", Number(timer.FiredAtIndex)),
+            ("last error", timer.LastError),
         ]);
     }
 
     public static TextTable ListTable() => new("ID", "STATE", "DUE AT", "VERSION", "ATTEMPTS", "CALLBACK", "LAST ERROR");
 
-    public static void AddRow(TextTable table, JsonElement timer)
-        => table.Add(Text(timer, "id"), Text(timer, "state"), Text(timer, "dueAt"), Text(timer, "version"), Text(timer, "attempts"),
-            Callback(timer), Text(timer, "lastError"));
+    public static void AddRow(TextTable table, TimerInfo timer)
+        => table.Add(timer.Id, timer.State, Time(timer.DueAt), Number(timer.Version), Number(timer.Attempts), Callback(timer), timer.LastError);
 
-    /// <summary>A property as text: strings as they are, other values as JSON, null or absent as null.</summary>
+    /// <summary>A time as the API writes it: RFC 3339 in UTC, to the millisecond.</summary>
+    public static string Time(DateTimeOffset time) => TimerApiProtocol.FormatTime(time);
+
+    /// <summary>A property of a cluster document as text: strings as they are, other values as JSON, null or absent as null.</summary>
     public static string? Text(JsonElement element, string name)
         => element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value)
             ? value.ValueKind switch
@@ -42,16 +46,14 @@ internal static class TimerView
             }
             : null;
 
-    private static string? Callback(JsonElement timer)
-        => timer.TryGetProperty("callback", out var callback) && callback.ValueKind == JsonValueKind.Object
-            ? $"{Text(callback, "method")?.ToUpperInvariant()} {Text(callback, "uri")}"
-            : null;
+    private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private static string? Data(JsonElement timer)
-        => timer.TryGetProperty("data", out var data) ? data.ValueKind switch
-        {
-            JsonValueKind.Null or JsonValueKind.Undefined => null,
-            JsonValueKind.String => JsonSerializer.Serialize(data.GetString()),
-            _ => data.GetRawText(),
-        } : null;
+    private static string Callback(TimerInfo timer) => $"{timer.Callback.Method.ToUpperInvariant()} {timer.Callback.Uri}";
+
+    private static string? Data(TimerInfo timer) => timer.Data is not { } data ? null : data.ValueKind switch
+    {
+        JsonValueKind.Null or JsonValueKind.Undefined => null,
+        JsonValueKind.String => JsonSerializer.Serialize(data.GetString()),
+        _ => data.GetRawText(),
+    };
 }

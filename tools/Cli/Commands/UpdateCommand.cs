@@ -16,16 +16,13 @@ internal static class UpdateCommand
         command.SetAction(async (parse, cancellation) =>
         {
             var timerId = TimerInput.RequireId(parse.GetValue(id), "the timer id");
-            var body = timer.Body(parse);
+            var request = timer.Request(parse);
             using var session = Session.Open(parse);
-            // Not repeated on another node after one was reached: a second PUT would move the due time and the version again.
-            var answer = (await session.Client.SendAsync(HttpMethod.Put, $"/timer/{timerId}", GlobalOptions.TimerToken(parse), body, null,
-                repeatable: false, cancellation)).EnsureSuccess($"update '{timerId}'");
-            var json = answer.Json();
+            var updated = await ClientCalls.RunAsync($"update '{timerId}'", () => session.Client.ReplaceAsync(timerId, request, cancellation: cancellation));
             if (session.Json)
-                session.WriteJson(json);
+                session.WriteJson(updated);
             else
-                session.Out.WriteLine($"updated {timerId}: due at {TimerView.Text(json, "dueAt")}, version {TimerView.Text(json, "version")}");
+                session.Out.WriteLine($"updated {timerId}: due at {TimerView.Time(updated.DueAt)}, version {updated.Version}");
             return ExitCodes.Success;
         });
         return command;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using RaftTimers.Client;
 
 namespace RaftTimers.Tools.Cli.Input;
 
@@ -13,10 +14,10 @@ internal static class TimerInput
 {
     public const int MaxIdLength = 128;
     public const int MaxUriLength = 4096;
-    public const long MaxDelayMs = int.MaxValue;
+    public const long MaxDelayMs = TimerRequest.MaxTimeoutMs;
 
     public static readonly string[] Methods = ["post", "put", "patch", "delete", "get", "options", "head"];
-    public static readonly string[] States = ["pending", "firing", "delivered", "failed", "cancelled"];
+    public static readonly IReadOnlyList<string> States = TimerStates.All;
 
     /// <summary>A delay in milliseconds: a whole number, or one with the unit ms, s, m or h (<c>1500</c>, <c>90s</c>, <c>5m</c>).</summary>
     public static long ParseDelayMs(string text)
@@ -94,15 +95,5 @@ internal static class TimerInput
         if (parsed is not JsonObject)
             throw CliFailure.Usage("--data-json must be a JSON object ({...}); use --data for text");
         return parsed;
-    }
-
-    /// <summary>The body of POST /timer and PUT /timer/{id} (docs/api.md).</summary>
-    public static string Body(long delayMs, JsonNode? data, string method, string callbackUri)
-    {
-        var body = new JsonObject { ["timeout"] = delayMs };
-        if (data is not null)
-            body["data"] = data;
-        body["callback"] = new JsonObject { ["transport"] = "http", ["method"] = method, ["uri"] = callbackUri };
-        return body.ToJsonString();
     }
 }
