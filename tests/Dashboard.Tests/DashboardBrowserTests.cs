@@ -78,7 +78,7 @@ public sealed class DashboardBrowserTests(DashboardCluster fixture, ITestOutputH
 
             // The API agrees, on a node the page never talked to.
             var timer = await fixture.Cluster.Http.GetAsync(otherFollower, id);
-            Assert.Equal("cancelled", timer?.GetProperty("state").GetString());
+            Assert.Equal("cancelled", timer?.State);
         }
         finally
         {
@@ -144,9 +144,9 @@ public sealed class DashboardBrowserTests(DashboardCluster fixture, ITestOutputH
             await Expect(final).ToHaveCountAsync(1, new() { Timeout = 60_000 });
             await Expect(page.Locator($"#failures tbody tr[data-timer-id='{id}']")).ToHaveCountAsync(2);
 
-            var timer = await Poll.UntilAsync(() => fixture.Cluster.Http.GetAsync(follower, id), t => t?.GetProperty("state").GetString() == "failed",
-                TimeSpan.FromSeconds(30), t => $"state {t?.GetProperty("state")}");
-            var lastError = timer!.Value.GetProperty("lastError").GetString()!;
+            var timer = await Poll.UntilAsync(() => fixture.Cluster.Http.GetAsync(follower, id), t => t?.State == "failed",
+                TimeSpan.FromSeconds(30), t => $"state {t?.State}");
+            var lastError = timer!.LastError!;
             Assert.Contains("HTTP 500", lastError, StringComparison.Ordinal);
             await Expect(final.Locator("td.err")).ToHaveTextAsync(lastError);
 

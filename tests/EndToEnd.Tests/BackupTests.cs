@@ -52,8 +52,8 @@ public sealed class BackupTests
             foreach (var node in cluster.Urls)
             {
                 var timers = await Poll.UntilAsync(() => http.ListAllAsync(node, "bk-"), l => l.Count >= before.Count, TimeSpan.FromSeconds(60), l => $"{node} holds {l.Count}");
-                Assert.Equal(before, timers.Select(t => t.GetProperty("id").GetString()!).Order().ToList());
-                Assert.All(timers, t => Assert.Equal("pending", t.GetProperty("state").GetString()));
+                Assert.Equal(before, timers.Select(t => t.Id).Order().ToList());
+                Assert.All(timers, t => Assert.Equal("pending", t.State));
             }
 
             await http.CreateOkAsync(cluster.Urls[1], "bk-c-00", 600_000, callback);

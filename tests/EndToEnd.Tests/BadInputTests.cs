@@ -146,7 +146,7 @@ public sealed class BadInputTests(ThreeNodeCluster fixture)
             Assert.NotEmpty(TimerApi.Reason(conflict));
         }
 
-        Assert.Equal("\"first\"", (await http.GetAsync(follower, id))?.GetProperty("data").GetRawText());
+        Assert.Equal("\"first\"", (await http.GetAsync(follower, id))?.Data?.GetRawText());
         using var cancel = await http.DeleteAsync($"{follower}/timer/{id}");
         Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
     }

@@ -1,3 +1,5 @@
+using RaftTimers.Client;
+
 namespace RaftTimers.EndToEnd.Tests;
 
 /// <summary>
@@ -38,7 +40,7 @@ public sealed class DamagedLogTests
             () => $"missing: {string.Join(",", ids.Where(id => sink.Deliveries.All(x => x.TimerId != id)))}\n{cluster.LogTails()}");
     }
 
-    private static async Task<List<System.Text.Json.JsonElement>> ListOrEmptyAsync(HttpClient http, string node)
+    private static async Task<List<TimerInfo>> ListOrEmptyAsync(HttpClient http, string node)
     {
         try
         {

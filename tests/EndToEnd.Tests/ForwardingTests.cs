@@ -46,7 +46,7 @@ public sealed partial class ForwardingTests : IAsyncLifetime
         {
             // Each answer names the timer made from its own request: the leader holds it with that request's data.
             var timer = await cluster.Http.GetAsync(leader, ids[i]);
-            Assert.Equal(i, timer!.Value.GetProperty("data").GetProperty("seq").GetInt32());
+            Assert.Equal(i, timer!.Data!.Value.GetProperty("seq").GetInt32());
         }
 
         // The exporter serves a scrape cached for a moment, so the counters are polled until they show the 40 writes.
@@ -95,9 +95,9 @@ public sealed partial class ForwardingTests : IAsyncLifetime
             answer => answer.StartsWith("201", StringComparison.Ordinal), Deadline, answer => answer);
 
         var newLeader = cluster.Urls[await cluster.LeaderIndexAsync() - 1];
-        var withMarker = (await cluster.Http.ListAllAsync(newLeader, "")).Where(t => t.GetProperty("data").ValueKind == JsonValueKind.String
-                                                                 && t.GetProperty("data").GetString() == marker).ToList();
-        Assert.Equal(id, Assert.Single(withMarker).GetProperty("id").GetString());
+        var withMarker = (await cluster.Http.ListAllAsync(newLeader, "")).Where(t => t.Data?.ValueKind == JsonValueKind.String
+                                                                 && t.Data.Value.GetString() == marker).ToList();
+        Assert.Equal(id, Assert.Single(withMarker).Id);
     }
 
     private async Task<(string Leader, string Follower)> RolesAsync()

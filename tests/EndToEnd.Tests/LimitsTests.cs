@@ -111,7 +111,7 @@ public sealed class LimitsTests
                 Assert.NotNull(cancel.Headers.RetryAfter);
             }
 
-            Assert.Equal("pending", (await http.GetAsync(leader, existing))?.GetProperty("state").GetString());
+            Assert.Equal("pending", (await http.GetAsync(leader, existing))?.State);
         }
         finally
         {
@@ -227,7 +227,7 @@ public sealed class LimitsTests
         foreach (var node in cluster.Urls)
         {
             var kept = await Poll.UntilAsync(
-                async () => (List<string>)[.. (await http.ListAllAsync(node, prefix)).Select(t => t.GetProperty("id").GetString()!).Order(StringComparer.Ordinal)],
+                async () => (List<string>)[.. (await http.ListAllAsync(node, prefix)).Select(t => t.Id).Order(StringComparer.Ordinal)],
                 k => k.Count <= 20, Deadline, k => $"{node} still keeps {k.Count} finished timers");
             Assert.Equal(expected, kept);
         }

@@ -64,11 +64,11 @@ public sealed class MembershipTests
         foreach (var node in members)
         {
             var timers = await Poll.UntilAsync(() => cluster.Http.ListAllAsync(node, prefix),
-                list => acknowledged.All(id => list.Any(t => t.GetProperty("id").GetString() == id && t.GetProperty("state").GetString() == "delivered")),
-                Deadline, list => $"{node} holds {list.Count} timers, states {string.Join(",", list.GroupBy(t => t.GetProperty("state").GetString()).Select(g => $"{g.Key}={g.Count()}"))}");
-            Assert.All(timers.Where(t => t.GetProperty("state").GetString() == "delivered"), t => Assert.Equal(1, t.GetProperty("fireCount").GetInt32()));
-            decisions.Add(timers.Where(t => acknowledged.Contains(t.GetProperty("id").GetString()!))
-                .ToDictionary(t => t.GetProperty("id").GetString()!, t => t.GetProperty("firedAtIndex").GetInt64()));
+                list => acknowledged.All(id => list.Any(t => t.Id == id && t.State == "delivered")),
+                Deadline, list => $"{node} holds {list.Count} timers, states {string.Join(",", list.GroupBy(t => t.State).Select(g => $"{g.Key}={g.Count()}"))}");
+            Assert.All(timers.Where(t => t.State == "delivered"), t => Assert.Equal(1, t.FireCount));
+            decisions.Add(timers.Where(t => acknowledged.Contains(t.Id))
+                .ToDictionary(t => t.Id, t => t.FiredAtIndex));
         }
 
         Assert.All(decisions, d => Assert.Equal(decisions[0], d));
@@ -152,7 +152,7 @@ public sealed class MembershipTests
 
         // The fresh node holds every timer, and it counts: with one more of the first nodes killed, the cluster still commits.
         var held = await Poll.UntilAsync(() => http.ListAllAsync(cluster.Urls[fresh - 1], "rd-"), l => l.Count == ids.Count, Deadline, l => $"the new node holds {l.Count}");
-        Assert.All(held, t => Assert.Equal("pending", t.GetProperty("state").GetString()));
+        Assert.All(held, t => Assert.Equal("pending", t.State));
         var leaderNow = await cluster.LeaderIndexAsync();
         var victim = new[] { 1, 2, 3 }.First(i => i != dead && i != leaderNow);
         await cluster.KillAsync(victim);
@@ -339,6 +339,6 @@ public sealed class MembershipTests
         Assert.Contains("was removed from the cluster", await File.ReadAllTextAsync(cluster.NodeLog(added)), StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(cluster.NodeDataDirectory(added), "removed")), "the removal is recorded in the node's data directory");
         // The members still serve the timer the removed node took.
-        Assert.Equal("pending", (await http.GetAsync(cluster.Urls[0], "rm-before"))?.GetProperty("state").GetString());
+        Assert.Equal("pending", (await http.GetAsync(cluster.Urls[0], "rm-before"))?.State);
     }
 }

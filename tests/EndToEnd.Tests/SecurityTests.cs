@@ -111,13 +111,13 @@ public sealed class SecurityTests(SecuredCluster fixture) : IClassFixture<Secure
                 Assert.Equal(accepted, timer is not null);
                 break;
             case Operation.Update:
-                Assert.Equal(accepted ? 2 : 1, timer!.Value.GetProperty("version").GetInt64());
+                Assert.Equal(accepted ? 2 : 1, timer!.Version);
                 break;
             case Operation.Cancel:
-                Assert.Equal(accepted ? "cancelled" : "pending", timer!.Value.GetProperty("state").GetString());
+                Assert.Equal(accepted ? "cancelled" : "pending", timer!.State);
                 break;
             default:
-                Assert.Equal(1, timer!.Value.GetProperty("version").GetInt64());
+                Assert.Equal(1, timer!.Version);
                 break;
         }
     }
@@ -208,9 +208,9 @@ public sealed class SecurityTests(SecuredCluster fixture) : IClassFixture<Secure
         Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode} {TimerApi.Reason(response)}");
         Assert.Contains("169.254.0.0/16", TimerApi.Reason(response), StringComparison.Ordinal);
 
-        var timer = (await fixture.GetAsync(leader, id))!.Value;
-        Assert.Equal(1, timer.GetProperty("version").GetInt64());
-        Assert.Equal(hook, timer.GetProperty("callback").GetProperty("uri").GetString());
+        var timer = (await fixture.GetAsync(leader, id))!;
+        Assert.Equal(1, timer.Version);
+        Assert.Equal(hook, timer.Callback.Uri);
     }
 
     [Theory]
@@ -225,8 +225,8 @@ public sealed class SecurityTests(SecuredCluster fixture) : IClassFixture<Secure
         await fixture.CreateOkAsync(follower, id, 300, hook);
 
         await fixture.Sink.WaitUntilAsync(d => d.Any(x => x.TimerId == id), Deadline);
-        await Poll.UntilAsync(() => fixture.GetAsync(follower, id), t => t?.GetProperty("state").GetString() == "delivered", Deadline,
-            t => $"timer {id} is {t?.GetProperty("state").GetString() ?? "missing"}");
+        await Poll.UntilAsync(() => fixture.GetAsync(follower, id), t => t?.State == "delivered", Deadline,
+            t => $"timer {id} is {t?.State ?? "missing"}");
     }
 
     [Fact]
@@ -248,11 +248,11 @@ public sealed class SecurityTests(SecuredCluster fixture) : IClassFixture<Secure
         // ...a name is not resolved then, so it is stored, and refused on the address it resolves to when it fires.
         var id = $"loopback-name-{Guid.NewGuid():N}";
         await cluster.Http.CreateOkAsync(node, id, 100, $"http://localhost:{port}/hooks/{id}");
-        var timer = await Poll.UntilAsync(() => cluster.Http.GetAsync(node, id), t => t?.GetProperty("state").GetString() == "failed", Deadline,
-            t => $"timer {id} is {t?.GetProperty("state").GetString() ?? "missing"}, lastError {t?.GetProperty("lastError")}\n{cluster.LogTails()}");
+        var timer = await Poll.UntilAsync(() => cluster.Http.GetAsync(node, id), t => t?.State == "failed", Deadline,
+            t => $"timer {id} is {t?.State ?? "missing"}, lastError {t?.LastError}\n{cluster.LogTails()}");
 
-        Assert.Equal(1, timer!.Value.GetProperty("attempts").GetInt32());
-        var lastError = timer.Value.GetProperty("lastError").GetString();
+        Assert.Equal(1, timer!.Attempts);
+        var lastError = timer.LastError;
         Assert.StartsWith("callback target denied: ", lastError, StringComparison.Ordinal);
         Assert.Matches(@"of host localhost is denied by RaftTimers:Security:Callbacks:Deny entry (127\.0\.0\.0/8|::1/128)", lastError);
         Assert.DoesNotContain(sink.Deliveries, d => d.TimerId == id);

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text;
+using RaftTimers.Client;
 using RaftTimers.EndToEnd.Tests.Infrastructure;
 
 namespace RaftTimers.EndToEnd.Tests;
@@ -38,16 +39,16 @@ public sealed class TimerLifecycleTests(ThreeNodeCluster fixture)
             var delivery = Assert.Single(arrivals);
             Assert.True(delivery.ArrivedAt >= sentAt + TimeSpan.FromMilliseconds(timeoutMs) - StampRounding,
                 $"{id} arrived {(sentAt + TimeSpan.FromMilliseconds(timeoutMs) - delivery.ArrivedAt).TotalMilliseconds} ms early");
-            Assert.Equal($"{id}:1:{(await http.GetAsync(follower, id))?.GetProperty("firedAtIndex").GetInt64()}", delivery.IdempotencyKey);
+            Assert.Equal($"{id}:1:{(await http.GetAsync(follower, id))?.FiredAtIndex}", delivery.IdempotencyKey);
             Assert.Equal(1, delivery.Attempt);
             Assert.Equal("POST", delivery.Method);
             Assert.Equal("application/json", delivery.ContentType);
             Assert.Contains("\"n\"", delivery.Body, StringComparison.Ordinal);
 
             var timer = await WaitForStateAsync(follower, id, "delivered");
-            var dueAt = DateTimeOffset.Parse(timer.GetProperty("dueAt").GetString()!, System.Globalization.CultureInfo.InvariantCulture);
+            var dueAt = timer.DueAt;
             Assert.True(delivery.ArrivedAt >= dueAt, $"{id} arrived before its dueAt {dueAt:O}");
-            Assert.Equal(1, timer.GetProperty("fireCount").GetInt32());
+            Assert.Equal(1, timer.FireCount);
         }
     }
 
@@ -72,7 +73,7 @@ public sealed class TimerLifecycleTests(ThreeNodeCluster fixture)
 
         Assert.DoesNotContain(fixture.Sink.Deliveries, d => d.TimerId == id);
         foreach (var node in fixture.Cluster.Urls)
-            Assert.Equal("cancelled", (await http.GetAsync(node, id))?.GetProperty("state").GetString());
+            Assert.Equal("cancelled", (await http.GetAsync(node, id))?.State);
     }
 
     [Fact]
@@ -94,7 +95,7 @@ public sealed class TimerLifecycleTests(ThreeNodeCluster fixture)
         Assert.Equal(id.ToLowerInvariant(), id);
         var timer = await http.GetAsync(follower, id);
         Assert.NotNull(timer);
-        Assert.Equal(id, timer.Value.GetProperty("id").GetString());
+        Assert.Equal(id, timer.Id);
     }
 
     [Fact]
@@ -116,11 +117,11 @@ public sealed class TimerLifecycleTests(ThreeNodeCluster fixture)
         Assert.Equal("text/plain; charset=utf-8", delivery.ContentType);
         Assert.Equal("PUT", delivery.Method);
         Assert.EndsWith("/v2", delivery.Path, StringComparison.Ordinal);
-        Assert.Equal($"{id}:2:{(await http.GetAsync(follower, id))?.GetProperty("firedAtIndex").GetInt64()}", delivery.IdempotencyKey);
+        Assert.Equal($"{id}:2:{(await http.GetAsync(follower, id))?.FiredAtIndex}", delivery.IdempotencyKey);
         Assert.True(delivery.ArrivedAt >= replacedAt + TimeSpan.FromMilliseconds(400) - StampRounding, "delivered before the new delay ran out");
 
         var timer = await WaitForStateAsync(follower, id, "delivered");
-        Assert.Equal(2, timer.GetProperty("version").GetInt64());
+        Assert.Equal(2, timer.Version);
         using var putAfterFire = await http.PutAsync($"{leader}/timer/{id}",
             new StringContent(TimerApi.Body(400, fixture.Sink.UrlFor(id)), Encoding.UTF8, "application/json"));
         Assert.Equal(HttpStatusCode.NotFound, putAfterFire.StatusCode);
@@ -164,7 +165,7 @@ public sealed class TimerLifecycleTests(ThreeNodeCluster fixture)
             Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
 
         var timer = await http.GetAsync(leader, id);
-        Assert.Equal(2, timer?.GetProperty("version").GetInt64());
+        Assert.Equal(2, timer?.Version);
         using var cancel = await http.DeleteAsync($"{leader}/timer/{id}");
         Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
     }
@@ -182,7 +183,7 @@ public sealed class TimerLifecycleTests(ThreeNodeCluster fixture)
         var attempts = fixture.Sink.Deliveries.Where(d => d.TimerId == id).OrderBy(d => d.ArrivedAt).ToList();
         Assert.Equal([1, 2, 3], attempts.Select(a => a.Attempt));
         Assert.Equal([500, 500, 200], attempts.Select(a => a.AnsweredStatus));
-        var key = $"{id}:1:{(await http.GetAsync(follower, id))?.GetProperty("firedAtIndex").GetInt64()}";
+        var key = $"{id}:1:{(await http.GetAsync(follower, id))?.FiredAtIndex}";
         Assert.All(attempts, a => Assert.Equal(key, a.IdempotencyKey));
         var firstGap = attempts[1].ArrivedAt - attempts[0].ArrivedAt;
         var secondGap = attempts[2].ArrivedAt - attempts[1].ArrivedAt;
@@ -190,15 +191,15 @@ public sealed class TimerLifecycleTests(ThreeNodeCluster fixture)
         Assert.True(secondGap > firstGap, $"gaps did not grow: {firstGap.TotalMilliseconds} ms then {secondGap.TotalMilliseconds} ms");
 
         var timer = await WaitForStateAsync(follower, id, "delivered");
-        Assert.Equal(3, timer.GetProperty("attempts").GetInt32());
+        Assert.Equal(3, timer.Attempts);
     }
 
-    private async Task<System.Text.Json.JsonElement> WaitForStateAsync(string node, string id, string state)
+    private async Task<TimerInfo> WaitForStateAsync(string node, string id, string state)
     {
         var timer = await Poll.UntilAsync(() => fixture.Cluster.Http.GetAsync(node, id),
-            t => t?.GetProperty("state").GetString() == state,
+            t => t?.State == state,
             TimeSpan.FromSeconds(30),
-            t => $"timer {id} on {node} is {t?.GetProperty("state").GetString() ?? "missing"}, not {state}");
-        return timer!.Value;
+            t => $"timer {id} on {node} is {t?.State ?? "missing"}, not {state}");
+        return timer!;
     }
 }

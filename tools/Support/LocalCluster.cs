@@ -1,6 +1,5 @@
 using System.Diagnostics;
-using System.Net.Http.Json;
-using System.Text.Json;
+using RaftTimers.Client;
 
 namespace RaftTimers.Support;
 
@@ -105,14 +104,11 @@ public sealed class LocalCluster : IAsyncDisposable
             {
                 try
                 {
-                    var info = await Http.GetFromJsonAsync<JsonElement>($"{url}/cluster");
+                    var info = (await Http.Client(url).GetClusterAsync()).Json;
                     if (info.GetProperty("role").GetString() == "leader")
                         return Urls.ToList().IndexOf(url) + 1;
                 }
-                catch (HttpRequestException)
-                {
-                }
-                catch (TaskCanceledException)
+                catch (RaftTimersException)
                 {
                 }
             }

@@ -1,68 +1,70 @@
-using System.Net;
-using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
+using RaftTimers.Client;
 
 namespace RaftTimers.Support;
 
-/// <summary>Calls the timer API the way a Skyring client does (JSON body, optional x-timer-id), for the tests and tools that check a cluster.</summary>
+/// <summary>
+/// The tests' calls of the timer API: typed calls go through the client library (<see cref="RaftTimersClient"/>) to
+/// one node; <see cref="CreateAsync"/> gives the raw answer, for tests that check the server's statuses and headers.
+/// </summary>
 public static class TimerApi
 {
+    public static TimerRequest Request(long timeoutMs, string callbackUri, object? data = null, string method = "post")
+        => new(timeoutMs, new CallbackTarget(callbackUri, method), data is null ? null : JsonSerializer.SerializeToNode(data));
+
+    /// <summary>The JSON body a Skyring client sends for a timer.</summary>
     public static string Body(long timeoutMs, string callbackUri, object? data = null, string method = "post")
-        => JsonSerializer.Serialize(new Dictionary<string, object?>
+        => Encoding.UTF8.GetString(TimerApiProtocol.Body(Request(timeoutMs, callbackUri, data, method)));
+
+    /// <summary>A client of the one node at <paramref name="nodeUrl"/>, over the test's <paramref name="http"/>; ids are the server's unless given.</summary>
+    public static RaftTimersClient Client(this HttpClient http, string nodeUrl)
+        => new(http, new RaftTimersClientOptions
         {
-            ["timeout"] = timeoutMs,
-            ["data"] = data,
-            ["callback"] = new { transport = "http", method, uri = callbackUri },
+            Nodes = [new Uri(nodeUrl)],
+            RequestTimeout = http.Timeout == Timeout.InfiniteTimeSpan ? TimeSpan.FromSeconds(100) : http.Timeout,
+            ClientMadeIds = false,
         });
 
+    /// <summary>POST /timer with a raw body and, when given, the client's id; the caller reads the answer.</summary>
     public static async Task<HttpResponseMessage> CreateAsync(this HttpClient http, string nodeUrl, string? id, string body)
     {
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"{nodeUrl}/timer")
+        using var request = new HttpRequestMessage(HttpMethod.Post, nodeUrl + TimerApiProtocol.TimersPath)
         {
             Content = new StringContent(body, Encoding.UTF8, "application/json"),
         };
         if (id is not null)
-            request.Headers.Add("x-timer-id", id);
+            request.Headers.Add(TimerApiProtocol.TimerIdHeader, id);
         return await http.SendAsync(request);
     }
 
-    /// <summary>Creates a timer and requires 201; returns when the client sent it, for "not early" checks.</summary>
+    /// <summary>Creates a timer and requires 201 at <c>/timer/{id}</c>; returns when the client sent it, for "not early" checks.</summary>
     public static async Task<DateTimeOffset> CreateOkAsync(this HttpClient http, string nodeUrl, string id, long timeoutMs, string callbackUri, object? data = null)
     {
         var sentAt = DateTimeOffset.UtcNow;
-        using var response = await http.CreateAsync(nodeUrl, id, Body(timeoutMs, callbackUri, data));
-        if (response.StatusCode != HttpStatusCode.Created)
-            throw new HttpRequestException($"create {id} via {nodeUrl}: {(int)response.StatusCode} {Reason(response)} {await response.Content.ReadAsStringAsync()}");
-        if (response.Headers.Location?.OriginalString != $"/timer/{id}")
-            throw new HttpRequestException($"create {id} via {nodeUrl}: Location {response.Headers.Location} is not /timer/{id}");
+        var created = await http.Client(nodeUrl).CreateAsync(Request(timeoutMs, callbackUri, data), id);
+        if (created.Id != id || created.Location != $"/timer/{id}")
+            throw new HttpRequestException($"create {id} via {nodeUrl}: answered for {created.Id} at {created.Location}, not /timer/{id}");
         return sentAt;
     }
 
-    public static async Task<JsonElement?> GetAsync(this HttpClient http, string nodeUrl, string id)
-    {
-        using var response = await http.GetAsync($"{nodeUrl}/timer/{id}");
-        if (response.StatusCode == HttpStatusCode.NotFound)
-            return null;
-        response.EnsureSuccessStatusCode();
-        return await response.Content.ReadFromJsonAsync<JsonElement>();
-    }
+    /// <summary>The timer as the node shows it, or null when it has none.</summary>
+    public static Task<TimerInfo?> GetAsync(this HttpClient http, string nodeUrl, string id) => http.Client(nodeUrl).GetAsync(id);
 
-    public static string Reason(HttpResponseMessage response)
-        => response.Headers.TryGetValues("x-skyring-reason", out var values) ? string.Join(",", values) : "";
+    /// <summary>The <c>x-skyring-reason</c> of an answer, or "" when it has none.</summary>
+    public static string Reason(HttpResponseMessage response) => TimerApiProtocol.Reason(response) ?? "";
 
     /// <summary>Every timer a node holds whose id starts with <paramref name="prefix"/>, through all pages of GET /timer.</summary>
-    public static async Task<List<JsonElement>> ListAllAsync(this HttpClient http, string nodeUrl, string prefix)
+    public static async Task<List<TimerInfo>> ListAllAsync(this HttpClient http, string nodeUrl, string prefix)
     {
-        var timers = new List<JsonElement>();
-        string? after = null;
-        do
+        var timers = new List<TimerInfo>();
+        await foreach (var timer in http.Client(nodeUrl).ListAllAsync(new TimerQuery(limit: TimerQuery.MaxLimit, after: null)))
         {
-            var page = await http.GetFromJsonAsync<JsonElement>($"{nodeUrl}/timer?limit=1000{(after is null ? "" : "&after=" + Uri.EscapeDataString(after))}");
-            timers.AddRange(page.GetProperty("timers").EnumerateArray().Where(t => t.GetProperty("id").GetString()!.StartsWith(prefix, StringComparison.Ordinal)));
-            after = page.GetProperty("next").GetString();
+            if (timer.Id.StartsWith(prefix, StringComparison.Ordinal))
+                timers.Add(timer);
         }
-        while (after is not null);
+
         return timers;
     }
+
 }

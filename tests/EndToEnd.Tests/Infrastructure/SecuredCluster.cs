@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using System.Security.Cryptography;
 using System.Text;
+using RaftTimers.Client;
 
 namespace RaftTimers.EndToEnd.Tests.Infrastructure;
 
@@ -57,21 +58,19 @@ public sealed class SecuredCluster : IAsyncLifetime
     /// <summary>The right Authorization header value.</summary>
     internal string Bearer => $"Bearer {Token}";
 
-    /// <summary>Creates a timer with the right token and requires 201.</summary>
-    internal async Task CreateOkAsync(string node, string id, long timeoutMs, string callbackUri)
+    /// <summary>A client of one node that sends the right token.</summary>
+    internal RaftTimersClient Client(string node) => new(Cluster.Http, new RaftTimersClientOptions
     {
-        using var response = await SendAsync(HttpMethod.Post, $"{node}/timer", Bearer, TimerApi.Body(timeoutMs, callbackUri), id);
-        Assert.True(response.StatusCode == System.Net.HttpStatusCode.Created,
-            $"create {id} via {node}: {(int)response.StatusCode} {TimerApi.Reason(response)}");
-    }
+        Nodes = [new Uri(node)],
+        RequestTimeout = TimeSpan.FromSeconds(30),
+        ApiToken = Token,
+        ClientMadeIds = false,
+    });
+
+    /// <summary>Creates a timer with the right token; a refusal throws.</summary>
+    internal Task CreateOkAsync(string node, string id, long timeoutMs, string callbackUri)
+        => Client(node).CreateAsync(TimerApi.Request(timeoutMs, callbackUri), id);
 
     /// <summary>Reads a timer with the right token; null when it does not exist.</summary>
-    internal async Task<System.Text.Json.JsonElement?> GetAsync(string node, string id)
-    {
-        using var response = await SendAsync(HttpMethod.Get, $"{node}/timer/{id}", Bearer);
-        if (response.StatusCode == System.Net.HttpStatusCode.NotFound)
-            return null;
-        Assert.True(response.IsSuccessStatusCode, $"get {id} via {node}: {(int)response.StatusCode} {TimerApi.Reason(response)}");
-        return System.Text.Json.JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.Clone();
-    }
+    internal Task<TimerInfo?> GetAsync(string node, string id) => Client(node).GetAsync(id);
 }

@@ -46,7 +46,7 @@ internal static class AddCommand
             // The cluster answers once the node has caught up, which can take minutes with a large state (the node's
             // own limit, RaftTimers:Admin:MembershipTimeoutMs, defaults to 5 min).
             var addTimeout = timeout > AddTimeout ? timeout : AddTimeout;
-            var answer = await AdminClient.SendAsync(state, members, HttpMethod.Post, "/cluster/members", new { raft = node.Raft, api = node.Http },
+            var answer = await AdminClient.SendAsync(state, members, (client, token) => client.AddMemberAsync(node.Raft, new Uri(node.Http), token),
                 addTimeout, addTimeout, context.Cancellation).ConfigureAwait(false);
             context.Progress.WriteLine($"cluster: {answer}");
             var views = await ReadinessWaiter.WaitAsync([new LaunchedNode(node, process, logOffset)], requireAgreement: false, timeout, context.Cancellation)

@@ -26,7 +26,7 @@ internal static class RemoveCommand
         if (askable.Count == 0)
             throw new ToolFailure($"no member of the cluster in {dataRoot} is running; start it first");
 
-        var answer = await AdminClient.SendAsync(state, askable, HttpMethod.Delete, "/cluster/members/" + Uri.EscapeDataString(node.Raft), null,
+        var answer = await AdminClient.SendAsync(state, askable, (client, token) => client.RemoveMemberAsync(node.Raft, token),
             timeout, attemptTimeout: TimeSpan.FromSeconds(30), context.Cancellation).ConfigureAwait(false);
         context.Progress.WriteLine($"cluster: {answer}");
         node.Removed = true;

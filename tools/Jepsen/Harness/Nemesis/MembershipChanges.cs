@@ -1,7 +1,5 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
-using System.Text.Json;
+using RaftTimers.Client;
 using RaftTimers.JepsenLike.Orchestration;
 
 namespace RaftTimers.JepsenLike.Nemesis;
@@ -17,12 +15,12 @@ public sealed class MembershipChanges(NodeSet nodes, HttpClient http)
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
     public Task RemoveAsync(string id, CancellationToken token)
-        => SendAsync(id, HttpMethod.Delete, "/cluster/members/" + Uri.EscapeDataString(nodes.RaftAddressOf(id)), null, token);
+        => SendAsync(id, "remove", (client, cancel) => client.RemoveMemberAsync(nodes.RaftAddressOf(id), cancel), token);
 
     public Task AddAsync(string id, CancellationToken token)
-        => SendAsync(id, HttpMethod.Post, "/cluster/members", new { raft = nodes.RaftAddressOf(id), api = nodes.UrlOf(id) }, token);
+        => SendAsync(id, "add", (client, cancel) => client.AddMemberAsync(nodes.RaftAddressOf(id), new Uri(nodes.UrlOf(id)), cancel), token);
 
-    private async Task SendAsync(string target, HttpMethod method, string path, object? body, CancellationToken token)
+    private async Task SendAsync(string target, string what, Func<RaftTimersClient, CancellationToken, Task<ClusterDocument>> change, CancellationToken token)
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var others = nodes.Ids.Where(n => n != target).ToList();
@@ -30,23 +28,25 @@ public sealed class MembershipChanges(NodeSet nodes, HttpClient http)
         for (var attempt = 0; clock.Elapsed < Deadline && !token.IsCancellationRequested; attempt++)
         {
             var via = others[attempt % others.Count];
-            using var request = new HttpRequestMessage(method, nodes.UrlOf(via) + path);
-            request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", NodeSet.AdminToken);
-            if (body is not null)
-                request.Content = new StringContent(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
+            var client = new RaftTimersClient(http, new RaftTimersClientOptions
+            {
+                Nodes = [new Uri(nodes.UrlOf(via))],
+                RequestTimeout = TimeSpan.FromSeconds(30),
+                AdminToken = NodeSet.AdminToken,
+            });
             try
             {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-                timeout.CancelAfter(TimeSpan.FromSeconds(30));
-                using var response = await http.SendAsync(request, timeout.Token).ConfigureAwait(false);
-                if (response.IsSuccessStatusCode)
-                    return;
-                last = $"{via} answered {(int)response.StatusCode} {string.Join(' ', response.Headers.TryGetValues("x-skyring-reason", out var r) ? r : [])}";
+                await change(client, token).ConfigureAwait(false);
+                return;
+            }
+            catch (TimerApiException e)
+            {
+                last = $"{via} answered {(int)e.Status} {e.Reason}";
                 // 503: no leader right now; 409: a change is under way; 502: the joining node is not up yet.
-                if (response.StatusCode is not (HttpStatusCode.ServiceUnavailable or HttpStatusCode.Conflict or HttpStatusCode.BadGateway))
+                if (e.Status is not (HttpStatusCode.ServiceUnavailable or HttpStatusCode.Conflict or HttpStatusCode.BadGateway))
                     break;
             }
-            catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !token.IsCancellationRequested)
+            catch (RaftTimersException e) when (!token.IsCancellationRequested)
             {
                 last = $"{via}: {e.GetType().Name}";
             }
@@ -54,6 +54,6 @@ public sealed class MembershipChanges(NodeSet nodes, HttpClient http)
             await Task.Delay(TimeSpan.FromMilliseconds(250), CancellationToken.None).ConfigureAwait(false);
         }
 
-        throw new InvalidOperationException($"{method} {path} for {target} did not succeed within {Deadline.TotalSeconds:0} s; last: {last}");
+        throw new InvalidOperationException($"{what} {target} did not succeed within {Deadline.TotalSeconds:0} s; last: {last}");
     }
 }

@@ -1,6 +1,4 @@
-using System.Globalization;
-using System.Net.Http.Json;
-using System.Text.Json;
+using RaftTimers.Client;
 using RaftTimers.JepsenLike.History;
 
 namespace RaftTimers.JepsenLike.Orchestration;
@@ -51,28 +49,15 @@ public static class FinalStateReader
 
     private static async Task<List<NodeTimer>?> TryReadAsync(HttpClient http, string url, CancellationToken token)
     {
+        var client = new RaftTimersClient(http, new RaftTimersClientOptions { Nodes = [new Uri(url)], RequestTimeout = TimeSpan.FromSeconds(10) });
         var timers = new List<NodeTimer>();
-        string? after = null;
         try
         {
-            do
-            {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-                timeout.CancelAfter(TimeSpan.FromSeconds(10));
-                var page = await http.GetFromJsonAsync<JsonElement>($"{url}/timer?limit=1000" + (after is null ? "" : $"&after={after}"), timeout.Token).ConfigureAwait(false);
-                foreach (var t in page.GetProperty("timers").EnumerateArray())
-                {
-                    timers.Add(new NodeTimer(url, t.GetProperty("id").GetString()!, t.GetProperty("state").GetString()!, t.GetProperty("version").GetInt64(),
-                        (DateTimeOffset.Parse(t.GetProperty("dueAt").GetString()!, CultureInfo.InvariantCulture) - DateTimeOffset.UnixEpoch).TotalMilliseconds,
-                        t.GetProperty("firedAtIndex").GetInt64(), t.GetProperty("fireCount").GetInt32()));
-                }
-
-                after = page.GetProperty("next").ValueKind == JsonValueKind.String ? page.GetProperty("next").GetString() : null;
-            }
-            while (after is not null);
+            await foreach (var t in client.ListAllAsync(new TimerQuery(limit: TimerQuery.MaxLimit), token).ConfigureAwait(false))
+                timers.Add(new NodeTimer(url, t.Id, t.State, t.Version, (t.DueAt - DateTimeOffset.UnixEpoch).TotalMilliseconds, t.FiredAtIndex, t.FireCount));
             return timers;
         }
-        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or JsonException && !token.IsCancellationRequested)
+        catch (RaftTimersException) when (!token.IsCancellationRequested)
         {
             return null;
         }

@@ -1,5 +1,4 @@
-using System.Net.Http.Json;
-using System.Text.Json;
+using RaftTimers.Client;
 
 namespace RaftTimers.JepsenLike.Orchestration;
 
@@ -199,15 +198,14 @@ public sealed class NodeSet : IAsyncDisposable
         var named = new List<string>();
         foreach (var id in Ids.Where(n => IsRunning(n) && !IsPaused(n)))
         {
+            var client = new RaftTimersClient(http, new RaftTimersClientOptions { Nodes = [new Uri(UrlOf(id))], RequestTimeout = TimeSpan.FromMilliseconds(800) });
             try
             {
-                using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
-                timeout.CancelAfter(TimeSpan.FromMilliseconds(800));
-                var info = await http.GetFromJsonAsync<JsonElement>($"{UrlOf(id)}/cluster", timeout.Token).ConfigureAwait(false);
-                if (info.GetProperty("role").GetString() == "leader")
+                var info = (await client.GetClusterAsync(token).ConfigureAwait(false)).Json;
+                if (info.TryGetProperty("role", out var role) && role.GetString() == "leader")
                     named.Add(id);
             }
-            catch (Exception e) when (e is HttpRequestException or OperationCanceledException or JsonException)
+            catch (RaftTimersException)
             {
             }
         }

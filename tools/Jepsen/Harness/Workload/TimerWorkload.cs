@@ -1,18 +1,21 @@
-using System.Net.Http.Json;
-using System.Text;
-using System.Text.Json;
+using RaftTimers.Client;
 using RaftTimers.JepsenLike.History;
 using RaftTimers.JepsenLike.Orchestration;
 
 namespace RaftTimers.JepsenLike.Workload;
 
 /// <summary>
-/// Concurrent clients against random nodes, as a Skyring client would call them. Every operation is recorded
-/// invoke → ok / fail / info: ok when it happened, fail when the answer says it did not (404, 409), info when
-/// the answer never came or said "unknown" (timeout, reset, 503).
+/// Concurrent clients against random nodes, each operation through the client library to one node. Every operation is
+/// recorded invoke → ok / fail / info: ok when it happened, fail when the answer says it did not (404, 409, another
+/// 4xx), info when the answer never came or said "unknown" (timeout, reset, 503).
 /// </summary>
 public sealed class TimerWorkload(HttpClient http, IReadOnlyList<string> nodeUrls, string sinkUrl, int seed, WorkloadOptions options, HistoryWriter history)
 {
+    // One client per node, so that each operation goes to the node it drew and is never repeated elsewhere: the
+    // history must say where each operation went. Creates without an id let the server choose one, as part of the test.
+    private readonly IReadOnlyDictionary<string, RaftTimersClient> clients = nodeUrls.Distinct().ToDictionary(url => url, url => new RaftTimersClient(http,
+        new RaftTimersClientOptions { Nodes = [new Uri(url)], RequestTimeout = options.RequestTimeout, ClientMadeIds = false }));
+
     private readonly List<string> knownIds = [];
     private readonly Lock known = new();
     private long counter;
@@ -89,12 +92,7 @@ public sealed class TimerWorkload(HttpClient http, IReadOnlyList<string> nodeUrl
         }
     }
 
-    private string Payload(string body, long timeoutMs) => JsonSerializer.Serialize(new
-    {
-        timeout = timeoutMs,
-        data = body,
-        callback = new { transport = "http", method = "post", uri = $"{sinkUrl}/cb" },
-    });
+    private TimerRequest Payload(string body, long timeoutMs) => new(timeoutMs, new CallbackTarget($"{sinkUrl}/cb"), body);
 
     /// <summary>Returns true when the create's outcome is known (ok or fail).</summary>
     private async Task<bool> CreateAsync(int process, string node, string? id, string body, long timeoutMs)
@@ -106,19 +104,10 @@ public sealed class TimerWorkload(HttpClient http, IReadOnlyList<string> nodeUrl
             Remember(id);
         }
 
-        using var request = new HttpRequestMessage(HttpMethod.Post, $"{node}/timer") { Content = new StringContent(Payload(body, timeoutMs), Encoding.UTF8, "application/json") };
-        if (id is not null)
-            request.Headers.Add("x-timer-id", id);
-        var (status, json, error) = await SendAsync(request).ConfigureAwait(false);
-        var outcome = status switch
-        {
-            201 => OpOutcome.Ok,
-            409 => OpOutcome.Fail,
-            >= 400 and < 500 => OpOutcome.Fail,
-            _ => OpOutcome.Info,
-        };
-        var timerId = id ?? (json?.TryGetProperty("id", out var given) == true ? given.GetString()! : $"unknown-{process}-{Interlocked.Increment(ref counter)}");
-        var op = new Operation(process, OpFunction.Create, timerId, invoked, Now(), outcome, status, timeoutMs, body, Version(json), Error: error);
+        var (status, created, error) = await CallAsync(() => clients[node].CreateAsync(Payload(body, timeoutMs), id), 201).ConfigureAwait(false);
+        var outcome = Outcome(status);
+        var timerId = id ?? created?.Id ?? $"unknown-{process}-{Interlocked.Increment(ref counter)}";
+        var op = new Operation(process, OpFunction.Create, timerId, invoked, Now(), outcome, status, timeoutMs, body, created?.Version, Error: error);
         if (id is null)
         {
             history.InvokeAndComplete(op);
@@ -137,51 +126,54 @@ public sealed class TimerWorkload(HttpClient http, IReadOnlyList<string> nodeUrl
     {
         var invoked = Now();
         history.Invoke(process, OpFunction.Update, id, invoked, timeoutMs, body);
-        using var request = new HttpRequestMessage(HttpMethod.Put, $"{node}/timer/{id}") { Content = new StringContent(Payload(body, timeoutMs), Encoding.UTF8, "application/json") };
-        var (status, json, error) = await SendAsync(request).ConfigureAwait(false);
-        var outcome = status switch { 200 => OpOutcome.Ok, 404 => OpOutcome.Fail, >= 400 and < 500 => OpOutcome.Fail, _ => OpOutcome.Info };
-        history.Complete(new Operation(process, OpFunction.Update, id, invoked, Now(), outcome, status, timeoutMs, body, Version(json), Error: error));
+        var (status, updated, error) = await CallAsync(() => clients[node].ReplaceAsync(id, Payload(body, timeoutMs)), 200).ConfigureAwait(false);
+        history.Complete(new Operation(process, OpFunction.Update, id, invoked, Now(), Outcome(status), status, timeoutMs, body, updated?.Version, Error: error));
     }
 
     private async Task CancelAsync(int process, string node, string id)
     {
         var invoked = Now();
         history.Invoke(process, OpFunction.Cancel, id, invoked);
-        using var request = new HttpRequestMessage(HttpMethod.Delete, $"{node}/timer/{id}");
-        var (status, _, error) = await SendAsync(request).ConfigureAwait(false);
-        var outcome = status switch { 202 => OpOutcome.Ok, 404 => OpOutcome.Fail, >= 400 and < 500 => OpOutcome.Fail, _ => OpOutcome.Info };
-        history.Complete(new Operation(process, OpFunction.Cancel, id, invoked, Now(), outcome, status, Error: error));
+        var (status, _, error) = await CallAsync(async () =>
+        {
+            await clients[node].CancelAsync(id).ConfigureAwait(false);
+            return true;
+        }, 202).ConfigureAwait(false);
+        history.Complete(new Operation(process, OpFunction.Cancel, id, invoked, Now(), Outcome(status), status, Error: error));
     }
 
     private async Task GetAsync(int process, string node, string id)
     {
         var invoked = Now();
         history.Invoke(process, OpFunction.Get, id, invoked);
-        using var request = new HttpRequestMessage(HttpMethod.Get, $"{node}/timer/{id}");
-        var (status, json, error) = await SendAsync(request).ConfigureAwait(false);
-        var outcome = status switch { 200 => OpOutcome.Ok, 404 => OpOutcome.Fail, >= 400 and < 500 => OpOutcome.Fail, _ => OpOutcome.Info };
-        var state = status == 200 && json?.TryGetProperty("state", out var s) == true ? s.GetString() : null;
-        history.Complete(new Operation(process, OpFunction.Get, id, invoked, Now(), outcome, status, Version: Version(json), State: state, Error: error));
+        var (status, timer, error) = await CallAsync(() => clients[node].GetAsync(id), 200).ConfigureAwait(false);
+        if (status == 200 && timer is null)
+            status = 404; // the client answers a 404 with no timer
+        history.Complete(new Operation(process, OpFunction.Get, id, invoked, Now(), Outcome(status), status, Version: timer?.Version, State: timer?.State, Error: error));
     }
 
-    private static long? Version(JsonElement? json) => json?.TryGetProperty("version", out var v) == true && v.TryGetInt64(out var version) ? version : null;
-
-    private async Task<(int Status, JsonElement? Json, string? Error)> SendAsync(HttpRequestMessage request)
+    /// <summary>Ok when it happened, fail when a node said it did not (4xx: a 429 is answered before the write is taken), info when unknown (no answer, 5xx).</summary>
+    private static OpOutcome Outcome(int status) => status switch
     {
-        using var timeout = new CancellationTokenSource(options.RequestTimeout);
+        >= 200 and < 300 => OpOutcome.Ok,
+        >= 400 and < 500 => OpOutcome.Fail,
+        _ => OpOutcome.Info,
+    };
+
+    /// <summary>The status of a call: <paramref name="success"/> when it returned, the node's status for an error answer, 0 for none.</summary>
+    private static async Task<(int Status, T? Result, string? Error)> CallAsync<T>(Func<Task<T>> call, int success)
+    {
         try
         {
-            using var response = await http.SendAsync(request, timeout.Token).ConfigureAwait(false);
-            var status = (int)response.StatusCode;
-            JsonElement? json = null;
-            if (response.Content.Headers.ContentType?.MediaType == "application/json")
-                json = await response.Content.ReadFromJsonAsync<JsonElement>(timeout.Token).ConfigureAwait(false);
-            var reason = response.Headers.TryGetValues("x-skyring-reason", out var values) ? string.Join(",", values) : null;
-            return (status, json, status >= 400 ? reason : null);
+            return (success, await call().ConfigureAwait(false), null);
         }
-        catch (Exception e) when (e is HttpRequestException or OperationCanceledException or JsonException or IOException)
+        catch (TimerApiException e)
         {
-            return (0, null, $"{e.GetType().Name}: {e.Message}");
+            return ((int)e.Status, default, e.Reason);
+        }
+        catch (RaftTimersException e)
+        {
+            return (0, default, $"{e.GetType().Name}: {e.Message}");
         }
     }
 
