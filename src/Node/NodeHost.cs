@@ -63,7 +63,13 @@ public static partial class NodeHost
         }
 
         builder.WebHost.UseUrls(settings.HttpUrl);
-        builder.WebHost.ConfigureKestrel(k => k.Limits.MaxRequestBodySize = Math.Max(settings.MaxBodyBytes * 2L, 1024 * 1024));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestBodySize = Math.Max(settings.MaxBodyBytes * 2L, 1024 * 1024);
+            // Each connection may be reading a body of up to MaxBodyBytes: the cap bounds that memory, and the sockets.
+            k.Limits.MaxConcurrentConnections = settings.MaxConnections;
+            k.Limits.RequestHeadersTimeout = TimeSpan.FromMilliseconds(settings.BodyTimeoutMs);
+        });
         // Request handling never blocks a thread (every wait is async), so Kestrel may run it on the socket's own
         // thread instead of queueing it to the thread pool: far fewer context switches per request (docs/benchmarks.md).
         builder.WebHost.UseSockets(o =>

@@ -53,6 +53,8 @@ public sealed class BadInputTests(ThreeNodeCluster fixture)
         new("oversized body", "POST", "/timer", Timer("1000", data: "\"" + new string('a', 70 * 1024) + "\""), 413, "bad-oversized", "limit"),
         new("id too long", "POST", "/timer", Timer("1000"), 400, new string('i', 129), "x-timer-id"),
         new("id with illegal characters", "POST", "/timer", Timer("1000"), 400, "bad*id", "x-timer-id"),
+        new("id that is a dot segment", "POST", "/timer", Timer("1000"), 400, ".", "other than . and .."),
+        new("id that is two dot segments", "POST", "/timer", Timer("1000"), 400, "..", "other than . and .."),
         new("get with an id too long", "GET", "/timer/" + new string('g', 129), null, 400, null, "timer id"),
         new("replace with an id too long", "PUT", "/timer/" + new string('p', 129), Timer("1000"), 400, null, "timer id"),
         new("cancel with an id too long", "DELETE", "/timer/" + new string('d', 129), null, 400, null, "timer id"),
@@ -117,6 +119,7 @@ public sealed class BadInputTests(ThreeNodeCluster fixture)
             // A stream of unknown length goes out chunked: the limit has to hold while reading, not from the header.
             var body = Timer("1000", data: "\"" + new string('c', 70 * 1024) + "\"").Replace(Hook, fixture.Sink.UrlFor("rejected"), StringComparison.Ordinal);
             using var request = new HttpRequestMessage(HttpMethod.Post, $"{node}/timer") { Content = new UnknownLengthContent(Encoding.UTF8.GetBytes(body)) };
+            request.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
             request.Headers.Add("x-timer-id", id);
             using var response = await fixture.Cluster.Http.SendAsync(request);
             Assert.True(response.StatusCode == HttpStatusCode.RequestEntityTooLarge, $"via {node}: {(int)response.StatusCode} {TimerApi.Reason(response)}");

@@ -15,20 +15,27 @@ public sealed class LimitsTests
 
     /// <summary>
     /// A create body the test releases when it chooses. Until then it trickles leading spaces (valid JSON
-    /// whitespace) fast enough for Kestrel's minimum request body data rate, so the request stays in flight,
-    /// holding its write slot on the node, for as long as the test needs.
+    /// whitespace) fast enough for Kestrel's minimum request body data rate, so the request stays in flight
+    /// for as long as the test needs (within the node's body deadline).
     /// </summary>
     private sealed class HeldBody(string json, Task release) : HttpContent
     {
         private const int MaxPadding = 32 * 1024;
+        private readonly TaskCompletionSource[] flushed = [.. Enumerable.Range(0, 8).Select(_ => new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously))];
+
+        /// <summary>Completes once <paramref name="count"/> (1 to 8) pieces of padding have been flushed to the node.</summary>
+        public Task Flushed(int count) => flushed[count - 1].Task;
 
         protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
         {
             var padding = Encoding.ASCII.GetBytes(new string(' ', 64));
+            var pieces = 0;
             for (var sent = 0; !release.IsCompleted && sent < MaxPadding; sent += padding.Length)
             {
                 await stream.WriteAsync(padding);
                 await stream.FlushAsync();
+                if (pieces < flushed.Length)
+                    flushed[pieces++].TrySetResult();
                 await Task.WhenAny(release, Task.Delay(50));
             }
 
@@ -56,13 +63,15 @@ public sealed class LimitsTests
     }
 
     [Fact]
-    public async Task Writes_beyond_the_in_flight_limit_get_429_with_retry_after_and_no_refused_write_happens()
+    public async Task Writes_beyond_the_in_flight_limit_get_429_and_never_happen_and_a_body_still_arriving_holds_no_slot()
     {
-        await using var cluster = await LocalCluster.StartAsync(3, "--RaftTimers:MaxInFlightWrites=1");
+        // A forwarded write waits for its leader up to the request deadline: long enough to probe the slot it holds.
+        await using var cluster = await LocalCluster.StartAsync(3, "--RaftTimers:MaxInFlightWrites=1", "--RaftTimers:RequestTimeoutMs=20000");
         var http = cluster.Http;
         var leaderIndex = await cluster.LeaderIndexAsync();
         var leader = cluster.Urls[leaderIndex - 1];
-        var follower = cluster.Urls[leaderIndex % 3];
+        var followerIndex = leaderIndex % 3 + 1;
+        var follower = cluster.Urls[followerIndex - 1];
         var prefix = $"inflight-{Guid.NewGuid():N}"[..21];
         var created = new List<string>();
         var refused = new List<string>();
@@ -71,47 +80,25 @@ public sealed class LimitsTests
         await http.CreateOkAsync(leader, existing, 600_000, "http://127.0.0.1:9/never");
         created.Add(existing);
 
-        // One create holds the leader's only write slot while its body is held back.
+        // A create whose body is still arriving holds no slot: while one trickles in, creates on the same node go through.
         var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var trickling = new HeldBody(TimerApi.Body(600_000, "http://127.0.0.1:9/never"), release.Task);
         var held = $"{prefix}-held";
-        using var heldRequest = new HttpRequestMessage(HttpMethod.Post, $"{leader}/timer")
-        {
-            Content = new HeldBody(TimerApi.Body(600_000, "http://127.0.0.1:9/never"), release.Task),
-        };
+        using var heldRequest = new HttpRequestMessage(HttpMethod.Post, $"{leader}/timer") { Content = trickling };
         heldRequest.Content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
         heldRequest.Headers.Add("x-timer-id", held);
         var heldResponse = http.SendAsync(heldRequest);
         try
         {
-            // Until the held request reaches its handler, a create may still get the slot; from then on, none can.
-            var probe = 0;
-            var first = await Poll.UntilAsync(async () =>
-                {
-                    var id = $"{prefix}-probe-{probe++}";
-                    var answer = await CreateAsync(http, leader, id, "http://127.0.0.1:9/never");
-                    (answer.Status == HttpStatusCode.Created ? created : refused).Add(id);
-                    return answer;
-                },
-                a => a.Status == HttpStatusCode.TooManyRequests, Deadline, a => $"{(int)a.Status} {a.Reason}");
-            Assert.Contains("limit of 1 timer writes at once", first.Reason, StringComparison.Ordinal);
-            Assert.Equal("1", first.RetryAfter);
-
-            // Through a follower: its own slot is free, so it forwards, and the leader's 429 comes back whole.
-            var viaFollower = $"{prefix}-via-follower";
-            var forwarded = await CreateAsync(http, follower, viaFollower, "http://127.0.0.1:9/never");
-            Assert.Equal(HttpStatusCode.TooManyRequests, forwarded.Status);
-            Assert.Equal("1", forwarded.RetryAfter);
-            Assert.Contains("limit of 1 timer writes", forwarded.Reason, StringComparison.Ordinal);
-            refused.Add(viaFollower);
-
-            // Cancels count as writes; reads are not limited.
-            using (var cancel = await http.DeleteAsync($"{follower}/timer/{existing}"))
+            // The headers went out before the first padding: by the fourth flush the node is reading the body.
+            await trickling.Flushed(4).WaitAsync(Deadline);
+            for (var i = 0; i < 3; i++)
             {
-                Assert.Equal(HttpStatusCode.TooManyRequests, cancel.StatusCode);
-                Assert.NotNull(cancel.Headers.RetryAfter);
+                var id = $"{prefix}-beside-{i}";
+                var answer = await CreateAsync(http, leader, id, "http://127.0.0.1:9/never");
+                Assert.True(answer.Status == HttpStatusCode.Created, $"beside a trickling body: {(int)answer.Status} {answer.Reason}");
+                created.Add(id);
             }
-
-            Assert.Equal("pending", (await http.GetAsync(leader, existing))?.State);
         }
         finally
         {
@@ -119,10 +106,67 @@ public sealed class LimitsTests
         }
 
         using (var heldAnswer = await heldResponse)
-            Assert.True(heldAnswer.StatusCode == HttpStatusCode.Created, $"held create: {(int)heldAnswer.StatusCode} {TimerApi.Reason(heldAnswer)}");
+            Assert.True(heldAnswer.StatusCode == HttpStatusCode.Created, $"trickled create: {(int)heldAnswer.StatusCode} {TimerApi.Reason(heldAnswer)}");
         created.Add(held);
 
-        // A burst with nothing held: every create either succeeds or is refused with 429, nothing else.
+        // A write a follower forwarded to a leader that stopped answering holds the follower's only slot until its
+        // deadline. The follower forwards once first, so that its forwarding connection is open before the leader stops.
+        var warm = $"{prefix}-warm";
+        await http.CreateOkAsync(follower, warm, 600_000, "http://127.0.0.1:9/never");
+        created.Add(warm);
+        var waiting = new List<Task<(HttpStatusCode Status, string Reason, string? RetryAfter)>>();
+        await cluster.PauseAsync(leaderIndex);
+        try
+        {
+            waiting.Add(CreateAsync(http, follower, $"{prefix}-waiting", "http://127.0.0.1:9/never"));
+            var probe = 0;
+            var first = await Poll.UntilAsync(async () =>
+                {
+                    // The first probe may reach the slot before the create above does; it then waits in its place.
+                    var id = $"{prefix}-probe-{probe++}";
+                    var answer = CreateAsync(http, follower, id, "http://127.0.0.1:9/never");
+                    if (await Task.WhenAny(answer, Task.Delay(TimeSpan.FromSeconds(2))) != answer)
+                    {
+                        waiting.Add(answer);
+                        return default;
+                    }
+
+                    if ((await answer).Status == HttpStatusCode.TooManyRequests)
+                        refused.Add(id);
+                    return await answer;
+                },
+                a => a.Status == HttpStatusCode.TooManyRequests, Deadline, a => $"{(int)a.Status} {a.Reason}");
+            Assert.Contains("limit of 1 timer writes at once", first.Reason, StringComparison.Ordinal);
+            Assert.Equal("1", first.RetryAfter);
+
+            // Cancels count as writes; reads are not limited (a read may find no leader yet, but is never a 429).
+            using (var cancel = await http.DeleteAsync($"{follower}/timer/{existing}"))
+            {
+                Assert.Equal(HttpStatusCode.TooManyRequests, cancel.StatusCode);
+                Assert.NotNull(cancel.Headers.RetryAfter);
+            }
+
+            using (var read = await http.GetAsync($"{follower}/timer/{existing}"))
+                Assert.NotEqual(HttpStatusCode.TooManyRequests, read.StatusCode);
+        }
+        finally
+        {
+            await cluster.ResumeAsync(leaderIndex);
+        }
+
+        // The creates that waited end with whatever the node said: 201 (it happened), 503 (it may have) or 429 (a probe
+        // had the slot first); they are left out of the checks below.
+        foreach (var answer in waiting)
+        {
+            var waited = await answer;
+            Assert.True(waited.Status is HttpStatusCode.Created or HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests,
+                $"a waiting create: {(int)waited.Status} {waited.Reason}");
+        }
+
+        // Bursts with nothing held, through the leader and a follower (whose own 429 and the leader's, passed back, read
+        // alike): every create either succeeds or is refused with 429, nothing else.
+        leader = cluster.Urls[await cluster.LeaderIndexAsync() - 1];
+        follower = cluster.Urls.First(u => u != leader);
         var burst = await Task.WhenAll(Enumerable.Range(0, 16).Select(async i =>
         {
             var id = $"{prefix}-burst-{i}";
@@ -132,6 +176,8 @@ public sealed class LimitsTests
         foreach (var (id, answer) in burst)
         {
             Assert.True(answer.Status is HttpStatusCode.Created or HttpStatusCode.TooManyRequests, $"{id}: {(int)answer.Status} {answer.Reason}");
+            if (answer.Status == HttpStatusCode.TooManyRequests)
+                Assert.Contains("limit of 1 timer writes", answer.Reason, StringComparison.Ordinal);
             (answer.Status == HttpStatusCode.Created ? created : refused).Add(id);
         }
 
@@ -140,6 +186,34 @@ public sealed class LimitsTests
             Assert.True(await http.GetAsync(follower, id) is not null, $"acknowledged create {id} is missing");
         foreach (var id in refused)
             Assert.True(await http.GetAsync(follower, id) is null, $"create {id} was refused with 429 but exists");
+    }
+
+    [Fact]
+    public async Task A_body_that_does_not_arrive_within_the_body_deadline_gets_408_and_creates_nothing()
+    {
+        await using var cluster = await LocalCluster.StartAsync(1, "--RaftTimers:BodyTimeoutMs=1000");
+        var node = new Uri(cluster.Urls[0]);
+        var id = $"slow-body-{Guid.NewGuid():N}";
+
+        // Headers and the first byte of a 200-byte body, then nothing: the node must answer rather than wait.
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(node.Host, node.Port);
+        var stream = client.GetStream();
+        var head = $"POST /timer HTTP/1.1\r\nHost: {node.Authority}\r\nContent-Type: application/json\r\nContent-Length: 200\r\nx-timer-id: {id}\r\n\r\n{{";
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(head));
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        var statusLine = await reader.ReadLineAsync().WaitAsync(Deadline);
+        Assert.StartsWith("HTTP/1.1 408", statusLine, StringComparison.Ordinal);
+        string? line;
+        var reason = "";
+        while (!string.IsNullOrEmpty(line = await reader.ReadLineAsync()))
+        {
+            if (line.StartsWith("x-skyring-reason:", StringComparison.OrdinalIgnoreCase))
+                reason = line;
+        }
+
+        Assert.Contains("RaftTimers:BodyTimeoutMs", reason, StringComparison.Ordinal);
+        Assert.Null(await cluster.Http.GetAsync(cluster.Urls[0], id));
     }
 
     [Fact]

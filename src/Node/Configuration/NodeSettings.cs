@@ -59,6 +59,12 @@ public sealed class NodeSettings
     /// <summary>Largest accepted request body; larger gets 413.</summary>
     public int MaxBodyBytes { get; set; } = 64 * 1024;
 
+    /// <summary>How long a write's body may take to arrive, whole; later gets 408. The write takes no slot of the in-flight limit until it has.</summary>
+    public int BodyTimeoutMs { get; set; } = 10_000;
+
+    /// <summary>Open HTTP connections this node keeps at once (Kestrel's limit); more wait to be accepted. Bounds the bodies being read at once.</summary>
+    public int MaxConnections { get; set; } = 4096;
+
     /// <summary>The timer service's limits and deadline: <see cref="MaxPendingTimers"/>, <see cref="MaxPendingBytes"/> and <see cref="RequestTimeoutMs"/> are its fields, and its defaults theirs.</summary>
     internal ServiceOptions Service { get; } = new();
 
@@ -272,6 +278,10 @@ public sealed class NodeSettings
         // The log codec refuses fields over 16 MiB; a body limit above 8 MiB could let in a timer whose entry no node could read.
         if (MaxBodyBytes is < 1024 or > 8 * 1024 * 1024)
             throw new InvalidOperationException($"RaftTimers:MaxBodyBytes {MaxBodyBytes} must be between 1024 and 8388608");
+        if (BodyTimeoutMs is < 100 or > 600_000)
+            throw new InvalidOperationException($"RaftTimers:BodyTimeoutMs {BodyTimeoutMs} must be between 100 and 600000");
+        if (MaxConnections is < 16 or > 1_000_000)
+            throw new InvalidOperationException($"RaftTimers:MaxConnections {MaxConnections} must be between 16 and 1000000");
         if (MaxPendingTimers < 1)
             throw new InvalidOperationException($"RaftTimers:MaxPendingTimers {MaxPendingTimers} must be at least 1");
         if (MaxInFlightWrites is < 1 or > 1_000_000)

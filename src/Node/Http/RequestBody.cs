@@ -6,6 +6,44 @@ namespace RaftTimers.Node.Http;
 /// <summary>Reads a request body up to a limit; a larger body is a 413, whether or not it announced its length.</summary>
 public static class RequestBody
 {
+    /// <summary>415 unless the request declares a JSON body: <c>application/json</c> or a <c>+json</c> type, any parameters.</summary>
+    public static void RequireJson(HttpRequest request)
+    {
+        if (IsJson(request.ContentType))
+            return;
+        throw new ApiException(StatusCodes.Status415UnsupportedMediaType, request.ContentType is { Length: > 0 } given
+            ? $"the body must be sent as Content-Type: application/json, not {Printable(given)}"
+            : "the body must be sent as Content-Type: application/json; the request declared no content type");
+    }
+
+    public static bool IsJson(string? contentType)
+    {
+        if (!Microsoft.Net.Http.Headers.MediaTypeHeaderValue.TryParse(contentType, out var parsed))
+            return false;
+        var type = parsed.MediaType.Value ?? "";
+        return type.Equals("application/json", StringComparison.OrdinalIgnoreCase)
+            || (type.StartsWith("application/", StringComparison.OrdinalIgnoreCase) && type.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
+    }
+
+    /// <summary>
+    /// Reads the body whole within <paramref name="deadline"/>: a body that has not arrived by then is a 408, so a
+    /// client that trickles its body cannot keep what the caller takes next.
+    /// </summary>
+    public static async Task<byte[]> ReadAsync(HttpRequest request, int maxBytes, TimeSpan deadline, CancellationToken token)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(token);
+        timeout.CancelAfter(deadline);
+        try
+        {
+            return await ReadAsync(request, maxBytes, timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (timeout.IsCancellationRequested && !token.IsCancellationRequested)
+        {
+            throw new ApiException(StatusCodes.Status408RequestTimeout,
+                $"the request body did not arrive within {deadline.TotalMilliseconds:0} ms (RaftTimers:BodyTimeoutMs)");
+        }
+    }
+
     public static async Task<byte[]> ReadAsync(HttpRequest request, int maxBytes, CancellationToken token)
     {
         if (request.ContentLength is { } announced && announced > maxBytes)
@@ -49,6 +87,13 @@ public static class RequestBody
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>A client's header value as it may appear in a reason: printable ASCII, at most 100 characters.</summary>
+    private static string Printable(string value)
+    {
+        var kept = new string([.. value.Take(100).Select(c => c is >= ' ' and <= '~' ? c : '?')]);
+        return value.Length > 100 ? kept + "..." : kept;
     }
 
     private static ApiException TooLarge(int maxBytes)

@@ -13,9 +13,11 @@ namespace RaftTimers.Node.Http;
 /// The Skyring-compatible timer API (docs/api.md) on every node. Writes go to the leader (<see cref="TimerService"/>: forwarded
 /// over the cluster's forwarding channel when this node is a follower) and are answered only after their entry is
 /// committed on a majority and applied on the leader; reads pass a Raft read barrier first, so they are linearizable.
-/// Every request first passes the API token when one is configured (401), then, for writes, the in-flight limit
-/// (429); both on the node the client called, before anything is forwarded. Each write is counted
-/// (<see cref="TimerMetrics.Write"/>) by the node that decided its answer.
+/// Every request first passes the API token when one is configured (401). A write with a body must then send it as
+/// JSON (415), whole, within the body deadline (408) and the size limit (413); only then does it take a slot of the
+/// in-flight limit (429), so a slow body holds a connection but never a slot. All of this happens on the node the
+/// client called, before anything is forwarded. Each write is counted (<see cref="TimerMetrics.Write"/>) by the node
+/// that decided its answer.
 /// </summary>
 public sealed class TimerEndpoints(TimerService timers, TimerRequestParser parser, TimerMetrics metrics, NodeSettings settings,
     BearerToken? apiToken, InFlightLimit writes)
@@ -100,12 +102,26 @@ public sealed class TimerEndpoints(TimerService timers, TimerRequestParser parse
     /// Runs a write within the in-flight limit and counts how this node answered it: the handler's outcome when it
     /// answered with success or its write ran on another node (not counted here: that leader counted it), the refusal's
     /// status when it threw, <c>over_limit</c> for a 429. A request refused by the token, or whose client went away before an answer,
-    /// is not counted.
+    /// is not counted. A create's id is settled and a body is read whole before the slot is taken.
     /// </summary>
-    private async Task GuardWrite(HttpContext context, TimerWrite op, Func<HttpContext, Task<WriteOutcome>> handler)
+    private async Task GuardWrite(HttpContext context, TimerWrite op, Func<HttpContext, byte[], Task<WriteOutcome>> handler)
     {
         if (!await AuthorizedAsync(context).ConfigureAwait(false))
             return;
+        byte[] body;
+        try
+        {
+            if (op == TimerWrite.Create)
+                NameCreate(context);
+            body = op == TimerWrite.Cancel ? [] : await ReadJsonBodyAsync(context).ConfigureAwait(false);
+        }
+        catch (ApiException e) when (!context.Response.HasStarted)
+        {
+            metrics.Write(op, StatusMap.CountedAs(e.Status));
+            await ApiError.WriteAsync(context, e).ConfigureAwait(false);
+            return;
+        }
+
         if (!writes.TryEnter())
         {
             metrics.Write(op, WriteOutcome.OverLimit);
@@ -118,7 +134,7 @@ public sealed class TimerEndpoints(TimerService timers, TimerRequestParser parse
             WriteOutcome outcome;
             try
             {
-                outcome = await handler(context).ConfigureAwait(false);
+                outcome = await handler(context, body).ConfigureAwait(false);
             }
             catch (ApiException e) when (!context.Response.HasStarted)
             {
@@ -134,15 +150,33 @@ public sealed class TimerEndpoints(TimerService timers, TimerRequestParser parse
         }
     }
 
-    private async Task<WriteOutcome> CreateAsync(HttpContext context)
+    /// <summary>
+    /// Settles a create's id: the client's, or one made here, where the request enters, so that a forwarded create
+    /// carries it and a 503 can name it. Every answer from here on names it, errors included (ApiError).
+    /// </summary>
+    private static void NameCreate(HttpContext context)
     {
-        var body = await RequestBody.ReadAsync(context.Request, settings.MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
-        // The id is made where the request enters, so a forwarded create carries it and a 503 can name it.
         var id = context.Request.Headers.TryGetValue(ApiError.TimerIdHeader, out var given) ? given.ToString() : TimerIds.NewId();
         if (!TimerLimits.IsValidId(id))
-            throw new ApiException(StatusCodes.Status400BadRequest, $"x-timer-id must be 1-{TimerLimits.MaxIdLength} characters of [A-Za-z0-9._~-]");
-        // Every answer from here on names the id, errors included (ApiError): a 503 must say which id to retry with.
+            throw new ApiException(StatusCodes.Status400BadRequest, $"x-timer-id must be {TimerLimits.IdRule}");
         context.Response.Headers[ApiError.TimerIdHeader] = id;
+    }
+
+    /// <summary>
+    /// The body of a create or replace: declared JSON, so that a browser on another site cannot send one without the
+    /// CORS preflight this API never grants (a form or text/plain POST is answered 415), and read whole within the
+    /// body deadline and size limit.
+    /// </summary>
+    private async Task<byte[]> ReadJsonBodyAsync(HttpContext context)
+    {
+        RequestBody.RequireJson(context.Request);
+        return await RequestBody.ReadAsync(context.Request, settings.MaxBodyBytes, TimeSpan.FromMilliseconds(settings.BodyTimeoutMs), context.RequestAborted)
+            .ConfigureAwait(false);
+    }
+
+    private async Task<WriteOutcome> CreateAsync(HttpContext context, byte[] body)
+    {
+        var id = context.Response.Headers[ApiError.TimerIdHeader].ToString();
         var spec = parser.Parse(body);
 
         var (done, forwarded) = Ran(await timers.CreateAsync(id, spec, context.RequestAborted).ConfigureAwait(false));
@@ -168,10 +202,9 @@ public sealed class TimerEndpoints(TimerService timers, TimerRequestParser parse
         }
     }
 
-    private async Task<WriteOutcome> ReplaceAsync(HttpContext context)
+    private async Task<WriteOutcome> ReplaceAsync(HttpContext context, byte[] body)
     {
         var id = RouteId(context);
-        var body = await RequestBody.ReadAsync(context.Request, settings.MaxBodyBytes, context.RequestAborted).ConfigureAwait(false);
         var spec = parser.Parse(body);
         var expected = ExpectedVersion(context.Request);
         var (done, forwarded) = Ran(await timers.ReplaceAsync(id, spec, expected, context.RequestAborted).ConfigureAwait(false));
@@ -220,7 +253,7 @@ public sealed class TimerEndpoints(TimerService timers, TimerRequestParser parse
 
     private static string ETagOf(long version) => $"\"{version}\"";
 
-    private async Task<WriteOutcome> CancelAsync(HttpContext context)
+    private async Task<WriteOutcome> CancelAsync(HttpContext context, byte[] _)
     {
         var id = RouteId(context);
         var (done, forwarded) = Ran(await timers.CancelAsync(id, context.RequestAborted).ConfigureAwait(false));
@@ -266,7 +299,7 @@ public sealed class TimerEndpoints(TimerService timers, TimerRequestParser parse
         if (query.TryGetValue("after", out var afterText) && afterText.ToString().Length > 0)
         {
             after = afterText.ToString();
-            if (!TimerLimits.IsValidId(after))
+            if (!TimerLimits.IsWellFormedId(after))
                 throw new ApiException(StatusCodes.Status400BadRequest, "after must be a timer id");
         }
 
@@ -300,7 +333,7 @@ public sealed class TimerEndpoints(TimerService timers, TimerRequestParser parse
     {
         var id = context.Request.RouteValues["id"] as string ?? "";
         if (!TimerLimits.IsValidId(id))
-            throw new ApiException(StatusCodes.Status400BadRequest, $"timer id must be 1-{TimerLimits.MaxIdLength} characters of [A-Za-z0-9._~-]");
+            throw new ApiException(StatusCodes.Status400BadRequest, $"timer id must be {TimerLimits.IdRule}");
         return id;
     }
 

@@ -86,7 +86,9 @@ public static class ApiDocs
         builder.NeedsApiToken(tokenConfigured);
         if (withBody)
             builder.Refuses(StatusCodes.Status400BadRequest, "malformed JSON, a wrong type, an out-of-range value, a bad id, or a callback target the callback policy denies")
-                .Refuses(StatusCodes.Status413PayloadTooLarge, "the body is larger than RaftTimers:MaxBodyBytes");
+                .Refuses(StatusCodes.Status408RequestTimeout, "the body did not arrive whole within RaftTimers:BodyTimeoutMs")
+                .Refuses(StatusCodes.Status413PayloadTooLarge, "the body is larger than RaftTimers:MaxBodyBytes")
+                .Refuses(StatusCodes.Status415UnsupportedMediaType, "the body is not declared as JSON (Content-Type: application/json)");
         else
             builder.Refuses(StatusCodes.Status400BadRequest, "a malformed timer id");
         return builder.Refuses(StatusCodes.Status429TooManyRequests, "this node handles its limit of timer writes at once (RaftTimers:MaxInFlightWrites); nothing was written")

@@ -20,7 +20,7 @@ public static class ApiDocument
     public const string ReferencePath = "/openapi";
     public const string ApiTokenScheme = "apiToken";
     public const string AdminTokenScheme = "adminToken";
-    public const string TimerIdPattern = "^[A-Za-z0-9._~-]{1,128}$";
+    public const string TimerIdPattern = @"^(?!\.\.?$)[A-Za-z0-9._~-]{1,128}$";
 
     private const string ShapeSuffix = "Shape";
 

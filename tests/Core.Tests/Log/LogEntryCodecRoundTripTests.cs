@@ -23,6 +23,15 @@ public sealed class LogEntryCodecRoundTripTests
             new PurgeFinished(86_400_000));
 
     [Theory]
+    [InlineData(".")]
+    [InlineData("..")]
+    public void Ids_no_longer_accepted_from_clients_still_replay_from_an_old_log(string id)
+    {
+        Assert.False(TimerLimits.IsValidId(id));
+        AssertRoundTrips(7, new CreateTimer(id, Specs.Http(1_000)), new CancelTimer(id));
+    }
+
+    [Theory]
     [InlineData(DeliveryOutcome.Delivered, null)]
     [InlineData(DeliveryOutcome.Delivered, "")]
     [InlineData(DeliveryOutcome.Retry, "connection refused")]

@@ -12,7 +12,7 @@ internal static class CreateCommand
         var timer = new TimerOptions();
         var id = new Option<string>("--id")
         {
-            Description = "Timer id to use (1-128 characters of [A-Za-z0-9._~-]); without it the client makes up a UUIDv7 and prints it. "
+            Description = "Timer id to use (1-128 characters of [A-Za-z0-9._~-], not . or ..); without it the client makes up a UUIDv7 and prints it. "
                 + "Creating again with the same id and body is a safe retry; a different body is refused (409)",
             HelpName = "ID",
         };

@@ -39,8 +39,8 @@ internal static class TimerInput
 
     public static string RequireId(string? id, string what)
     {
-        if (string.IsNullOrEmpty(id) || id.Length > MaxIdLength || !id.All(IsIdChar))
-            throw CliFailure.Usage($"{what} must be 1-{MaxIdLength} characters of [A-Za-z0-9._~-], not '{id}'");
+        if (string.IsNullOrEmpty(id) || id.Length > MaxIdLength || !id.All(IsIdChar) || id is "." or "..")
+            throw CliFailure.Usage($"{what} must be 1-{MaxIdLength} characters of [A-Za-z0-9._~-] other than . and .., not '{id}'");
         return id;
     }
 

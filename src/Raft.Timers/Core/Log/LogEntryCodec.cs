@@ -219,7 +219,7 @@ public static class LogEntryCodec
     internal static string ReadId(ref BinaryReader r)
     {
         var id = r.ReadString(TimerLimits.MaxIdLength, "timer id");
-        if (!TimerLimits.IsValidId(id))
+        if (!TimerLimits.IsWellFormedId(id))
             throw new CodecException($"invalid timer id '{id}'");
         return id;
     }

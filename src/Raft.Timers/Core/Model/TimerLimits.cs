@@ -8,6 +8,9 @@ public static class TimerLimits
 
     public const int MaxIdLength = 128;
 
+    /// <summary>The rule of <see cref="IsValidId"/> in words, for error answers.</summary>
+    public const string IdRule = "1-128 characters of [A-Za-z0-9._~-], other than . and ..";
+
     /// <summary>The longest callback URI accepted.</summary>
     public const int MaxUriLength = 4096;
 
@@ -15,10 +18,18 @@ public static class TimerLimits
     public const int MaxErrorLength = 512;
 
     /// <summary>
-    /// Ids are at most <see cref="MaxIdLength"/> characters of <c>[A-Za-z0-9._~-]</c> (docs/api.md):
-    /// the unreserved URI characters, so an id never needs escaping in a path.
+    /// Ids are at most <see cref="MaxIdLength"/> characters of <c>[A-Za-z0-9._~-]</c> (docs/api.md): the unreserved
+    /// URI characters, so an id never needs escaping in a path; and not <c>.</c> or <c>..</c>, which clients and
+    /// proxies resolve as path segments, so <c>/timer/..</c> would never reach the timer.
     /// </summary>
     public static bool IsValidId(ReadOnlySpan<char> id)
+        => IsWellFormedId(id) && !id.SequenceEqual(".") && !id.SequenceEqual("..");
+
+    /// <summary>
+    /// The characters and length of <see cref="IsValidId"/> alone: what the log and snapshots may hold. Entries
+    /// written before <c>.</c> and <c>..</c> were refused must still replay.
+    /// </summary>
+    public static bool IsWellFormedId(ReadOnlySpan<char> id)
     {
         if (id.Length is 0 or > MaxIdLength)
             return false;
