@@ -1,3 +1,4 @@
+using System.Net;
 using System.Diagnostics.Metrics;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
@@ -53,7 +54,7 @@ public static partial class NodeHost
         {
             settings = NodeSettings.Load(builder.Configuration);
             settings.Validate();
-            callbackPolicy = settings.Security.CreateCallbackPolicy();
+            callbackPolicy = settings.Security.CreateCallbackPolicy(OwnEndpointsOf(settings));
             apiToken = settings.Security.CreateApiToken();
         }
         catch (InvalidOperationException e)
@@ -235,4 +236,24 @@ public static partial class NodeHost
     /// <summary>Says whether the timer API needs a token, never the token itself.</summary>
     [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "Timer API token required: {TokenRequired}; at most {MaxInFlightWrites} timer writes at once; callbacks: {CallbackPolicy}")]
     private static partial void LogSecurity(ILogger logger, bool tokenRequired, int maxInFlightWrites, string callbackPolicy);
+
+    /// <summary>This node's API and Raft ports, and the addresses of its machine, which callbacks must never combine.</summary>
+    private static OwnEndpoints OwnEndpointsOf(NodeSettings settings)
+    {
+        var ports = new List<int> { settings.ParsedRaftEndPoint.Port };
+        if (Uri.TryCreate(settings.HttpUrl.Replace("://+", "://localhost", StringComparison.Ordinal).Replace("://*", "://localhost", StringComparison.Ordinal), UriKind.Absolute, out var api))
+            ports.Add(api.Port);
+        IEnumerable<IPAddress> addresses;
+        try
+        {
+            addresses = [.. System.Net.NetworkInformation.NetworkInterface.GetAllNetworkInterfaces()
+                .SelectMany(n => n.GetIPProperties().UnicastAddresses).Select(a => a.Address)];
+        }
+        catch (System.Net.NetworkInformation.NetworkInformationException)
+        {
+            addresses = [];
+        }
+
+        return new OwnEndpoints(ports, addresses);
+    }
 }

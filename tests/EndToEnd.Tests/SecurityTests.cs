@@ -230,6 +230,53 @@ public sealed class SecurityTests(SecuredCluster fixture) : IClassFixture<Secure
     }
 
     [Fact]
+    public async Task By_default_callbacks_to_the_nodes_machine_and_private_networks_are_refused_and_Permit_names_the_exceptions()
+    {
+        // tools/cluster permits loopback for local receivers; an empty Permit puts the node back on its defaults.
+        await using var cluster = await LocalCluster.StartAsync(1, "--RaftTimers:Security:Callbacks:Permit=");
+        var node = cluster.Urls[0];
+        foreach (var (uri, rule) in new[]
+                 {
+                     ("http://127.0.0.1:9999/hook", "127.0.0.0/8"),
+                     ("http://0.0.0.0:9999/hook", "0.0.0.0/8"),
+                     ("http://[::]:9999/hook", "::/128"),
+                     ("http://[::1]:9999/hook", "::1/128"),
+                     ("http://localhost:9999/hook", "localhost"),
+                     ("http://10.0.0.1/hook", "10.0.0.0/8"),
+                     ("http://192.168.1.1/hook", "192.168.0.0/16"),
+                 })
+        {
+            var id = $"default-deny-{Guid.NewGuid():N}";
+            using var response = await cluster.Http.CreateAsync(node, id, TimerApi.Body(100, uri));
+            var reason = TimerApi.Reason(response);
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{uri}: {(int)response.StatusCode} {reason}");
+            Assert.Contains($"default deny entry {rule} ", reason, StringComparison.Ordinal);
+            Assert.Contains("RaftTimers:Security:Callbacks:Permit", reason, StringComparison.Ordinal);
+            Assert.Null(await cluster.Http.GetAsync(node, id));
+        }
+
+        // A public target is taken as before.
+        await cluster.Http.CreateOkAsync(node, $"public-{Guid.NewGuid():N}", 600_000, "http://93.184.216.34/hook");
+    }
+
+    [Fact]
+    public async Task A_callback_to_the_nodes_own_API_or_Raft_port_is_refused_even_where_loopback_is_permitted()
+    {
+        var (leader, _, _) = await fixture.RolesAsync();
+        var api = new Uri(leader);
+        using (var response = await fixture.SendAsync(HttpMethod.Post, $"{leader}/timer", fixture.Bearer,
+                   TimerApi.Body(100, $"http://127.0.0.1:{api.Port}/timer"), $"self-{Guid.NewGuid():N}"))
+        {
+            var reason = TimerApi.Reason(response);
+            Assert.True(response.StatusCode == HttpStatusCode.BadRequest, $"{(int)response.StatusCode} {reason}");
+            Assert.Contains("this node's own API or Raft port", reason, StringComparison.Ordinal);
+        }
+
+        // Another port on the same loopback address is a local receiver, which the test cluster permits.
+        await fixture.CreateOkAsync(leader, $"beside-self-{Guid.NewGuid():N}", 600_000, $"http://127.0.0.1:{api.Port + 1000}/hook");
+    }
+
+    [Fact]
     public async Task A_host_name_that_resolves_to_a_denied_address_is_refused_at_delivery_and_fails_without_retries()
     {
         await using var sink = await CallbackSink.StartAsync();

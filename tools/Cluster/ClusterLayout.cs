@@ -44,9 +44,15 @@ internal static class ClusterLayout
             // A node's first start creates the cluster (--bootstrap); an added node joins (--join). Later starts need
             // neither; a node that ran before and lost its data is refused (NodeLauncher.RequireData).
             .. node.Joined ? (string[])["--join", "true"] : node.Launched ? [] : ["--bootstrap", "true"],
+            // Receivers of a local cluster listen on this machine, which the node's callback policy denies by default;
+            // an extra argument naming the setting comes later and wins.
+            $"--RaftTimers:Security:Callbacks:Permit={LocalReceivers(state)}",
             .. state.ExtraArgs,
         ];
     }
+
+    /// <summary>Where a local cluster's callback receivers may listen: loopback, by address and by name, and the cluster's host.</summary>
+    public static string LocalReceivers(ClusterState state) => $"127.0.0.0/8,::1,localhost,{state.Host}";
 
     /// <summary>Every port of the cluster with a name for error messages, e.g. (8001, "HTTP of n1").</summary>
     public static IEnumerable<(int Port, string Purpose)> Ports(ClusterState state, NodeState node) =>

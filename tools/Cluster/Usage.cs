@@ -22,7 +22,9 @@ internal static class Usage
                   keeps its data in DIR/n{k} and appends its output to DIR/n{k}.log. Waits until every node
                   reports the same leader on GET /cluster, then prints one API base URL per line.
                   Run again on a stopped cluster to start it on its existing data. On failure, it stops
-                  the nodes it started and shows the end of their logs.
+                  the nodes it started and shows the end of their logs. Nodes may call back to receivers on
+                  this machine (RaftTimers:Security:Callbacks:Permit=127.0.0.0/8,::1,localhost,HOST); an
+                  extra node argument naming that setting replaces it.
         stop      SIGTERM to every running node (or only node K), SIGKILL to those still running after 10 s.
         kill      SIGKILL to node K (1-based index or id, e.g. 2 or n2).
         restart   Stops node K if it runs, starts it again with the recorded arguments, waits until it

@@ -199,7 +199,9 @@ public sealed class NodeSettings
         /// <summary>The timer API's token; null when none is configured. Throws when the configured value cannot be a token.</summary>
         public BearerToken? CreateApiToken() => BearerToken.FromSetting(ApiToken, ApiTokenSetting);
 
-        public CallbackPolicy CreateCallbackPolicy() => CallbackPolicy.FromSettings(Callbacks.Allow, Callbacks.Deny, Callbacks.DenyDefaults);
+        /// <summary>The callback policy; with <paramref name="own"/>, callbacks to this node's own ports are refused too.</summary>
+        public CallbackPolicy CreateCallbackPolicy(OwnEndpoints? own = null)
+            => CallbackPolicy.FromSettings(Callbacks.Allow, Callbacks.Deny, Callbacks.DenyDefaults, Callbacks.Permit, own);
     }
 
     /// <summary>Which callback targets timers may have; the rules are <see cref="CallbackPolicy"/>'s.</summary>
@@ -211,8 +213,15 @@ public sealed class NodeSettings
         /// <summary>Comma-separated entries as for <see cref="Allow"/>; a target matching one is refused, whatever Allow says.</summary>
         public string Deny { get; set; } = "";
 
-        /// <summary>Adds <see cref="CallbackDefaults.Deny"/> (link-local and cloud metadata) to the Deny list.</summary>
+        /// <summary>Adds <see cref="CallbackDefaults.Deny"/> (this machine, private networks, link-local, cloud metadata) to the Deny list.</summary>
         public bool DenyDefaults { get; set; } = true;
+
+        /// <summary>
+        /// Comma-separated entries as for <see cref="Allow"/>: targets they name are not held to the default deny entries
+        /// (e.g. <c>127.0.0.1</c> for a receiver on the node's machine, <c>10.0.0.0/8</c> for the operator's network).
+        /// The operator's own Deny entries still apply.
+        /// </summary>
+        public string Permit { get; set; } = "";
     }
 
     public sealed class AdminSection

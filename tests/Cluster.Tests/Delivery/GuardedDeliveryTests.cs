@@ -20,7 +20,7 @@ public sealed class GuardedDeliveryTests
     {
         public List<(string Host, IPAddress Address)> Asked { get; } = [];
 
-        public string? WhyDenied(string host, IPAddress address)
+        public string? WhyDenied(string host, IPAddress address, int port)
         {
             lock (Asked)
                 Asked.Add((host, address));

@@ -33,31 +33,47 @@ public sealed class CallbackPolicyTests
     [InlineData("http://METADATA.Google.Internal./computeMetadata/v1/", "metadata.google.internal")]
     [InlineData("https://metadata/computeMetadata/v1/", "metadata")]
     [InlineData("http://instance-data/latest/meta-data", "instance-data")]
-    public void The_defaults_deny_link_local_and_cloud_metadata_in_every_spelling(string uri, string rule)
+    [InlineData("http://127.0.0.1:8080/hooks/a", "127.0.0.0/8")]
+    [InlineData("http://2130706433/", "127.0.0.0/8")]
+    [InlineData("http://127.1/", "127.0.0.0/8")]
+    [InlineData("http://[::ffff:127.0.0.1]/", "127.0.0.0/8")]
+    [InlineData("http://[::1]:9000/", "::1/128")]
+    [InlineData("http://0.0.0.0:8080/", "0.0.0.0/8")]
+    [InlineData("http://0/", "0.0.0.0/8")]
+    [InlineData("http://[::]:8080/", "::/128")]
+    [InlineData("http://localhost/hooks", "localhost")]
+    [InlineData("http://api.localhost/hooks", "*.localhost")]
+    [InlineData("http://10.1.2.3/", "10.0.0.0/8")]
+    [InlineData("http://172.16.5.4/", "172.16.0.0/12")]
+    [InlineData("http://192.168.0.10/", "192.168.0.0/16")]
+    [InlineData("http://100.64.0.1/", "100.64.0.0/10")]
+    [InlineData("http://[fd00::1]/", "fc00::/7")]
+    [InlineData("http://224.0.0.1/", "224.0.0.0/4")]
+    [InlineData("http://255.255.255.255/", "255.255.255.255/32")]
+    [InlineData("http://[ff02::1]/", "ff00::/8")]
+    public void The_defaults_deny_this_machine_private_networks_link_local_and_cloud_metadata_in_every_spelling(string uri, string rule)
     {
         var reason = Check(Defaults, uri);
         Assert.NotNull(reason);
         Assert.Contains($"default deny entry {rule} ", reason, StringComparison.Ordinal);
-        Assert.Contains("DenyDefaults=false", reason, StringComparison.Ordinal);
+        Assert.Contains("RaftTimers:Security:Callbacks:Permit allows it", reason, StringComparison.Ordinal);
     }
 
     [Theory]
-    [InlineData("http://127.0.0.1:8080/hooks/a")]
-    [InlineData("http://localhost/hooks")]
-    [InlineData("http://[::1]:9000/")]
-    [InlineData("http://10.1.2.3/")]
-    [InlineData("http://172.16.5.4/")]
-    [InlineData("http://192.168.0.10/")]
-    [InlineData("http://100.64.0.1/")]
-    [InlineData("http://[fd00::1]/")]
     [InlineData("https://hooks.example.com/x")]
+    [InlineData("http://93.184.216.34:8080/")]
+    [InlineData("http://[2606:4700::6810:85e5]/")]
+    [InlineData("http://11.0.0.1/")]
+    [InlineData("http://172.32.0.1/")]
+    [InlineData("http://192.169.0.1/")]
+    [InlineData("http://100.128.0.1/")]
     [InlineData("http://169.255.0.1/")]
     [InlineData("http://169.253.255.255/")]
-    [InlineData("http://[fd00:ec2::253]/")]
-    [InlineData("http://100.100.100.201/")]
+    [InlineData("http://[2600:1f18::254]/")]
+    [InlineData("http://168.63.129.17/")]
     [InlineData("http://metadata.example.com/")]
     [InlineData("http://my-metadata/")]
-    public void The_defaults_allow_loopback_private_networks_and_ordinary_hosts(string uri)
+    public void The_defaults_allow_public_addresses_and_ordinary_hosts(string uri)
         => Assert.Null(Check(Defaults, uri));
 
     [Theory]
@@ -67,10 +83,49 @@ public sealed class CallbackPolicyTests
     [InlineData("fd00:ec2::254")]
     public void At_delivery_a_harmless_name_that_resolves_to_a_metadata_address_is_denied(string address)
     {
-        var reason = Defaults.WhyDenied("rebind.attacker.example", IPAddress.Parse(address));
+        var reason = Defaults.WhyDenied("rebind.attacker.example", IPAddress.Parse(address), 443);
         Assert.NotNull(reason);
         Assert.Contains("of host rebind.attacker.example", reason, StringComparison.Ordinal);
-        Assert.Null(Defaults.WhyDenied("rebind.attacker.example", IPAddress.Parse("93.184.216.34")));
+        Assert.Null(Defaults.WhyDenied("rebind.attacker.example", IPAddress.Parse("93.184.216.34"), 443));
+    }
+
+    [Fact]
+    public void A_permit_entry_lifts_the_defaults_for_what_it_names_only()
+    {
+        var policy = CallbackPolicy.FromSettings("", "", denyDefaults: true, permit: "127.0.0.1,localhost,10.20.0.0/16");
+
+        Assert.Null(Check(policy, "http://127.0.0.1:9999/hooks"));
+        Assert.Null(Check(policy, "http://localhost:9999/hooks"));
+        Assert.Null(Check(policy, "http://10.20.30.40/"));
+        Assert.Null(policy.WhyDenied("receiver.internal", IPAddress.Parse("10.20.1.1"), 80));
+        Assert.Contains("default deny entry 127.0.0.0/8", Check(policy, "http://127.0.0.2/"), StringComparison.Ordinal);
+        Assert.Contains("default deny entry 10.0.0.0/8", Check(policy, "http://10.21.0.1/"), StringComparison.Ordinal);
+        Assert.Contains("default deny entry ::1/128", Check(policy, "http://[::1]/"), StringComparison.Ordinal);
+        Assert.Contains("default deny entry 169.254.0.0/16", Check(policy, "http://169.254.169.254/"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_permit_entry_does_not_lift_the_operators_own_deny_entries()
+    {
+        var policy = CallbackPolicy.FromSettings("", "10.20.9.0/24", denyDefaults: true, permit: "10.20.0.0/16");
+
+        Assert.Null(Check(policy, "http://10.20.8.1/"));
+        Assert.Contains("Callbacks:Deny entry 10.20.9.0/24", Check(policy, "http://10.20.9.1/"), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_nodes_own_ports_on_its_own_machine_are_denied_even_when_permitted()
+    {
+        var own = new OwnEndpoints([8080, 9080], [IPAddress.Parse("192.0.2.7")]);
+        var policy = CallbackPolicy.FromSettings("", "", denyDefaults: true, permit: "127.0.0.0/8,192.0.2.0/24", own);
+
+        Assert.Contains("this node's own API or Raft port", Check(policy, "http://127.0.0.1:8080/timer"), StringComparison.Ordinal);
+        Assert.Contains("this node's own API or Raft port", Check(policy, "http://192.0.2.7:9080/"), StringComparison.Ordinal);
+        Assert.Contains("this node's own API or Raft port", policy.WhyDenied("rebind.example", IPAddress.Parse("0.0.0.0"), 8080), StringComparison.Ordinal);
+        Assert.Contains("this node's own API or Raft port", policy.WhyDenied("me.example", IPAddress.Parse("::ffff:192.0.2.7"), 8080), StringComparison.Ordinal);
+        Assert.Null(Check(policy, "http://127.0.0.1:8081/hooks"));
+        Assert.Null(Check(policy, "http://192.0.2.8:8080/hooks"));
+        Assert.False(CallbackPolicy.FromSettings("", "", denyDefaults: false, own: own).IsUnrestricted);
     }
 
     [Fact]
@@ -81,7 +136,7 @@ public sealed class CallbackPolicyTests
         Assert.False(Defaults.IsUnrestricted);
         Assert.Null(Check(open, "http://169.254.169.254/latest/meta-data"));
         Assert.Null(Check(open, "http://metadata.google.internal/"));
-        Assert.Null(open.WhyDenied("x.example", IPAddress.Parse("169.254.169.254")));
+        Assert.Null(open.WhyDenied("x.example", IPAddress.Parse("169.254.169.254"), 443));
     }
 
     [Fact]
@@ -157,13 +212,14 @@ public sealed class CallbackPolicyTests
     public void A_name_the_allow_list_does_not_name_is_held_to_its_networks_at_delivery()
     {
         // Accepted at create time above ("elsewhere.example"): the allow list has networks it may resolve into.
-        Assert.Null(AllowCorp.WhyDenied("elsewhere.example", IPAddress.Parse("10.1.1.1")));
-        Assert.Contains("matches no entry of RaftTimers:Security:Callbacks:Allow", AllowCorp.WhyDenied("elsewhere.example", IPAddress.Parse("192.168.1.1")), StringComparison.Ordinal);
+        Assert.Null(AllowCorp.WhyDenied("elsewhere.example", IPAddress.Parse("10.1.1.1"), 443));
+        Assert.Contains("matches no entry of RaftTimers:Security:Callbacks:Allow", AllowCorp.WhyDenied("elsewhere.example", IPAddress.Parse("192.168.1.1"), 443), StringComparison.Ordinal);
         // An allowed name may resolve anywhere except into a denied network; the defaults are deny entries too.
-        Assert.Null(AllowCorp.WhyDenied("api.corp.example", IPAddress.Parse("192.168.1.1")));
-        Assert.Contains("Deny entry 10.66.0.0/16", AllowCorp.WhyDenied("api.corp.example", IPAddress.Parse("10.66.0.9")), StringComparison.Ordinal);
-        Assert.Contains("default deny entry 169.254.0.0/16", AllowCorp.WhyDenied("api.corp.example", IPAddress.Parse("169.254.169.254")), StringComparison.Ordinal);
-        Assert.Contains("Deny entry secret.corp.example", AllowCorp.WhyDenied("secret.corp.example", IPAddress.Parse("10.1.1.1")), StringComparison.Ordinal);
+        Assert.Null(AllowCorp.WhyDenied("api.corp.example", IPAddress.Parse("93.184.216.34"), 443));
+        Assert.Contains("default deny entry 192.168.0.0/16", AllowCorp.WhyDenied("api.corp.example", IPAddress.Parse("192.168.1.1"), 443), StringComparison.Ordinal);
+        Assert.Contains("Deny entry 10.66.0.0/16", AllowCorp.WhyDenied("api.corp.example", IPAddress.Parse("10.66.0.9"), 443), StringComparison.Ordinal);
+        Assert.Contains("default deny entry 169.254.0.0/16", AllowCorp.WhyDenied("api.corp.example", IPAddress.Parse("169.254.169.254"), 443), StringComparison.Ordinal);
+        Assert.Contains("Deny entry secret.corp.example", AllowCorp.WhyDenied("secret.corp.example", IPAddress.Parse("10.1.1.1"), 443), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -24,7 +24,7 @@ internal sealed class GuardedConnector(ICallbackAddressGuard guard)
         ExceptionDispatchInfo? connectFailure = null;
         foreach (var address in addresses)
         {
-            if (guard.WhyDenied(host, address) is { } reason)
+            if (guard.WhyDenied(host, address, context.DnsEndPoint.Port) is { } reason)
             {
                 denial ??= reason;
                 continue;

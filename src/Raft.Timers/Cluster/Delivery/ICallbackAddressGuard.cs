@@ -12,7 +12,8 @@ public interface ICallbackAddressGuard
 {
     /// <summary>
     /// Null when <paramref name="host"/> (the callback URI's host, a name or an IP literal) may be reached at
-    /// <paramref name="address"/>; otherwise the reason it may not, which ends up in the timer's <c>lastError</c>.
+    /// <paramref name="address"/> and <paramref name="port"/>; otherwise the reason it may not, which ends up in the
+    /// timer's <c>lastError</c>.
     /// </summary>
-    string? WhyDenied(string host, IPAddress address);
+    string? WhyDenied(string host, IPAddress address, int port);
 }

@@ -69,6 +69,8 @@ public sealed class NodeSet : IAsyncDisposable
             "--members", members,
             "--data", DataDirectoryOf(id),
             "--RaftTimers:Security:AdminToken=" + AdminToken,
+            // The sink is on a private or loopback address, which the callback policy denies unless named here.
+            $"--RaftTimers:Security:Callbacks:Permit={network.AddressOf("sink")}",
         };
         // A wiped node comes back as a new, empty node that waits to be added; once it has joined, a restart
         // finds its membership on disk and ignores the switch.
