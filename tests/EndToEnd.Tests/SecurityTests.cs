@@ -260,6 +260,33 @@ public sealed class SecurityTests(SecuredCluster fixture) : IClassFixture<Secure
     }
 
     [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task What_a_node_keeps_on_disk_and_the_cluster_file_with_the_admin_token_are_readable_by_their_owner_only()
+    {
+        // At least one timer, so that the log has been written since the start.
+        var (leader, _, _) = await fixture.RolesAsync();
+        await fixture.CreateOkAsync(leader, $"at-rest-{Guid.NewGuid():N}", 600_000, "http://127.0.0.1:9/never");
+        const UnixFileMode Owner = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
+        for (var k = 1; k <= fixture.Cluster.Urls.Count; k++)
+        {
+            var data = fixture.Cluster.NodeDataDirectory(k);
+            Assert.Equal(Owner, File.GetUnixFileMode(data));
+            var entries = Directory.EnumerateFileSystemEntries(data, "*", SearchOption.AllDirectories).ToList();
+            Assert.NotEmpty(entries);
+            foreach (var entry in entries)
+            {
+                var open = File.GetUnixFileMode(entry) & ~Owner;
+                Assert.True(open == 0, $"{entry} is open to others: {File.GetUnixFileMode(entry)}");
+                if (!Directory.Exists(entry))
+                    Assert.Equal(UnixFileMode.None, File.GetUnixFileMode(entry) & UnixFileMode.UserExecute);
+            }
+        }
+
+        var state = Path.Combine(Path.GetDirectoryName(fixture.Cluster.NodeDataDirectory(1))!, "cluster.json");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(state));
+    }
+
+    [Fact]
     public async Task A_callback_to_the_nodes_own_API_or_Raft_port_is_refused_even_where_loopback_is_permitted()
     {
         var (leader, _, _) = await fixture.RolesAsync();

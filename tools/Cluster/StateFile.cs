@@ -38,7 +38,11 @@ internal static class StateFile
     {
         var path = PathIn(dataRoot);
         var temporary = $"{path}.{Environment.ProcessId}.tmp";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        // It holds the admin token: readable by its owner only, from the moment it exists.
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var stream = new FileStream(temporary, options))
         {
             JsonSerializer.Serialize(stream, state, ClusterStateJson.Default.ClusterState);
             stream.Flush(flushToDisk: true);

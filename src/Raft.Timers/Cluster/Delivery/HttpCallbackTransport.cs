@@ -58,7 +58,7 @@ public sealed class HttpCallbackTransport : ICallbackTransport, IDisposable
             using var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, timeout.Token).ConfigureAwait(false);
             return response.IsSuccessStatusCode
                 ? AttemptResult.Success
-                : AttemptResult.Failure($"HTTP {(int)response.StatusCode} {response.ReasonPhrase}");
+                : AttemptResult.Failure(ReceiverText.Clean($"HTTP {(int)response.StatusCode} {response.ReasonPhrase}"));
         }
         catch (OperationCanceledException) when (!token.IsCancellationRequested)
         {
@@ -70,7 +70,7 @@ public sealed class HttpCallbackTransport : ICallbackTransport, IDisposable
         }
         catch (HttpRequestException e)
         {
-            return AttemptResult.Failure($"request failed: {e.Message}");
+            return AttemptResult.Failure(ReceiverText.Clean($"request failed: {e.Message}"));
         }
     }
 

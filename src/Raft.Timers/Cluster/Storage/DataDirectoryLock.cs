@@ -12,7 +12,7 @@ internal sealed class DataDirectoryLock : IDisposable
 
     public static DataDirectoryLock Acquire(string directory)
     {
-        Directory.CreateDirectory(directory);
+        DataDirectoryAccess.Restrict(directory);
         var path = Path.Combine(directory, "LOCK");
         try
         {
