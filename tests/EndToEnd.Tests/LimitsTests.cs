@@ -217,6 +217,46 @@ public sealed class LimitsTests
     }
 
     [Fact]
+    public async Task A_list_page_is_bounded_in_bytes_and_in_timers_looked_at_and_paging_on_still_finds_everything()
+    {
+        await using var cluster = await LocalCluster.StartAsync(1, "--RaftTimers:ListMaxBytes=8192", "--RaftTimers:ListScanBudget=100");
+        var http = cluster.Http;
+        var node = cluster.Urls[0];
+        var prefix = $"list-{Guid.NewGuid():N}"[..13];
+        var big = new string('b', 3000);
+        for (var i = 0; i < 6; i++)
+            await http.CreateOkAsync(node, $"{prefix}-big-{i}", 600_000, "http://127.0.0.1:9/never", big);
+        for (var i = 0; i < 250; i++)
+            await http.CreateOkAsync(node, $"{prefix}-small-{i:000}", 600_000, "http://127.0.0.1:9/never");
+        var cancelled = $"{prefix}-small-249";
+        using (var cancel = await http.DeleteAsync($"{node}/timer/{cancelled}"))
+            Assert.Equal(HttpStatusCode.Accepted, cancel.StatusCode);
+
+        // Three 3 KB timers would pass 8 KB: a page of 1,000 carries two, and says where to go on.
+        var first = await http.GetFromJsonAsync<JsonElement>($"{node}/timer?limit=1000");
+        Assert.Equal(2, first.GetProperty("timers").GetArrayLength());
+        Assert.Equal($"{prefix}-big-1", first.GetProperty("next").GetString());
+
+        // Looking for the one cancelled timer among 256 looks at 100 per page: short, even empty, pages with a next.
+        var pages = 0;
+        var found = new List<string>();
+        string? after = null;
+        do
+        {
+            var page = await http.GetFromJsonAsync<JsonElement>($"{node}/timer?state=cancelled&limit=1000{(after is null ? "" : "&after=" + after)}");
+            found.AddRange(page.GetProperty("timers").EnumerateArray().Select(t => t.GetProperty("id").GetString()!));
+            after = page.GetProperty("next").GetString();
+            pages++;
+        }
+        while (after is not null && pages < 100);
+        Assert.Equal([cancelled], found);
+        Assert.True(pages >= 3, $"{pages} pages: the scan budget did not cut the pages short");
+
+        // The client library pages over it all the same.
+        Assert.Equal(256, (await http.ListAllAsync(node, prefix)).Count);
+    }
+
+    [Fact]
     public async Task Creates_beyond_the_pending_timer_limit_get_507_until_a_timer_stops_pending()
     {
         await using var cluster = await LocalCluster.StartAsync(1, "--RaftTimers:MaxPendingTimers=3");

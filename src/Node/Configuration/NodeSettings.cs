@@ -86,6 +86,12 @@ public sealed class NodeSettings
     /// <summary>How long a request may wait for a leader and a commit before it gets 503 (the proposer's commit timeout too).</summary>
     public int RequestTimeoutMs { get => Service.RequestTimeoutMs; set => Service.RequestTimeoutMs = value; }
 
+    /// <summary>Timers one list page may look at; see <see cref="ServiceOptions.ListScanBudget"/>.</summary>
+    public int ListScanBudget { get => Service.ListScanBudget; set => Service.ListScanBudget = value; }
+
+    /// <summary>Bytes one list page may carry; see <see cref="ServiceOptions.ListMaxBytes"/>.</summary>
+    public long ListMaxBytes { get => Service.ListMaxBytes; set => Service.ListMaxBytes = value; }
+
     /// <summary>
     /// Runs HTTP request handling on Kestrel's socket threads rather than queueing it to the thread pool
     /// (Kestrel's UnsafePreferInlineScheduling). Safe here because no request handler blocks a thread.
@@ -309,6 +315,10 @@ public sealed class NodeSettings
             throw new InvalidOperationException("RaftTimers:Retention: FinishedTimerRetentionMs must be >= 0 and PurgeIntervalMs >= 1");
         if (Retention.MaxFinishedTimers < 0 || Retention.MaxFinishedBytes < 0 || Retention.PurgeSliceTimers < 1)
             throw new InvalidOperationException("RaftTimers:Retention: MaxFinishedTimers and MaxFinishedBytes must be >= 0 and PurgeSliceTimers >= 1");
+        if (ListScanBudget is < 100 or > 10_000_000)
+            throw new InvalidOperationException($"RaftTimers:ListScanBudget {ListScanBudget} must be between 100 and 10000000");
+        if (ListMaxBytes is < 1024 or > 1024L * 1024 * 1024)
+            throw new InvalidOperationException($"RaftTimers:ListMaxBytes {ListMaxBytes} must be between 1024 and 1073741824");
         if (MaxPendingBytes < 1)
             throw new InvalidOperationException($"RaftTimers:MaxPendingBytes {MaxPendingBytes} must be at least 1");
         if (Raft.LowerElectionTimeoutMs < 10 || Raft.UpperElectionTimeoutMs <= Raft.LowerElectionTimeoutMs)

@@ -135,13 +135,17 @@ public sealed class TimerService(TimerNode node, ForwardingClient forwarding, Se
         return new(node.Store.Read(s => s.Find(id)), null);
     }
 
-    /// <summary>A page of timers in id order after <paramref name="after"/>, with <paramref name="status"/> when given.</summary>
+    /// <summary>
+    /// A page of timers in id order after <paramref name="after"/>, with <paramref name="status"/> when given; bounded in
+    /// work and bytes (<see cref="ServiceOptions.ListScanBudget"/>, <see cref="ServiceOptions.ListMaxBytes"/>), so it may
+    /// be short, or empty, with a next page.
+    /// </summary>
     public async Task<ReadResult<TimerPage>> ListAsync(string? after, TimerStatus? status, int limit, CancellationToken token)
     {
         if (await ReadBarrierAsync(token).ConfigureAwait(false) is { } unavailable)
             return new(null, unavailable);
         string? next = null;
-        var timers = node.Store.Read(s => s.Page(after, status, limit, out next));
+        var timers = node.Store.Read(s => s.Page(after, status, limit, out next, options.ListScanBudget, options.ListMaxBytes));
         return new(new TimerPage(timers, next), null);
     }
 

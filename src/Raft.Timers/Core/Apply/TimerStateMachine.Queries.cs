@@ -53,24 +53,50 @@ public sealed partial class TimerStateMachine
 
     /// <summary>
     /// A page of timers in ordinal id order, after <paramref name="afterId"/> (exclusive), optionally of one status.
-    /// <paramref name="next"/> is the last id of the page when more may follow, else null.
+    /// <paramref name="next"/> is the id to continue after when more may follow, else null: the page's last id, or the
+    /// last id looked at when the scan budget ran out first. The work and the size of a
+    /// page are bounded, because the caller holds the lock that apply takes: at most <paramref name="scanBudget"/>
+    /// timers are looked at, and timers are added only while the page's <see cref="RetainedBytes"/> stay within
+    /// <paramref name="byteBudget"/> (one timer always fits). A page cut short by either has fewer than
+    /// <paramref name="limit"/> timers, perhaps none, and a <paramref name="next"/>: a filter that matches few timers
+    /// among many costs the client more pages, never the apply loop a long wait.
     /// </summary>
-    public List<TimerRecord> Page(string? afterId, TimerStatus? status, int limit, out string? next)
+    public List<TimerRecord> Page(string? afterId, TimerStatus? status, int limit, out string? next,
+        int scanBudget = int.MaxValue, long byteBudget = long.MaxValue)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(limit, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(scanBudget, 1);
         var page = new List<TimerRecord>(Math.Min(limit, 1024));
         next = null;
+        var scanned = 0;
+        var bytes = 0L;
+        string? lastLooked = null;
         foreach (var id in idsInOrder.After(afterId))
         {
+            if (scanned == scanBudget)
+            {
+                next = lastLooked;
+                break;
+            }
+
             var record = timers[id];
             if (status is { } wanted && record.Status != wanted)
+            {
+                scanned++;
+                lastLooked = id;
                 continue;
-            if (page.Count == limit)
+            }
+
+            var size = RetainedBytes(record);
+            if (page.Count == limit || (page.Count > 0 && bytes + size > byteBudget))
             {
                 next = page[^1].Id;
                 break;
             }
 
+            scanned++;
+            lastLooked = id;
+            bytes += size;
             page.Add(record);
         }
 
