@@ -1,9 +1,10 @@
-using System.Net;
 using System.Diagnostics.Metrics;
+using System.Net;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using RaftTimers.Cluster.Forwarding;
 using RaftTimers.Cluster.Hosting;
+using RaftTimers.Cluster.Security;
 using RaftTimers.Cluster.Service;
 using RaftTimers.Cluster.Storage;
 using RaftTimers.Node.Admin;
@@ -50,12 +51,14 @@ public static partial class NodeHost
         NodeSettings settings;
         CallbackPolicy callbackPolicy;
         BearerToken? apiToken;
+        ClusterTls? tls;
         try
         {
             settings = NodeSettings.Load(builder.Configuration);
             settings.Validate();
             callbackPolicy = settings.Security.CreateCallbackPolicy(OwnEndpointsOf(settings));
             apiToken = settings.Security.CreateApiToken();
+            tls = settings.Security.Tls.Load(Environment.CurrentDirectory);
         }
         catch (InvalidOperationException e)
         {
@@ -63,7 +66,10 @@ public static partial class NodeHost
             return 2;
         }
 
+        using var ownedTls = tls;
         builder.WebHost.UseUrls(settings.HttpUrl);
+        // An https:// URL takes its certificate from the Kestrel settings (Kestrel:Certificates:Default:Path and KeyPath).
+        builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel(k =>
         {
             k.Limits.MaxRequestBodySize = Math.Max(settings.MaxBodyBytes * 2L, 1024 * 1024);
@@ -115,6 +121,7 @@ public static partial class NodeHost
             SnapshotEveryEntries = settings.Raft.SnapshotEveryEntries,
             SnapshotEveryBytes = settings.Raft.SnapshotEveryBytes,
             Clock = settings.Clock,
+            Tls = tls,
         };
         // The proposer answers a write within the request's deadline: one setting, RaftTimers:RequestTimeoutMs, for both.
         var proposerOptions = settings.Raft.Proposer;
@@ -148,13 +155,17 @@ public static partial class NodeHost
         var outOfRoomExit = false;
         LogStarted(log, settings.NodeId, settings.HttpUrl, settings.RaftEndPoint, dataDirectory);
         LogSecurity(log, apiToken is not null, settings.MaxInFlightWrites, callbackPolicy.Describe());
+        if (tls is not null)
+            LogRaftTls(log, tls.Certificate.Subject);
+        else if (!IPAddress.IsLoopback(settings.ParsedRaftEndPoint.Address))
+            LogRaftOpen(log, settings.ParsedRaftEndPoint.ToString());
         await using (node.ConfigureAwait(false))
         {
-            using var forwardingClient = AdminForwarder.CreateClient();
+            using var forwardingClient = AdminForwarder.CreateClient(tls);
             // Timer writes reach the leader over one forwarding connection per leader, many per frame (README, "Forwarding").
             // The leader answers every write within its commit timeout (the request timeout); a connection silent for three
             // times that is taken for lost and replaced.
-            await using var forwarding = new ForwardingClient(new ForwardingConnector(settings.Security.ApiToken, settings.NodeId).ConnectAsync,
+            await using var forwarding = new ForwardingClient(new ForwardingConnector(settings.Security.ApiToken, settings.NodeId, tls).ConnectAsync,
                 TimeSpan.FromMilliseconds(settings.RequestTimeoutMs), TimeSpan.FromMilliseconds(3L * settings.RequestTimeoutMs), clock,
                 loggers.CreateLogger<ForwardingClient>());
             ForwardingMetrics.AddTo(meter, forwarding.Counters);
@@ -189,12 +200,12 @@ public static partial class NodeHost
             // forwarding client's connections from writes on their way to the leader.
             var activity = new ActivityTracker(clock.GetUtcNow().ToUnixTimeMilliseconds());
             node.Store.Observe(activity, e => LogActivityFaulted(log, e));
-            using var membersClient = ClusterOverview.CreateClient();
+            using var membersClient = ClusterOverview.CreateClient(tls);
             new DashboardEndpoints(node, activity,
                 new ClusterOverview(node, membersClient, TimeSpan.FromSeconds(1), clock, loggers.CreateLogger<ClusterOverview>()),
                 apiToken, DashboardAssets.Load(), clock).Map(app);
 
-            using var samplerClient = ClockSampler.CreateClient();
+            using var samplerClient = ClockSampler.CreateClient(tls);
             var sampler = Task.Run(() => new ClockSampler(node, samplerClient, loggers.CreateLogger<ClockSampler>()).RunAsync(app.Lifetime.ApplicationStopping));
 
             app.MapPrometheusScrapingEndpoint("/metrics");
@@ -229,6 +240,12 @@ public static partial class NodeHost
 
     [LoggerMessage(EventId = 5003, Level = LogLevel.Warning, Message = "FAULT INJECTION: this node's wall clock is shifted by the file {ClockFile} (RaftTimers:FaultInjection:ClockFile); never in production")]
     private static partial void LogClockInjected(ILogger logger, string clockFile);
+
+    [LoggerMessage(EventId = 5004, Level = LogLevel.Information, Message = "Raft port speaks mutual TLS only, as {Subject}, with members the cluster CA signed")]
+    private static partial void LogRaftTls(ILogger logger, string subject);
+
+    [LoggerMessage(EventId = 5005, Level = LogLevel.Warning, Message = "Raft port {RaftEndPoint} is plain TCP on a network address: any process that reaches it can take part in the consensus; set RaftTimers:Security:Tls (docs/security.md)")]
+    private static partial void LogRaftOpen(ILogger logger, string raftEndPoint);
 
     [LoggerMessage(EventId = 5001, Level = LogLevel.Information, Message = "Node {NodeId} serving HTTP on {HttpUrl}, Raft on {RaftEndPoint}, data in {DataDirectory}")]
     private static partial void LogStarted(ILogger logger, string nodeId, string httpUrl, string raftEndPoint, string dataDirectory);

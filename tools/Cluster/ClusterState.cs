@@ -23,6 +23,9 @@ internal sealed record ClusterState
 
     public required IReadOnlyList<string> ExtraArgs { get; init; }
 
+    /// <summary>Whether the members speak mutual TLS on their Raft ports, with the certificates in DIR/tls (<c>--tls true</c> at the first start).</summary>
+    public bool Tls { get; init; }
+
     /// <summary>
     /// The admin token every node gets (in its environment, not on its command line, so <c>ps</c> does not show it):
     /// <c>--admin-token</c> at the first start, or 32 random bytes in hex. add and remove send it.

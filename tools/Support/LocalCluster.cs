@@ -29,6 +29,9 @@ public sealed class LocalCluster : IAsyncDisposable
 
     public HttpClient Http { get; }
 
+    /// <summary>Where the cluster tool keeps its state, logs and (with TLS) certificates.</summary>
+    public string DataDirectory => dataDirectory;
+
     /// <summary>Node <paramref name="index"/>'s data directory (1-based), as the cluster tool lays it out.</summary>
     public string NodeDataDirectory(int index) => Path.Combine(dataDirectory, $"n{index}");
 
@@ -38,16 +41,24 @@ public sealed class LocalCluster : IAsyncDisposable
     public static Task<LocalCluster> StartAsync(int nodes, int spareNodes, params string[] nodeArgs)
         => StartInAsync(Path.Combine(Path.GetTempPath(), "rafttimers-tests", Guid.NewGuid().ToString("N")[..12]), nodes, spareNodes, nodeArgs);
 
+    /// <summary>A cluster whose members speak mutual TLS on their Raft ports (<c>cluster start --tls true</c>).</summary>
+    public static Task<LocalCluster> StartWithTlsAsync(int nodes, params string[] nodeArgs)
+        => StartInAsync(Path.Combine(Path.GetTempPath(), "rafttimers-tests", Guid.NewGuid().ToString("N")[..12]), nodes, 0, ["--tls", "true"], nodeArgs);
+
     /// <summary>A cluster whose nodes keep their data under <paramref name="dataDirectory"/> (say, a small file system of the test's own).</summary>
-    public static async Task<LocalCluster> StartInAsync(string dataDirectory, int nodes, int spareNodes, params string[] nodeArgs)
+    public static Task<LocalCluster> StartInAsync(string dataDirectory, int nodes, int spareNodes, params string[] nodeArgs)
+        => StartInAsync(dataDirectory, nodes, spareNodes, [], nodeArgs);
+
+    private static async Task<LocalCluster> StartInAsync(string dataDirectory, int nodes, int spareNodes, string[] toolArgs, string[] nodeArgs)
     {
         var httpPort = FreePorts.FindRun(nodes + spareNodes);
         var raftPort = FreePorts.FindRun(nodes + spareNodes);
-        var args = new List<string>
-        {
+        List<string> args =
+        [
             "start", "--nodes", nodes.ToString(), "--http-port", httpPort.ToString(), "--raft-port", raftPort.ToString(),
             "--data", dataDirectory, "--timeout-seconds", "90", "--admin-token", AdminToken,
-        };
+            .. toolArgs,
+        ];
         if (nodeArgs.Length > 0)
         {
             args.Add("--");

@@ -1,6 +1,8 @@
 using System.Net;
+using RaftTimers.Cluster.Security;
 using RaftTimers.Cluster.Service;
 using RaftTimers.Node.Answers;
+using RaftTimers.Node.Security;
 
 namespace RaftTimers.Node.Admin;
 
@@ -46,6 +48,13 @@ public sealed class AdminForwarder(TimerService service, string nodeId, HttpClie
     {
         var request = context.Request;
         var target = new Uri(new Uri(leaderUrl), request.Path + request.QueryString);
+        if (request.Headers.ContainsKey("Authorization") && !PeerTrust.MayCarrySecrets(target))
+        {
+            // Nothing was sent: the change did not happen, and the caller learns what to configure.
+            await ApiError.WriteAsync(context, StatusCodes.Status503ServiceUnavailable, PeerTrust.WhyNotSecret(target)).ConfigureAwait(false);
+            return;
+        }
+
         using var message = new HttpRequestMessage(new HttpMethod(request.Method), target);
         if (body is not null)
             message.Content = new ByteArrayContent(body);
@@ -92,8 +101,9 @@ public sealed class AdminForwarder(TimerService service, string nodeId, HttpClie
         }
     }
 
-    public static HttpClient CreateClient() => new(new SocketsHttpHandler
+    public static HttpClient CreateClient(ClusterTls? tls = null) => new(new SocketsHttpHandler
     {
+        SslOptions = PeerTrust.ClientOptions(tls),
         PooledConnectionLifetime = TimeSpan.FromMinutes(5),
         MaxConnectionsPerServer = 256,
         AllowAutoRedirect = false,

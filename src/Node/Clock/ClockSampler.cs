@@ -2,6 +2,8 @@ using System.Text.Json;
 using RaftTimers.Cluster.Clock;
 using RaftTimers.Cluster.Hosting;
 using RaftTimers.Cluster.Membership;
+using RaftTimers.Cluster.Security;
+using RaftTimers.Node.Security;
 
 namespace RaftTimers.Node.Clock;
 
@@ -13,8 +15,9 @@ namespace RaftTimers.Node.Clock;
 public sealed partial class ClockSampler(TimerNode node, HttpClient client, ILogger<ClockSampler> logger)
 {
     /// <summary>A client for the samples alone: one warm connection per member keeps the round trip, and so the error, small.</summary>
-    public static HttpClient CreateClient() => new(new SocketsHttpHandler
+    public static HttpClient CreateClient(ClusterTls? tls = null) => new(new SocketsHttpHandler
     {
+        SslOptions = PeerTrust.ClientOptions(tls),
         PooledConnectionLifetime = TimeSpan.FromMinutes(5),
         MaxConnectionsPerServer = 1,
         AllowAutoRedirect = false,

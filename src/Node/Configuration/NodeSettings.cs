@@ -3,6 +3,7 @@ using System.Net;
 using RaftTimers.Cluster.Clock;
 using RaftTimers.Cluster.Hosting;
 using RaftTimers.Cluster.Propose;
+using RaftTimers.Cluster.Security;
 using RaftTimers.Cluster.Service;
 using RaftTimers.Cluster.Storage;
 using RaftTimers.Core.Lead;
@@ -202,12 +203,44 @@ public sealed class NodeSettings
 
         public CallbacksSection Callbacks { get; set; } = new();
 
+        /// <summary>The members' mutual TLS on the Raft port (docs/security.md).</summary>
+        public TlsSection Tls { get; set; } = new();
+
         /// <summary>The timer API's token; null when none is configured. Throws when the configured value cannot be a token.</summary>
         public BearerToken? CreateApiToken() => BearerToken.FromSetting(ApiToken, ApiTokenSetting);
 
         /// <summary>The callback policy; with <paramref name="own"/>, callbacks to this node's own ports are refused too.</summary>
         public CallbackPolicy CreateCallbackPolicy(OwnEndpoints? own = null)
             => CallbackPolicy.FromSettings(Callbacks.Allow, Callbacks.Deny, Callbacks.DenyDefaults, Callbacks.Permit, own);
+    }
+
+    /// <summary>
+    /// PEM files of this node's certificate and key and of the cluster's CA. All three set: the Raft port speaks only
+    /// TLS with members whose certificates the CA signed, and peers' HTTPS APIs are trusted when they are. None set:
+    /// plain TCP. Anything between is a configuration error.
+    /// </summary>
+    public sealed class TlsSection
+    {
+        public const string Setting = "RaftTimers:Security:Tls";
+
+        public string CertificatePath { get; set; } = "";
+
+        public string KeyPath { get; set; } = "";
+
+        public string CaPath { get; set; } = "";
+
+        public bool IsOn => CertificatePath.Length > 0 || KeyPath.Length > 0 || CaPath.Length > 0;
+
+        /// <summary>The loaded TLS, or null when off; throws naming the setting when it is half set or its files are wrong.</summary>
+        public ClusterTls? Load(string baseDirectory)
+        {
+            if (!IsOn)
+                return null;
+            if (CertificatePath.Length == 0 || KeyPath.Length == 0 || CaPath.Length == 0)
+                throw new InvalidOperationException($"{Setting}: set CertificatePath, KeyPath and CaPath together, or none of them");
+            return ClusterTls.Load(Path.GetFullPath(CertificatePath, baseDirectory), Path.GetFullPath(KeyPath, baseDirectory),
+                Path.GetFullPath(CaPath, baseDirectory));
+        }
     }
 
     /// <summary>Which callback targets timers may have; the rules are <see cref="CallbackPolicy"/>'s.</summary>

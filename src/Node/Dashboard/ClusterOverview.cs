@@ -1,7 +1,9 @@
 using System.Text.Json;
 using RaftTimers.Cluster.Hosting;
 using RaftTimers.Cluster.Membership;
+using RaftTimers.Cluster.Security;
 using RaftTimers.Node.Http;
+using RaftTimers.Node.Security;
 
 namespace RaftTimers.Node.Dashboard;
 
@@ -42,8 +44,9 @@ public sealed partial class ClusterOverview
     }
 
     /// <summary>The client to give the constructor: pooled keep-alive connections, at most <see cref="MaxConnectionsPerMember"/> per member.</summary>
-    public static HttpClient CreateClient() => new(new SocketsHttpHandler
+    public static HttpClient CreateClient(ClusterTls? tls = null) => new(new SocketsHttpHandler
     {
+        SslOptions = PeerTrust.ClientOptions(tls),
         PooledConnectionLifetime = TimeSpan.FromMinutes(5),
         MaxConnectionsPerServer = MaxConnectionsPerMember,
         AllowAutoRedirect = false,

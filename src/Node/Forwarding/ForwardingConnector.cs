@@ -2,7 +2,9 @@ using System.Net.Security;
 using System.Net.Sockets;
 using System.Text;
 using RaftTimers.Cluster.Forwarding;
+using RaftTimers.Cluster.Security;
 using RaftTimers.Node.Answers;
+using RaftTimers.Node.Security;
 
 namespace RaftTimers.Node.Forwarding;
 
@@ -12,13 +14,15 @@ namespace RaftTimers.Node.Forwarding;
 /// with this node's API token, so the channel needs no port or setting of its own and passes the same door as the API.
 /// Returns the stream once the leader answered <c>101 Switching Protocols</c>; any other answer is an error naming it.
 /// </summary>
-public sealed class ForwardingConnector(string? apiToken, string nodeId)
+public sealed class ForwardingConnector(string? apiToken, string nodeId, ClusterTls? clusterTls = null)
 {
     /// <summary>The longest response head accepted before the switch (a 101 is a few dozen bytes).</summary>
     private const int MaxHeadBytes = 8 * 1024;
 
     public async Task<Stream> ConnectAsync(Uri leader, CancellationToken token)
     {
+        if (!string.IsNullOrEmpty(apiToken) && !PeerTrust.MayCarrySecrets(leader))
+            throw new IOException(PeerTrust.WhyNotSecret(leader));
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         Stream? stream = null;
         try
@@ -29,7 +33,9 @@ public sealed class ForwardingConnector(string? apiToken, string nodeId)
             {
                 var tls = new SslStream(stream, leaveInnerStreamOpen: false);
                 stream = tls;
-                await tls.AuthenticateAsClientAsync(new SslClientAuthenticationOptions { TargetHost = leader.IdnHost }, token).ConfigureAwait(false);
+                var options = PeerTrust.ClientOptions(clusterTls);
+                options.TargetHost = leader.IdnHost;
+                await tls.AuthenticateAsClientAsync(options, token).ConfigureAwait(false);
             }
 
             await stream.WriteAsync(Request(leader), token).ConfigureAwait(false);

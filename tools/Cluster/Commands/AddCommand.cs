@@ -24,6 +24,8 @@ internal static class AddCommand
             throw new ToolFailure($"no member of the cluster in {dataRoot} is running; start it first");
 
         var node = ClusterLayout.Node(dataRoot, previous.Host, previous.Nodes.Count + 1, previous.HttpPort, previous.RaftPort, joined: true);
+        if (previous.Tls)
+            ClusterCertificates.Ensure(dataRoot, previous.Host, [node.Id]);
         var state = previous with { Nodes = [.. previous.Nodes, node] };
         if (Directory.Exists(node.DataDir) && Directory.EnumerateFileSystemEntries(node.DataDir).Any())
             throw new ToolFailure($"{node.DataDir} is not empty; a joining node must start with empty storage");

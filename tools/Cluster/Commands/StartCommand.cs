@@ -10,7 +10,7 @@ namespace RaftTimers.Tools.Cluster.Commands;
 /// </summary>
 internal static class StartCommand
 {
-    private static readonly string[] s_options = ["--nodes", "--http-port", "--raft-port", "--data", "--host", "--timeout-seconds", "--node-dll", "--admin-token"];
+    private static readonly string[] s_options = ["--nodes", "--http-port", "--raft-port", "--data", "--host", "--timeout-seconds", "--node-dll", "--admin-token", "--tls"];
 
     public static async Task<int> RunAsync(CommandContext context)
     {
@@ -40,11 +40,14 @@ internal static class StartCommand
             RaftPort = raftPort,
             NodeDll = nodeDll,
             ExtraArgs = args.ExtraNodeArgs,
+            Tls = previous?.Tls ?? args.Optional("--tls") is "true",
             AdminToken = args.Optional("--admin-token") ?? previous?.AdminToken ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
             // A stopped cluster starts again with the nodes it has now, those added since included, removed ones left out.
             Nodes = previous?.Nodes ?? ClusterLayout.Nodes(dataRoot, host.ToString(), nodeCount, httpPort, raftPort),
         };
         PortCheck.RequireFree(host, state.Members.SelectMany(n => ClusterLayout.Ports(state, n)));
+        if (state.Tls)
+            ClusterCertificates.Ensure(dataRoot, state.Host, state.Nodes.Select(n => n.Id));
         foreach (var node in state.Members)
             NodeLauncher.RequireData(node); // before any node starts: all or none
         StateFile.Save(dataRoot, state);

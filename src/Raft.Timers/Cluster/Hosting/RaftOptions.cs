@@ -57,6 +57,9 @@ public sealed class RaftOptions
     /// </summary>
     public long SnapshotEveryBytes { get; init; } = Defaults.SnapshotEveryBytes;
 
+    /// <summary>The members' mutual TLS on the Raft port; null for plain TCP, which anyone who reaches the port may speak.</summary>
+    public Security.ClusterTls? Tls { get; init; }
+
     /// <summary>How this node's clock is compared with the other members' (docs/clocks.md).</summary>
     public ClockOptions Clock { get; init; } = new();
 

@@ -140,6 +140,7 @@ public sealed class TimerNode : IAsyncDisposable
                 ColdStart = false, // never elect itself alone: a new cluster is seeded with its members, a joining node waits to be added
                 IsLeaderLeaseEnabled = true, // callbacks are sent only under the lease (DeliveryRunner)
                 LoggerFactory = new ThrottledRaftLogging(loggers, clock, TimeSpan.FromSeconds(10)),
+                SslOptions = options.Tls?.RaftOptions(),
             };
             configuration.Metadata[MemberMetadata.ApiKey] = options.ApiUrl;
             configuration.Metadata[MemberMetadata.NodeIdKey] = options.NodeId;
