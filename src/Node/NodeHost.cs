@@ -181,10 +181,22 @@ public static partial class NodeHost
             var app = builder.Build();
             _ = outOfRoom.Task.ContinueWith(_ => app.Lifetime.StopApplication(), TaskScheduler.Default);
             app.UseMiddleware<UnhandledErrors>();
+            var requestOrigins = settings.Security.CreateRequestOrigins();
+            if (requestOrigins.ChecksHosts)
+            {
+                app.Use(async (context, next) =>
+                {
+                    if (requestOrigins.WhyNotHost(context.Request.Host.Value) is { } wrongHost)
+                        await ApiError.WriteAsync(context, StatusCodes.Status400BadRequest, wrongHost).ConfigureAwait(false);
+                    else
+                        await next(context).ConfigureAwait(false);
+                });
+            }
+
             var writeLimit = new InFlightLimit(settings.MaxInFlightWrites);
             var timers = new TimerService(node, forwarding, settings.Service, clock, disk);
             var forwarder = new AdminForwarder(timers, settings.NodeId, forwardingClient, TimeSpan.FromMilliseconds(settings.RequestTimeoutMs));
-            new TimerEndpoints(timers, new TimerRequestParser(node.Transports, callbackPolicy), timerMetrics, settings, apiToken, writeLimit).Map(app);
+            new TimerEndpoints(timers, new TimerRequestParser(node.Transports, callbackPolicy), timerMetrics, settings, apiToken, writeLimit, requestOrigins).Map(app);
             new ForwardingEndpoint(new ForwardedWrites(node, timers, writeLimit, timerMetrics), apiToken, app.Lifetime,
                 loggers.CreateLogger<ForwardingEndpoint>()).Map(app);
             new ClusterEndpoints(node).Map(app);

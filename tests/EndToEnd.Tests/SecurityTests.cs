@@ -287,6 +287,40 @@ public sealed class SecurityTests(SecuredCluster fixture) : IClassFixture<Secure
     }
 
     [Fact]
+    public async Task With_allowed_hosts_and_origins_a_foreign_host_or_a_foreign_pages_write_is_refused()
+    {
+        await using var cluster = await LocalCluster.StartAsync(1, "--RaftTimers:Security:AllowedHosts=127.0.0.1,localhost",
+            "--RaftTimers:Security:AllowedOrigins=https://ops.example.com");
+        var node = cluster.Urls[0];
+
+        async Task<(HttpStatusCode Status, string Reason)> CreateAsync(string id, string? origin, string? host = null)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, $"{node}/timer")
+            {
+                Content = new StringContent(TimerApi.Body(600_000, "http://127.0.0.1:9/never"), System.Text.Encoding.UTF8, "application/json"),
+            };
+            request.Headers.Add("x-timer-id", id);
+            if (origin is not null)
+                request.Headers.Add("Origin", origin);
+            if (host is not null)
+                request.Headers.Host = host;
+            using var response = await cluster.Http.SendAsync(request);
+            return (response.StatusCode, TimerApi.Reason(response));
+        }
+
+        Assert.Equal(HttpStatusCode.Created, (await CreateAsync("no-page", null)).Status);
+        Assert.Equal(HttpStatusCode.Created, (await CreateAsync("listed-page", "https://ops.example.com")).Status);
+        var foreign = await CreateAsync("foreign-page", "https://evil.example");
+        Assert.Equal(HttpStatusCode.Forbidden, foreign.Status);
+        Assert.Contains("RaftTimers:Security:AllowedOrigins", foreign.Reason, StringComparison.Ordinal);
+        var rebound = await CreateAsync("rebound-host", null, "rebound.attacker.example");
+        Assert.Equal(HttpStatusCode.BadRequest, rebound.Status);
+        Assert.Contains("RaftTimers:Security:AllowedHosts", rebound.Reason, StringComparison.Ordinal);
+        Assert.Null(await cluster.Http.GetAsync(node, "foreign-page"));
+        Assert.Null(await cluster.Http.GetAsync(node, "rebound-host"));
+    }
+
+    [Fact]
     public async Task A_callback_to_the_nodes_own_API_or_Raft_port_is_refused_even_where_loopback_is_permitted()
     {
         var (leader, _, _) = await fixture.RolesAsync();

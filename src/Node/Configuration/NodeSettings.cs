@@ -201,6 +201,14 @@ public sealed class NodeSettings
         /// </summary>
         public string ApiToken { get; set; } = "";
 
+        /// <summary>Comma-separated host names (host or host:port) requests may be sent to; empty: any. See <see cref="RequestOrigins"/>.</summary>
+        public string AllowedHosts { get; set; } = "";
+
+        /// <summary>Comma-separated origins (https://ops.example.com) a browser's timer write may come from; empty: any. See <see cref="RequestOrigins"/>.</summary>
+        public string AllowedOrigins { get; set; } = "";
+
+        public RequestOrigins CreateRequestOrigins() => new(AllowedHosts, AllowedOrigins);
+
         public CallbacksSection Callbacks { get; set; } = new();
 
         /// <summary>The members' mutual TLS on the Raft port (docs/security.md).</summary>
@@ -371,6 +379,7 @@ public sealed class NodeSettings
         _ = Security.CreateApiToken();
         _ = Security.CreateAdminToken();
         _ = Security.CreateCallbackPolicy();
+        _ = Security.CreateRequestOrigins();
         ValidateLibraryOptions("Delivery", Delivery.Validate);
         ValidateLibraryOptions("Clock", Clock.Validate);
         ValidateLibraryOptions("Storage", Storage.Validate);

@@ -20,7 +20,7 @@ namespace RaftTimers.Node.Http;
 /// that decided its answer.
 /// </summary>
 public sealed class TimerEndpoints(TimerService timers, TimerRequestParser parser, TimerMetrics metrics, NodeSettings settings,
-    BearerToken? apiToken, InFlightLimit writes)
+    BearerToken? apiToken, InFlightLimit writes, RequestOrigins? origins = null)
 {
     /// <summary>The OpenAPI tag of the timer endpoints.</summary>
     private const string Tag = "Timers";
@@ -111,6 +111,8 @@ public sealed class TimerEndpoints(TimerService timers, TimerRequestParser parse
         byte[] body;
         try
         {
+            if (origins?.WhyNotOrigin(context.Request.Headers.Origin.Count > 0 ? context.Request.Headers.Origin.ToString() : null) is { } foreign)
+                throw new ApiException(StatusCodes.Status403Forbidden, foreign);
             if (op == TimerWrite.Create)
                 NameCreate(context);
             body = op == TimerWrite.Cancel ? [] : await ReadJsonBodyAsync(context).ConfigureAwait(false);

@@ -91,7 +91,8 @@ public static class ApiDocs
                 .Refuses(StatusCodes.Status415UnsupportedMediaType, "the body is not declared as JSON (Content-Type: application/json)");
         else
             builder.Refuses(StatusCodes.Status400BadRequest, "a malformed timer id");
-        return builder.Refuses(StatusCodes.Status429TooManyRequests, "this node handles its limit of timer writes at once (RaftTimers:MaxInFlightWrites); nothing was written")
+        return builder.Refuses(StatusCodes.Status403Forbidden, "the write comes from a browser page whose Origin is not in RaftTimers:Security:AllowedOrigins (when set)")
+            .Refuses(StatusCodes.Status429TooManyRequests, "this node handles its limit of timer writes at once (RaftTimers:MaxInFlightWrites); nothing was written")
             .Refuses(StatusCodes.Status503ServiceUnavailable,
                 "no leader reachable in time, or the outcome is unknown (retry with the same x-timer-id), or this node is not a member");
     }
