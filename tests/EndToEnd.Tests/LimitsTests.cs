@@ -217,6 +217,55 @@ public sealed class LimitsTests
     }
 
     [Fact]
+    public async Task Connections_beyond_the_connection_limit_are_not_served_until_one_closes()
+    {
+        await using var cluster = await LocalCluster.StartAsync(1, "--RaftTimers:MaxConnections=16");
+        var node = new Uri(cluster.Urls[0]);
+        var held = new List<System.Net.Sockets.TcpClient>();
+        try
+        {
+            // Sixteen clients that connected and say nothing: each could be a body being read.
+            for (var i = 0; i < 16; i++)
+            {
+                var idle = new System.Net.Sockets.TcpClient();
+                await idle.ConnectAsync(node.Host, node.Port);
+                held.Add(idle);
+            }
+
+            Assert.Null(await PingAsync(node));
+
+            held[0].Dispose();
+            held.RemoveAt(0);
+            var answer = await Poll.UntilAsync(() => PingAsync(node), a => a is not null, Deadline, _ => "no connection was served after one closed");
+            Assert.StartsWith("HTTP/1.1 200", answer, StringComparison.Ordinal);
+        }
+        finally
+        {
+            foreach (var idle in held)
+                idle.Dispose();
+        }
+    }
+
+    /// <summary>GET /ping on a connection of its own: the status line, or null when the node closed the connection unserved.</summary>
+    private static async Task<string?> PingAsync(Uri node)
+    {
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(node.Host, node.Port);
+        var stream = client.GetStream();
+        try
+        {
+            await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET /ping HTTP/1.1\r\nHost: {node.Authority}\r\nConnection: close\r\n\r\n"));
+            using var reader = new StreamReader(stream, Encoding.ASCII);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+            return await reader.ReadLineAsync(timeout.Token);
+        }
+        catch (IOException)
+        {
+            return null;
+        }
+    }
+
+    [Fact]
     public async Task A_list_page_is_bounded_in_bytes_and_in_timers_looked_at_and_paging_on_still_finds_everything()
     {
         await using var cluster = await LocalCluster.StartAsync(1, "--RaftTimers:ListMaxBytes=8192", "--RaftTimers:ListScanBudget=100");
