@@ -23,7 +23,7 @@ internal sealed record ClusterState
 
     public required IReadOnlyList<string> ExtraArgs { get; init; }
 
-    /// <summary>Whether the members speak mutual TLS on their Raft ports, with the certificates in DIR/tls (<c>--tls true</c> at the first start).</summary>
+    /// <summary>Whether the members speak mutual TLS on their Raft ports, with the certificates in DIR/tls (unless <c>--tls false</c> at the first start).</summary>
     public bool Tls { get; init; }
 
     /// <summary>

@@ -8,7 +8,7 @@ internal static class Usage
 
         usage:
           cluster start   --nodes N --http-port P --raft-port Q --data DIR
-                          [--host 127.0.0.1] [--timeout-seconds 60] [--node-dll PATH] [--admin-token T] [--tls true]
+                          [--host 127.0.0.1] [--timeout-seconds 60] [--node-dll PATH] [--admin-token T] [--tls false]
                           [-- extra node args...]
           cluster stop    --data DIR [--node K]
           cluster kill    --data DIR --node K
@@ -25,9 +25,9 @@ internal static class Usage
                   Run again on a stopped cluster to start it on its existing data. On failure, it stops
                   the nodes it started and shows the end of their logs. Nodes may call back to receivers on
                   this machine (RaftTimers:Security:Callbacks:Permit=127.0.0.0/8,::1,localhost,HOST); an
-                  extra node argument naming that setting replaces it. With --tls true (kept for the
-                  cluster's life) it makes a throwaway CA and a certificate per node in DIR/tls, and the
-                  nodes speak only mutual TLS on their Raft ports.
+                  extra node argument naming that setting replaces it. It makes a throwaway CA and a
+                  certificate per node in DIR/tls, and the nodes speak only mutual TLS on their Raft
+                  ports; --tls false (kept for the cluster's life) leaves the Raft ports plain TCP.
         stop      SIGTERM to every running node (or only node K), SIGKILL to those still running after 10 s.
         kill      SIGKILL to node K (1-based index or id, e.g. 2 or n2).
         restart   Stops node K if it runs, starts it again with the recorded arguments, waits until it

@@ -41,9 +41,9 @@ public sealed class LocalCluster : IAsyncDisposable
     public static Task<LocalCluster> StartAsync(int nodes, int spareNodes, params string[] nodeArgs)
         => StartInAsync(Path.Combine(Path.GetTempPath(), "rafttimers-tests", Guid.NewGuid().ToString("N")[..12]), nodes, spareNodes, nodeArgs);
 
-    /// <summary>A cluster whose members speak mutual TLS on their Raft ports (<c>cluster start --tls true</c>).</summary>
-    public static Task<LocalCluster> StartWithTlsAsync(int nodes, params string[] nodeArgs)
-        => StartInAsync(Path.Combine(Path.GetTempPath(), "rafttimers-tests", Guid.NewGuid().ToString("N")[..12]), nodes, 0, ["--tls", "true"], nodeArgs);
+    /// <summary>A cluster whose Raft ports speak plain TCP (<c>cluster start --tls false</c>); every other cluster's members speak mutual TLS.</summary>
+    public static Task<LocalCluster> StartWithoutTlsAsync(int nodes, params string[] nodeArgs)
+        => StartInAsync(Path.Combine(Path.GetTempPath(), "rafttimers-tests", Guid.NewGuid().ToString("N")[..12]), nodes, 0, ["--tls", "false"], nodeArgs);
 
     /// <summary>A cluster whose nodes keep their data under <paramref name="dataDirectory"/> (say, a small file system of the test's own).</summary>
     public static Task<LocalCluster> StartInAsync(string dataDirectory, int nodes, int spareNodes, params string[] nodeArgs)

@@ -33,7 +33,7 @@ public sealed class RogueMemberTests
     [InlineData(true)]
     public async Task A_rogue_leader_without_a_certificate_takes_over_a_plain_member_but_not_a_TLS_one(bool tls)
     {
-        await using var cluster = tls ? await LocalCluster.StartWithTlsAsync(3) : await LocalCluster.StartAsync(3);
+        await using var cluster = tls ? await LocalCluster.StartAsync(3) : await LocalCluster.StartWithoutTlsAsync(3);
         var http = cluster.Http;
         await http.CreateOkAsync(cluster.Urls[0], "before-the-rogue", 600_000, "http://127.0.0.1:9/never");
         var before = await ViewOf(http, cluster.Urls[0]);

@@ -40,7 +40,8 @@ internal static class StartCommand
             RaftPort = raftPort,
             NodeDll = nodeDll,
             ExtraArgs = args.ExtraNodeArgs,
-            Tls = previous?.Tls ?? args.Optional("--tls") is "true",
+            // Members speak mutual TLS unless told not to: a local cluster is set up as a production one should be.
+            Tls = previous?.Tls ?? args.Optional("--tls") is not "false",
             AdminToken = args.Optional("--admin-token") ?? previous?.AdminToken ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(32)),
             // A stopped cluster starts again with the nodes it has now, those added since included, removed ones left out.
             Nodes = previous?.Nodes ?? ClusterLayout.Nodes(dataRoot, host.ToString(), nodeCount, httpPort, raftPort),

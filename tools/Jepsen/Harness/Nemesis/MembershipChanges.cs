@@ -5,8 +5,10 @@ using RaftTimers.JepsenLike.Orchestration;
 namespace RaftTimers.JepsenLike.Nemesis;
 
 /// <summary>
-/// The membership fault's moves, through the admin API as an operator would make them: remove a node (sent to
-/// another node, which forwards it to the leader; the leader itself may be the one removed), and add it back.
+/// The membership fault's moves, through the admin API as an operator would make them: remove a node, and add it back.
+/// Each is sent to the leader itself when one is agreed (it may be the node removed), else to another node in turn: a
+/// follower does not forward the admin token to the leader over the lab's plain HTTP (docs/security.md), and answers
+/// 503 saying so, which is retried like "no leader".
 /// A change that meets "no leader" or "another change under way" is retried until its deadline; a change that
 /// still has not happened then fails the run, since the cluster would be left one member short.
 /// </summary>
@@ -27,7 +29,7 @@ public sealed class MembershipChanges(NodeSet nodes, HttpClient http)
         var last = "not sent";
         for (var attempt = 0; clock.Elapsed < Deadline && !token.IsCancellationRequested; attempt++)
         {
-            var via = others[attempt % others.Count];
+            var via = await nodes.LeaderAsync(http, token).ConfigureAwait(false) ?? others[attempt % others.Count];
             var client = new RaftTimersClient(http, new RaftTimersClientOptions
             {
                 Nodes = [new Uri(nodes.UrlOf(via))],
