@@ -18,7 +18,7 @@ namespace RaftTimers.Node.Security;
 /// request parser before anything is proposed) only the URI is known: an IP literal is matched against the
 /// network entries, a host name against the name entries, and no DNS lookup is made, because an answer at
 /// create time says nothing about the address the callback will reach days later. At delivery time
-/// (<see cref="WhyDenied(string, IPAddress)"/>, from the callback client's connect step) the address the
+/// (<see cref="WhyDenied(string, IPAddress, int)"/>, from the callback client's connect step) the address the
 /// name resolved to is known too: the target matches an entry if its name matches a name entry or its
 /// address matches a network entry. A host name that matches no Allow name entry is therefore accepted at
 /// create time when the Allow list has network entries, and held to them when it is delivered.

@@ -1,5 +1,4 @@
 using RaftTimers.Cluster.Hosting;
-using RaftTimers.Cluster.Propose;
 using RaftTimers.Core.Log;
 using RaftTimers.Core.Model;
 

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text.Json;
 using DotNext.Net.Cluster.Consensus.Raft;
-using RaftTimers.Client;
 using RaftTimers.Cluster.Membership;
 using RaftTimers.Support;
 

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using RaftTimers.Client;
-using System.Globalization;
 using System.Text.Json;
 using RaftTimers.Tools.Cli.Input;
 using RaftTimers.Tools.Cli.Output;
