@@ -104,8 +104,9 @@ public sealed class GuardedDeliveryTests
         Assert.StartsWith("request failed: ", result.Error, StringComparison.Ordinal);
     }
 
-    /// <summary>Reads one request's head and answers 200 with no body; returns the request head.</summary>
-    private static async Task<string> AnswerOneRequestAsync(TcpListener listener)
+    /// <summary>Reads one request's head and sends <paramref name="answer"/> (Latin-1 bytes; by default 200 with no body); returns the request head.</summary>
+    internal static async Task<string> AnswerOneRequestAsync(TcpListener listener,
+        string answer = "HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
     {
         using var client = await listener.AcceptTcpClientAsync();
         var stream = client.GetStream();
@@ -119,7 +120,8 @@ public sealed class GuardedDeliveryTests
             head.Append(Encoding.ASCII.GetString(buffer, 0, read));
         }
 
-        await stream.WriteAsync("HTTP/1.1 200 OK\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"u8.ToArray());
+        await stream.WriteAsync(Encoding.Latin1.GetBytes(answer));
+        client.Client.Shutdown(SocketShutdown.Send);
         return head.ToString();
     }
 }

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Sockets;
-using System.Text;
 using RaftTimers.Cluster.Delivery;
 using RaftTimers.Core.Apply;
 using RaftTimers.Core.Lead;
@@ -39,7 +38,7 @@ public sealed class ReceiverTextTests
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
         var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        var serve = AnswerOnceAsync(listener, answer);
+        var serve = GuardedDeliveryTests.AnswerOneRequestAsync(listener, answer);
         using var transport = new HttpCallbackTransport(new DeliveryOptions { AttemptTimeoutMs = 10_000 });
         var timer = new TimerRecord("evil", 1, TimerStatus.Firing, 0, 0,
             new TimerSpec(1000, new CallbackSpec("http", "post", $"http://127.0.0.1:{port}/hook"), TimerData.None), 0, null, 0);
@@ -50,23 +49,5 @@ public sealed class ReceiverTextTests
         Assert.False(result.Succeeded);
         Assert.DoesNotContain(result.Error!, char.IsControl);
         Assert.True(result.Error!.Length <= ReceiverText.MaxLength + 1, result.Error);
-    }
-
-    private static async Task AnswerOnceAsync(TcpListener listener, string answer)
-    {
-        using var client = await listener.AcceptTcpClientAsync();
-        var stream = client.GetStream();
-        var head = new StringBuilder();
-        var buffer = new byte[4096];
-        while (!head.ToString().Contains("\r\n\r\n", StringComparison.Ordinal))
-        {
-            var read = await stream.ReadAsync(buffer);
-            if (read == 0)
-                break;
-            head.Append(Encoding.ASCII.GetString(buffer, 0, read));
-        }
-
-        await stream.WriteAsync(Encoding.Latin1.GetBytes(answer));
-        client.Client.Shutdown(SocketShutdown.Send);
     }
 }
