@@ -207,8 +207,9 @@ public sealed class NodeSet : IAsyncDisposable
                 if (info.TryGetProperty("role", out var role) && role.GetString() == "leader")
                     named.Add(id);
             }
-            catch (RaftTimersException)
+            catch (Exception e) when (e is RaftTimersException or OperationCanceledException)
             {
+                // No answer, or the run is ending: this node names no leader now.
             }
         }
 
