@@ -1,4 +1,5 @@
 using System.Globalization;
+using RaftTimers.Support;
 
 namespace RaftTimers.Tools.Cluster;
 
@@ -47,20 +48,8 @@ internal static class ClusterLayout
             // Receivers of a local cluster listen on this machine, which the node's callback policy denies by default;
             // an extra argument naming the setting comes later and wins.
             $"--RaftTimers:Security:Callbacks:Permit={LocalReceivers(state)}",
-            .. state.Tls ? TlsArguments(node) : [],
+            .. state.Tls ? ClusterCertificates.NodeArguments(Path.GetDirectoryName(node.DataDir)!, node.Id) : [],
             .. state.ExtraArgs,
-        ];
-    }
-
-    /// <summary>The node's certificate, key and the cluster's CA (<see cref="ClusterCertificates"/>), for its Raft port's mutual TLS.</summary>
-    private static string[] TlsArguments(NodeState node)
-    {
-        var dataRoot = Path.GetDirectoryName(node.DataDir)!;
-        return
-        [
-            $"--RaftTimers:Security:Tls:CertificatePath={ClusterCertificates.CertificateOf(dataRoot, node.Id)}",
-            $"--RaftTimers:Security:Tls:KeyPath={ClusterCertificates.KeyOf(dataRoot, node.Id)}",
-            $"--RaftTimers:Security:Tls:CaPath={ClusterCertificates.CaCertificate(dataRoot)}",
         ];
     }
 

@@ -1,4 +1,5 @@
 using System.Net;
+using RaftTimers.Support;
 
 namespace RaftTimers.Tools.Cluster.Commands;
 

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
+using RaftTimers.Support;
 
 namespace RaftTimers.Tools.Cluster.Commands;
 

@@ -1,4 +1,5 @@
 using RaftTimers.Client;
+using RaftTimers.Support;
 
 namespace RaftTimers.JepsenLike.Orchestration;
 
@@ -33,6 +34,8 @@ public sealed class NodeSet : IAsyncDisposable
         paused = new bool[count];
         joining = new bool[count];
         started = new bool[count];
+        // The members speak mutual TLS on their Raft ports, as a production cluster should, under every fault.
+        ClusterCertificates.Ensure(runDirectory, network.AddressOf(Ids[0]), Ids);
     }
 
     public IReadOnlyList<string> Ids { get; }
@@ -60,8 +63,8 @@ public sealed class NodeSet : IAsyncDisposable
             return;
         processes[i]?.Dispose();
         var members = string.Join(',', Ids.Select(RaftAddressOf));
-        var command = new List<string>
-        {
+        List<string> command =
+        [
             "dotnet", HarnessPaths.NodeDll,
             "--node-id", id,
             "--http", UrlOf(id),
@@ -71,7 +74,8 @@ public sealed class NodeSet : IAsyncDisposable
             "--RaftTimers:Security:AdminToken=" + AdminToken,
             // The sink is on a private or loopback address, which the callback policy denies unless named here.
             $"--RaftTimers:Security:Callbacks:Permit={network.AddressOf("sink")}",
-        };
+            .. ClusterCertificates.NodeArguments(runDirectory, id),
+        ];
         // A wiped node comes back as a new, empty node that waits to be added; once it has joined, a restart
         // finds its membership on disk and ignores the switch.
         if (joining[i])

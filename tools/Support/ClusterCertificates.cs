@@ -2,15 +2,16 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 
-namespace RaftTimers.Tools.Cluster;
+namespace RaftTimers.Support;
 
 /// <summary>
 /// A throwaway certificate authority for one local cluster and a certificate per node it signs, in DIR/tls as PEM
-/// files (keys readable by their owner only). Nodes get them through their TLS settings
-/// (<c>RaftTimers:Security:Tls</c>), so the Raft port speaks only mutual TLS among this cluster's members. For a
-/// local cluster only: a production cluster's CA key belongs somewhere safer than next to the nodes' data.
+/// files (keys readable by their owner only), for <c>tools/cluster</c> and the fault harness. Nodes get them through
+/// their TLS settings (<see cref="NodeArguments"/>), so the Raft port speaks only mutual TLS among the cluster's
+/// members. For local and test clusters only: a production cluster's CA key belongs somewhere safer than next to the
+/// nodes' data.
 /// </summary>
-internal static class ClusterCertificates
+public static class ClusterCertificates
 {
     public const string Directory = "tls";
 
@@ -38,6 +39,14 @@ internal static class ClusterCertificates
                 MakeNode(dataRoot, ca, id, host);
         }
     }
+
+    /// <summary>The node's TLS settings: its certificate and key and the cluster's CA, made by <see cref="Ensure"/>.</summary>
+    public static string[] NodeArguments(string dataRoot, string nodeId) =>
+    [
+        $"--RaftTimers:Security:Tls:CertificatePath={CertificateOf(dataRoot, nodeId)}",
+        $"--RaftTimers:Security:Tls:KeyPath={KeyOf(dataRoot, nodeId)}",
+        $"--RaftTimers:Security:Tls:CaPath={CaCertificate(dataRoot)}",
+    ];
 
     private static void MakeAuthority(string dataRoot)
     {
