@@ -64,6 +64,13 @@ public static class ApiError
     }
 
     /// <summary>Header values must be visible ASCII: anything else becomes '?', and the length is bounded.</summary>
+    /// <summary>A value the client sent, as a reason may quote it: printable ASCII, at most 100 characters.</summary>
+    public static string Quote(string value)
+    {
+        var kept = new string([.. value.Take(100).Select(c => c is >= ' ' and <= '~' ? c : '?')]);
+        return value.Length > 100 ? kept + "..." : kept;
+    }
+
     private static string HeaderSafe(string reason)
     {
         var builder = new StringBuilder(Math.Min(reason.Length, 512));

@@ -12,7 +12,7 @@ public static class RequestBody
         if (IsJson(request.ContentType))
             return;
         throw new ApiException(StatusCodes.Status415UnsupportedMediaType, request.ContentType is { Length: > 0 } given
-            ? $"the body must be sent as Content-Type: application/json, not {Printable(given)}"
+            ? $"the body must be sent as Content-Type: application/json, not {ApiError.Quote(given)}"
             : "the body must be sent as Content-Type: application/json; the request declared no content type");
     }
 
@@ -87,13 +87,6 @@ public static class RequestBody
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
-    }
-
-    /// <summary>A client's header value as it may appear in a reason: printable ASCII, at most 100 characters.</summary>
-    private static string Printable(string value)
-    {
-        var kept = new string([.. value.Take(100).Select(c => c is >= ' ' and <= '~' ? c : '?')]);
-        return value.Length > 100 ? kept + "..." : kept;
     }
 
     private static ApiException TooLarge(int maxBytes)

@@ -1,3 +1,5 @@
+using RaftTimers.Node.Answers;
+
 namespace RaftTimers.Node.Security;
 
 /// <summary>
@@ -35,19 +37,17 @@ public sealed class RequestOrigins
             return null;
         var given = (host ?? "").ToLowerInvariant();
         var name = given.StartsWith('[') ? given[..(given.IndexOf(']') + 1)] : given.Split(':')[0];
-        return hosts.Contains(given) || hosts.Contains(name) ? null : $"Host '{Printable(given)}' is not in {HostsSetting}";
+        return hosts.Contains(given) || hosts.Contains(name) ? null : $"Host '{ApiError.Quote(given)}' is not in {HostsSetting}";
     }
 
     /// <summary>Null when a write with this <c>Origin</c> (null when none was sent) may go on, else the reason for a 403.</summary>
     public string? WhyNotOrigin(string? origin)
         => origins.Count == 0 || origin is null || origins.Contains(NormalizeOrigin(origin))
             ? null
-            : $"a timer write from the page at origin '{Printable(origin)}' is refused: it is not in {OriginsSetting}";
+            : $"a timer write from the page at origin '{ApiError.Quote(origin)}' is refused: it is not in {OriginsSetting}";
 
     private static string NormalizeOrigin(string origin) => origin.Trim().TrimEnd('/').ToLowerInvariant();
 
     private static IEnumerable<string> Split(string? list)
         => (list ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-
-    private static string Printable(string text) => new([.. text.Take(100).Select(c => c is >= ' ' and <= '~' ? c : '?')]);
 }
