@@ -106,19 +106,22 @@ public sealed class CallbackPolicy : ICallbackAddressGuard
     /// </summary>
     private CallbackRule? FirstDenial(string host, IPAddress? address)
     {
-        var nameNamed = permit.Any(r => r.MatchesHost(host)) || allow.Any(r => r.MatchesHost(host));
-        var addressNamed = address is not null && (permit.Any(r => r.MatchesAddress(address)) || allow.Any(r => r.MatchesAddress(address)));
         foreach (var rule in deny)
         {
+            // The Allow and Permit lists are looked at only for a default entry the target matches: most targets match none.
             var isDefault = rule.Note is not null;
-            if (rule.MatchesHost(host) && !(isDefault && nameNamed))
+            if (rule.MatchesHost(host) && !(isDefault && NamesHost(host)))
                 return rule;
-            if (address is not null && rule.MatchesAddress(address) && !(isDefault && addressNamed))
+            if (address is not null && rule.MatchesAddress(address) && !(isDefault && NamesAddress(address)))
                 return rule;
         }
 
         return null;
     }
+
+    private bool NamesHost(string host) => permit.Any(r => r.MatchesHost(host)) || allow.Any(r => r.MatchesHost(host));
+
+    private bool NamesAddress(IPAddress address) => permit.Any(r => r.MatchesAddress(address)) || allow.Any(r => r.MatchesAddress(address));
 
     /// <summary>The URI's host in the form rules match: lower-case ASCII (punycode), no trailing dot; IP literals parsed.</summary>
     public static string TargetHost(Uri target, out IPAddress? literal)

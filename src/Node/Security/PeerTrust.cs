@@ -23,9 +23,7 @@ public static class PeerTrust
     /// Whether a bearer token may be sent to <paramref name="peer"/>: over https, or to a loopback address, where it
     /// never leaves the machine. Over plain http on a network it could be read by anyone on the path.
     /// </summary>
-    public static bool MayCarrySecrets(Uri peer)
-        => peer.Scheme == Uri.UriSchemeHttps || peer.IsLoopback
-            || (System.Net.IPAddress.TryParse(peer.Host.Trim('[', ']'), out var address) && System.Net.IPAddress.IsLoopback(address));
+    public static bool MayCarrySecrets(Uri peer) => peer.Scheme == Uri.UriSchemeHttps || peer.IsLoopback;
 
     public static string WhyNotSecret(Uri peer)
         => $"the API token is not sent in clear to {peer.GetLeftPart(UriPartial.Authority)}: give the nodes https API URLs (--http https://...) "
