@@ -7,8 +7,6 @@ namespace RaftTimers.Tools.Cli;
 /// <summary>What one command run needs: the parsed global options, the client for the given nodes, and where to write.</summary>
 internal sealed class Session : IDisposable
 {
-    private static readonly JsonSerializerOptions s_compact = new() { WriteIndented = false };
-
     private Session(ParseResult parse, TimeSpan requestTimeout, string? adminToken)
     {
         Parse = parse;
@@ -42,12 +40,7 @@ internal sealed class Session : IDisposable
             UserAgent = $"rafttimers-cli/{typeof(Session).Assembly.GetName().Version?.ToString(3) ?? "0"}",
         });
 
-    /// <summary>Writes one JSON value as a single line on stdout.</summary>
-    public void WriteJson(JsonElement value) => Out.WriteLine(JsonSerializer.Serialize(value, s_compact));
-
-    public void WriteJson(System.Text.Json.Nodes.JsonNode value) => Out.WriteLine(value.ToJsonString(s_compact));
-
-    /// <summary>Writes a value of the client library as the API's JSON, on one line.</summary>
+    /// <summary>Writes one value as the API's JSON (a document of a node, or the client library's model) on a single line of stdout.</summary>
     public void WriteJson<T>(T value) => Out.WriteLine(JsonSerializer.Serialize(value, TimerApiProtocol.Json));
 
     public void Dispose() => Client.Dispose();

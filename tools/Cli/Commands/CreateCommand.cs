@@ -31,7 +31,7 @@ internal static class CreateCommand
             if (session.Json)
                 session.WriteJson(created);
             else
-                session.Out.WriteLine($"created {created.Id}: due at {TimerView.Time(created.DueAt)}, version {created.Version}");
+                session.Out.WriteLine($"created {created.Id}: due at {TimerApiProtocol.FormatTime(created.DueAt)}, version {created.Version}");
             return ExitCodes.Success;
         });
         return command;

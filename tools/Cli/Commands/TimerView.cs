@@ -14,8 +14,8 @@ internal static class TimerView
         [
             ("id", timer.Id),
             ("state", timer.State),
-            ("created at", Time(timer.CreatedAt)),
-            ("due at", Time(timer.DueAt)),
+            ("created at", TimerApiProtocol.FormatTime(timer.CreatedAt)),
+            ("due at", TimerApiProtocol.FormatTime(timer.DueAt)),
             ("timeout", $"{timer.Timeout} ms"),
             ("callback", Callback(timer)),
             ("data", Data(timer)),
@@ -30,10 +30,7 @@ internal static class TimerView
     public static TextTable ListTable() => new("ID", "STATE", "DUE AT", "VERSION", "ATTEMPTS", "CALLBACK", "LAST ERROR");
 
     public static void AddRow(TextTable table, TimerInfo timer)
-        => table.Add(timer.Id, timer.State, Time(timer.DueAt), Number(timer.Version), Number(timer.Attempts), Callback(timer), timer.LastError);
-
-    /// <summary>A time as the API writes it: RFC 3339 in UTC, to the millisecond.</summary>
-    public static string Time(DateTimeOffset time) => TimerApiProtocol.FormatTime(time);
+        => table.Add(timer.Id, timer.State, TimerApiProtocol.FormatTime(timer.DueAt), Number(timer.Version), Number(timer.Attempts), Callback(timer), timer.LastError);
 
     /// <summary>A property of a cluster document as text: strings as they are, other values as JSON, null or absent as null.</summary>
     public static string? Text(JsonElement element, string name)

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using RaftTimers.Client;
 using RaftTimers.Tools.Cli.Input;
 
 namespace RaftTimers.Tools.Cli.Commands;
@@ -22,7 +23,7 @@ internal static class UpdateCommand
             if (session.Json)
                 session.WriteJson(updated);
             else
-                session.Out.WriteLine($"updated {timerId}: due at {TimerView.Time(updated.DueAt)}, version {updated.Version}");
+                session.Out.WriteLine($"updated {timerId}: due at {TimerApiProtocol.FormatTime(updated.DueAt)}, version {updated.Version}");
             return ExitCodes.Success;
         });
         return command;
