@@ -69,9 +69,6 @@ public static class TimerApiProtocol
         return buffer.ToArray();
     }
 
-    /// <summary><see cref="Body(TimerRequest)"/> as request content, typed <c>application/json</c>.</summary>
-    public static HttpContent Content(TimerRequest timer) => JsonContent(Body(timer));
-
     internal static ByteArrayContent JsonContent(byte[] body)
     {
         var content = new ByteArrayContent(body);
