@@ -104,29 +104,53 @@ public sealed class LocalCluster : IAsyncDisposable
     /// <summary>Starts every stopped node of this cluster again on its existing data, waiting until a leader is elected.</summary>
     public Task StartAgainAsync() => RunToolAsync(startArgs);
 
-    /// <summary>The 1-based index of the node every reachable node names as leader.</summary>
+    /// <summary>
+    /// The 1-based index of the leader of the newest term any reachable node reports, once every reachable node in that
+    /// term that names a leader names it. A leader that was paused still calls itself leader until it hears of the term
+    /// that replaced it; the newest term is what tells the two apart.
+    /// </summary>
     public async Task<int> LeaderIndexAsync(TimeSpan? timeout = null)
     {
         var deadline = Stopwatch.StartNew();
         var limit = timeout ?? TimeSpan.FromSeconds(30);
         while (true)
         {
-            foreach (var url in Urls)
+            var views = await Task.WhenAll(Urls.Select(ClusterViewAsync));
+            var reachable = views.OfType<ClusterView>().ToList();
+            if (reachable.Count > 0)
             {
-                try
-                {
-                    var info = (await Http.Client(url).GetClusterAsync()).Json;
-                    if (info.GetProperty("role").GetString() == "leader")
-                        return Urls.ToList().IndexOf(url) + 1;
-                }
-                catch (RaftTimersException)
-                {
-                }
+                var term = reachable.Max(v => v.Term);
+                var newest = reachable.Where(v => v.Term == term).ToList();
+                var leaders = newest.Where(v => v.IsLeader).ToList();
+                if (leaders.Count == 1 && newest.All(v => v.LeaderRaft is null || v.LeaderRaft == leaders[0].Raft))
+                    return Array.IndexOf(views, leaders[0]) + 1;
             }
 
             if (deadline.Elapsed > limit)
                 throw new TimeoutException($"no leader within {limit}\n{LogTails()}");
             await Task.Delay(Poll.Interval);
+        }
+    }
+
+    private sealed record ClusterView(string Raft, bool IsLeader, long Term, string? LeaderRaft);
+
+    /// <summary>What node <paramref name="url"/> says of the cluster, or null when it does not answer soon (stopped or paused).</summary>
+    private async Task<ClusterView?> ClusterViewAsync(string url)
+    {
+        try
+        {
+            using var soon = new CancellationTokenSource(TimeSpan.FromSeconds(2));
+            var info = (await Http.Client(url).GetClusterAsync(soon.Token)).Json;
+            var leader = info.GetProperty("leader");
+            return new ClusterView(
+                info.GetProperty("raft").GetString()!,
+                info.GetProperty("role").GetString() == "leader",
+                info.GetProperty("term").GetInt64(),
+                leader.ValueKind == System.Text.Json.JsonValueKind.Object ? leader.GetProperty("raft").GetString() : null);
+        }
+        catch (Exception e) when (e is RaftTimersException or OperationCanceledException or HttpRequestException)
+        {
+            return null;
         }
     }
 
