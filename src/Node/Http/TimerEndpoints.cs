@@ -124,32 +124,26 @@ public sealed class TimerEndpoints(TimerService timers, TimerRequestParser parse
             return;
         }
 
-        if (!writes.TryEnter())
+        using var slot = writes.TryHold(context.Response);
+        if (slot is null)
         {
             metrics.Write(op, WriteOutcome.OverLimit);
             await ApiError.WriteAsync(context, StatusCodes.Status429TooManyRequests, writes.OverLimitReason, retryAfterSeconds: 1).ConfigureAwait(false);
             return;
         }
 
+        WriteOutcome outcome;
         try
         {
-            WriteOutcome outcome;
-            try
-            {
-                outcome = await handler(context, body).ConfigureAwait(false);
-            }
-            catch (ApiException e) when (!context.Response.HasStarted)
-            {
-                outcome = e.Forwarded ? WriteOutcome.Forwarded : StatusMap.CountedAs(e.Status);
-                await ApiError.WriteAsync(context, e).ConfigureAwait(false);
-            }
-
-            metrics.Write(op, outcome);
+            outcome = await handler(context, body).ConfigureAwait(false);
         }
-        finally
+        catch (ApiException e) when (!context.Response.HasStarted)
         {
-            writes.Exit();
+            outcome = e.Forwarded ? WriteOutcome.Forwarded : StatusMap.CountedAs(e.Status);
+            await ApiError.WriteAsync(context, e).ConfigureAwait(false);
         }
+
+        metrics.Write(op, outcome);
     }
 
     /// <summary>

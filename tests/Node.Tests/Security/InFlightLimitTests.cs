@@ -1,3 +1,5 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using RaftTimers.Node.Http;
 
 namespace RaftTimers.Node.Tests.Security;
@@ -16,6 +18,49 @@ public sealed class InFlightLimitTests
         limit.Exit();
         Assert.True(limit.TryEnter());
         Assert.False(limit.TryEnter());
+    }
+
+    [Fact]
+    public async Task A_held_slot_comes_back_as_the_answer_starts_and_only_once()
+    {
+        var limit = new InFlightLimit(1);
+        var response = new StartingResponse();
+        var context = new DefaultHttpContext();
+        context.Features.Set<IHttpResponseFeature>(response);
+
+        var slot = limit.TryHold(context.Response);
+        Assert.NotNull(slot);
+        Assert.Null(limit.TryHold(new DefaultHttpContext().Response));
+
+        // The client may read its answer as soon as it starts: its next write must find the slot free by then.
+        await response.StartAsync();
+        Assert.True(limit.TryEnter(), "the slot was still held when the answer started");
+
+        slot.Dispose();
+        Assert.False(limit.TryEnter(), "disposing after the start gave the slot back a second time");
+    }
+
+    [Fact]
+    public void A_held_slot_comes_back_on_dispose_when_no_answer_started()
+    {
+        var limit = new InFlightLimit(1);
+        using (limit.TryHold(new DefaultHttpContext().Response))
+            Assert.False(limit.TryEnter());
+        Assert.True(limit.TryEnter());
+    }
+
+    /// <summary>A response that runs its OnStarting callbacks when told to, as Kestrel does before the first byte.</summary>
+    private sealed class StartingResponse : HttpResponseFeature
+    {
+        private readonly List<(Func<object, Task> Callback, object State)> starting = [];
+
+        public override void OnStarting(Func<object, Task> callback, object state) => starting.Add((callback, state));
+
+        public async Task StartAsync()
+        {
+            foreach (var (callback, state) in starting)
+                await callback(state);
+        }
     }
 
     [Fact]
