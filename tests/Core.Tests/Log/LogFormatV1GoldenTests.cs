@@ -113,3 +113,84 @@ public sealed class PurgeVersion2GoldenTests
     public void A_slice_of_zero_is_rejected_as_corrupt()
         => Assert.Throws<CodecException>(() => LogEntryCodec.Decode(Convert.FromHexString("017B68E5CF8B0100000106020D80B89929C0843D808080800200")));
 }
+
+/// <summary>
+/// Pins create version 2 and update version 3, whose spec says when the timer is due (<c>spec2</c>): a due tag (2 =
+/// at an absolute time) and the Unix ms, then version 1's spec fields. A spec with a timeout is still written as
+/// version 1 (pinned above), so logs without <c>dueAt</c> stay readable by builds that know no <c>spec2</c>.
+/// </summary>
+public sealed class AbsoluteDueGoldenTests
+{
+    private const long Stamp = 1_700_000_000_123;
+    private const long DueAt = 1_767_225_600_000; // 2026-01-01T00:00:00Z
+
+    private static readonly TimerCommand[] Commands =
+    [
+        new CreateTimer("order-42", TimerSpec.At(DueAt, new CallbackSpec("http", "post", "http://127.0.0.1:9000/hook"), Specs.Text("hello"))),
+        new UpdateTimer("order-42", TimerSpec.At(DueAt, new CallbackSpec("http", "put", "https://example.com/x?y=1"), Specs.Json("{\"a\":[1,2]}"))),
+        new UpdateTimer("order-42", TimerSpec.At(DueAt, new CallbackSpec("http", "put", "https://example.com/x?y=1"), Specs.Json("{\"a\":[1,2]}")), ExpectedVersion: 300),
+    ];
+
+    // Derived by hand from the version 1 bytes above: the timeout's varint gives way to the due tag 02 and the due time
+    // as a varint (80 D0 EA B6 B7 33); update version 3 ends with the expected version, 00 for none and AC 02 for 300.
+    // Kinds, versions and payload lengths: create 01 02 3C (60), updates 02 03 41 (65) and 02 03 42 (66).
+    private const string Hex =
+        "017B68E5CF8B0100000301023C086F726465722D34320280D0EAB6B733046874747004706F73741A687474703A2F2F3132372E302E302E31"
+        + "3A393030302F686F6F6B010568656C6C6F020341086F726465722D34320280D0EAB6B7330468747470037075741968747470733A2F2F65"
+        + "78616D706C652E636F6D2F783F793D31020B7B2261223A5B312C325D7D00020342086F726465722D34320280D0EAB6B73304687474700370"
+        + "75741968747470733A2F2F6578616D706C652E636F6D2F783F793D31020B7B2261223A5B312C325D7DAC02";
+
+    [Fact]
+    public void Specs_with_a_due_time_are_create_version_2_and_update_version_3_byte_for_byte()
+        => Assert.Equal(Hex, Convert.ToHexString(LogEntryCodec.Encode(Stamp, Commands)));
+
+    [Fact]
+    public void They_decode_to_the_same_commands()
+    {
+        var decoded = LogEntryCodec.Decode(Convert.FromHexString(Hex));
+        Assert.Equal(Stamp, decoded.StampUnixMs);
+        CommandAssert.Equal(Commands, decoded.Commands);
+    }
+
+    [Theory]
+    [InlineData("03", "an unknown due tag")]
+    [InlineData("00", "a zero due tag")]
+    public void An_unknown_due_tag_is_rejected_as_corrupt(string tag, string what)
+    {
+        // The create alone, with its due tag replaced.
+        var create = "017B68E5CF8B0100000101023C086F726465722D3432" + tag
+            + "80D0EAB6B733046874747004706F73741A687474703A2F2F3132372E302E302E313A393030302F686F6F6B010568656C6C6F";
+        Assert.True(Throws(create), what);
+        Assert.False(Throws(create.Replace("3432" + tag, "343202", StringComparison.Ordinal)), "the same entry with tag 02 decodes");
+    }
+
+    [Fact]
+    public void A_due_time_past_9999_is_rejected_as_corrupt()
+    {
+        // 253,402,300,800,000 ms (10000-01-01) as a varint: one more than the latest instant the API takes.
+        var beyond = LogEntryCodec.Encode(Stamp, [new CreateTimer("a", TimerSpec.At(TimerLimits.MaxDueAtUnixMs + 1, new CallbackSpec("http", "post", "http://h/"), TimerData.None))]);
+        Assert.Throws<CodecException>(() => LogEntryCodec.Decode(beyond));
+    }
+
+    [Fact]
+    public void A_timeout_spec_keeps_its_version_1_bytes_and_a_due_time_never_goes_into_them()
+    {
+        var timeout = new CreateTimer("a", new TimerSpec(500, new CallbackSpec("http", "post", "http://h/"), TimerData.None));
+        var bytes = LogEntryCodec.Encode(Stamp, [timeout]);
+        Assert.Equal(0x01, bytes[10]); // kind: create
+        Assert.Equal(0x01, bytes[11]); // version 1
+    }
+
+    private static bool Throws(string hex)
+    {
+        try
+        {
+            LogEntryCodec.Decode(Convert.FromHexString(hex));
+            return false;
+        }
+        catch (CodecException)
+        {
+            return true;
+        }
+    }
+}

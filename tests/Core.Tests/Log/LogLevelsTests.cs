@@ -24,4 +24,21 @@ public sealed class LogLevelsTests
         Assert.Equal(LogLevels.Base, LogLevels.Lowest([Publishing("-3")]));
         Assert.Equal(LogLevels.Base, LogLevels.Lowest([Publishing("0")]));
     }
+
+    [Fact]
+    public void A_command_needs_the_level_that_added_its_version()
+    {
+        var callback = new RaftTimers.Core.Model.CallbackSpec("http", "post", "http://h/");
+        var timeout = new RaftTimers.Core.Model.TimerSpec(500, callback, RaftTimers.Core.Model.TimerData.None);
+        var dueAt = RaftTimers.Core.Model.TimerSpec.At(1_767_225_600_000, callback, RaftTimers.Core.Model.TimerData.None);
+
+        Assert.Equal(LogLevels.Base, LogLevels.Needed(new CreateTimer("a", timeout)));
+        Assert.Equal(LogLevels.Base, LogLevels.Needed(new UpdateTimer("a", timeout, 3)));
+        Assert.Equal(LogLevels.Base, LogLevels.Needed(new CancelTimer("a")));
+        Assert.Equal(LogLevels.Base, LogLevels.Needed(new PurgeFinished(1_000)));
+        Assert.Equal(LogLevels.PurgeBounds, LogLevels.Needed(new PurgeFinished(1_000, new FinishedBounds(1, 1, 1))));
+        Assert.Equal(LogLevels.AbsoluteDue, LogLevels.Needed(new CreateTimer("a", dueAt)));
+        Assert.Equal(LogLevels.AbsoluteDue, LogLevels.Needed(new UpdateTimer("a", dueAt)));
+        Assert.True(LogLevels.AbsoluteDue <= LogLevels.Current, "this build reads what it may write");
+    }
 }

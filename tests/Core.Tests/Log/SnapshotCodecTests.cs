@@ -221,8 +221,46 @@ public sealed class SnapshotCodecTests
     public void An_unknown_format_is_rejected()
     {
         var bytes = SnapshotCodec.Write(EveryStatus().State);
-        bytes[4] = 2;
-        AssertRejectedAndUntouched(bytes, "format 2");
+        bytes[4] = 3;
+        AssertRejectedAndUntouched(bytes, "format 3");
+        bytes[4] = 0;
+        AssertRejectedAndUntouched(bytes, "format 0");
+    }
+
+    [Fact]
+    public void A_state_with_a_due_time_given_is_written_as_format_2_and_round_trips()
+    {
+        var t = EveryStatus();
+        t.At(4_000,
+            new CreateTimer("due-at", TimerSpec.At(1_767_225_600_000, Specs.Http(1).Callback, Specs.Text("new year"))),
+            new CreateTimer("due-at-past", TimerSpec.At(3_500, Specs.Http(1).Callback, TimerData.None)));
+        var bytes = SnapshotCodec.Write(t.State);
+        Assert.Equal(2, bytes[4]);
+
+        var restored = Restore(bytes);
+
+        RecordAssert.SameState(t.State, restored);
+        Assert.Equal(1_767_225_600_000, restored.Find("due-at")!.Spec.DueAtUnixMs);
+        Assert.Equal(1_767_225_600_000, restored.Find("due-at")!.DueAtUnixMs);
+        Assert.Null(restored.Find("pending")!.Spec.DueAtUnixMs);
+        Assert.Equal(bytes, SnapshotCodec.Write(restored));
+
+        // Once no timer holds a due time given (purged), the state is written as format 1 again, which older members read.
+        t.At(5_000, new CancelTimer("due-at"), new CancelTimer("due-at-past"));
+        t.At(10_000, new PurgeFinished(0));
+        Assert.Equal(1, SnapshotCodec.Write(t.State)[4]);
+    }
+
+    [Fact]
+    public void Format_1_cannot_hold_a_due_time_given_so_reading_it_as_such_is_rejected()
+    {
+        // The same state written as format 2, with its format byte set to 1: the specs are not version 1's, so the
+        // reader must fail rather than read the due tag as a timeout.
+        var t = new Transcript();
+        t.At(1_000, new CreateTimer("due-at", TimerSpec.At(1_767_225_600_000, Specs.Http(1).Callback, TimerData.None)));
+        var bytes = SnapshotCodec.Write(t.State);
+        bytes[4] = 1;
+        AssertRejectedAndUntouched(bytes, "format 1 holding spec2");
     }
 
     [Fact]

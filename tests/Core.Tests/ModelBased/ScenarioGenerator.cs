@@ -37,15 +37,20 @@ internal static class ScenarioGenerator
         0 => Specs.Http(300, data: Specs.Text("x")),
         1 => Specs.Http(300, data: Specs.Json("\"x\"")),
         2 => Specs.Http(1_200, "http://127.0.0.1:9000/other"),
+        // Absolute due times: one a few entries into the scenario, one before its first stamp (due at once).
+        4 => TimerSpec.At(FirstStamp + 2_000, Specs.Http(1).Callback, TimerData.None),
+        5 => TimerSpec.At(FirstStamp - 1, Specs.Http(1).Callback, Specs.Text("late")),
         _ => Specs.Http(50),
     };
+
+    private const long FirstStamp = 1_700_000_000_000L;
 
     private static Gen<RawOp> Op =>
         from kind in Gen.Frequency(
             (24, Gen.Constant(OpKind.Create)), (8, Gen.Constant(OpKind.Update)), (6, Gen.Constant(OpKind.Cancel)),
             (18, Gen.Constant(OpKind.Fire)), (22, Gen.Constant(OpKind.Deliver)), (4, Gen.Constant(OpKind.Purge)))
         from pick in Gen.Choose(0, 1000)
-        from spec in Gen.Choose(0, 3)
+        from spec in Gen.Choose(0, 5)
         from versionShift in Gen.Frequency((7, Gen.Constant(0)), (1, Gen.Constant(-1)), (1, Gen.Constant(1)), (1, Gen.Constant(2)))
         from attemptShift in Gen.Frequency((6, Gen.Constant(1)), (2, Gen.Constant(0)), (1, Gen.Constant(-1)), (1, Gen.Constant(2)))
         from outcome in Gen.Frequency((6, Gen.Constant(DeliveryOutcome.Retry)), (3, Gen.Constant(DeliveryOutcome.Delivered)), (2, Gen.Constant(DeliveryOutcome.Failed)))
@@ -67,7 +72,7 @@ internal static class ScenarioGenerator
     {
         var model = new TimerModel();
         var scratch = new List<TimerEvent>();
-        var clock = 1_700_000_000_000L;
+        var clock = FirstStamp;
         var entries = new List<ScenarioEntry>();
         for (var i = 0; i < raw.Length; i++)
         {

@@ -71,7 +71,7 @@ internal sealed class TimerModel
 
                 var timer = new ModelTimer
                 {
-                    Id = c.TimerId, Spec = c.Spec, Version = 1, Status = TimerStatus.Pending, CreatedAt = now, DueAt = now + c.Spec.TimeoutMs,
+                    Id = c.TimerId, Spec = c.Spec, Version = 1, Status = TimerStatus.Pending, CreatedAt = now, DueAt = c.Spec.DueAtUnixMs ?? now + c.Spec.TimeoutMs,
                 };
                 timers[c.TimerId] = timer;
                 events.Add(new TimerScheduled(timer.Id, 1, timer.DueAt));
@@ -87,7 +87,7 @@ internal sealed class TimerModel
 
                 timer.Version++;
                 timer.Spec = u.Spec;
-                timer.DueAt = now + u.Spec.TimeoutMs;
+                timer.DueAt = u.Spec.DueAtUnixMs ?? now + u.Spec.TimeoutMs;
                 timer.FiredAtIndex = 0;
                 timer.FireCount = 0;
                 events.Add(new TimerScheduled(timer.Id, timer.Version, timer.DueAt));

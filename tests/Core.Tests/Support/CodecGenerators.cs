@@ -50,13 +50,17 @@ internal static class CodecGenerators
                 Encoding.UTF8.GetBytes($"{{\"note\":\"{t.Replace("\\", "\\\\").Replace("\"", "\\\"")}\",\"n\":[1,2.5,null]}}")))),
             (1, Gen.ArrayOf(Gen.Choose(0, 255).Select(b => (byte)b)).Select(bytes => new TimerData(TimerDataKind.Text, bytes))));
 
+    /// <summary>A timeout, or (one spec in three) a dueAt of any instant the codec holds.</summary>
     public static Gen<TimerSpec> Spec =>
         from timeout in Between(1, TimerLimits.MaxTimeoutMs)
+        from dueAt in Gen.Frequency((2, Gen.Constant<long?>(null)), (1, Between(0, TimerLimits.MaxDueAtUnixMs).Select(v => (long?)v)))
         from transport in Gen.Frequency((4, Gen.Constant("http")), (1, Text(8, 64)))
         from method in Gen.Frequency((4, Gen.Elements("post", "put", "get")), (1, Text(2, 16)))
         from uri in Gen.Frequency((3, Gen.Constant("https://example.com/hook?x=1")), (2, Text(40, TimerLimits.MaxUriLength).Select(t => "http://h/" + t)))
         from data in Data
-        select new TimerSpec(timeout, new CallbackSpec(transport, method, uri), data);
+        select dueAt is { } at
+            ? TimerSpec.At(at, new CallbackSpec(transport, method, uri), data)
+            : new TimerSpec(timeout, new CallbackSpec(transport, method, uri), data);
 
     public static Gen<string?> Error =>
         Gen.Frequency((2, Gen.Constant<string?>(null)), (3, Text(30, 10_000).Select(t => (string?)t)), (1, Gen.Constant<string?>(new string('e', 2000))));

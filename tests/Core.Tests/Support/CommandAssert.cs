@@ -34,6 +34,7 @@ internal static class CommandAssert
 
     public static bool SameSpec(TimerSpec a, TimerSpec b)
         => a.TimeoutMs == b.TimeoutMs
+            && a.DueAtUnixMs == b.DueAtUnixMs
             && string.Equals(a.Callback.Transport, b.Callback.Transport, StringComparison.Ordinal)
             && string.Equals(a.Callback.Method, b.Callback.Method, StringComparison.Ordinal)
             && string.Equals(a.Callback.Uri, b.Callback.Uri, StringComparison.Ordinal)
@@ -52,7 +53,7 @@ internal static class CommandAssert
     };
 
     public static string Describe(TimerSpec spec)
-        => $"[timeout={spec.TimeoutMs}ms {spec.Callback.Transport} {spec.Callback.Method} {Quote(spec.Callback.Uri)} "
+        => $"[{(spec.DueAtUnixMs is { } at ? $"dueAt={at}" : $"timeout={spec.TimeoutMs}ms")} {spec.Callback.Transport} {spec.Callback.Method} {Quote(spec.Callback.Uri)} "
             + $"data={spec.Data.Kind}:{Convert.ToHexString(spec.Data.Utf8.Span)}]";
 
     private static string Quote(string? text)

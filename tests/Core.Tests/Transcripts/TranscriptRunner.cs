@@ -15,6 +15,7 @@ namespace RaftTimers.Tests.Transcripts;
 /// apply 1000               an entry stamped 1000 (ms), one command per line below it:
 /// create a 500             create timer a, due 500 ms after the entry's stamp
 ///                          (options: uri=..., data=..., method=...)
+/// create b at=4000         create timer b due at 4000, whatever the entry's stamp (dueAt)
 /// update a 700 expect=1    replace it (expect: If-Match, optional)
 /// cancel a
 /// fire a 1                 the leader's fire decision for version 1
@@ -110,9 +111,13 @@ internal static class TranscriptRunner
         var args = words.Where(w => !w.Contains('=', StringComparison.Ordinal)).ToArray();
         long Number(int at) => long.Parse(args[at], CultureInfo.InvariantCulture);
         long? Option(string name) => options.TryGetValue(name, out var v) ? long.Parse(v, CultureInfo.InvariantCulture) : null;
-        TimerSpec Spec() => new(Number(2),
-            new CallbackSpec("http", options.GetValueOrDefault("method", "post"), options.GetValueOrDefault("uri", "http://127.0.0.1:9000/callback")),
-            options.TryGetValue("data", out var data) ? new TimerData(TimerDataKind.Text, Encoding.UTF8.GetBytes(data)) : TimerData.None);
+        TimerSpec Spec()
+        {
+            var callback = new CallbackSpec("http", options.GetValueOrDefault("method", "post"), options.GetValueOrDefault("uri", "http://127.0.0.1:9000/callback"));
+            var body = options.TryGetValue("data", out var data) ? new TimerData(TimerDataKind.Text, Encoding.UTF8.GetBytes(data)) : TimerData.None;
+            return Option("at") is { } at ? TimerSpec.At(at, callback, body) : new TimerSpec(Number(2), callback, body);
+        }
+
         return args[0] switch
         {
             "create" => new CreateTimer(args[1], Spec()),

@@ -9,15 +9,21 @@ namespace RaftTimers.Core.Apply;
 /// <summary>
 /// The snapshot format: the whole state machine, versioned like the log.
 /// <code>
-/// snapshot = "RTSN" format:u8 (=1) lastApplied:i64le lastStamp:i64le count:varint record*count
+/// snapshot = "RTSN" format:u8 lastApplied:i64le lastStamp:i64le count:varint record*count
 /// record   = id:str version:varint status:u8 createdAt:i64le dueAt:i64le spec attempts:varint lastError:str? finishedAt:i64le
 ///            firedAtIndex:varint fireCount:varint
 /// </code>
+/// Format 1 writes each spec as the log's create version 1 does; format 2 as <c>spec2</c> (<see cref="LogEntryCodec"/>).
+/// Format 2 is written only when some timer has a field only <c>spec2</c> holds, so a state without one gives a snapshot
+/// any older member reads (a leader sends its snapshot to members that lag).
 /// Records are written in id order so equal states give equal bytes on every node.
 /// </summary>
 public static class SnapshotCodec
 {
-    public const byte FormatVersion = 1;
+    /// <summary>The newest format this build writes and reads.</summary>
+    public const byte FormatVersion = 2;
+
+    private const byte FormatSpec1 = 1;
     private static ReadOnlySpan<byte> Magic => "RTSN"u8;
 
     public static void Write(IBufferWriter<byte> output, TimerStateMachine state) => Write(output, state.Capture());
@@ -25,9 +31,9 @@ public static class SnapshotCodec
     public static void Write(IBufferWriter<byte> output, SnapshotImage image)
     {
         var w = new BinaryWriter(output);
-        WriteHeader(output, w, image);
+        var spec2 = WriteHeader(output, w, image);
         foreach (var r in image.Records)
-            WriteRecord(w, r);
+            WriteRecord(w, r, spec2);
     }
 
     public static byte[] Write(TimerStateMachine state)
@@ -47,10 +53,10 @@ public static class SnapshotCodec
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkBytes, 1);
         var buffer = new ArrayBufferWriter<byte>(chunkBytes + 4096);
         var w = new BinaryWriter(buffer);
-        WriteHeader(buffer, w, image);
+        var spec2 = WriteHeader(buffer, w, image);
         foreach (var r in image.Records)
         {
-            WriteRecord(w, r);
+            WriteRecord(w, r, spec2);
             if (buffer.WrittenCount >= chunkBytes)
             {
                 yield return buffer.WrittenMemory;
@@ -62,24 +68,27 @@ public static class SnapshotCodec
             yield return buffer.WrittenMemory;
     }
 
-    private static void WriteHeader(IBufferWriter<byte> output, BinaryWriter w, SnapshotImage image)
+    /// <summary>Writes the header; true when the records' specs are written as <c>spec2</c> (format 2).</summary>
+    private static bool WriteHeader(IBufferWriter<byte> output, BinaryWriter w, SnapshotImage image)
     {
+        var spec2 = Array.Exists(image.Records, r => LogEntryCodec.NeedsSpec2(r.Spec));
         Magic.CopyTo(output.GetSpan(Magic.Length));
         output.Advance(Magic.Length);
-        w.WriteByte(FormatVersion);
+        w.WriteByte(spec2 ? FormatVersion : FormatSpec1);
         w.WriteInt64(image.LastAppliedIndex);
         w.WriteInt64(image.LastStampUnixMs);
         w.WriteVarInt(image.Records.Length);
+        return spec2;
     }
 
-    private static void WriteRecord(BinaryWriter w, TimerRecord r)
+    private static void WriteRecord(BinaryWriter w, TimerRecord r, bool spec2)
     {
         w.WriteString(r.Id);
         w.WriteVarInt(r.Version);
         w.WriteByte((byte)r.Status);
         w.WriteInt64(r.CreatedAtUnixMs);
         w.WriteInt64(r.DueAtUnixMs);
-        LogEntryCodec.WriteSpecTo(w, r.Spec);
+        LogEntryCodec.WriteSpecTo(w, r.Spec, spec2);
         w.WriteVarInt(r.Attempts);
         w.WriteNullableString(r.LastError);
         w.WriteInt64(r.FinishedAtUnixMs);
@@ -94,7 +103,7 @@ public static class SnapshotCodec
         var header = ReadHeader(ref r);
         var records = new RecordList(header.Count);
         while (records.Count < header.Count)
-            records.Add(ReadRecord(ref r));
+            records.Add(ReadRecord(ref r, header.Format == FormatVersion));
 
         if (!r.IsEmpty)
             throw new CodecException($"{r.Remaining} trailing bytes after the last timer");
@@ -114,9 +123,12 @@ public static class SnapshotCodec
     {
         var window = new StreamWindow(input, bufferBytes, token);
         var header = window.Next(static (ref BinaryReader r) => ReadHeader(ref r));
+        Parse<TimerRecord> readRecord = header.Format == FormatVersion
+            ? static (ref BinaryReader r) => ReadRecord(ref r, spec2: true)
+            : static (ref BinaryReader r) => ReadRecord(ref r, spec2: false);
         var records = new RecordList(header.Count);
         while (records.Count < header.Count)
-            records.Add(window.Next(static (ref BinaryReader r) => ReadRecord(ref r)));
+            records.Add(window.Next(readRecord));
 
         if (window.HasMore())
             throw new CodecException("trailing bytes after the last timer");
@@ -143,16 +155,16 @@ public static class SnapshotCodec
         if (!r.Take(Magic.Length, "magic").SequenceEqual(Magic))
             throw new CodecException("not a RaftTimers snapshot (bad magic)");
         var format = r.ReadByte();
-        if (format != FormatVersion)
-            throw new CodecException($"unknown snapshot format {format} (this build reads format {FormatVersion})");
+        if (format is not (FormatSpec1 or FormatVersion))
+            throw new CodecException($"unknown snapshot format {format} (this build reads formats {FormatSpec1} to {FormatVersion})");
 
         var lastApplied = r.ReadInt64();
         var lastStamp = r.ReadInt64();
         var count = r.ReadVarInt(0, int.MaxValue, "timer count");
-        return new SnapshotHeader(lastApplied, lastStamp, (int)count);
+        return new SnapshotHeader(lastApplied, lastStamp, (int)count, format);
     }
 
-    private static TimerRecord ReadRecord(ref BinaryReader r)
+    private static TimerRecord ReadRecord(ref BinaryReader r, bool spec2)
     {
         var id = LogEntryCodec.ReadId(ref r);
         var version = r.ReadVarInt(1, long.MaxValue, "version");
@@ -161,7 +173,7 @@ public static class SnapshotCodec
             throw new CodecException($"unknown timer status {status}");
         var createdAt = r.ReadInt64();
         var dueAt = r.ReadInt64();
-        var spec = LogEntryCodec.ReadSpec(ref r);
+        var spec = LogEntryCodec.ReadSpec(ref r, spec2);
         var attempts = (int)r.ReadVarInt(0, int.MaxValue, "attempts");
         var lastError = r.ReadNullableString(TimerLimits.MaxErrorLength * 4, "last error");
         var finishedAt = r.ReadInt64();
@@ -262,5 +274,5 @@ public static class SnapshotCodec
     }
 }
 
-/// <summary>What a snapshot says of itself before its timers: the index it holds the state at, and how many timers.</summary>
-public readonly record struct SnapshotHeader(long LastAppliedIndex, long LastStampUnixMs, int Count);
+/// <summary>What a snapshot says of itself before its timers: the index it holds the state at, how many timers, and its format.</summary>
+public readonly record struct SnapshotHeader(long LastAppliedIndex, long LastStampUnixMs, int Count, byte Format);

@@ -110,7 +110,7 @@ public sealed partial class TimerStateMachine
                     "a timer with this id exists with a different body");
         }
 
-        var due = DueAt(stamp, command.Spec.TimeoutMs);
+        var due = command.Spec.DueFrom(stamp);
         var record = new TimerRecord(command.TimerId, 1, TimerStatus.Pending, stamp, due, command.Spec, 0, null, 0);
         timers.Add(record.Id, record);
         idsInOrder.Add(record.Id);
@@ -127,7 +127,7 @@ public sealed partial class TimerStateMachine
         if (command.ExpectedVersion is { } expected && expected != existing.Version)
             return new CommandResult(CommandOutcome.Conflict, existing.Version, existing.DueAtUnixMs, $"the timer is at version {existing.Version}, not {expected}");
 
-        var due = DueAt(stamp, command.Spec.TimeoutMs);
+        var due = command.Spec.DueFrom(stamp);
         var record = existing with { Version = existing.Version + 1, Spec = command.Spec, DueAtUnixMs = due, FiredAtIndex = 0, FireCount = 0 };
         timers[record.Id] = record;
         PendingBytes += RetainedBytes(record) - RetainedBytes(existing);
@@ -239,10 +239,6 @@ public sealed partial class TimerStateMachine
         finishedInOrder.Add(record.Id, record.FinishedAtUnixMs);
         FinishedBytes += RetainedBytes(record);
     }
-
-    // Saturates rather than throwing: an absurd stamp in a committed entry must give the same state on
-    // every node, not stop apply halfway through the entry.
-    private static long DueAt(long stamp, long timeoutMs) => stamp > long.MaxValue - timeoutMs ? long.MaxValue : stamp + timeoutMs;
 
     // Never ends the text between the halves of a surrogate pair: a lone surrogate does not survive
     // the snapshot's UTF-8, so a restored node would hold different text than the live ones.

@@ -40,6 +40,19 @@ public static class LogEntryCodec
     /// Written only when a version is expected, so logs without one stay readable by builds that know only version 1.</summary>
     private const byte UpdateVersion2 = 2;
 
+    /// <summary>
+    /// Create whose spec says when it is due (<c>spec2</c>: <c>due:u8</c>, 1 = <c>timeoutMs:varint</c> after the stamp,
+    /// 2 = at <c>dueAtUnixMs:varint</c>, then the rest of version 1's spec). Written only for a spec with a <c>dueAt</c>,
+    /// which a node takes only once every member reads it (<see cref="LogLevels.AbsoluteDue"/>).
+    /// </summary>
+    private const byte CreateVersion2 = 2;
+
+    /// <summary>Update with <c>spec2</c>, then <c>expectedVersion:varint</c> (0 when none is expected); written as <see cref="CreateVersion2"/>.</summary>
+    private const byte UpdateVersion3 = 3;
+
+    private const byte DueAfterTimeout = 1;
+    private const byte DueAtTime = 2;
+
     /// <summary>Purge with bounds: version 1's payload, then <c>maxTimers:varint maxBytes:varint maxPerEntry:varint</c>.
     /// Written only when bounds are given, which the leader does only once every member reads it (<see cref="LogLevels"/>).</summary>
     private const byte PurgeVersion2 = 2;
@@ -102,15 +115,22 @@ public static class LogEntryCodec
         {
             case CreateTimer create:
                 w.WriteString(create.TimerId);
-                WriteSpec(w, create.Spec);
-                return (Kind.Create, CommandVersion1);
+                WriteSpec(w, create.Spec, NeedsSpec2(create.Spec));
+                return (Kind.Create, NeedsSpec2(create.Spec) ? CreateVersion2 : CommandVersion1);
             case UpdateTimer update:
                 w.WriteString(update.TimerId);
-                WriteSpec(w, update.Spec);
-                if (update.ExpectedVersion is not { } expected)
+                WriteSpec(w, update.Spec, NeedsSpec2(update.Spec));
+                if (update.ExpectedVersion is { } expected)
+                    ArgumentOutOfRangeException.ThrowIfLessThan(expected, 1L, nameof(command));
+                if (NeedsSpec2(update.Spec))
+                {
+                    w.WriteVarInt(update.ExpectedVersion ?? 0);
+                    return (Kind.Update, UpdateVersion3);
+                }
+
+                if (update.ExpectedVersion is null)
                     return (Kind.Update, CommandVersion1);
-                ArgumentOutOfRangeException.ThrowIfLessThan(expected, 1L, nameof(command));
-                w.WriteVarInt(expected);
+                w.WriteVarInt(update.ExpectedVersion.Value);
                 return (Kind.Update, UpdateVersion2);
             case CancelTimer cancel:
                 w.WriteString(cancel.TimerId);
@@ -142,9 +162,24 @@ public static class LogEntryCodec
         }
     }
 
-    private static void WriteSpec(BinaryWriter w, TimerSpec spec)
+    /// <summary>Whether <paramref name="spec"/> has a field only <c>spec2</c> writes; every other spec keeps version 1's bytes.</summary>
+    public static bool NeedsSpec2(TimerSpec spec) => spec.DueAtUnixMs is not null;
+
+    /// <summary>Version 1's spec, or <c>spec2</c>; the command's version (or the snapshot's format) says which was written.</summary>
+    private static void WriteSpec(BinaryWriter w, TimerSpec spec, bool spec2)
     {
-        w.WriteVarInt(spec.TimeoutMs);
+        if (spec2)
+        {
+            w.WriteByte(spec.DueAtUnixMs is null ? DueAfterTimeout : DueAtTime);
+            w.WriteVarInt(spec.DueAtUnixMs ?? spec.TimeoutMs);
+        }
+        else
+        {
+            if (spec.DueAtUnixMs is not null)
+                throw new ArgumentException("a spec with dueAt is written as spec2 only", nameof(spec));
+            w.WriteVarInt(spec.TimeoutMs);
+        }
+
         w.WriteString(spec.Callback.Transport);
         w.WriteString(spec.Callback.Method);
         w.WriteBytes(spec.Callback.UriUtf8);
@@ -179,6 +214,14 @@ public static class LogEntryCodec
     {
         if ((Kind)kind == Kind.Update && version == UpdateVersion2)
             return new UpdateTimer(ReadId(ref r), ReadSpec(ref r), ReadVersion(ref r));
+        if ((Kind)kind == Kind.Create && version == CreateVersion2)
+            return new CreateTimer(ReadId(ref r), ReadSpec(ref r, spec2: true));
+        if ((Kind)kind == Kind.Update && version == UpdateVersion3)
+        {
+            var (id, spec) = (ReadId(ref r), ReadSpec(ref r, spec2: true));
+            var expected = r.ReadVarInt(0, long.MaxValue, "expected version");
+            return new UpdateTimer(id, spec, expected == 0 ? null : expected);
+        }
         if ((Kind)kind == Kind.Purge && version == PurgeVersion2)
         {
             var retention = r.ReadVarInt(0, long.MaxValue, "retention");
@@ -224,9 +267,22 @@ public static class LogEntryCodec
         return id;
     }
 
-    internal static TimerSpec ReadSpec(ref BinaryReader r)
+    internal static TimerSpec ReadSpec(ref BinaryReader r, bool spec2 = false)
     {
-        var timeout = r.ReadVarInt(1, TimerLimits.MaxTimeoutMs, "timeout");
+        long timeout = 0;
+        long? dueAt = null;
+        switch (spec2 ? r.ReadByte() : DueAfterTimeout)
+        {
+            case DueAfterTimeout:
+                timeout = r.ReadVarInt(1, TimerLimits.MaxTimeoutMs, "timeout");
+                break;
+            case DueAtTime:
+                dueAt = r.ReadVarInt(0, TimerLimits.MaxDueAtUnixMs, "dueAt");
+                break;
+            case var due:
+                throw new CodecException($"unknown due kind {due}");
+        }
+
         var transport = ReadName(ref r, 64, "transport");
         var method = ReadName(ref r, 16, "method");
         // The HTTP edge limits the uri in characters, and one UTF-16 character takes up to three UTF-8 bytes:
@@ -238,7 +294,7 @@ public static class LogEntryCodec
         if (!Enum.IsDefined((TimerDataKind)kind))
             throw new CodecException($"unknown data kind {kind}");
         var data = r.ReadBytes(MaxFieldBytes, "data").ToArray();
-        return new TimerSpec(timeout, CallbackCache.Default.Share(transport, method, uri), new TimerData((TimerDataKind)kind, data));
+        return new TimerSpec(timeout, CallbackCache.Default.Share(transport, method, uri), new TimerData((TimerDataKind)kind, data)) { DueAtUnixMs = dueAt };
     }
 
     /// <summary>A transport or method name: one shared string for the names the API accepts (<see cref="CallbackCache.Name"/>).</summary>
@@ -248,5 +304,5 @@ public static class LogEntryCodec
         return CallbackCache.Name(bytes) ?? BinaryReader.Utf8(bytes, field);
     }
 
-    internal static void WriteSpecTo(BinaryWriter w, TimerSpec spec) => WriteSpec(w, spec);
+    internal static void WriteSpecTo(BinaryWriter w, TimerSpec spec, bool spec2) => WriteSpec(w, spec, spec2);
 }

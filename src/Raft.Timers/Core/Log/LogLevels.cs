@@ -22,8 +22,22 @@ public static class LogLevels
     /// <summary>Adds purge version 2, with bounds on the finished timers kept.</summary>
     public const int PurgeBounds = 2;
 
+    /// <summary>
+    /// Adds create version 2 and update version 3, whose spec may say an absolute due time (<c>dueAt</c>), and
+    /// snapshot format 2, which holds such specs.
+    /// </summary>
+    public const int AbsoluteDue = 3;
+
     /// <summary>The level of this build.</summary>
-    public const int Current = PurgeBounds;
+    public const int Current = AbsoluteDue;
+
+    /// <summary>The level every member must read before <paramref name="command"/> may be written to the log.</summary>
+    public static int Needed(TimerCommand command) => command switch
+    {
+        CreateTimer { Spec.DueAtUnixMs: not null } or UpdateTimer { Spec.DueAtUnixMs: not null } => AbsoluteDue,
+        PurgeFinished { Bounds: not null } => PurgeBounds,
+        _ => Base,
+    };
 
     /// <summary>The level a member's metadata publishes; <see cref="Base"/> when it publishes none or nothing is known of it.</summary>
     public static int Of(IReadOnlyDictionary<string, string>? metadata)

@@ -6,6 +6,15 @@ public static class TimerLimits
     /// <summary>The largest timeout a client may ask for (docs/api.md): 2^31 - 1 ms, about 24.8 days.</summary>
     public const long MaxTimeoutMs = int.MaxValue;
 
+    /// <summary>
+    /// The earliest <c>dueAt</c> accepted, 2000-01-01T00:00:00Z: an earlier one is far more likely Unix seconds sent as
+    /// milliseconds than a date meant, and would fire at once.
+    /// </summary>
+    public const long MinDueAtUnixMs = 946_684_800_000;
+
+    /// <summary>The latest <c>dueAt</c> accepted, 9999-12-31T23:59:59.999Z: the last instant RFC 3339 can write.</summary>
+    public const long MaxDueAtUnixMs = 253_402_300_799_999;
+
     public const int MaxIdLength = 128;
 
     /// <summary>The rule of <see cref="IsValidId"/> in words, for error answers.</summary>

@@ -5,8 +5,28 @@ namespace RaftTimers.Core.Model;
 /// every field is equal; that decides whether a repeated create with the same id is an
 /// idempotent retry (201) or a conflict (409).
 /// </summary>
+/// <remarks>
+/// A timer is due either <see cref="TimeoutMs"/> after the stamp of the entry that created or replaced it (Skyring's
+/// <c>timeout</c>), or at the absolute time <see cref="DueAtUnixMs"/> (<c>dueAt</c>), whatever the entry's stamp; then
+/// <see cref="TimeoutMs"/> is 0. Both rules read only the log, so every node computes the same due time.
+/// </remarks>
 public sealed record TimerSpec(long TimeoutMs, CallbackSpec Callback, TimerData Data)
 {
+    /// <summary>The absolute due time (Unix ms) of a timer created with <c>dueAt</c>; null for one created with a timeout.</summary>
+    public long? DueAtUnixMs { get; init; }
+
+    /// <summary>A timer due at <paramref name="dueAtUnixMs"/>, however long after its create that is.</summary>
+    public static TimerSpec At(long dueAtUnixMs, CallbackSpec callback, TimerData data)
+        => new(0, callback, data) { DueAtUnixMs = dueAtUnixMs };
+
+    /// <summary>
+    /// When a timer with this spec, created or replaced by an entry stamped <paramref name="stampUnixMs"/>, is due. A
+    /// <c>dueAt</c> already past is due at once. Saturates rather than throwing: an absurd stamp in a committed entry must
+    /// give the same state on every node, not stop apply halfway through the entry.
+    /// </summary>
+    public long DueFrom(long stampUnixMs)
+        => DueAtUnixMs ?? (stampUnixMs > long.MaxValue - TimeoutMs ? long.MaxValue : stampUnixMs + TimeoutMs);
+
     public bool SameAs(TimerSpec other)
-        => TimeoutMs == other.TimeoutMs && Callback == other.Callback && Data.ContentEquals(other.Data);
+        => TimeoutMs == other.TimeoutMs && DueAtUnixMs == other.DueAtUnixMs && Callback == other.Callback && Data.ContentEquals(other.Data);
 }
