@@ -120,6 +120,7 @@ public static partial class NodeHost
             RequestTimeoutMs = settings.Raft.RequestTimeoutMs,
             SnapshotEveryEntries = settings.Raft.SnapshotEveryEntries,
             SnapshotEveryBytes = settings.Raft.SnapshotEveryBytes,
+            LogLevel = settings.Raft.LogLevel,
             Clock = settings.Clock,
             Tls = tls,
         };

@@ -7,6 +7,7 @@ using RaftTimers.Cluster.Security;
 using RaftTimers.Cluster.Service;
 using RaftTimers.Cluster.Storage;
 using RaftTimers.Core.Lead;
+using RaftTimers.Core.Log;
 using RaftTimers.Core.Model;
 using RaftTimers.Node.Security;
 
@@ -133,6 +134,9 @@ public sealed class NodeSettings
         public int RequestTimeoutMs { get; set; } = RaftOptions.Defaults.RequestTimeoutMs;
         public long SnapshotEveryEntries { get; set; } = RaftOptions.Defaults.SnapshotEveryEntries;
         public long SnapshotEveryBytes { get; set; } = RaftOptions.Defaults.SnapshotEveryBytes;
+
+        /// <inheritdoc cref="RaftOptions.LogLevel"/>
+        public int LogLevel { get; set; } = LogLevels.Current;
 
         /// <summary>The proposer's options: the two settings below are its fields, and its defaults theirs.</summary>
         internal ProposerOptions Proposer { get; } = new();
@@ -350,6 +354,8 @@ public sealed class NodeSettings
             throw new InvalidOperationException($"RaftTimers:Raft:MaxEntriesInFlight {Raft.MaxEntriesInFlight} must be between 1 and 64");
         if (Raft.SnapshotEveryBytes < 1024)
             throw new InvalidOperationException($"RaftTimers:Raft:SnapshotEveryBytes {Raft.SnapshotEveryBytes} must be at least 1024");
+        if (Raft.LogLevel is < LogLevels.Base or > LogLevels.Current)
+            throw new InvalidOperationException($"RaftTimers:Raft:LogLevel {Raft.LogLevel} must be between {LogLevels.Base} and {LogLevels.Current}, the levels this build reads");
         if (Raft.SnapshotEveryEntries < 1)
             throw new InvalidOperationException($"RaftTimers:Raft:SnapshotEveryEntries {Raft.SnapshotEveryEntries} must be at least 1");
         if (Retention.FinishedTimerRetentionMs < 0 || Retention.PurgeIntervalMs < 1)

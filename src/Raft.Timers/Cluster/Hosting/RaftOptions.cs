@@ -60,6 +60,13 @@ public sealed class RaftOptions
     /// <summary>The members' mutual TLS on the Raft port; null for plain TCP, which anyone who reaches the port may speak.</summary>
     public Security.ClusterTls? Tls { get; init; }
 
+    /// <summary>
+    /// The log level this node publishes (<see cref="Core.Log.LogLevels"/>): this build's by default. Lower keeps the
+    /// whole cluster writing only what builds of that level read, so that during an upgrade the old build can still be
+    /// rolled back to; raise it (or drop the setting) on every node to finish the upgrade.
+    /// </summary>
+    public int LogLevel { get; init; } = Core.Log.LogLevels.Current;
+
     /// <summary>How this node's clock is compared with the other members' (docs/clocks.md).</summary>
     public ClockOptions Clock { get; init; } = new();
 

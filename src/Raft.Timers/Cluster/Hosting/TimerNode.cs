@@ -144,11 +144,11 @@ public sealed class TimerNode : IAsyncDisposable
             };
             configuration.Metadata[MemberMetadata.ApiKey] = options.ApiUrl;
             configuration.Metadata[MemberMetadata.NodeIdKey] = options.NodeId;
-            configuration.Metadata[LogLevels.MetadataKey] = LogLevels.Current.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            configuration.Metadata[LogLevels.MetadataKey] = options.LogLevel.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
             var cluster = new RaftCluster(configuration) { AuditTrail = wal };
             var membership = new ClusterMembership(cluster, membershipStorage, options.NodeId, options.DataDirectory, hasConfiguration, clock,
-                loggers.CreateLogger<ClusterMembership>());
+                loggers.CreateLogger<ClusterMembership>(), options.LogLevel);
             var proposer = new CommandProposer(cluster, store, new LeaderClock(clusterClock), proposerOptions, loggers.CreateLogger<CommandProposer>());
             var httpTransport = new HttpCallbackTransport(deliveryOptions, callbackGuard);
             var node = new TimerNode(options, directoryLock, store, stateMachine, wal, cluster, membership, proposer, httpTransport, clusterClock);

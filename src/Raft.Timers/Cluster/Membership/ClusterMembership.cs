@@ -64,6 +64,8 @@ public sealed partial class ClusterMembership
     // Members that did not answer a metadata request, with when: not asked again for a while, so that GET /cluster
     // stays quick while a member is down.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<EndPoint, long> unanswered = new();
+    private int levelReached = LogLevels.Base;
+    private readonly int localLogLevel;
     private static readonly TimeSpan AskAgainAfter = TimeSpan.FromSeconds(10);
     private volatile bool isMember;
     private volatile bool wasMember;
@@ -71,8 +73,9 @@ public sealed partial class ClusterMembership
     private volatile bool clockHeld;
 
     internal ClusterMembership(RaftCluster cluster, IClusterConfigurationStorage<EndPoint> configuration, string localNodeId, string dataDirectory,
-        bool startedAsMember, TimeProvider clock, ILogger logger)
+        bool startedAsMember, TimeProvider clock, ILogger logger, int localLogLevel = LogLevels.Current)
     {
+        this.localLogLevel = localLogLevel;
         this.clock = clock;
         this.cluster = cluster;
         this.configuration = configuration;
@@ -193,7 +196,26 @@ public sealed partial class ClusterMembership
             published.Add(metadata);
         }
 
-        return LogLevels.Lowest(published);
+        return Math.Min(LogLevels.Lowest(published), localLogLevel);
+    }
+
+    /// <summary>
+    /// Whether every member reads log level <paramref name="level"/>: from what members published when that is enough,
+    /// else asking them (up to a second each). A level once reached is remembered, since a cluster's level only grows
+    /// (<see cref="LogLevels"/>): after the upgrade this costs one read.
+    /// </summary>
+    public async ValueTask<bool> EveryMemberReadsAsync(int level, CancellationToken token)
+    {
+        if (Volatile.Read(ref levelReached) >= level)
+            return true;
+        var lowest = await LowestLogLevelAsync(TimeSpan.FromSeconds(1), token).ConfigureAwait(false);
+        for (var seen = Volatile.Read(ref levelReached); lowest > seen; seen = Volatile.Read(ref levelReached))
+        {
+            if (Interlocked.CompareExchange(ref levelReached, lowest, seen) == seen)
+                break;
+        }
+
+        return lowest >= level;
     }
 
     /// <summary>The node id a member published in its Raft metadata; null for a remote member this node has not heard from.</summary>

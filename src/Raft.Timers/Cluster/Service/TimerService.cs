@@ -46,6 +46,15 @@ public sealed class TimerService(TimerNode node, ForwardingClient forwarding, Se
         deadline.CancelAfter(options.RequestTimeoutMs);
         try
         {
+            // Checked where the write enters, before it is sent anywhere: a leader of an older build could not even
+            // decode it, and a member of one would stop at the committed entry.
+            if (LogLevels.Needed(command) is > LogLevels.Base and var level
+                && !await node.Membership.EveryMemberReadsAsync(level, deadline.Token).ConfigureAwait(false))
+            {
+                return WriteResult.Refused(Refusal.NotYetReadable,
+                    $"not every member runs a build that reads this write yet (log level {level}); finish the rolling upgrade, then retry", forwarded: false);
+            }
+
             while (true)
             {
                 var leader = await FindLeaderAsync(deadline.Token).ConfigureAwait(false);

@@ -34,6 +34,9 @@ public enum Refusal
 
     /// <summary>At the pending-timer limits, or the leader's disk is low.</summary>
     Full = 507,
+
+    /// <summary>A write that not every member can read yet (<see cref="Core.Log.LogLevels"/>): a rolling upgrade is not finished.</summary>
+    NotYetReadable = 501,
 }
 
 /// <summary>The end of one client write: the command's result when it ran, otherwise why not and whether it may have happened.</summary>
