@@ -15,7 +15,11 @@ public static class TimerJson
         json.WriteString("state", timer.Status.ToApiName());
         json.WriteString("createdAt", Rfc3339(timer.CreatedAtUnixMs));
         json.WriteString("dueAt", Rfc3339(timer.DueAtUnixMs));
-        json.WriteNumber("timeout", timer.Spec.TimeoutMs);
+        // A timer created with dueAt has no timeout; its dueAt is the one it was given.
+        if (timer.Spec.DueAtUnixMs is null)
+            json.WriteNumber("timeout", timer.Spec.TimeoutMs);
+        else
+            json.WriteNull("timeout");
         json.WritePropertyName("data");
         switch (timer.Spec.Data.Kind)
         {

@@ -41,17 +41,50 @@ public sealed class TimerRequestParser(IReadOnlyCollection<string> transports, C
             if (root.ValueKind != JsonValueKind.Object)
                 throw BadRequest($"request body must be a JSON object, not {Describe(root.ValueKind)}");
 
-            var timeout = ParseTimeout(root);
+            var hasTimeout = root.TryGetProperty("timeout", out var timeout) && timeout.ValueKind != JsonValueKind.Null;
+            var hasDueAt = root.TryGetProperty("dueAt", out var dueAt) && dueAt.ValueKind != JsonValueKind.Null;
+            if (hasTimeout && hasDueAt)
+                throw BadRequest("give timeout or dueAt, not both");
+            if (!hasTimeout && !hasDueAt)
+                throw BadRequest("timeout is required (integer milliseconds, 1 to 2147483647), or dueAt instead (an RFC 3339 time or Unix milliseconds)");
             var callback = ParseCallback(root);
             var data = ParseData(root);
-            return new TimerSpec(timeout, callback, data);
+            return hasDueAt ? TimerSpec.At(ParseDueAt(dueAt), callback, data) : new TimerSpec(ParseTimeout(timeout), callback, data);
         }
     }
 
-    private static long ParseTimeout(JsonElement root)
+    /// <summary>
+    /// An absolute due time: an RFC 3339 date-time with its offset (<c>2027-01-01T09:00:00Z</c>,
+    /// <c>2027-01-01T10:00:00.250+01:00</c>), or an integer of Unix milliseconds. Digits past the millisecond are dropped.
+    /// </summary>
+    internal static long ParseDueAt(JsonElement dueAt)
     {
-        if (!root.TryGetProperty("timeout", out var timeout) || timeout.ValueKind == JsonValueKind.Null)
-            throw BadRequest("timeout is required (integer milliseconds, 1 to 2147483647)");
+        long value;
+        if (dueAt.ValueKind == JsonValueKind.Number)
+        {
+            if (!dueAt.TryGetInt64(out value))
+                throw BadRequest($"dueAt must be an integer of Unix milliseconds or an RFC 3339 string, got {Clip(dueAt.GetRawText())}");
+        }
+        else if (dueAt.ValueKind == JsonValueKind.String)
+        {
+            var text = Text(dueAt, "dueAt");
+            if (!Rfc3339Time.TryParse(text, out value))
+                throw BadRequest($"dueAt must be an RFC 3339 date-time with an offset, like 2027-01-01T09:00:00Z, got '{Clip(text)}'");
+        }
+        else
+        {
+            throw BadRequest($"dueAt must be an RFC 3339 string or an integer of Unix milliseconds, not {Describe(dueAt.ValueKind)}");
+        }
+
+        if (value < TimerLimits.MinDueAtUnixMs)
+            throw BadRequest($"dueAt {value} is before 2000-01-01T00:00:00Z; it is read as Unix milliseconds, not seconds");
+        if (value > TimerLimits.MaxDueAtUnixMs)
+            throw BadRequest($"dueAt must be no later than 9999-12-31T23:59:59.999Z, got {value}");
+        return value;
+    }
+
+    private static long ParseTimeout(JsonElement timeout)
+    {
         if (timeout.ValueKind != JsonValueKind.Number)
             throw BadRequest($"timeout must be an integer number of milliseconds, not {Describe(timeout.ValueKind)}");
         if (!timeout.TryGetInt64(out var value))

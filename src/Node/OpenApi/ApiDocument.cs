@@ -1,7 +1,9 @@
+using System.Globalization;
 using System.Reflection;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
+using RaftTimers.Core.Model;
 using RaftTimers.Node.Answers;
 
 namespace RaftTimers.Node.OpenApi;
@@ -56,6 +58,29 @@ public static class ApiDocument
                     schema.Type = JsonSchemaType.String | JsonSchemaType.Object | JsonSchemaType.Null;
                     schema.Properties?.Clear();
                     schema.AdditionalPropertiesAllowed = true;
+                }
+                else if (context.JsonTypeInfo.Type == typeof(long?) && schema.Type is { } type && type.HasFlag(JsonSchemaType.Integer))
+                {
+                    // A nullable number is described with the web defaults' "number in a string" whatever the shape's
+                    // JsonNumberHandling says; the parser takes a number or null only.
+                    schema.Type = type & ~JsonSchemaType.String;
+                    schema.Pattern = null;
+                }
+                else if (context.JsonTypeInfo.Type == typeof(DueTimeShape))
+                {
+                    // dueAt is an RFC 3339 string or Unix milliseconds (TimerRequestParser.ParseDueAt).
+                    schema.Type = null;
+                    schema.Properties?.Clear();
+                    schema.OneOf =
+                    [
+                        new OpenApiSchema { Type = JsonSchemaType.String, Format = "date-time" },
+                        new OpenApiSchema
+                        {
+                            Type = JsonSchemaType.Integer, Format = "int64",
+                            Minimum = TimerLimits.MinDueAtUnixMs.ToString(CultureInfo.InvariantCulture),
+                            Maximum = TimerLimits.MaxDueAtUnixMs.ToString(CultureInfo.InvariantCulture),
+                        },
+                    ];
                 }
 
                 return Task.CompletedTask;

@@ -12,19 +12,25 @@ namespace RaftTimers.Node.OpenApi;
 // strict: the parser refuses a number in a string, whatever the web defaults of System.Text.Json allow.
 
 /// <summary>The body of <c>POST /timer</c> and <c>PUT /timer/{id}</c>.</summary>
-[Description("A timer to create or the replacement of a pending one. Unknown fields are ignored.")]
+[Description("A timer to create or the replacement of a pending one: exactly one of timeout and dueAt says when it is due. Unknown fields are ignored.")]
 [JsonNumberHandling(JsonNumberHandling.Strict)]
 public sealed record TimerRequestShape
 {
-    [Description("Delay in milliseconds, counted from the moment the leader applies the write.")]
+    [Description("Delay in milliseconds, counted from the moment the leader applies the write (Skyring's field). Give this or dueAt.")]
     [Range(1, TimerLimits.MaxTimeoutMs)]
-    public required long Timeout { get; init; }
+    public long? Timeout { get; init; }
+
+    [Description("Absolute due time: an RFC 3339 date-time with an offset, or Unix milliseconds; 2000-01-01 to 9999-12-31. One already past fires at once. Give this or timeout.")]
+    public DueTimeShape? DueAt { get; init; }
 
     [Description("Delivered as the callback body: a string as text/plain, an object as application/json; absent or null means an empty body.")]
     public TimerDataShape? Data { get; init; }
 
     public required CallbackShape Callback { get; init; }
 }
+
+/// <summary>Stands for <c>dueAt</c>, an RFC 3339 string or an integer of Unix ms; ApiDocument gives it that schema.</summary>
+public sealed class DueTimeShape;
 
 /// <summary>Stands for <c>data</c>, which is a string, an object or null; ApiDocument gives it that schema.</summary>
 [Description("A string (sent as text/plain; charset=utf-8) or a JSON object (sent as application/json). Anything else is a 400.")]
@@ -59,11 +65,11 @@ public sealed record TimerShape
     [Description("When the leader applied the create or the last replace (RFC 3339, UTC).")]
     public required DateTimeOffset CreatedAt { get; init; }
 
-    [Description("createdAt + timeout: the timer never fires before this (RFC 3339, UTC).")]
+    [Description("createdAt + timeout, or the dueAt given: the timer never fires before this (RFC 3339, UTC).")]
     public required DateTimeOffset DueAt { get; init; }
 
-    [Description("Delay in milliseconds as given.")]
-    public required long Timeout { get; init; }
+    [Description("Delay in milliseconds as given; null for a timer given a dueAt.")]
+    public required long? Timeout { get; init; }
 
     public required TimerDataShape? Data { get; init; }
 

@@ -61,4 +61,17 @@ public sealed class TimerJsonTests
     [InlineData(253_402_300_799_999, "9999-12-31T23:59:59.999Z")]
     public void Times_are_rfc3339_utc_with_milliseconds(long unixMs, string expected)
         => Assert.Equal(expected, TimerJson.Rfc3339(unixMs));
+
+    [Fact]
+    public void A_timer_given_a_due_time_shows_it_as_dueAt_and_no_timeout()
+    {
+        var timer = Timer(TimerData.None) with
+        {
+            DueAtUnixMs = 1_798_794_000_000,
+            Spec = TimerSpec.At(1_798_794_000_000, new CallbackSpec("http", "post", "http://10.0.0.1:8080/hook"), TimerData.None),
+        };
+        var json = Write(timer);
+        Assert.Equal("2027-01-01T09:00:00.000Z", json.GetProperty("dueAt").GetString());
+        Assert.Equal(JsonValueKind.Null, json.GetProperty("timeout").ValueKind);
+    }
 }

@@ -47,4 +47,49 @@ public sealed class TimerRequestParserTests
     [InlineData("""{"timeout":1,"callback":{"transport":"http","method":"post","uri":"not a uri"}}""", "uri")]
     public void A_bad_body_is_refused_with_a_reason_naming_what_is_wrong(string json, string reasonContains)
         => Assert.Contains(reasonContains, Refusal(json), StringComparison.OrdinalIgnoreCase);
+
+    private const string Callback = """ "callback":{"transport":"http","method":"post","uri":"http://10.0.0.1/"} """;
+
+    [Theory]
+    [InlineData("\"2027-01-01T09:00:00Z\"", 1_798_794_000_000)]
+    [InlineData("\"2027-01-01T09:00:00z\"", 1_798_794_000_000)]
+    [InlineData("\"2027-01-01t10:00:00+01:00\"", 1_798_794_000_000)]
+    [InlineData("\"2027-01-01T04:30:00.250-04:30\"", 1_798_794_000_250)]
+    [InlineData("\"2027-01-01T09:00:00.123456789Z\"", 1_798_794_000_123)]
+    [InlineData("1798794000000", 1_798_794_000_000)]
+    [InlineData("\"2000-01-01T00:00:00Z\"", TimerLimits.MinDueAtUnixMs)]
+    [InlineData("\"9999-12-31T23:59:59.999Z\"", TimerLimits.MaxDueAtUnixMs)]
+    [InlineData("\"2028-02-29T00:00:00Z\"", 1_835_395_200_000)]
+    public void A_due_time_is_read_as_an_instant_whatever_its_offset(string dueAt, long unixMs)
+    {
+        var spec = Parse($$"""{"dueAt":{{dueAt}},{{Callback}}}""");
+        Assert.Equal(unixMs, spec.DueAtUnixMs);
+        Assert.Equal(0, spec.TimeoutMs);
+    }
+
+    [Fact]
+    public void A_timeout_leaves_the_due_time_to_the_log_and_a_null_due_time_counts_as_absent()
+    {
+        Assert.Null(Parse($$"""{"timeout":5,{{Callback}}}""").DueAtUnixMs);
+        Assert.Equal(5, Parse($$"""{"timeout":5,"dueAt":null,{{Callback}}}""").TimeoutMs);
+        Assert.NotNull(Parse($$"""{"timeout":null,"dueAt":1798794000000,{{Callback}}}""").DueAtUnixMs);
+    }
+
+    [Theory]
+    [InlineData("\"timeout\":5,\"dueAt\":1798794000000", "not both")]
+    [InlineData("\"dueAt\":\"2027-01-01T09:00:00\"", "RFC 3339")] // no offset: whose 09:00?
+    [InlineData("\"dueAt\":\"2027-01-01 09:00:00Z\"", "RFC 3339")]
+    [InlineData("\"dueAt\":\"01/01/2027 09:00\"", "RFC 3339")]
+    [InlineData("\"dueAt\":\"2027-02-30T09:00:00Z\"", "RFC 3339")]
+    [InlineData("\"dueAt\":\"2027-01-01T24:00:00Z\"", "RFC 3339")]
+    [InlineData("\"dueAt\":\"2027-01-01T09:00:60Z\"", "RFC 3339")]
+    [InlineData("\"dueAt\":\"\u0662\u0660\u0662\u0667-01-01T09:00:00Z\"", "RFC 3339")] // Arabic-Indic digits
+    [InlineData("\"dueAt\":1798794000", "seconds")] // Unix seconds, read as ms, is January 1970
+    [InlineData("\"dueAt\":\"1999-12-31T23:59:59.999Z\"", "before 2000")]
+    [InlineData("\"dueAt\":253402300800000", "9999")]
+    [InlineData("\"dueAt\":1.5e12", "integer")]
+    [InlineData("\"dueAt\":true", "not a boolean")]
+    [InlineData("\"dueAt\":{}", "not an object")]
+    public void A_bad_due_time_is_refused_with_a_reason(string field, string reasonContains)
+        => Assert.Contains(reasonContains, Refusal($$"""{{{field}},{{Callback}}}"""), StringComparison.OrdinalIgnoreCase);
 }
