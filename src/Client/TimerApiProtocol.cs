@@ -43,7 +43,7 @@ public static class TimerApiProtocol
         return path.ToString();
     }
 
-    /// <summary>The JSON body of a create or a replace: <c>timeout</c>, <c>data</c> when given, and <c>callback</c>.</summary>
+    /// <summary>The JSON body of a create or a replace: <c>timeout</c> or <c>dueAt</c>, <c>data</c> when given, and <c>callback</c>.</summary>
     public static byte[] Body(TimerRequest timer)
     {
         ArgumentNullException.ThrowIfNull(timer);
@@ -51,7 +51,10 @@ public static class TimerApiProtocol
         using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
-            json.WriteNumber("timeout", timer.TimeoutMs);
+            if (timer.DueAt is { } dueAt)
+                json.WriteString("dueAt", FormatTime(dueAt));
+            else
+                json.WriteNumber("timeout", timer.TimeoutMs!.Value);
             if (timer.Data is { } data)
             {
                 json.WritePropertyName("data");

@@ -31,6 +31,31 @@ public sealed class WireFormatTests
         Assert.Equal("""{"timeout":2000,"callback":{"transport":"http","method":"post","uri":"http://hooks.example/a"}}""", body);
     }
 
+    [Fact]
+    public void A_create_at_a_time_sends_dueAt_in_UTC_to_the_millisecond_instead_of_a_timeout()
+    {
+        var at = new DateTimeOffset(2027, 1, 1, 10, 0, 0, 250, TimeSpan.FromHours(1)).AddTicks(4_000);
+        var body = Encoding.UTF8.GetString(TimerApiProtocol.Body(TimerRequest.At(at, "http://hooks.example/a")));
+
+        Assert.Equal("""{"dueAt":"2027-01-01T09:00:00.250Z","callback":{"transport":"http","method":"post","uri":"http://hooks.example/a"}}""", body);
+    }
+
+    [Fact]
+    public void A_due_time_before_2000_is_refused_before_sending()
+        => Assert.Throws<ArgumentOutOfRangeException>(() => TimerRequest.At(DateTimeOffset.FromUnixTimeMilliseconds(1_798_794_000), "http://hooks.example/a"));
+
+    [Fact]
+    public async Task A_timer_given_a_due_time_reads_with_no_timeout()
+    {
+        var stub = new StubNodes().Answer("a", HttpStatusCode.OK, NodeTimer.Replace("\"timeout\":60000", "\"timeout\":null", StringComparison.Ordinal));
+        using var client = stub.Client(null, "a");
+
+        var timer = (await client.GetAsync("order-7"))!;
+
+        Assert.Null(timer.Timeout);
+        Assert.Equal(new DateTimeOffset(2026, 12, 7, 5, 0, 0, 123, TimeSpan.Zero), timer.DueAt);
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(-1)]

@@ -1,5 +1,6 @@
 using System.Net.Http.Json;
 using System.Text.Json;
+using RaftTimers.Client;
 
 namespace RaftTimers.EndToEnd.Tests;
 
@@ -79,13 +80,29 @@ public sealed class FailoverTests
         await cluster.KillAsync(lagging);
 
         // One create per entry: sixty entries, so the leader and the remaining follower snapshot several times meanwhile.
+        // Every other timer is given a due time rather than a timeout, so the snapshots are of the format that holds one.
         var ids = Enumerable.Range(0, 60).Select(i => $"sn-{i:D2}").ToList();
+        var dueAts = new Dictionary<string, DateTimeOffset>();
         foreach (var (id, i) in ids.Select((id, i) => (id, i)))
-            await http.CreateOkAsync(cluster.Urls[leader - 1], id, 8_000 + (i * 50), sink.UrlFor(id));
+        {
+            if (i % 2 == 0)
+            {
+                await http.CreateOkAsync(cluster.Urls[leader - 1], id, 8_000 + (i * 50), sink.UrlFor(id));
+                continue;
+            }
+
+            dueAts[id] = DateTimeOffset.FromUnixTimeMilliseconds(DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() + 8_000 + (i * 50));
+            await http.Client(cluster.Urls[leader - 1]).CreateAsync(TimerRequest.At(dueAts[id], sink.UrlFor(id)), id);
+        }
 
         await cluster.RestartAsync(lagging);
-        await Poll.UntilAsync(() => ListAsync(http, cluster.Urls[lagging - 1], "sn-"), list => list.Count == ids.Count,
+        var caughtUp = await Poll.UntilAsync(() => ListAsync(http, cluster.Urls[lagging - 1], "sn-"), list => list.Count == ids.Count,
             TimeSpan.FromSeconds(60), list => $"the restarted follower holds {list.Count} of {ids.Count} timers");
+        foreach (var timer in caughtUp.Where(t => dueAts.ContainsKey(t.GetProperty("id").GetString()!)))
+        {
+            Assert.Equal(dueAts[timer.GetProperty("id").GetString()!], timer.GetProperty("dueAt").GetDateTimeOffset());
+            Assert.Equal(JsonValueKind.Null, timer.GetProperty("timeout").ValueKind);
+        }
 
         for (var node = 1; node <= 3; node++)
         {

@@ -196,9 +196,17 @@ public sealed class OpenApiTests(OpenApiNodes nodes) : IClassFixture<OpenApiNode
         }
 
         var request = schemas.GetProperty("TimerRequest");
-        Assert.Equal(["callback", "timeout"], Required(request));
+        // Exactly one of timeout and dueAt: neither is required by itself, the parser refuses both or none.
+        Assert.Equal(["callback"], Required(request));
+        var dueAt = request.GetProperty("properties").GetProperty("dueAt");
+        Assert.Contains("#/components/schemas/DueTime", dueAt.GetRawText(), StringComparison.Ordinal);
+        var dueAtForms = schemas.GetProperty("DueTime").GetProperty("oneOf").EnumerateArray().ToList();
+        Assert.Equal(("string", "date-time"), (dueAtForms[0].GetProperty("type").GetString(), dueAtForms[0].GetProperty("format").GetString()));
+        Assert.Equal("integer", dueAtForms[1].GetProperty("type").GetString());
+        Assert.Equal(946_684_800_000, dueAtForms[1].GetProperty("minimum").GetInt64());
         var timeout = request.GetProperty("properties").GetProperty("timeout");
-        Assert.Equal("integer", timeout.GetProperty("type").GetString());
+        // An integer, or null as if absent (then dueAt says when).
+        Assert.Equal(["integer", "null"], timeout.GetProperty("type").EnumerateArray().Select(t => t.GetString()).Order().ToList());
         Assert.Equal(1, timeout.GetProperty("minimum").GetInt64());
         Assert.Equal(int.MaxValue, timeout.GetProperty("maximum").GetInt64());
         Assert.Equal("#/components/schemas/Callback", request.GetProperty("properties").GetProperty("callback").GetProperty("$ref").GetString());

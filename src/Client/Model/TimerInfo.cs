@@ -16,8 +16,8 @@ public sealed record TimerInfo
 
     public DateTimeOffset DueAt { get; init; }
 
-    /// <summary>The delay in ms the timer was created or last replaced with.</summary>
-    public long Timeout { get; init; }
+    /// <summary>The delay in ms the timer was created or last replaced with; null when it was given a due time instead.</summary>
+    public long? Timeout { get; init; }
 
     /// <summary>The callback's body as the timer holds it: a JSON string, an object, or null for none.</summary>
     public JsonElement? Data { get; init; }

@@ -3,8 +3,9 @@ using System.Text.Json.Nodes;
 namespace RaftTimers.Client;
 
 /// <summary>
-/// What a create or a replace sends (docs/api.md, POST /timer): the delay, the callback, and the data delivered as
-/// the callback's body (a JSON string is sent as text/plain, an object as application/json; none sends an empty body).
+/// What a create or a replace sends (docs/api.md, POST /timer): when it is due (a delay, or an absolute time), the
+/// callback, and the data delivered as the callback's body (a JSON string is sent as text/plain, an object as
+/// application/json; none sends an empty body).
 /// </summary>
 public sealed record TimerRequest
 {
@@ -24,7 +25,26 @@ public sealed record TimerRequest
         Data = data;
     }
 
-    public long TimeoutMs { get; }
+    /// <param name="dueAt">When the timer is due, 2000-01-01 to 9999-12-31, to the millisecond (a time already past fires at once).</param>
+    /// <param name="callback">Where and how the timer calls back.</param>
+    /// <param name="data">The callback's body, as for a delay.</param>
+    public TimerRequest(DateTimeOffset dueAt, CallbackTarget callback, JsonNode? data = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(dueAt, MinDueAt);
+        ArgumentNullException.ThrowIfNull(callback);
+        DueAt = dueAt;
+        Callback = callback;
+        Data = data;
+    }
+
+    /// <summary>The API's earliest <c>dueAt</c>: an earlier one is more likely seconds taken for milliseconds.</summary>
+    public static readonly DateTimeOffset MinDueAt = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
+
+    /// <summary>The delay in ms; null for a request with <see cref="DueAt"/>.</summary>
+    public long? TimeoutMs { get; }
+
+    /// <summary>The absolute due time; null for a request with <see cref="TimeoutMs"/>.</summary>
+    public DateTimeOffset? DueAt { get; }
 
     public CallbackTarget Callback { get; }
 
@@ -33,6 +53,10 @@ public sealed record TimerRequest
     /// <summary>A timer that calls <paramref name="callbackUri"/> over HTTP with <paramref name="method"/> after <paramref name="delay"/> (rounded up to whole ms).</summary>
     public static TimerRequest After(TimeSpan delay, string callbackUri, JsonNode? data = null, string method = "post")
         => new((long)Math.Ceiling(delay.TotalMilliseconds), new CallbackTarget(callbackUri, method), data);
+
+    /// <summary>A timer that calls <paramref name="callbackUri"/> over HTTP with <paramref name="method"/> at <paramref name="dueAt"/>.</summary>
+    public static TimerRequest At(DateTimeOffset dueAt, string callbackUri, JsonNode? data = null, string method = "post")
+        => new(dueAt, new CallbackTarget(callbackUri, method), data);
 }
 
 /// <summary>

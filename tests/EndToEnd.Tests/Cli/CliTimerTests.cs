@@ -81,6 +81,12 @@ public sealed class CliTimerTests(ThreeNodeCluster fixture)
         Assert.Equal(1, timer.GetProperty("data").GetProperty("n").GetInt32());
         Assert.Equal(300000, timer.GetProperty("timeout").GetInt64());
 
+        // --at gives a due time instead: the timer shows it, and no timeout.
+        await OkAsync("update", id, "--json", "--url", Urls, "--at", "2031-06-01T12:00:00+02:00", "--callback", fixture.Sink.UrlFor("json"), "--data-json", """{"n":1}""");
+        timer = (await OkAsync("get", id, "--json", "--url", Urls)).Json;
+        Assert.Equal("2031-06-01T10:00:00.000Z", timer.GetProperty("dueAt").GetString());
+        Assert.Equal(JsonValueKind.Null, timer.GetProperty("timeout").ValueKind);
+
         var page = (await OkAsync("list", "--json", "--url", Urls, "--after", id[..^1], "--limit", "1")).Json;
         var only = Assert.Single(page.GetProperty("timers").EnumerateArray());
         Assert.Equal(id, only.GetProperty("id").GetString());

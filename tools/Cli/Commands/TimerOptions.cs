@@ -9,9 +9,14 @@ internal sealed class TimerOptions
 {
     public Option<string> Delay { get; } = new("--delay", "-d")
     {
-        Description = "Delay before the callback, counted from when the cluster commits the write: ms, or with a unit (1500, 90s, 5m, 2h); 1 ms to 2147483647 ms",
-        Required = true,
+        Description = "Delay before the callback, counted from when the cluster commits the write: ms, or with a unit (1500, 90s, 5m, 2h); 1 ms to 2147483647 ms. Give this or --at",
         HelpName = "DELAY",
+    };
+
+    public Option<string> At { get; } = new("--at")
+    {
+        Description = "When the callback is due, as an RFC 3339 time with an offset (2027-01-01T09:00:00Z), however far ahead; one already past fires at once. Give this or --delay",
+        HelpName = "TIME",
     };
 
     public Option<string> Callback { get; } = new("--callback", "-c")
@@ -43,6 +48,7 @@ internal sealed class TimerOptions
     public void AddTo(Command command)
     {
         command.Options.Add(Delay);
+        command.Options.Add(At);
         command.Options.Add(Callback);
         command.Options.Add(Method);
         command.Options.Add(Data);
@@ -52,10 +58,13 @@ internal sealed class TimerOptions
     /// <summary>The timer the options describe, checked against the API's limits first.</summary>
     public TimerRequest Request(ParseResult parse)
     {
-        var delayMs = TimerInput.ParseDelayMs(parse.GetValue(Delay)!);
-        var callback = TimerInput.RequireCallbackUri(parse.GetValue(Callback));
-        var method = TimerInput.RequireMethod(parse.GetValue(Method)!);
+        var (delay, at) = (parse.GetValue(Delay), parse.GetValue(At));
+        if ((delay is null) == (at is null))
+            throw CliFailure.Usage("give --delay (a delay) or --at (a due time), one of them");
+        var callback = new CallbackTarget(TimerInput.RequireCallbackUri(parse.GetValue(Callback)), TimerInput.RequireMethod(parse.GetValue(Method)!));
         var data = TimerInput.Data(parse.GetValue(Data), parse.GetValue(DataJson));
-        return new TimerRequest(delayMs, new CallbackTarget(callback, method), data);
+        return at is not null
+            ? new TimerRequest(TimerInput.ParseDueAt(at), callback, data)
+            : new TimerRequest(TimerInput.ParseDelayMs(delay!), callback, data);
     }
 }

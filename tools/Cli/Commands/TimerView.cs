@@ -16,7 +16,7 @@ internal static class TimerView
             ("state", timer.State),
             ("created at", TimerApiProtocol.FormatTime(timer.CreatedAt)),
             ("due at", TimerApiProtocol.FormatTime(timer.DueAt)),
-            ("timeout", $"{timer.Timeout} ms"),
+            ("timeout", timer.Timeout is { } timeout ? $"{timeout} ms" : null),
             ("callback", Callback(timer)),
             ("data", Data(timer)),
             ("version", Number(timer.Version)),

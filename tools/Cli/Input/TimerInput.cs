@@ -37,6 +37,22 @@ internal static class TimerInput
         return count * unitMs;
     }
 
+    /// <summary>
+    /// An absolute due time for <c>--at</c>: an RFC 3339 date-time with its offset (<c>2027-01-01T09:00:00Z</c>,
+    /// <c>2027-01-01T10:00:00+01:00</c>). A time without an offset is refused rather than read in this machine's zone.
+    /// </summary>
+    public static DateTimeOffset ParseDueAt(string text)
+    {
+        var trimmed = text.Trim();
+        var hasOffset = trimmed.EndsWith('Z') || trimmed.EndsWith('z')
+            || (trimmed.Length > 6 && trimmed[^6] is '+' or '-' && trimmed[^3] == ':');
+        if (!hasOffset || !DateTimeOffset.TryParseExact(trimmed.Replace('z', 'Z').Replace('t', 'T'),
+                ["yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var time)
+            || time < TimerRequest.MinDueAt)
+            throw CliFailure.Usage($"--at must be an RFC 3339 time with an offset, from 2000-01-01 on (2027-01-01T09:00:00Z, 2027-01-01T10:00:00+01:00), not '{text}'");
+        return time;
+    }
+
     public static string RequireId(string? id, string what)
     {
         if (string.IsNullOrEmpty(id) || id.Length > MaxIdLength || !id.All(IsIdChar) || id is "." or "..")
