@@ -224,12 +224,20 @@ public sealed class LimitsTests
         var held = new List<System.Net.Sockets.TcpClient>();
         try
         {
-            // Sixteen clients that connected and say nothing: each could be a body being read.
+            // Sixteen clients that were each served once and keep their connection open, as a client between requests
+            // or one sending a body slowly would. Served first, so that each is known to hold its place: Kestrel counts
+            // a connection when it starts handling it, after the accept, and a connection merely opened could still be
+            // behind the probe below.
             for (var i = 0; i < 16; i++)
             {
                 var idle = new System.Net.Sockets.TcpClient();
                 await idle.ConnectAsync(node.Host, node.Port);
                 held.Add(idle);
+                var stream = idle.GetStream();
+                await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET /ping HTTP/1.1\r\nHost: {node.Authority}\r\n\r\n"));
+                var status = new byte[12];
+                await stream.ReadExactlyAsync(status).AsTask().WaitAsync(Deadline);
+                Assert.Equal("HTTP/1.1 200", Encoding.ASCII.GetString(status));
             }
 
             Assert.Null(await PingAsync(node));
