@@ -65,6 +65,14 @@ public static class TimerApiProtocol
             json.WriteString("transport", timer.Callback.Transport);
             json.WriteString("method", timer.Callback.Method);
             json.WriteString("uri", timer.Callback.Uri);
+            if (timer.Callback.Headers is { Count: > 0 } headers)
+            {
+                json.WriteStartObject("headers");
+                foreach (var (name, value) in headers)
+                    json.WriteString(name, value);
+                json.WriteEndObject();
+            }
+
             json.WriteEndObject();
             json.WriteEndObject();
         }

@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using System.Net;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
+using RaftTimers.Cluster.Delivery;
 using RaftTimers.Cluster.Forwarding;
 using RaftTimers.Cluster.Hosting;
 using RaftTimers.Cluster.Security;
@@ -50,6 +51,7 @@ public static partial class NodeHost
 
         NodeSettings settings;
         CallbackPolicy callbackPolicy;
+        CallbackSigner? callbackSigner;
         BearerToken? apiToken;
         ClusterTls? tls;
         try
@@ -57,6 +59,7 @@ public static partial class NodeHost
             settings = NodeSettings.Load(builder.Configuration);
             settings.Validate();
             callbackPolicy = settings.Security.CreateCallbackPolicy(OwnEndpointsOf(settings));
+            callbackSigner = settings.Security.Callbacks.CreateSigner();
             apiToken = settings.Security.CreateApiToken();
             tls = settings.Security.Tls.Load(Environment.CurrentDirectory);
         }
@@ -144,7 +147,7 @@ public static partial class NodeHost
         {
             // With no rules at all, callbacks connect the default way; otherwise every new connection is checked.
             var callbackGuard = callbackPolicy.IsUnrestricted ? null : callbackPolicy;
-            node = await TimerNode.StartAsync(raftOptions, proposerOptions, leaderOptions, settings.Delivery, callbackGuard, timerMetrics, loggers, clock,
+            node = await TimerNode.StartAsync(raftOptions, proposerOptions, leaderOptions, settings.Delivery, callbackGuard, callbackSigner, timerMetrics, loggers, clock,
                 e => Environment.FailFast($"node {settings.NodeId} cannot apply its Raft log: {e.Message}", e), CancellationToken.None).ConfigureAwait(false);
         }
         catch (Exception e) when (e is InvalidOperationException or IOException or System.Net.Sockets.SocketException)
@@ -155,7 +158,7 @@ public static partial class NodeHost
 
         var outOfRoomExit = false;
         LogStarted(log, settings.NodeId, settings.HttpUrl, settings.RaftEndPoint, dataDirectory);
-        LogSecurity(log, apiToken is not null, settings.MaxInFlightWrites, callbackPolicy.Describe());
+        LogSecurity(log, apiToken is not null, settings.MaxInFlightWrites, callbackPolicy.Describe(), callbackSigner is not null);
         if (tls is not null)
             LogRaftTls(log, tls.Certificate.Subject);
         else if (!IPAddress.IsLoopback(settings.ParsedRaftEndPoint.Address))
@@ -197,7 +200,7 @@ public static partial class NodeHost
             var writeLimit = new InFlightLimit(settings.MaxInFlightWrites);
             var timers = new TimerService(node, forwarding, settings.Service, clock, disk);
             var forwarder = new AdminForwarder(timers, settings.NodeId, forwardingClient, TimeSpan.FromMilliseconds(settings.RequestTimeoutMs));
-            new TimerEndpoints(timers, new TimerRequestParser(node.Transports, callbackPolicy), timerMetrics, settings, apiToken, writeLimit, requestOrigins).Map(app);
+            new TimerEndpoints(timers, new TimerRequestParser(node.Transports, callbackPolicy, settings.Security.Callbacks.AllowCredentialHeaders), timerMetrics, settings, apiToken, writeLimit, requestOrigins).Map(app);
             new ForwardingEndpoint(new ForwardedWrites(node, timers, writeLimit, timerMetrics), apiToken, app.Lifetime,
                 loggers.CreateLogger<ForwardingEndpoint>()).Map(app);
             new ClusterEndpoints(node).Map(app);
@@ -264,8 +267,8 @@ public static partial class NodeHost
     private static partial void LogStarted(ILogger logger, string nodeId, string httpUrl, string raftEndPoint, string dataDirectory);
 
     /// <summary>Says whether the timer API needs a token, never the token itself.</summary>
-    [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "Timer API token required: {TokenRequired}; at most {MaxInFlightWrites} timer writes at once; callbacks: {CallbackPolicy}")]
-    private static partial void LogSecurity(ILogger logger, bool tokenRequired, int maxInFlightWrites, string callbackPolicy);
+    [LoggerMessage(EventId = 5101, Level = LogLevel.Information, Message = "Timer API token required: {TokenRequired}; at most {MaxInFlightWrites} timer writes at once; callbacks: {CallbackPolicy}; callbacks signed: {CallbacksSigned}")]
+    private static partial void LogSecurity(ILogger logger, bool tokenRequired, int maxInFlightWrites, string callbackPolicy, bool callbacksSigned);
 
     /// <summary>This node's API and Raft ports, and the addresses of its machine, which callbacks must never combine.</summary>
     private static OwnEndpoints OwnEndpointsOf(NodeSettings settings)

@@ -110,4 +110,26 @@ public sealed class WireFormatTests
         Assert.Equal(["a", "b", "c"], ids);
         Assert.Equal(["/timer?limit=2&state=failed", "/timer?limit=2&state=failed&after=b"], stub.Requests.Select(r => r.PathAndQuery));
     }
+
+    [Fact]
+    public void A_create_with_headers_sends_them_in_the_callback_in_their_order()
+    {
+        var callback = new CallbackTarget("http://hooks.example/a") { Headers = new Dictionary<string, string> { ["X-Tenant"] = "acme", ["Accept"] = "*/*" } };
+        var body = Encoding.UTF8.GetString(TimerApiProtocol.Body(new TimerRequest(1500, callback)));
+
+        Assert.Equal("""{"timeout":1500,"callback":{"transport":"http","method":"post","uri":"http://hooks.example/a","headers":{"X-Tenant":"acme","Accept":"*/*"}}}""", body);
+    }
+
+    [Fact]
+    public async Task A_timers_headers_are_read_back()
+    {
+        var withHeaders = NodeTimer.Replace("\"uri\":\"https://hooks.example/o?id=7\"}", "\"uri\":\"https://hooks.example/o?id=7\",\"headers\":{\"X-Tenant\":\"acme\"}}", StringComparison.Ordinal);
+        Assert.NotEqual(NodeTimer, withHeaders);
+        var stub = new StubNodes().Answer("a", HttpStatusCode.OK, withHeaders);
+        using var client = stub.Client(null, "a");
+
+        var timer = (await client.GetAsync("order-7"))!;
+
+        Assert.Equal("acme", timer.Callback.Headers!["X-Tenant"]);
+    }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Playwright;
+using RaftTimers.Client;
 using RaftTimers.Dashboard.Tests.Infrastructure;
 using Xunit.Abstractions;
 using static Microsoft.Playwright.Assertions;
@@ -54,7 +55,9 @@ public sealed class DashboardBrowserTests(DashboardCluster fixture, ITestOutputH
         var shots = Screenshots.For(output);
         var (leader, follower, otherFollower) = await fixture.RolesAsync();
         var id = $"dash-cancel-{Guid.NewGuid():N}"[..24];
-        await fixture.Cluster.Http.CreateOkAsync(leader, id, 600_000, fixture.Sink.UrlFor(id), new { order = 42 });
+        var headers = new Dictionary<string, string> { ["X-Tenant"] = "acme", ["X-Note"] = "<b>not markup</b>" };
+        await fixture.Cluster.Http.Client(leader).CreateAsync(
+            new TimerRequest(600_000, new CallbackTarget(fixture.Sink.UrlFor(id)) { Headers = headers }, JsonSerializer.SerializeToNode(new { order = 42 })), id);
         try
         {
             var page = await fixture.Browser.OpenDashboardAsync(follower);
@@ -66,6 +69,7 @@ public sealed class DashboardBrowserTests(DashboardCluster fixture, ITestOutputH
                 await Expect(page.Locator("#timer-state")).ToHaveTextAsync("pending");
                 await Expect(page.Locator("#timer-attempts")).ToHaveTextAsync("0");
                 await Expect(page.Locator("#timer-callback")).ToContainTextAsync(fixture.Sink.UrlFor(id));
+                await Expect(page.Locator("#timer-headers")).ToHaveTextAsync("X-Tenant: acme; X-Note: <b>not markup</b>");
                 await shots.TakeAsync(page, "pending");
 
                 await page.Locator("#cancel-timer").ClickAsync();

@@ -21,6 +21,7 @@ cluster.Subcommands.Add(ClusterStatusCommand.Build());
 cluster.Subcommands.Add(ClusterAddCommand.Build());
 cluster.Subcommands.Add(ClusterRemoveCommand.Build());
 root.Subcommands.Add(cluster);
+root.Subcommands.Add(SigningSecretCommand.Build());
 
 var redaction = new SecretRedaction(args);
 var parse = root.Parse(args);

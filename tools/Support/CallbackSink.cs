@@ -43,7 +43,11 @@ public sealed record Delivery(
     string? ContentType,
     string Body,
     DateTimeOffset ArrivedAt,
-    int AnsweredStatus);
+    int AnsweredStatus)
+{
+    /// <summary>Every request header as it arrived (names compared ignoring case; several values joined by commas).</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+}
 
 /// <summary>How a <see cref="CallbackSink"/> listens, answers and records; the defaults are the tests' sink.</summary>
 public sealed class CallbackSinkOptions
@@ -174,7 +178,10 @@ public sealed class CallbackSink : IAsyncDisposable
         if (options.KeepInMemory)
         {
             deliveries.Enqueue(new Delivery(id, key, attempt, arrival.Method, arrival.Path, arrival.ContentType, body, arrivedAt,
-                answered ? answer.Status : 0));
+                answered ? answer.Status : 0)
+            {
+                Headers = request.Headers.ToDictionary(h => h.Key, h => h.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+            });
             arrived.Release();
         }
 

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 
 namespace RaftTimers.Client;
 
@@ -61,7 +62,7 @@ public sealed record TimerRequest
 
 /// <summary>
 /// Where and how a timer calls back: an absolute http(s) URI, the HTTP method (post, put, patch, delete, get, options,
-/// head) and the transport (<c>http</c> is built in).
+/// head), the transport (<c>http</c> is built in), and headers of the timer's own (docs/api.md, <c>callback.headers</c>).
 /// </summary>
 public sealed record CallbackTarget
 {
@@ -80,4 +81,11 @@ public sealed record CallbackTarget
     public string Method { get; }
 
     public string Transport { get; }
+
+    /// <summary>
+    /// Headers the callback carries besides the node's own: at most 20, 4096 bytes of printable ASCII in all, none the
+    /// node sets or that belongs to the connection; credential headers only where the node allows them. Null for none.
+    /// </summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyDictionary<string, string>? Headers { get; init; }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using RaftTimers.Cluster.Clock;
+using RaftTimers.Cluster.Delivery;
 using RaftTimers.Cluster.Hosting;
 using RaftTimers.Cluster.Propose;
 using RaftTimers.Cluster.Security;
@@ -273,6 +274,24 @@ public sealed class NodeSettings
         /// The operator's own Deny entries still apply.
         /// </summary>
         public string Permit { get; set; } = "";
+
+        /// <summary>
+        /// Lets timers set <c>Authorization</c>, <c>Proxy-Authorization</c> and <c>Cookie</c> in <c>callback.headers</c>.
+        /// Off by default: a timer's headers are stored in the log and shown to whoever may read the timer.
+        /// </summary>
+        public bool AllowCredentialHeaders { get; set; }
+
+        public const string SigningSecretsSetting = "RaftTimers:Security:Callbacks:SigningSecrets";
+
+        /// <summary>
+        /// Comma-separated Standard Webhooks secrets (<c>whsec_</c> and 24 to 64 random bytes in base64); when set, every
+        /// callback is signed with each of them (at most two: the current one and the next during a rotation).
+        /// Empty (the default) sends callbacks unsigned. Use the same secrets on every node: any of them may lead.
+        /// </summary>
+        public string SigningSecrets { get; set; } = "";
+
+        /// <summary>The signer; null when no secret is configured. Throws naming the setting when a secret is malformed.</summary>
+        public CallbackSigner? CreateSigner() => CallbackSigner.FromSetting(SigningSecrets, SigningSecretsSetting);
     }
 
     public sealed class AdminSection
@@ -385,6 +404,7 @@ public sealed class NodeSettings
         _ = Security.CreateApiToken();
         _ = Security.CreateAdminToken();
         _ = Security.CreateCallbackPolicy();
+        _ = Security.Callbacks.CreateSigner();
         _ = Security.CreateRequestOrigins();
         ValidateLibraryOptions("Delivery", Delivery.Validate);
         ValidateLibraryOptions("Clock", Clock.Validate);

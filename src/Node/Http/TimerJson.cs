@@ -38,6 +38,15 @@ public static class TimerJson
         json.WriteString("transport", timer.Spec.Callback.Transport);
         json.WriteString("method", timer.Spec.Callback.Method);
         json.WriteString("uri"u8, timer.Spec.Callback.UriUtf8);
+        // Only when set: a Skyring client sees the callback object it sent.
+        if (timer.Spec.Headers is { } headers)
+        {
+            json.WriteStartObject("headers");
+            foreach (var (name, value) in headers.Items)
+                json.WriteString(name, value);
+            json.WriteEndObject();
+        }
+
         json.WriteEndObject();
         json.WriteNumber("version", timer.Version);
         json.WriteNumber("attempts", timer.Attempts);

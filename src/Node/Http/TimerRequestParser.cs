@@ -10,8 +10,10 @@ namespace RaftTimers.Node.Http;
 /// Turns a create/replace body (docs/api.md) into a <see cref="TimerSpec"/>, or an <see cref="ApiException"/>
 /// with status 400 and a reason naming the field. Strict about types; fields it does not know are ignored.
 /// The callback URI must pass the <see cref="CallbackPolicy"/>, so a denied target is refused before anything is proposed.
+/// <c>callback.headers</c> follow <see cref="TimerHeaders"/>'s rules; credential headers only with
+/// <paramref name="allowCredentialHeaders"/>.
 /// </summary>
-public sealed class TimerRequestParser(IReadOnlyCollection<string> transports, CallbackPolicy policy)
+public sealed class TimerRequestParser(IReadOnlyCollection<string> transports, CallbackPolicy policy, bool allowCredentialHeaders = false)
 {
     private static readonly string[] Methods = ["post", "put", "patch", "delete", "get", "options", "head"];
 
@@ -48,8 +50,10 @@ public sealed class TimerRequestParser(IReadOnlyCollection<string> transports, C
             if (!hasTimeout && !hasDueAt)
                 throw BadRequest("timeout is required (integer milliseconds, 1 to 2147483647), or dueAt instead (an RFC 3339 time or Unix milliseconds)");
             var callback = ParseCallback(root);
+            var headers = ParseHeaders(root.GetProperty("callback"));
             var data = ParseData(root);
-            return hasDueAt ? TimerSpec.At(ParseDueAt(dueAt), callback, data) : new TimerSpec(ParseTimeout(timeout), callback, data);
+            var spec = hasDueAt ? TimerSpec.At(ParseDueAt(dueAt), callback, data) : new TimerSpec(ParseTimeout(timeout), callback, data);
+            return headers is null ? spec : spec with { Headers = headers };
         }
     }
 
@@ -118,6 +122,38 @@ public sealed class TimerRequestParser(IReadOnlyCollection<string> transports, C
             throw BadRequest(denied);
 
         return new CallbackSpec(transport, method, uri);
+    }
+
+    /// <summary><c>callback.headers</c>: an object of strings; absent, null or empty means none.</summary>
+    private TimerHeaders? ParseHeaders(JsonElement callback)
+    {
+        if (!callback.TryGetProperty("headers", out var headers) || headers.ValueKind == JsonValueKind.Null)
+            return null;
+        if (headers.ValueKind != JsonValueKind.Object)
+            throw BadRequest($"callback.headers must be an object of header names and string values, not {Describe(headers.ValueKind)}");
+        var items = new List<KeyValuePair<string, string>>();
+        foreach (var header in headers.EnumerateObject())
+        {
+            if (items.Count == TimerHeaders.MaxCount)
+                throw BadRequest($"callback.headers holds more than {TimerHeaders.MaxCount} headers");
+            string name;
+            try
+            {
+                name = header.Name;
+            }
+            catch (InvalidOperationException)
+            {
+                throw BadRequest("a callback.headers name is not valid Unicode text (a lone surrogate escape?)");
+            }
+
+            if (header.Value.ValueKind != JsonValueKind.String)
+                throw BadRequest($"callback.headers value of '{Clip(name)}' must be a string, not {Describe(header.Value.ValueKind)}");
+            items.Add(new(name, Text(header.Value, $"callback.headers value of '{Clip(name)}'")));
+        }
+
+        if (items.Count == 0)
+            return null;
+        return TimerHeaders.TryCreate(items, allowCredentialHeaders, out var error) ?? throw BadRequest(error!);
     }
 
     private static TimerData ParseData(JsonElement root)

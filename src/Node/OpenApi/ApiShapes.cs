@@ -51,6 +51,13 @@ public sealed record CallbackShape
     [Url]
     [MaxLength(TimerLimits.MaxUriLength)]
     public required string Uri { get; init; }
+
+    [Description("Headers the callback carries besides the node's own: at most 20, 4096 bytes of names and values in all, "
+        + "values of printable ASCII. Refused (400): names the node sets or that belong to the connection (Host, Content-Type, "
+        + "Content-Length, Connection, Transfer-Encoding, User-Agent, X-Timer-Id, X-Timer-Attempt, Idempotency-Key, webhook-*, "
+        + "traceparent and others), a name given twice, and Authorization, Proxy-Authorization and Cookie unless the node "
+        + "allows credential headers. Shown only when set.")]
+    public Dictionary<string, string>? Headers { get; init; }
 }
 
 [Description("A timer as GET /timer/{id} and the list show it.")]

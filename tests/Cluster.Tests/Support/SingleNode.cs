@@ -27,6 +27,6 @@ internal static class SingleNode
 
         // One attempt, so a failed callback ends the timer at once and leaves the log quiet afterwards.
         return await TimerNode.StartAsync(options, new ProposerOptions(), new LeaderOptions(), new DeliveryOptions { MaxAttempts = 1, AttemptTimeoutMs = 1_000 },
-            null, new NoLeaderObserver(), NullLoggerFactory.Instance, clock, _ => { }, CancellationToken.None);
+            null, null, new NoLeaderObserver(), NullLoggerFactory.Instance, clock, _ => { }, CancellationToken.None);
     }
 }

@@ -194,3 +194,86 @@ public sealed class AbsoluteDueGoldenTests
         }
     }
 }
+
+/// <summary>
+/// Pins create version 3 and update version 4, whose spec carries tagged fields (<c>spec3</c>): <c>spec2</c>, then a
+/// field count and each field as tag, length, bytes; tag 1 is the callback's headers. A spec without headers keeps
+/// its older bytes (pinned above), so logs of timers without headers stay readable by builds that know no <c>spec3</c>.
+/// </summary>
+public sealed class SpecFieldsGoldenTests
+{
+    private const long Stamp = 1_700_000_000_123;
+
+    private static TimerHeaders Headers(params (string Name, string Value)[] headers)
+        => TimerHeaders.TryCreate([.. headers.Select(h => new KeyValuePair<string, string>(h.Name, h.Value))], allowCredentials: true, out var error)
+            ?? throw new InvalidOperationException(error);
+
+    private static readonly TimerCommand[] Commands =
+    [
+        new CreateTimer("order-42", new TimerSpec(5_000, new CallbackSpec("http", "post", "http://h/"), TimerData.None) { Headers = Headers(("X-Tenant", "acme")) }),
+    ];
+
+    // Derived by hand: id 08 "order-42"; due tag 01 and 5000 as a varint (88 27); transport 04 "http"; method 04 "post";
+    // uri 09 "http://h/"; data kind 00 and no bytes (00); one field (01) with tag 01 and 15 bytes (0F): one header
+    // (01), name 08 "X-Tenant", value 04 "acme". Kind, version and payload length: 01 03 34 (52 bytes).
+    private const string Hex =
+        "017B68E5CF8B0100000101033408" + "6F726465722D3432" + "018827" + "0468747470" + "04706F7374" + "09687474703A2F2F682F" + "0000"
+        + "01010F01" + "08582D54656E616E74" + "0461636D65";
+
+    [Fact]
+    public void A_spec_with_headers_is_create_version_3_byte_for_byte()
+        => Assert.Equal(Hex, Convert.ToHexString(LogEntryCodec.Encode(Stamp, Commands)));
+
+    [Fact]
+    public void It_decodes_to_the_same_create()
+    {
+        var decoded = LogEntryCodec.Decode(Convert.FromHexString(Hex));
+        CommandAssert.Equal(Commands, decoded.Commands);
+    }
+
+    [Fact]
+    public void Updates_with_headers_are_version_4_with_or_without_an_expected_version_and_round_trip()
+    {
+        var spec = TimerSpec.At(1_767_225_600_000, new CallbackSpec("http", "put", "https://example.com/x"), Specs.Json("{\"a\":1}")) with
+        {
+            Headers = Headers(("Authorization", "Bearer abc"), ("X-Trace", "t-1")),
+        };
+        TimerCommand[] updates = [new UpdateTimer("order-42", spec), new UpdateTimer("order-42", spec, ExpectedVersion: 7)];
+        var bytes = LogEntryCodec.Encode(Stamp, updates);
+        Assert.Equal(0x02, bytes[10]); // kind: update
+        Assert.Equal(0x04, bytes[11]); // version 4
+        CommandAssert.Equal(updates, LogEntryCodec.Decode(bytes).Commands);
+    }
+
+    [Theory]
+    [InlineData("01010F01", "01020F01", "an unknown field tag")]
+    [InlineData("01010F01", "02010F01", "two fields where this build knows one")]
+    [InlineData("0461636D65", "0461630A65", "a control character in a value")]
+    [InlineData("01010F01", "01010F02", "a header count past the headers given")]
+    [InlineData("01010F01", "01010E01", "a field length short of its headers")]
+    public void A_malformed_field_is_rejected_as_corrupt(string find, string replace, string what)
+    {
+        var corrupt = Hex.Replace(find, replace, StringComparison.Ordinal);
+        Assert.NotEqual(Hex, corrupt);
+        var threw = false;
+        try
+        {
+            LogEntryCodec.Decode(Convert.FromHexString(corrupt));
+        }
+        catch (CodecException)
+        {
+            threw = true;
+        }
+
+        Assert.True(threw, $"{what} decoded");
+    }
+
+    [Fact]
+    public void A_spec_without_headers_keeps_its_older_version()
+    {
+        var plain = new CreateTimer("a", new TimerSpec(500, new CallbackSpec("http", "post", "http://h/"), TimerData.None));
+        var due = new CreateTimer("a", TimerSpec.At(1_767_225_600_000, new CallbackSpec("http", "post", "http://h/"), TimerData.None));
+        Assert.Equal(0x01, LogEntryCodec.Encode(Stamp, [plain])[11]);
+        Assert.Equal(0x02, LogEntryCodec.Encode(Stamp, [due])[11]);
+    }
+}

@@ -39,6 +39,9 @@ public sealed class LogLevelsTests
         Assert.Equal(LogLevels.PurgeBounds, LogLevels.Needed(new PurgeFinished(1_000, new FinishedBounds(1, 1, 1))));
         Assert.Equal(LogLevels.AbsoluteDue, LogLevels.Needed(new CreateTimer("a", dueAt)));
         Assert.Equal(LogLevels.AbsoluteDue, LogLevels.Needed(new UpdateTimer("a", dueAt)));
-        Assert.True(LogLevels.AbsoluteDue <= LogLevels.Current, "this build reads what it may write");
+        var headers = RaftTimers.Core.Model.TimerHeaders.TryCreate([new("X-Tenant", "acme")], allowCredentials: false, out _);
+        Assert.Equal(LogLevels.SpecFields, LogLevels.Needed(new CreateTimer("a", timeout with { Headers = headers })));
+        Assert.Equal(LogLevels.SpecFields, LogLevels.Needed(new UpdateTimer("a", dueAt with { Headers = headers }, 2)));
+        Assert.True(LogLevels.SpecFields <= LogLevels.Current, "this build reads what it may write");
     }
 }

@@ -221,8 +221,8 @@ public sealed class SnapshotCodecTests
     public void An_unknown_format_is_rejected()
     {
         var bytes = SnapshotCodec.Write(EveryStatus().State);
-        bytes[4] = 3;
-        AssertRejectedAndUntouched(bytes, "format 3");
+        bytes[4] = 4;
+        AssertRejectedAndUntouched(bytes, "format 4");
         bytes[4] = 0;
         AssertRejectedAndUntouched(bytes, "format 0");
     }
@@ -249,6 +249,41 @@ public sealed class SnapshotCodecTests
         t.At(5_000, new CancelTimer("due-at"), new CancelTimer("due-at-past"));
         t.At(10_000, new PurgeFinished(0));
         Assert.Equal(1, SnapshotCodec.Write(t.State)[4]);
+    }
+
+    [Fact]
+    public void A_state_with_callback_headers_is_written_as_format_3_and_round_trips()
+    {
+        var t = EveryStatus();
+        var headers = TimerHeaders.TryCreate([new("X-Tenant", "acme"), new("X-Trace", "t-1")], allowCredentials: false, out _)!;
+        t.At(4_000,
+            new CreateTimer("with-headers", Specs.Http(60_000) with { Headers = headers }),
+            new CreateTimer("due-at", TimerSpec.At(1_767_225_600_000, Specs.Http(1).Callback, Specs.Text("new year"))));
+        var bytes = SnapshotCodec.Write(t.State);
+        Assert.Equal(3, bytes[4]);
+
+        var restored = Restore(bytes);
+
+        RecordAssert.SameState(t.State, restored);
+        Assert.Equal(headers, restored.Find("with-headers")!.Spec.Headers);
+        Assert.Null(restored.Find("due-at")!.Spec.Headers);
+        Assert.Equal(bytes, SnapshotCodec.Write(restored));
+
+        // Without headers the oldest format that holds the rest is written again: 2 for the due time, then 1.
+        t.At(5_000, new CancelTimer("with-headers"));
+        t.At(10_000, new PurgeFinished(0));
+        Assert.Equal(2, SnapshotCodec.Write(t.State)[4]);
+    }
+
+    [Fact]
+    public void Format_2_cannot_hold_headers_so_reading_them_as_such_is_rejected()
+    {
+        var t = new Transcript();
+        var headers = TimerHeaders.TryCreate([new("X-Tenant", "acme")], allowCredentials: false, out _)!;
+        t.At(1_000, new CreateTimer("h", Specs.Http(60_000) with { Headers = headers }));
+        var bytes = SnapshotCodec.Write(t.State);
+        bytes[4] = 2;
+        AssertRejectedAndUntouched(bytes, "format 2 holding spec3");
     }
 
     [Fact]

@@ -39,7 +39,8 @@ internal static class CommandAssert
             && string.Equals(a.Callback.Method, b.Callback.Method, StringComparison.Ordinal)
             && string.Equals(a.Callback.Uri, b.Callback.Uri, StringComparison.Ordinal)
             && a.Data.Kind == b.Data.Kind
-            && a.Data.Utf8.Span.SequenceEqual(b.Data.Utf8.Span);
+            && a.Data.Utf8.Span.SequenceEqual(b.Data.Utf8.Span)
+            && a.Headers == b.Headers;
 
     public static string Describe(TimerCommand command) => command switch
     {
@@ -54,7 +55,8 @@ internal static class CommandAssert
 
     public static string Describe(TimerSpec spec)
         => $"[{(spec.DueAtUnixMs is { } at ? $"dueAt={at}" : $"timeout={spec.TimeoutMs}ms")} {spec.Callback.Transport} {spec.Callback.Method} {Quote(spec.Callback.Uri)} "
-            + $"data={spec.Data.Kind}:{Convert.ToHexString(spec.Data.Utf8.Span)}]";
+            + $"data={spec.Data.Kind}:{Convert.ToHexString(spec.Data.Utf8.Span)}"
+            + (spec.Headers is { } headers ? $" headers={string.Join(";", headers.Items.Select(h => $"{h.Key}:{Quote(h.Value)}"))}" : "") + "]";
 
     private static string Quote(string? text)
     {

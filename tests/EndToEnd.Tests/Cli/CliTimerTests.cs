@@ -101,12 +101,15 @@ public sealed class CliTimerTests(ThreeNodeCluster fixture)
     public async Task A_timer_created_with_the_cli_fires_with_its_data_and_method()
     {
         var id = NewId("fire");
-        await OkAsync("create", "--url", Urls, "--id", id, "--delay", "300ms", "--callback", fixture.Sink.UrlFor(id), "--method", "put", "--data", "payload text");
+        await OkAsync("create", "--url", Urls, "--id", id, "--delay", "300ms", "--callback", fixture.Sink.UrlFor(id), "--method", "put", "--data", "payload text",
+            "--header", "X-Tenant: acme", "-H", "X-Trace:t-1");
         await fixture.Sink.WaitUntilAsync(d => d.Any(x => x.TimerId == id && x.AnsweredStatus == 200), Deadline);
         var delivery = fixture.Sink.Deliveries.First(d => d.TimerId == id);
         Assert.Equal("PUT", delivery.Method);
         Assert.Equal("payload text", delivery.Body);
         Assert.StartsWith("text/plain", delivery.ContentType);
+        Assert.Equal(("acme", "t-1"), (delivery.Headers["X-Tenant"], delivery.Headers["X-Trace"]));
+        Assert.Matches(@"(?m)^headers\s+X-Tenant: acme; X-Trace: t-1$", (await OkAsync("get", id, "--url", Urls)).Stdout);
 
         var state = await Poll.UntilAsync(async () => (await OkAsync("get", id, "--json", "--url", Urls)).Json.GetProperty("state").GetString(),
             s => s == "delivered", Deadline, s => $"state {s}");

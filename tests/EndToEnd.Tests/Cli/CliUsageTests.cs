@@ -30,6 +30,9 @@ public sealed class CliUsageTests
         { ["create", "--delay", "5s", "--callback", "http://127.0.0.1:9/", "--data", "a", "--data-json", "{}"], "not both" },
         { ["create", "--delay", "5s", "--callback", "http://127.0.0.1:9/", "--data-json", "{broken"], "not valid JSON" },
         { ["create", "--delay", "5s", "--callback", "http://127.0.0.1:9/", "--data-json", "[1,2]"], "must be a JSON object" },
+        { ["create", "--delay", "5s", "--callback", "http://127.0.0.1:9/", "--header", "X-Tenant acme"], "--header must be \"Name: value\"" },
+        { ["create", "--delay", "5s", "--callback", "http://127.0.0.1:9/", "--header", ": acme"], "--header must be \"Name: value\"" },
+        { ["create", "--delay", "5s", "--callback", "http://127.0.0.1:9/", "-H", "X-A: 1", "-H", "x-a: 2"], "--header names 'x-a' twice" },
         { ["get"], "Required argument missing" },
         { ["cancel"], "Required argument missing" },
         { ["update", "--delay", "5s", "--callback", "http://127.0.0.1:9/"], "Required argument missing" },
@@ -189,6 +192,7 @@ public sealed class CliUsageTests
     [InlineData("cluster", "status")]
     [InlineData("cluster", "add")]
     [InlineData("cluster", "remove")]
+    [InlineData("signing-secret")]
     public async Task Help_works_on_every_command_and_lists_the_exit_codes(params string[] command)
     {
         var result = await RunAsync([.. command, "--help"]);
@@ -199,5 +203,17 @@ public sealed class CliUsageTests
         Assert.Matches(@"(?m)^\s+3\s+cluster unreachable: .*\(reads only\) connected but did not answer within --timeout", result.Stdout);
         Assert.Matches(@"(?m)^\s+4\s+unavailable: .*no node answered after a write was sent", result.Stdout);
         Assert.Contains("--json", result.Stdout);
+    }
+
+    [Fact]
+    public async Task A_signing_secret_is_new_each_time_and_holds_32_bytes_in_the_form_nodes_read()
+    {
+        var first = await RunAsync(["signing-secret"]);
+        var second = await RunAsync(["signing-secret"]);
+        Assert.True(first.ExitCode == 0 && first.Stderr == "", first.ToString());
+        var secret = first.Stdout.Trim();
+        Assert.StartsWith("whsec_", secret, StringComparison.Ordinal);
+        Assert.Equal(32, Convert.FromBase64String(secret["whsec_".Length..]).Length);
+        Assert.NotEqual(secret, second.Stdout.Trim());
     }
 }

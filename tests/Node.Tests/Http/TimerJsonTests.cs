@@ -74,4 +74,17 @@ public sealed class TimerJsonTests
         Assert.Equal("2027-01-01T09:00:00.000Z", json.GetProperty("dueAt").GetString());
         Assert.Equal(JsonValueKind.Null, json.GetProperty("timeout").ValueKind);
     }
+
+    [Fact]
+    public void Callback_headers_are_written_in_their_order_only_when_set()
+    {
+        var plain = Write(Timer(TimerData.None));
+        Assert.False(plain.GetProperty("callback").TryGetProperty("headers", out _));
+
+        var headers = TimerHeaders.TryCreate([new("X-Tenant", "acme"), new("Accept", "*/*")], allowCredentials: false, out _);
+        var timer = Timer(TimerData.None);
+        var json = Write(timer with { Spec = timer.Spec with { Headers = headers } });
+        Assert.Equal(["X-Tenant", "Accept"], json.GetProperty("callback").GetProperty("headers").EnumerateObject().Select(p => p.Name));
+        Assert.Equal("acme", json.GetProperty("callback").GetProperty("headers").GetProperty("X-Tenant").GetString());
+    }
 }

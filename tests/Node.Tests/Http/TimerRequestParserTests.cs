@@ -92,4 +92,31 @@ public sealed class TimerRequestParserTests
     [InlineData("\"dueAt\":{}", "not an object")]
     public void A_bad_due_time_is_refused_with_a_reason(string field, string reasonContains)
         => Assert.Contains(reasonContains, Refusal($$"""{{{field}},{{Callback}}}"""), StringComparison.OrdinalIgnoreCase);
+
+    [Fact]
+    public void Callback_headers_are_kept_in_their_order_and_an_empty_or_null_set_is_none()
+    {
+        var spec = Parse("""{"timeout":1,"callback":{"transport":"http","method":"post","uri":"http://10.0.0.1/","headers":{"X-Tenant":"acme","Accept":"*/*"}}}""");
+        Assert.Equal([new("X-Tenant", "acme"), new("Accept", "*/*")], spec.Headers!.Items);
+        Assert.Null(Parse("""{"timeout":1,"callback":{"transport":"http","method":"post","uri":"http://10.0.0.1/","headers":{}}}""").Headers);
+        Assert.Null(Parse("""{"timeout":1,"callback":{"transport":"http","method":"post","uri":"http://10.0.0.1/","headers":null}}""").Headers);
+    }
+
+    [Theory]
+    [InlineData("\"X-A\"", "must be an object of header names and string values, not a string")]
+    [InlineData("{\"X-A\":true}", "value of 'X-A' must be a string, not a boolean")]
+    [InlineData("{\"Content-Type\":\"text/html\"}", "may not set 'Content-Type'")]
+    [InlineData("{\"Cookie\":\"a=b\"}", "unless the node allows credential headers")]
+    [InlineData("{\"X-A\":\"\\ud800\"}", "not valid Unicode text")]
+    [InlineData("{\"\\ud800\":\"v\"}", "not valid Unicode text")]
+    public void Headers_a_callback_must_not_carry_are_a_400_naming_the_reason(string headers, string reason)
+        => Assert.Contains(reason, Refusal($$$"""{"timeout":1,"callback":{"transport":"http","method":"post","uri":"http://10.0.0.1/","headers":{{{headers}}}}}"""), StringComparison.Ordinal);
+
+    [Fact]
+    public void Credential_headers_are_taken_where_the_node_allows_them()
+    {
+        var allowing = new TimerRequestParser(["http"], CallbackPolicy.FromSettings("", "", denyDefaults: false), allowCredentialHeaders: true);
+        var spec = allowing.Parse(Encoding.UTF8.GetBytes("""{"timeout":1,"callback":{"transport":"http","method":"post","uri":"http://10.0.0.1/","headers":{"Authorization":"Bearer t"}}}"""));
+        Assert.Equal("Bearer t", spec.Headers!.Items[0].Value);
+    }
 }

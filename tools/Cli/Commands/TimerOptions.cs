@@ -45,6 +45,12 @@ internal sealed class TimerOptions
         HelpName = "JSON",
     };
 
+    public Option<string[]> Header { get; } = new("--header", "-H")
+    {
+        Description = "A header the callback carries, as \"Name: value\"; repeat for more (at most 20)",
+        HelpName = "HEADER",
+    };
+
     public void AddTo(Command command)
     {
         command.Options.Add(Delay);
@@ -53,6 +59,7 @@ internal sealed class TimerOptions
         command.Options.Add(Method);
         command.Options.Add(Data);
         command.Options.Add(DataJson);
+        command.Options.Add(Header);
     }
 
     /// <summary>The timer the options describe, checked against the API's limits first.</summary>
@@ -61,7 +68,10 @@ internal sealed class TimerOptions
         var (delay, at) = (parse.GetValue(Delay), parse.GetValue(At));
         if ((delay is null) == (at is null))
             throw CliFailure.Usage("give --delay (a delay) or --at (a due time), one of them");
-        var callback = new CallbackTarget(TimerInput.RequireCallbackUri(parse.GetValue(Callback)), TimerInput.RequireMethod(parse.GetValue(Method)!));
+        var callback = new CallbackTarget(TimerInput.RequireCallbackUri(parse.GetValue(Callback)), TimerInput.RequireMethod(parse.GetValue(Method)!))
+        {
+            Headers = TimerInput.Headers(parse.GetValue(Header) ?? []),
+        };
         var data = TimerInput.Data(parse.GetValue(Data), parse.GetValue(DataJson));
         return at is not null
             ? new TimerRequest(TimerInput.ParseDueAt(at), callback, data)

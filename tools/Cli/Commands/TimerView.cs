@@ -18,6 +18,7 @@ internal static class TimerView
             ("due at", TimerApiProtocol.FormatTime(timer.DueAt)),
             ("timeout", timer.Timeout is { } timeout ? $"{timeout} ms" : null),
             ("callback", Callback(timer)),
+            ("headers", timer.Callback.Headers is { Count: > 0 } headers ? string.Join("; ", headers.Select(h => $"{h.Key}: {h.Value}")) : null),
             ("data", Data(timer)),
             ("version", Number(timer.Version)),
             ("attempts", Number(timer.Attempts)),

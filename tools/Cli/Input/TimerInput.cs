@@ -112,4 +112,26 @@ internal static class TimerInput
             throw CliFailure.Usage("--data-json must be a JSON object ({...}); use --data for text");
         return parsed;
     }
+
+    /// <summary>
+    /// <c>--header "Name: value"</c> options as the callback's headers; null for none. Only the form is checked here
+    /// (a name, a colon, each name once): the node says which names and values it takes.
+    /// </summary>
+    public static IReadOnlyDictionary<string, string>? Headers(IReadOnlyList<string> options)
+    {
+        if (options.Count == 0)
+            return null;
+        var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        foreach (var option in options)
+        {
+            var colon = option.IndexOf(':');
+            if (colon <= 0)
+                throw CliFailure.Usage($"--header must be \"Name: value\", got '{option}'");
+            var name = option[..colon].Trim();
+            if (!headers.TryAdd(name, option[(colon + 1)..].Trim()))
+                throw CliFailure.Usage($"--header names '{name}' twice");
+        }
+
+        return headers;
+    }
 }

@@ -386,6 +386,8 @@
     $('timer-created').textContent = t.createdAt;
     $('timer-due').textContent = `${t.dueAt} (${relative(Date.parse(t.dueAt))})`;
     $('timer-callback').textContent = t.callback ? `${String(t.callback.method).toUpperCase()} ${t.callback.uri}` : '–';
+    const headers = t.callback && t.callback.headers ? Object.entries(t.callback.headers) : [];
+    $('timer-headers').textContent = headers.length ? headers.map(([name, value]) => `${name}: ${value}`).join('; ') : '–';
     $('timer-error').textContent = t.lastError || '–';
     $('cancel-area').hidden = t.state !== 'pending';
     $('cancel-confirm').hidden = true;

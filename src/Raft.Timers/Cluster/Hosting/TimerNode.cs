@@ -85,11 +85,12 @@ public sealed class TimerNode : IAsyncDisposable
     /// <summary>
     /// Starts a node. <paramref name="onFatalError"/> is called when the node can no longer apply the
     /// log (an entry it cannot decode, a broken invariant); the host should stop the process.
-    /// <paramref name="callbackGuard"/>, when given, checks every address a callback connects to (see <see cref="ICallbackAddressGuard"/>).
+    /// <paramref name="callbackGuard"/>, when given, checks every address a callback connects to (see <see cref="ICallbackAddressGuard"/>);
+    /// <paramref name="callbackSigner"/>, when given, signs every callback (see <see cref="CallbackSigner"/>).
     /// <paramref name="observer"/> hears of the fires and deliveries this node makes while it leads (the host's metrics).
     /// </summary>
     public static async Task<TimerNode> StartAsync(RaftOptions options, ProposerOptions proposerOptions, LeaderOptions leaderOptions,
-        DeliveryOptions deliveryOptions, ICallbackAddressGuard? callbackGuard, ILeaderObserver observer, ILoggerFactory loggers, TimeProvider clock,
+        DeliveryOptions deliveryOptions, ICallbackAddressGuard? callbackGuard, CallbackSigner? callbackSigner, ILeaderObserver observer, ILoggerFactory loggers, TimeProvider clock,
         Action<Exception> onFatalError, CancellationToken token)
     {
         deliveryOptions.Validate();
@@ -150,7 +151,7 @@ public sealed class TimerNode : IAsyncDisposable
             var membership = new ClusterMembership(cluster, membershipStorage, options.NodeId, options.DataDirectory, hasConfiguration, clock,
                 loggers.CreateLogger<ClusterMembership>(), options.LogLevel);
             var proposer = new CommandProposer(cluster, store, new LeaderClock(clusterClock), proposerOptions, loggers.CreateLogger<CommandProposer>());
-            var httpTransport = new HttpCallbackTransport(deliveryOptions, callbackGuard);
+            var httpTransport = new HttpCallbackTransport(deliveryOptions, callbackGuard, callbackSigner, clock);
             var node = new TimerNode(options, directoryLock, store, stateMachine, wal, cluster, membership, proposer, httpTransport, clusterClock);
 
             await cluster.StartAsync(token).ConfigureAwait(false);

@@ -288,7 +288,8 @@ public sealed partial class CommandProposer : IAsyncDisposable
         }
 
         private static long SpecBytes(TimerSpec spec)
-            => spec.Data.Utf8.Length + spec.Callback.UriUtf8.Length + (3L * (spec.Callback.Method.Length + spec.Callback.Transport.Length));
+            => spec.Data.Utf8.Length + spec.Callback.UriUtf8.Length + (3L * (spec.Callback.Method.Length + spec.Callback.Transport.Length))
+                + (spec.Headers is { } headers ? headers.Bytes + (4L * headers.Items.Count) : 0);
     }
 }
 

@@ -13,17 +13,17 @@ namespace RaftTimers.Core.Apply;
 /// record   = id:str version:varint status:u8 createdAt:i64le dueAt:i64le spec attempts:varint lastError:str? finishedAt:i64le
 ///            firedAtIndex:varint fireCount:varint
 /// </code>
-/// Format 1 writes each spec as the log's create version 1 does; format 2 as <c>spec2</c> (<see cref="LogEntryCodec"/>).
-/// Format 2 is written only when some timer has a field only <c>spec2</c> holds, so a state without one gives a snapshot
-/// any older member reads (a leader sends its snapshot to members that lag).
+/// Format n writes each spec in the log's spec format n (<see cref="LogEntryCodec.SpecFormatOf"/>: 1 as create version 1
+/// does, 2 as <c>spec2</c>, 3 as <c>spec3</c>). A snapshot takes the oldest format that holds all its timers, so a state
+/// without newer fields gives a snapshot any older member reads (a leader sends its snapshot to members that lag).
 /// Records are written in id order so equal states give equal bytes on every node.
 /// </summary>
 public static class SnapshotCodec
 {
     /// <summary>The newest format this build writes and reads.</summary>
-    public const byte FormatVersion = 2;
+    public const byte FormatVersion = LogEntryCodec.SpecFormat3;
 
-    private const byte FormatSpec1 = 1;
+    private const byte FormatSpec1 = LogEntryCodec.SpecFormat1;
     private static ReadOnlySpan<byte> Magic => "RTSN"u8;
 
     public static void Write(IBufferWriter<byte> output, TimerStateMachine state) => Write(output, state.Capture());
@@ -31,9 +31,9 @@ public static class SnapshotCodec
     public static void Write(IBufferWriter<byte> output, SnapshotImage image)
     {
         var w = new BinaryWriter(output);
-        var spec2 = WriteHeader(output, w, image);
+        var format = WriteHeader(output, w, image);
         foreach (var r in image.Records)
-            WriteRecord(w, r, spec2);
+            WriteRecord(w, r, format);
     }
 
     public static byte[] Write(TimerStateMachine state)
@@ -53,10 +53,10 @@ public static class SnapshotCodec
         ArgumentOutOfRangeException.ThrowIfLessThan(chunkBytes, 1);
         var buffer = new ArrayBufferWriter<byte>(chunkBytes + 4096);
         var w = new BinaryWriter(buffer);
-        var spec2 = WriteHeader(buffer, w, image);
+        var format = WriteHeader(buffer, w, image);
         foreach (var r in image.Records)
         {
-            WriteRecord(w, r, spec2);
+            WriteRecord(w, r, format);
             if (buffer.WrittenCount >= chunkBytes)
             {
                 yield return buffer.WrittenMemory;
@@ -68,27 +68,29 @@ public static class SnapshotCodec
             yield return buffer.WrittenMemory;
     }
 
-    /// <summary>Writes the header; true when the records' specs are written as <c>spec2</c> (format 2).</summary>
-    private static bool WriteHeader(IBufferWriter<byte> output, BinaryWriter w, SnapshotImage image)
+    /// <summary>Writes the header; returns the format, which is also the spec format of every record.</summary>
+    private static byte WriteHeader(IBufferWriter<byte> output, BinaryWriter w, SnapshotImage image)
     {
-        var spec2 = Array.Exists(image.Records, r => LogEntryCodec.NeedsSpec2(r.Spec));
+        var format = FormatSpec1;
+        foreach (var r in image.Records)
+            format = Math.Max(format, LogEntryCodec.SpecFormatOf(r.Spec));
         Magic.CopyTo(output.GetSpan(Magic.Length));
         output.Advance(Magic.Length);
-        w.WriteByte(spec2 ? FormatVersion : FormatSpec1);
+        w.WriteByte(format);
         w.WriteInt64(image.LastAppliedIndex);
         w.WriteInt64(image.LastStampUnixMs);
         w.WriteVarInt(image.Records.Length);
-        return spec2;
+        return format;
     }
 
-    private static void WriteRecord(BinaryWriter w, TimerRecord r, bool spec2)
+    private static void WriteRecord(BinaryWriter w, TimerRecord r, byte format)
     {
         w.WriteString(r.Id);
         w.WriteVarInt(r.Version);
         w.WriteByte((byte)r.Status);
         w.WriteInt64(r.CreatedAtUnixMs);
         w.WriteInt64(r.DueAtUnixMs);
-        LogEntryCodec.WriteSpecTo(w, r.Spec, spec2);
+        LogEntryCodec.WriteSpecTo(w, r.Spec, format);
         w.WriteVarInt(r.Attempts);
         w.WriteNullableString(r.LastError);
         w.WriteInt64(r.FinishedAtUnixMs);
@@ -103,7 +105,7 @@ public static class SnapshotCodec
         var header = ReadHeader(ref r);
         var records = new RecordList(header.Count);
         while (records.Count < header.Count)
-            records.Add(ReadRecord(ref r, header.Format == FormatVersion));
+            records.Add(ReadRecord(ref r, header.Format));
 
         if (!r.IsEmpty)
             throw new CodecException($"{r.Remaining} trailing bytes after the last timer");
@@ -123,9 +125,12 @@ public static class SnapshotCodec
     {
         var window = new StreamWindow(input, bufferBytes, token);
         var header = window.Next(static (ref BinaryReader r) => ReadHeader(ref r));
-        Parse<TimerRecord> readRecord = header.Format == FormatVersion
-            ? static (ref BinaryReader r) => ReadRecord(ref r, spec2: true)
-            : static (ref BinaryReader r) => ReadRecord(ref r, spec2: false);
+        Parse<TimerRecord> readRecord = header.Format switch
+        {
+            LogEntryCodec.SpecFormat3 => static (ref BinaryReader r) => ReadRecord(ref r, LogEntryCodec.SpecFormat3),
+            LogEntryCodec.SpecFormat2 => static (ref BinaryReader r) => ReadRecord(ref r, LogEntryCodec.SpecFormat2),
+            _ => static (ref BinaryReader r) => ReadRecord(ref r, LogEntryCodec.SpecFormat1),
+        };
         var records = new RecordList(header.Count);
         while (records.Count < header.Count)
             records.Add(window.Next(readRecord));
@@ -155,7 +160,7 @@ public static class SnapshotCodec
         if (!r.Take(Magic.Length, "magic").SequenceEqual(Magic))
             throw new CodecException("not a RaftTimers snapshot (bad magic)");
         var format = r.ReadByte();
-        if (format is not (FormatSpec1 or FormatVersion))
+        if (format is < FormatSpec1 or > FormatVersion)
             throw new CodecException($"unknown snapshot format {format} (this build reads formats {FormatSpec1} to {FormatVersion})");
 
         var lastApplied = r.ReadInt64();
@@ -164,7 +169,7 @@ public static class SnapshotCodec
         return new SnapshotHeader(lastApplied, lastStamp, (int)count, format);
     }
 
-    private static TimerRecord ReadRecord(ref BinaryReader r, bool spec2)
+    private static TimerRecord ReadRecord(ref BinaryReader r, byte format)
     {
         var id = LogEntryCodec.ReadId(ref r);
         var version = r.ReadVarInt(1, long.MaxValue, "version");
@@ -173,7 +178,7 @@ public static class SnapshotCodec
             throw new CodecException($"unknown timer status {status}");
         var createdAt = r.ReadInt64();
         var dueAt = r.ReadInt64();
-        var spec = LogEntryCodec.ReadSpec(ref r, spec2);
+        var spec = LogEntryCodec.ReadSpec(ref r, format);
         var attempts = (int)r.ReadVarInt(0, int.MaxValue, "attempts");
         var lastError = r.ReadNullableString(TimerLimits.MaxErrorLength * 4, "last error");
         var finishedAt = r.ReadInt64();

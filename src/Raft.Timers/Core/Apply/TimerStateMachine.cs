@@ -50,7 +50,8 @@ public sealed partial class TimerStateMachine
     /// memory a record takes is this plus a constant; the limits on pending and finished timers count it.
     /// </summary>
     public static long RetainedBytes(TimerRecord record)
-        => record.Id.Length + record.Spec.Callback.UriUtf8.Length + record.Spec.Data.Utf8.Length + (record.LastError?.Length ?? 0);
+        => record.Id.Length + record.Spec.Callback.UriUtf8.Length + record.Spec.Data.Utf8.Length + (record.Spec.Headers?.Bytes ?? 0)
+            + (record.LastError?.Length ?? 0);
 
     public int Count => timers.Count;
 

@@ -50,8 +50,22 @@ public static class LogEntryCodec
     /// <summary>Update with <c>spec2</c>, then <c>expectedVersion:varint</c> (0 when none is expected); written as <see cref="CreateVersion2"/>.</summary>
     private const byte UpdateVersion3 = 3;
 
+    /// <summary>
+    /// Create whose spec has fields beyond when it is due (<c>spec3</c>: <c>spec2</c>, then
+    /// <c>fields:varint (tag:u8 length:varint bytes[length])*</c> in increasing tag order, each at most once). Tag 1 is
+    /// the callback's headers: <c>count:varint (name:string value:string)*</c>. A reader fails on a tag it does not
+    /// know, since applying a spec without it would differ between nodes. Written only for a spec with such a field,
+    /// which a node takes only once every member reads it (<see cref="LogLevels.SpecFields"/>).
+    /// </summary>
+    private const byte CreateVersion3 = 3;
+
+    /// <summary>Update with <c>spec3</c>, then <c>expectedVersion:varint</c> (0 when none is expected).</summary>
+    private const byte UpdateVersion4 = 4;
+
     private const byte DueAfterTimeout = 1;
     private const byte DueAtTime = 2;
+
+    private const byte FieldHeaders = 1;
 
     /// <summary>Purge with bounds: version 1's payload, then <c>maxTimers:varint maxBytes:varint maxPerEntry:varint</c>.
     /// Written only when bounds are given, which the leader does only once every member reads it (<see cref="LogLevels"/>).</summary>
@@ -114,18 +128,22 @@ public static class LogEntryCodec
         switch (command)
         {
             case CreateTimer create:
+            {
+                var format = SpecFormatOf(create.Spec);
                 w.WriteString(create.TimerId);
-                WriteSpec(w, create.Spec, NeedsSpec2(create.Spec));
-                return (Kind.Create, NeedsSpec2(create.Spec) ? CreateVersion2 : CommandVersion1);
+                WriteSpec(w, create.Spec, format);
+                return (Kind.Create, format switch { SpecFormat3 => CreateVersion3, SpecFormat2 => CreateVersion2, _ => CommandVersion1 });
+            }
             case UpdateTimer update:
+                var updateFormat = SpecFormatOf(update.Spec);
                 w.WriteString(update.TimerId);
-                WriteSpec(w, update.Spec, NeedsSpec2(update.Spec));
+                WriteSpec(w, update.Spec, updateFormat);
                 if (update.ExpectedVersion is { } expected)
                     ArgumentOutOfRangeException.ThrowIfLessThan(expected, 1L, nameof(command));
-                if (NeedsSpec2(update.Spec))
+                if (updateFormat != SpecFormat1)
                 {
                     w.WriteVarInt(update.ExpectedVersion ?? 0);
-                    return (Kind.Update, UpdateVersion3);
+                    return (Kind.Update, updateFormat == SpecFormat3 ? UpdateVersion4 : UpdateVersion3);
                 }
 
                 if (update.ExpectedVersion is null)
@@ -162,21 +180,34 @@ public static class LogEntryCodec
         }
     }
 
-    /// <summary>Whether <paramref name="spec"/> has a field only <c>spec2</c> writes; every other spec keeps version 1's bytes.</summary>
-    public static bool NeedsSpec2(TimerSpec spec) => spec.DueAtUnixMs is not null;
+    /// <summary>Version 1's spec: the timeout, callback and data.</summary>
+    public const byte SpecFormat1 = 1;
 
-    /// <summary>Version 1's spec, or <c>spec2</c>; the command's version (or the snapshot's format) says which was written.</summary>
-    private static void WriteSpec(BinaryWriter w, TimerSpec spec, bool spec2)
+    /// <summary><c>spec2</c>: version 1's, with when it is due (a timeout or an absolute time) in front.</summary>
+    public const byte SpecFormat2 = 2;
+
+    /// <summary><c>spec3</c>: <c>spec2</c>, then tagged fields (the callback's headers).</summary>
+    public const byte SpecFormat3 = 3;
+
+    /// <summary>
+    /// The oldest spec format that holds every field of <paramref name="spec"/>: a spec keeps the bytes of the oldest
+    /// format it fits, so logs and snapshots of timers that use no newer field stay readable by older builds.
+    /// </summary>
+    public static byte SpecFormatOf(TimerSpec spec)
+        => spec.Headers is not null ? SpecFormat3 : spec.DueAtUnixMs is not null ? SpecFormat2 : SpecFormat1;
+
+    /// <summary>Writes <paramref name="spec"/> in <paramref name="format"/>, which must be at least <see cref="SpecFormatOf"/>.</summary>
+    private static void WriteSpec(BinaryWriter w, TimerSpec spec, byte format)
     {
-        if (spec2)
+        if (format < SpecFormatOf(spec))
+            throw new ArgumentException($"this spec needs spec format {SpecFormatOf(spec)}, not {format}", nameof(format));
+        if (format >= SpecFormat2)
         {
             w.WriteByte(spec.DueAtUnixMs is null ? DueAfterTimeout : DueAtTime);
             w.WriteVarInt(spec.DueAtUnixMs ?? spec.TimeoutMs);
         }
         else
         {
-            if (spec.DueAtUnixMs is not null)
-                throw new ArgumentException("a spec with dueAt is written as spec2 only", nameof(spec));
             w.WriteVarInt(spec.TimeoutMs);
         }
 
@@ -185,6 +216,27 @@ public static class LogEntryCodec
         w.WriteBytes(spec.Callback.UriUtf8);
         w.WriteByte((byte)spec.Data.Kind);
         w.WriteBytes(spec.Data.Utf8.Span);
+        if (format < SpecFormat3)
+            return;
+
+        if (spec.Headers is not { } headers)
+        {
+            w.WriteVarInt(0);
+            return;
+        }
+
+        w.WriteVarInt(1);
+        w.WriteByte(FieldHeaders);
+        var field = new System.Buffers.ArrayBufferWriter<byte>(headers.Bytes + 8);
+        var fw = new BinaryWriter(field);
+        fw.WriteVarInt(headers.Items.Count);
+        foreach (var (name, value) in headers.Items)
+        {
+            fw.WriteString(name);
+            fw.WriteString(value);
+        }
+
+        w.WriteBytes(field.WrittenSpan);
     }
 
     /// <summary>Decodes a whole entry or throws <see cref="CodecException"/>.</summary>
@@ -214,11 +266,11 @@ public static class LogEntryCodec
     {
         if ((Kind)kind == Kind.Update && version == UpdateVersion2)
             return new UpdateTimer(ReadId(ref r), ReadSpec(ref r), ReadVersion(ref r));
-        if ((Kind)kind == Kind.Create && version == CreateVersion2)
-            return new CreateTimer(ReadId(ref r), ReadSpec(ref r, spec2: true));
-        if ((Kind)kind == Kind.Update && version == UpdateVersion3)
+        if ((Kind)kind == Kind.Create && version is CreateVersion2 or CreateVersion3)
+            return new CreateTimer(ReadId(ref r), ReadSpec(ref r, version == CreateVersion3 ? SpecFormat3 : SpecFormat2));
+        if ((Kind)kind == Kind.Update && version is UpdateVersion3 or UpdateVersion4)
         {
-            var (id, spec) = (ReadId(ref r), ReadSpec(ref r, spec2: true));
+            var (id, spec) = (ReadId(ref r), ReadSpec(ref r, version == UpdateVersion4 ? SpecFormat3 : SpecFormat2));
             var expected = r.ReadVarInt(0, long.MaxValue, "expected version");
             return new UpdateTimer(id, spec, expected == 0 ? null : expected);
         }
@@ -267,11 +319,11 @@ public static class LogEntryCodec
         return id;
     }
 
-    internal static TimerSpec ReadSpec(ref BinaryReader r, bool spec2 = false)
+    internal static TimerSpec ReadSpec(ref BinaryReader r, byte format = SpecFormat1)
     {
         long timeout = 0;
         long? dueAt = null;
-        switch (spec2 ? r.ReadByte() : DueAfterTimeout)
+        switch (format >= SpecFormat2 ? r.ReadByte() : DueAfterTimeout)
         {
             case DueAfterTimeout:
                 timeout = r.ReadVarInt(1, TimerLimits.MaxTimeoutMs, "timeout");
@@ -294,7 +346,47 @@ public static class LogEntryCodec
         if (!Enum.IsDefined((TimerDataKind)kind))
             throw new CodecException($"unknown data kind {kind}");
         var data = r.ReadBytes(MaxFieldBytes, "data").ToArray();
-        return new TimerSpec(timeout, CallbackCache.Default.Share(transport, method, uri), new TimerData((TimerDataKind)kind, data)) { DueAtUnixMs = dueAt };
+        var headers = format >= SpecFormat3 ? ReadFields(ref r) : null;
+        return new TimerSpec(timeout, CallbackCache.Default.Share(transport, method, uri), new TimerData((TimerDataKind)kind, data))
+        {
+            DueAtUnixMs = dueAt,
+            Headers = headers,
+        };
+    }
+
+    /// <summary>The tagged fields of <c>spec3</c>; today only the headers.</summary>
+    private static TimerHeaders? ReadFields(ref BinaryReader r)
+    {
+        TimerHeaders? headers = null;
+        var count = r.ReadVarInt(0, 1, "spec field count");
+        for (var i = 0; i < count; i++)
+        {
+            var tag = r.ReadByte();
+            var field = new BinaryReader(r.ReadBytes(MaxFieldBytes, "spec field"));
+            switch (tag)
+            {
+                case FieldHeaders:
+                    headers = ReadHeaders(ref field);
+                    break;
+                default:
+                    throw new CodecException($"unknown spec field {tag}");
+            }
+
+            if (!field.IsEmpty)
+                throw new CodecException($"spec field {tag} has {field.Remaining} unread trailing bytes");
+        }
+
+        return headers;
+    }
+
+    private static TimerHeaders ReadHeaders(ref BinaryReader r)
+    {
+        var count = (int)r.ReadVarInt(1, TimerHeaders.MaxCount, "header count");
+        var items = new KeyValuePair<string, string>[count];
+        for (var i = 0; i < count; i++)
+            items[i] = new(r.ReadString(TimerHeaders.MaxNameLength, "header name"), r.ReadString(TimerHeaders.MaxTotalBytes, "header value"));
+        // Credentials allowed: whether a node takes them is its own setting, and what one node took must replay everywhere.
+        return TimerHeaders.TryCreate(items, allowCredentials: true, out var error) ?? throw new CodecException($"bad headers in the log: {error}");
     }
 
     /// <summary>A transport or method name: one shared string for the names the API accepts (<see cref="CallbackCache.Name"/>).</summary>
@@ -304,5 +396,5 @@ public static class LogEntryCodec
         return CallbackCache.Name(bytes) ?? BinaryReader.Utf8(bytes, field);
     }
 
-    internal static void WriteSpecTo(BinaryWriter w, TimerSpec spec, bool spec2) => WriteSpec(w, spec, spec2);
+    internal static void WriteSpecTo(BinaryWriter w, TimerSpec spec, byte format) => WriteSpec(w, spec, format);
 }

@@ -28,14 +28,28 @@ public static class LogLevels
     /// </summary>
     public const int AbsoluteDue = 3;
 
+    /// <summary>
+    /// Adds create version 3 and update version 4, whose spec carries tagged fields (the callback's headers), and
+    /// snapshot format 3, which holds such specs.
+    /// </summary>
+    public const int SpecFields = 4;
+
     /// <summary>The level of this build.</summary>
-    public const int Current = AbsoluteDue;
+    public const int Current = SpecFields;
 
     /// <summary>The level every member must read before <paramref name="command"/> may be written to the log.</summary>
     public static int Needed(TimerCommand command) => command switch
     {
-        CreateTimer { Spec.DueAtUnixMs: not null } or UpdateTimer { Spec.DueAtUnixMs: not null } => AbsoluteDue,
+        CreateTimer create => NeededFor(create.Spec),
+        UpdateTimer update => NeededFor(update.Spec),
         PurgeFinished { Bounds: not null } => PurgeBounds,
+        _ => Base,
+    };
+
+    private static int NeededFor(Model.TimerSpec spec) => LogEntryCodec.SpecFormatOf(spec) switch
+    {
+        LogEntryCodec.SpecFormat3 => SpecFields,
+        LogEntryCodec.SpecFormat2 => AbsoluteDue,
         _ => Base,
     };
 

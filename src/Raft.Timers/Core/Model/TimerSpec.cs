@@ -15,6 +15,9 @@ public sealed record TimerSpec(long TimeoutMs, CallbackSpec Callback, TimerData 
     /// <summary>The absolute due time (Unix ms) of a timer created with <c>dueAt</c>; null for one created with a timeout.</summary>
     public long? DueAtUnixMs { get; init; }
 
+    /// <summary>Headers its callback carries besides the node's own; null for none.</summary>
+    public TimerHeaders? Headers { get; init; }
+
     /// <summary>A timer due at <paramref name="dueAtUnixMs"/>, however long after its create that is.</summary>
     public static TimerSpec At(long dueAtUnixMs, CallbackSpec callback, TimerData data)
         => new(0, callback, data) { DueAtUnixMs = dueAtUnixMs };
@@ -28,5 +31,6 @@ public sealed record TimerSpec(long TimeoutMs, CallbackSpec Callback, TimerData 
         => DueAtUnixMs ?? (stampUnixMs > long.MaxValue - TimeoutMs ? long.MaxValue : stampUnixMs + TimeoutMs);
 
     public bool SameAs(TimerSpec other)
-        => TimeoutMs == other.TimeoutMs && DueAtUnixMs == other.DueAtUnixMs && Callback == other.Callback && Data.ContentEquals(other.Data);
+        => TimeoutMs == other.TimeoutMs && DueAtUnixMs == other.DueAtUnixMs && Callback == other.Callback && Data.ContentEquals(other.Data)
+            && Headers == other.Headers;
 }
