@@ -88,6 +88,21 @@ public sealed class RaftTimersClient : IDisposable
             repeatable: false, id, cancellation).ConfigureAwait(false), id);
     }
 
+    /// <summary>
+    /// Creates and cancels the batch's timers in one request and one log entry: POST /timer/batch. Each item has its own
+    /// result, in the order creates then cancels; an item's failure is in its result, not an exception. A batch of
+    /// creates only is sent again to the next node when one took it and did not answer (each create carries its id); one
+    /// with cancels is not, as a single cancel is not.
+    /// </summary>
+    /// <exception cref="TimerOutcomeUnknownException">No node answered after the batch was sent.</exception>
+    public async Task<IReadOnlyList<TimerBatchResult>> BatchAsync(TimerBatch batch, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        var answer = await nodes.SendAsync(HttpMethod.Post, TimerApiProtocol.BatchPath, options.ApiToken, TimerApiProtocol.BatchBody(batch), null,
+            repeatable: batch.Cancels.Count == 0, null, cancellation).ConfigureAwait(false);
+        return Read<TimerBatchWire>(Succeeded(answer, null)).Results ?? [];
+    }
+
     /// <summary>A timer as the cluster holds it (GET /timer/{id}, read through the leader), or null when there is none.</summary>
     public async Task<TimerInfo?> GetAsync(string id, CancellationToken cancellation = default)
     {
@@ -218,4 +233,6 @@ public sealed class RaftTimersClient : IDisposable
     private static TimerReceipt Receipt(NodeAnswer answer) => Read<TimerReceipt>(answer);
 
     private sealed record TimerPageWire(List<TimerInfo>? Timers, string? Next);
+
+    private sealed record TimerBatchWire(List<TimerBatchResult>? Results);
 }

@@ -43,41 +43,69 @@ public static class TimerApiProtocol
         return path.ToString();
     }
 
+    public const string BatchPath = "/timer/batch";
+
     /// <summary>The JSON body of a create or a replace: <c>timeout</c> or <c>dueAt</c>, <c>data</c> when given, and <c>callback</c>.</summary>
     public static byte[] Body(TimerRequest timer)
     {
         ArgumentNullException.ThrowIfNull(timer);
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer))
+            WriteTimer(json, timer, id: null);
+        return buffer.ToArray();
+    }
+
+    /// <summary>The JSON body of a batch (POST /timer/batch): each create as its body with its <c>id</c>, then the ids to cancel.</summary>
+    public static byte[] BatchBody(TimerBatch batch)
+    {
+        ArgumentNullException.ThrowIfNull(batch);
+        using var buffer = new MemoryStream();
+        using (var json = new Utf8JsonWriter(buffer))
         {
             json.WriteStartObject();
-            if (timer.DueAt is { } dueAt)
-                json.WriteString("dueAt", FormatTime(dueAt));
-            else
-                json.WriteNumber("timeout", timer.TimeoutMs!.Value);
-            if (timer.Data is { } data)
-            {
-                json.WritePropertyName("data");
-                data.WriteTo(json);
-            }
-
-            json.WriteStartObject("callback");
-            json.WriteString("transport", timer.Callback.Transport);
-            json.WriteString("method", timer.Callback.Method);
-            json.WriteString("uri", timer.Callback.Uri);
-            if (timer.Callback.Headers is { Count: > 0 } headers)
-            {
-                json.WriteStartObject("headers");
-                foreach (var (name, value) in headers)
-                    json.WriteString(name, value);
-                json.WriteEndObject();
-            }
-
-            json.WriteEndObject();
+            json.WriteStartArray("create");
+            foreach (var (id, timer) in batch.Creates)
+                WriteTimer(json, timer, id);
+            json.WriteEndArray();
+            json.WriteStartArray("cancel");
+            foreach (var id in batch.Cancels)
+                json.WriteStringValue(id);
+            json.WriteEndArray();
             json.WriteEndObject();
         }
 
         return buffer.ToArray();
+    }
+
+    private static void WriteTimer(Utf8JsonWriter json, TimerRequest timer, string? id)
+    {
+        json.WriteStartObject();
+        if (id is not null)
+            json.WriteString("id", id);
+        if (timer.DueAt is { } dueAt)
+            json.WriteString("dueAt", FormatTime(dueAt));
+        else
+            json.WriteNumber("timeout", timer.TimeoutMs!.Value);
+        if (timer.Data is { } data)
+        {
+            json.WritePropertyName("data");
+            data.WriteTo(json);
+        }
+
+        json.WriteStartObject("callback");
+        json.WriteString("transport", timer.Callback.Transport);
+        json.WriteString("method", timer.Callback.Method);
+        json.WriteString("uri", timer.Callback.Uri);
+        if (timer.Callback.Headers is { Count: > 0 } headers)
+        {
+            json.WriteStartObject("headers");
+            foreach (var (name, value) in headers)
+                json.WriteString(name, value);
+            json.WriteEndObject();
+        }
+
+        json.WriteEndObject();
+        json.WriteEndObject();
     }
 
     internal static ByteArrayContent JsonContent(byte[] body)

@@ -75,7 +75,7 @@ public static partial class NodeHost
         builder.WebHost.UseKestrelHttpsConfiguration();
         builder.WebHost.ConfigureKestrel(k =>
         {
-            k.Limits.MaxRequestBodySize = Math.Max(settings.MaxBodyBytes * 2L, 1024 * 1024);
+            k.Limits.MaxRequestBodySize = Math.Max(Math.Max(settings.MaxBodyBytes, settings.MaxBatchBodyBytes) * 2L, 1024 * 1024);
             // Each connection may be reading a body of up to MaxBodyBytes: the cap bounds that memory, and the sockets.
             k.Limits.MaxConcurrentConnections = settings.MaxConnections;
             k.Limits.RequestHeadersTimeout = TimeSpan.FromMilliseconds(settings.BodyTimeoutMs);
@@ -200,7 +200,9 @@ public static partial class NodeHost
             var writeLimit = new InFlightLimit(settings.MaxInFlightWrites);
             var timers = new TimerService(node, forwarding, settings.Service, clock, disk);
             var forwarder = new AdminForwarder(timers, settings.NodeId, forwardingClient, TimeSpan.FromMilliseconds(settings.RequestTimeoutMs));
-            new TimerEndpoints(timers, new TimerRequestParser(node.Transports, callbackPolicy, settings.Security.Callbacks.AllowCredentialHeaders), timerMetrics, settings, apiToken, writeLimit, requestOrigins).Map(app);
+            var timerParser = new TimerRequestParser(node.Transports, callbackPolicy, settings.Security.Callbacks.AllowCredentialHeaders);
+            new TimerEndpoints(timers, timerParser, timerMetrics, settings, apiToken, writeLimit, requestOrigins).Map(app);
+            new BatchEndpoints(timers, timerParser, timerMetrics, settings, apiToken, writeLimit, forwarder, requestOrigins).Map(app);
             new ForwardingEndpoint(new ForwardedWrites(node, timers, writeLimit, timerMetrics), apiToken, app.Lifetime,
                 loggers.CreateLogger<ForwardingEndpoint>()).Map(app);
             new ClusterEndpoints(node).Map(app);

@@ -132,4 +132,18 @@ public sealed class WireFormatTests
 
         Assert.Equal("acme", timer.Callback.Headers!["X-Tenant"]);
     }
+
+    [Fact]
+    public void A_batch_sends_each_create_with_its_id_then_the_cancels()
+    {
+        var batch = new TimerBatch()
+            .Create(new TimerRequest(1500, new CallbackTarget("http://hooks.example/a")), "a")
+            .Create(TimerRequest.At(new DateTimeOffset(2027, 1, 1, 9, 0, 0, TimeSpan.Zero), "http://hooks.example/b", "x"), "b")
+            .Cancel("c");
+        var body = Encoding.UTF8.GetString(TimerApiProtocol.BatchBody(batch));
+
+        Assert.Equal("""{"create":[{"id":"a","timeout":1500,"callback":{"transport":"http","method":"post","uri":"http://hooks.example/a"}},"""
+            + """{"id":"b","dueAt":"2027-01-01T09:00:00.000Z","data":"x","callback":{"transport":"http","method":"post","uri":"http://hooks.example/b"}}],"cancel":["c"]}""", body);
+        Assert.Matches("^[0-9a-f-]{36}$", new TimerBatch().Create(TimerRequest.After(TimeSpan.FromSeconds(1), "http://h/")).Creates[0].Id);
+    }
 }

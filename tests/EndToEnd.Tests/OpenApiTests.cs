@@ -70,6 +70,7 @@ public sealed class OpenApiTests(OpenApiNodes nodes) : IClassFixture<OpenApiNode
         { "DELETE", "/timer/{id}", 202, [404, 429, 503] },
         { "GET", "/timer/{id}", 200, [404, 503] },
         { "GET", "/timer", 200, [400, 503] },
+        { "POST", "/timer/batch", 200, [400, 413, 415, 429, 503] },
         { "GET", "/ping", 200, [] },
         // docs/api.md, Admin API
         { "GET", "/cluster", 200, [] },

@@ -16,6 +16,7 @@ root.Subcommands.Add(GetCommand.Build());
 root.Subcommands.Add(UpdateCommand.Build());
 root.Subcommands.Add(CancelCommand.Build());
 root.Subcommands.Add(ListCommand.Build());
+root.Subcommands.Add(BatchCommand.Build());
 var cluster = new Command("cluster", "Show the cluster's members and state, add or remove a member");
 cluster.Subcommands.Add(ClusterStatusCommand.Build());
 cluster.Subcommands.Add(ClusterAddCommand.Build());

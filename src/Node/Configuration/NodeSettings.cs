@@ -62,6 +62,12 @@ public sealed class NodeSettings
     /// <summary>Largest accepted request body; larger gets 413.</summary>
     public int MaxBodyBytes { get; set; } = 64 * 1024;
 
+    /// <summary>Largest accepted body of a batch (<c>POST /timer/batch</c>); larger gets 413. Each timer in it is held to <see cref="MaxBodyBytes"/>.</summary>
+    public int MaxBatchBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>The most creates and cancels one batch may hold; each batch is one log entry.</summary>
+    public int MaxBatchItems { get; set; } = 1000;
+
     /// <summary>How long a write's body may take to arrive, whole; later gets 408. The write takes no slot of the in-flight limit until it has.</summary>
     public int BodyTimeoutMs { get; set; } = 10_000;
 
@@ -357,6 +363,10 @@ public sealed class NodeSettings
         // The log codec refuses fields over 16 MiB; a body limit above 8 MiB could let in a timer whose entry no node could read.
         if (MaxBodyBytes is < 1024 or > 8 * 1024 * 1024)
             throw new InvalidOperationException($"RaftTimers:MaxBodyBytes {MaxBodyBytes} must be between 1024 and 8388608");
+        if (MaxBatchBodyBytes is < 1024 or > 64 * 1024 * 1024)
+            throw new InvalidOperationException($"RaftTimers:MaxBatchBodyBytes {MaxBatchBodyBytes} must be between 1024 and 67108864");
+        if (MaxBatchItems is < 1 or > 10_000)
+            throw new InvalidOperationException($"RaftTimers:MaxBatchItems {MaxBatchItems} must be between 1 and 10000");
         if (BodyTimeoutMs is < 100 or > 600_000)
             throw new InvalidOperationException($"RaftTimers:BodyTimeoutMs {BodyTimeoutMs} must be between 100 and 600000");
         if (MaxConnections is < 16 or > 1_000_000)

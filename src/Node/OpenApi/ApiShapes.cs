@@ -313,3 +313,58 @@ public sealed record LeaderShape
 
     public required string? Api { get; init; }
 }
+
+[Description("A batch: timers to create and ids to cancel, decided in one log entry (creates first, in their order, then cancels).")]
+public sealed record BatchRequestShape
+{
+    [Description("Timers to create, each the body of a create plus its id (optional: without it the node makes one and names it in the result).")]
+    public List<BatchCreateShape>? Create { get; init; }
+
+    [Description("Ids of pending timers to cancel.")]
+    public List<string>? Cancel { get; init; }
+}
+
+[Description("One timer of a batch: a create's body and its id.")]
+[JsonNumberHandling(JsonNumberHandling.Strict)]
+public sealed record BatchCreateShape
+{
+    [RegularExpression(ApiDocument.TimerIdPattern)]
+    [MaxLength(TimerLimits.MaxIdLength)]
+    public string? Id { get; init; }
+
+    [Range(1, TimerLimits.MaxTimeoutMs)]
+    public long? Timeout { get; init; }
+
+    public DueTimeShape? DueAt { get; init; }
+
+    public TimerDataShape? Data { get; init; }
+
+    public required CallbackShape Callback { get; init; }
+}
+
+[Description("Every item's result, creates first, then cancels, each in the order given.")]
+public sealed record BatchAnswerShape
+{
+    public required List<BatchResultShape> Results { get; init; }
+}
+
+[Description("One item's result: the status its single write would have had, with the created timer's version and due time, or a reason.")]
+[JsonNumberHandling(JsonNumberHandling.Strict)]
+public sealed record BatchResultShape
+{
+    [Description("create or cancel")]
+    public required string Op { get; init; }
+
+    public required string Id { get; init; }
+
+    [Description("201 created (or an identical create repeated), 202 cancelled, 400 bad item, 404 no such pending timer, 409 an existing timer with another body, 413 an item larger than a single create may be, 501 not readable by every member yet, 503 outcome unknown, 507 at the pending limits.")]
+    public required int Status { get; init; }
+
+    public string? Location { get; init; }
+
+    public DateTimeOffset? DueAt { get; init; }
+
+    public long? Version { get; init; }
+
+    public string? Reason { get; init; }
+}

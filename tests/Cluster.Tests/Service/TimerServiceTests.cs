@@ -107,6 +107,76 @@ public sealed class TimerServiceTests : IAsyncDisposable
         Assert.Equal(CommandOutcome.Applied, (await service.CreateAsync("b", Specs.Http(60_000, data: big), CancellationToken.None)).Result.Outcome);
     }
 
+    [Fact]
+    public async Task A_batch_is_one_entry_whatever_else_is_proposed_with_a_result_per_item_and_refused_items_left_out()
+    {
+        // Room for every timer below (1 held, 600 big, 200 singles, after-cancel; held is cancelled), and one filler.
+        var service = await ServiceAsync(new ServiceOptions { MaxPendingTimers = 802 });
+        var entries = new EntryRecorder();
+        node!.Store.Observe(entries);
+        await service.CreateAsync("held", Specs.Http(60_000), CancellationToken.None);
+
+        // More commands than one entry takes from the queue, and singles proposed at the same time from all sides.
+        var big = Enumerable.Range(0, 600).Select(i => (TimerCommand)new CreateTimer($"big-{i:D4}", Specs.Http(60_000))).ToList();
+        var small = new List<TimerCommand>
+        {
+            new CreateTimer("held", Specs.Http(60_000)),
+            new CreateTimer("held", Specs.Http(5_000)),
+            new CancelTimer("held"),
+            new CancelTimer("nobody"),
+            new CreateTimer("after-cancel", Specs.Http(60_000)),
+        };
+        var singles = Enumerable.Range(0, 200).Select(i => service.CreateAsync($"single-{i:D3}", Specs.Http(60_000), CancellationToken.None)).ToList();
+        var bigRun = service.WriteBatchHereAsync(big, CancellationToken.None);
+        var smallRun = service.WriteBatchHereAsync(small, CancellationToken.None);
+        await Task.WhenAll(singles);
+        var bigResults = (await bigRun)!;
+        var smallResults = (await smallRun)!;
+
+        Assert.All(bigResults, r => Assert.Equal((WriteEnd.Ran, CommandOutcome.Applied), (r.End, r.Result.Outcome)));
+        Assert.Equal(
+            [CommandOutcome.AlreadyApplied, CommandOutcome.Conflict, CommandOutcome.Applied, CommandOutcome.NotFound, CommandOutcome.Applied],
+            smallResults.Select(r => r.Result.Outcome));
+        Assert.All(singles, s => Assert.Equal(CommandOutcome.Applied, s.Result.Result.Outcome));
+        entries.AssertOneEntryInOrder(big);
+        entries.AssertOneEntryInOrder(small);
+
+        // At the pending limit, each create is refused alone and left out.
+        Assert.Equal(CommandOutcome.Applied, (await service.CreateAsync("filler", Specs.Http(60_000), CancellationToken.None)).Result.Outcome);
+        var refused = (await service.WriteBatchHereAsync([new CreateTimer("one-too-many", Specs.Http(60_000)), new CancelTimer("single-000")], CancellationToken.None))!;
+        Assert.Equal((WriteEnd.Refused, Refusal.Full), (refused[0].End, refused[0].Refusal));
+        Assert.Equal((WriteEnd.Ran, CommandOutcome.Applied), (refused[1].End, refused[1].Result.Outcome));
+        Assert.Null((await service.GetAsync("one-too-many", CancellationToken.None)).Value);
+        Assert.DoesNotContain(entries.Entries, e => e.Ids.Contains("one-too-many"));
+    }
+
+    /// <summary>Every applied entry's command ids, in order.</summary>
+    private sealed class EntryRecorder : RaftTimers.Cluster.Diagnostics.IApplyObserver
+    {
+        private readonly System.Collections.Concurrent.ConcurrentQueue<(long Index, List<string> Ids, List<string> Kinds)> entries = new();
+
+        public IReadOnlyList<(long Index, List<string> Ids, List<string> Kinds)> Entries => [.. entries];
+
+        public void Applied(long index, long stampUnixMs, IReadOnlyList<TimerCommand> commands, IReadOnlyList<CommandResult> results,
+            IReadOnlyList<RaftTimers.Core.Apply.TimerEvent> events)
+            => entries.Enqueue((index, [.. commands.Select(c => c.TimerId)], [.. commands.Select(c => c.GetType().Name)]));
+
+        public void StateReplaced()
+        {
+        }
+
+        /// <summary>The group's commands sit in one entry, next to each other and in their order.</summary>
+        public void AssertOneEntryInOrder(IReadOnlyList<TimerCommand> group)
+        {
+            var ids = group.Select(c => c.TimerId).ToList();
+            var kinds = group.Select(c => c.GetType().Name).ToList();
+            var holding = Entries.Where(e => e.Ids.Count >= ids.Count && Enumerable.Range(0, e.Ids.Count - ids.Count + 1)
+                .Any(at => e.Ids.Skip(at).Take(ids.Count).SequenceEqual(ids) && e.Kinds.Skip(at).Take(kinds.Count).SequenceEqual(kinds))).ToList();
+            Assert.True(holding.Count == 1, $"the group of {ids.Count} is not whole in one entry; entries holding {ids[0]}: "
+                + string.Join(", ", Entries.Where(e => e.Ids.Contains(ids[0])).Select(e => $"#{e.Index} ({e.Ids.Count} commands)")));
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (node is not null)

@@ -218,4 +218,37 @@ public sealed class CliTimerTests(ThreeNodeCluster fixture)
         for (var i = 1; i <= 3; i++)
             Assert.Matches($@"(?m)^n{i}\s+127\.0\.0\.1:\d+\s+{fixture.Cluster.Urls[i - 1]}\s+{(i == leader ? "leader" : "follower")}\s+\d+\s+\d+\s+\d+\s+\d+\s+\d+", human.Stdout);
     }
+
+    [Fact]
+    public async Task A_batch_file_creates_and_cancels_in_one_request_and_its_exit_code_tells_a_partial_batch()
+    {
+        var id = NewId("batch");
+        var file = Path.Combine(Path.GetTempPath(), $"{id}.json");
+        await File.WriteAllTextAsync(file, $$$"""
+            {"create": [
+               {"id": "{{{id}}}-1", "timeout": 600000, "callback": {"transport": "http", "method": "post", "uri": "{{{fixture.Sink.UrlFor(id)}}}"}},
+               {"id": "{{{id}}}-2", "dueAt": "2030-01-01T00:00:00Z", "data": {"n": 2}, "callback": {"transport": "http", "method": "put", "uri": "{{{fixture.Sink.UrlFor(id)}}}"}}],
+             "cancel": ["{{{id}}}-1"]}
+            """);
+        try
+        {
+            var done = await OkAsync("batch", file, "--url", Urls);
+            Assert.Matches($@"(?m)^create\s+{id}-1\s+201\s+1\s", done.Stdout);
+            Assert.Matches($@"(?m)^create\s+{id}-2\s+201\s+1\s+2030-01-01T00:00:00.000Z", done.Stdout);
+            Assert.Matches($@"(?m)^cancel\s+{id}-1\s+202\s", done.Stdout);
+
+            // Sent again: the creates are the same timers, and cancelling a cancelled timer answers 202 again.
+            var again = await OkAsync("batch", file, "--url", Urls, "--json");
+            Assert.All(again.Json.EnumerateArray(), r => Assert.True(r.GetProperty("status").GetInt32() is 201 or 202, r.ToString()));
+
+            await File.WriteAllTextAsync(file, $$"""{"cancel": ["{{id}}-2", "{{id}}-never"]}""");
+            var partial = await RunAsync(["batch", file, "--url", Urls]);
+            Assert.True(partial.ExitCode == 1, partial.ToString());
+            Assert.Matches($@"(?m)^cancel\s+{id}-never\s+404\s", partial.Stdout);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
 }

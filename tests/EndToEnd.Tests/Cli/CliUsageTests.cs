@@ -33,6 +33,7 @@ public sealed class CliUsageTests
         { ["create", "--delay", "5s", "--callback", "http://127.0.0.1:9/", "--header", "X-Tenant acme"], "--header must be \"Name: value\"" },
         { ["create", "--delay", "5s", "--callback", "http://127.0.0.1:9/", "--header", ": acme"], "--header must be \"Name: value\"" },
         { ["create", "--delay", "5s", "--callback", "http://127.0.0.1:9/", "-H", "X-A: 1", "-H", "x-a: 2"], "--header names 'x-a' twice" },
+        { ["batch", "/nonexistent/batch.json"], "cannot read /nonexistent/batch.json" },
         { ["get"], "Required argument missing" },
         { ["cancel"], "Required argument missing" },
         { ["update", "--delay", "5s", "--callback", "http://127.0.0.1:9/"], "Required argument missing" },
@@ -193,6 +194,7 @@ public sealed class CliUsageTests
     [InlineData("cluster", "add")]
     [InlineData("cluster", "remove")]
     [InlineData("signing-secret")]
+    [InlineData("batch")]
     public async Task Help_works_on_every_command_and_lists_the_exit_codes(params string[] command)
     {
         var result = await RunAsync([.. command, "--help"]);

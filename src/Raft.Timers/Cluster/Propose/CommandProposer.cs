@@ -68,6 +68,42 @@ public sealed partial class CommandProposer : IAsyncDisposable
     }
 
     /// <summary>
+    /// Proposes <paramref name="commands"/> as one log entry of their own or with others' commands, never split across
+    /// entries, and waits until it is committed and applied here: a batch request's commands are decided together, in
+    /// their order. The results are in the same order, each as <see cref="ProposeAsync"/> gives one; all are
+    /// <see cref="CommandOutcome.NotLeader"/> or <see cref="CommandOutcome.Indeterminate"/> alike when the entry was
+    /// not appended or not confirmed. A group may hold more commands than <see cref="ProposerOptions.MaxCommandsPerEntry"/>:
+    /// it then has its entry to itself.
+    /// </summary>
+    public async Task<CommandResult[]> ProposeGroupAsync(IReadOnlyList<TimerCommand> commands, CancellationToken token = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(commands.Count, LogEntryCodec.MaxCommandsPerEntry, nameof(commands));
+        if (commands.Count == 0)
+            return [];
+        if (IsNotLeader())
+            return Same(commands.Count, new CommandResult(CommandOutcome.NotLeader, Reason: "this node is not the leader"));
+
+        var pending = new Pending([.. commands]);
+        try
+        {
+            await queue.Writer.WriteAsync(pending, token).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            return Same(commands.Count, new CommandResult(CommandOutcome.Rejected, Reason: "the node is shutting down"));
+        }
+
+        return await pending.GroupResult!.Task.WaitAsync(token).ConfigureAwait(false);
+    }
+
+    private static CommandResult[] Same(int count, CommandResult result)
+    {
+        var results = new CommandResult[count];
+        Array.Fill(results, result);
+        return results;
+    }
+
+    /// <summary>
     /// Proposes one command without waiting: <paramref name="callback"/> hears its result once, on the thread that
     /// completes its entry, so a caller with many commands in flight (the forwarding channel) gets the results of one
     /// entry together and without a thread-pool hop each. Returns null when the command was queued; otherwise the
@@ -129,12 +165,16 @@ public sealed partial class CommandProposer : IAsyncDisposable
                 await inFlight.WaitAsync(token).ConfigureAwait(false);
                 var batch = new List<Pending>(Math.Min(options.MaxCommandsPerEntry, reader.Count + 1));
                 var bytes = 0L;
-                while (batch.Count < options.MaxCommandsPerEntry && (batch.Count == 0 || bytes < options.MaxEntryBytes)
-                       && reader.TryPeek(out var next) && (batch.Count == 0 || bytes + next.EstimatedBytes <= options.MaxEntryBytes))
+                var count = 0;
+                // A group goes whole into one entry: into this one if it fits, else it opens the next.
+                while (count < options.MaxCommandsPerEntry && (batch.Count == 0 || bytes < options.MaxEntryBytes)
+                       && reader.TryPeek(out var next)
+                       && (batch.Count == 0 || (bytes + next.EstimatedBytes <= options.MaxEntryBytes && count + next.Count <= options.MaxCommandsPerEntry)))
                 {
                     reader.TryRead(out _);
                     batch.Add(next);
                     bytes += next.EstimatedBytes;
+                    count += next.Count;
                 }
 
                 if (batch.Count == 0)
@@ -187,14 +227,12 @@ public sealed partial class CommandProposer : IAsyncDisposable
 
     private async Task ReplicateAsync(List<Pending> batch, long stampUnixMs, long leaderTerm)
     {
-        var context = new ProposalContext(batch.Count, leaderTerm);
+        var commands = Flatten(batch);
+        var context = new ProposalContext(commands.Length, leaderTerm);
         var failure = CommandOutcome.Indeterminate;
         string? reason = null;
         try
         {
-            var commands = new TimerCommand[batch.Count];
-            for (var i = 0; i < commands.Length; i++)
-                commands[i] = batch[i].Command;
             var payload = LogEntryCodec.Encode(stampUnixMs, commands);
 
             using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(options.CommitTimeoutMs), clock.System);
@@ -213,21 +251,53 @@ public sealed partial class CommandProposer : IAsyncDisposable
                 reason = failure == CommandOutcome.NotLeader
                     ? "this node is not the leader"
                     : $"leadership changed or the commit timed out ({e.GetType().Name}); the write may or may not have happened";
-                LogReplicationFailed(batch.Count, e.GetType().Name, e.Message);
+                LogReplicationFailed(commands.Length, e.GetType().Name, e.Message);
             }
         }
         finally
         {
             inFlight.Release();
-            Complete(batch, context, failure, reason);
+            Complete(batch, commands.Length, context, failure, reason);
         }
     }
 
-    private static void Complete(List<Pending> batch, ProposalContext context, CommandOutcome failure, string? reason)
+    private static TimerCommand[] Flatten(List<Pending> batch)
     {
-        var applied = context.Applied && context.Results.Count == batch.Count;
-        for (var i = 0; i < batch.Count; i++)
-            batch[i].Complete(applied ? context.Results[i] : new CommandResult(failure, Reason: reason));
+        var count = 0;
+        foreach (var pending in batch)
+            count += pending.Count;
+        var commands = new TimerCommand[count];
+        var at = 0;
+        foreach (var pending in batch)
+        {
+            if (pending.Group is { } group)
+            {
+                group.CopyTo(commands, at);
+                at += group.Length;
+            }
+            else
+            {
+                commands[at++] = pending.Command!;
+            }
+        }
+
+        return commands;
+    }
+
+    private static void Complete(List<Pending> batch, int commandCount, ProposalContext context, CommandOutcome failure, string? reason)
+    {
+        var applied = context.Applied && context.Results.Count == commandCount;
+        var at = 0;
+        foreach (var pending in batch)
+        {
+            if (!applied)
+                pending.Complete(new CommandResult(failure, Reason: reason));
+            else if (pending.Group is { } group)
+                pending.CompleteGroup(context.Results, at);
+            else
+                pending.Complete(context.Results[at]);
+            at += pending.Count;
+        }
     }
 
     public async ValueTask DisposeAsync()
@@ -245,7 +315,14 @@ public sealed partial class CommandProposer : IAsyncDisposable
 
     private sealed class Pending
     {
-        public readonly TimerCommand Command;
+        /// <summary>The one command; null for a group.</summary>
+        public readonly TimerCommand? Command;
+
+        /// <summary>The commands of a group (<see cref="ProposeGroupAsync"/>), which go into one entry together; null for one command.</summary>
+        public readonly TimerCommand[]? Group;
+
+        /// <summary>The group's results (<see cref="ProposeGroupAsync"/>); null for one command.</summary>
+        public readonly TaskCompletionSource<CommandResult[]>? GroupResult;
 
         /// <summary>An upper estimate of the command's encoded size (UTF-8 may take 3 bytes per character).</summary>
         public readonly long EstimatedBytes;
@@ -261,30 +338,56 @@ public sealed partial class CommandProposer : IAsyncDisposable
         public Pending(TimerCommand command)
             : this(command, null, 0, null) => Result = new TaskCompletionSource<CommandResult>(TaskCreationOptions.RunContinuationsAsynchronously);
 
+        public Pending(TimerCommand[] group)
+        {
+            Group = group;
+            GroupResult = new TaskCompletionSource<CommandResult[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+            foreach (var command in group)
+                EstimatedBytes += EstimateBytes(command);
+        }
+
+        /// <summary>How many commands this holds.</summary>
+        public int Count => Group?.Length ?? 1;
+
         public Pending(TimerCommand command, IProposalCallback? callback, long callbackId, object? state)
         {
             Command = command;
             this.callback = callback;
             this.callbackId = callbackId;
             this.state = state;
-            EstimatedBytes = 64 + (3L * command.TimerId.Length) + command switch
-            {
-                CreateTimer c => SpecBytes(c.Spec),
-                UpdateTimer u => SpecBytes(u.Spec),
-                RecordDelivery r => 3L * (r.Error?.Length ?? 0),
-                _ => 0,
-            };
+            EstimatedBytes = EstimateBytes(command);
         }
 
-        /// <summary>Hands the result to the caller, once.</summary>
+        private static long EstimateBytes(TimerCommand command) => 64 + (3L * command.TimerId.Length) + command switch
+        {
+            CreateTimer c => SpecBytes(c.Spec),
+            UpdateTimer u => SpecBytes(u.Spec),
+            RecordDelivery r => 3L * (r.Error?.Length ?? 0),
+            _ => 0,
+        };
+
+        /// <summary>Hands the result to the caller, once; a group gets it for each of its commands.</summary>
         public void Complete(CommandResult result)
         {
             if (Interlocked.Exchange(ref completed, 1) != 0)
                 return;
-            if (Result is not null)
+            if (GroupResult is not null)
+                GroupResult.TrySetResult(Same(Group!.Length, result));
+            else if (Result is not null)
                 Result.TrySetResult(result);
             else
-                callback!.Completed(callbackId, Command, result, state);
+                callback!.Completed(callbackId, Command!, result, state);
+        }
+
+        /// <summary>Hands a group its commands' results, taken from <paramref name="results"/> at <paramref name="from"/>, once.</summary>
+        public void CompleteGroup(IReadOnlyList<CommandResult> results, int from)
+        {
+            if (Interlocked.Exchange(ref completed, 1) != 0)
+                return;
+            var mine = new CommandResult[Group!.Length];
+            for (var i = 0; i < mine.Length; i++)
+                mine[i] = results[from + i];
+            GroupResult!.TrySetResult(mine);
         }
 
         private static long SpecBytes(TimerSpec spec)

@@ -111,6 +111,74 @@ public sealed class TimerService(TimerNode node, ForwardingClient forwarding, Se
     }
 
     /// <summary>
+    /// Runs a batch of client writes on this node, which must lead, as one log entry (<see cref="Propose.CommandProposer.ProposeGroupAsync"/>).
+    /// Each command is first checked as a single write would be (the log level every member reads, then
+    /// <see cref="Admit"/>); those refused get their refusal and are left out of the entry. Null when this node does not
+    /// lead, before anything was proposed: the caller sends the batch to the leader instead (a batch travels there whole,
+    /// as an HTTP request, not over the forwarding channel, so that it stays one entry).
+    /// </summary>
+    public async Task<WriteResult[]?> WriteBatchHereAsync(IReadOnlyList<TimerCommand> commands, CancellationToken aborted)
+    {
+        var results = new WriteResult[commands.Count];
+        if (NotServing() is { } why)
+        {
+            Array.Fill(results, WriteResult.Unavailable(why));
+            return results;
+        }
+
+        if (!node.Proposer.CanPropose)
+            return null;
+
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(aborted);
+        deadline.CancelAfter(options.RequestTimeoutMs);
+        var admitted = new List<TimerCommand>(commands.Count);
+        var positions = new List<int>(commands.Count);
+        try
+        {
+            for (var i = 0; i < commands.Count; i++)
+            {
+                var command = commands[i];
+                if (LogLevels.Needed(command) is > LogLevels.Base and var level
+                    && !await node.Membership.EveryMemberReadsAsync(level, deadline.Token).ConfigureAwait(false))
+                {
+                    results[i] = WriteResult.Refused(Refusal.NotYetReadable,
+                        $"not every member runs a build that reads this write yet (log level {level}); finish the rolling upgrade, then retry", forwarded: false);
+                }
+                else if (Admit(command) is ({ } refusal and not Refusal.None, var reason))
+                {
+                    results[i] = WriteResult.Refused(refusal, reason!, forwarded: false);
+                }
+                else
+                {
+                    admitted.Add(command);
+                    positions.Add(i);
+                }
+            }
+
+            if (admitted.Count == 0)
+                return results;
+            var ran = await node.Proposer.ProposeGroupAsync(admitted, deadline.Token).ConfigureAwait(false);
+            if (ran.Length > 0 && ran[0].Outcome == CommandOutcome.NotLeader && ran.All(r => r.Outcome == CommandOutcome.NotLeader))
+                return null; // leadership moved before the entry was appended: nothing was written
+            for (var j = 0; j < ran.Length; j++)
+                results[positions[j]] = Ran(ran[j], admitted[j], forwarded: false);
+        }
+        catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+        {
+            // Proposed, or about to be: the batch may or may not have been written.
+            foreach (var i in positions)
+                results[i] = WriteResult.Unknown($"the batch was not confirmed in time; {RetryAdvice(commands[i])}", forwarded: false);
+            for (var i = 0; i < results.Length; i++)
+            {
+                if (results[i] == default)
+                    results[i] = WriteResult.Unavailable(NoLeaderReason);
+            }
+        }
+
+        return results;
+    }
+
+    /// <summary>
     /// What the leader checks before proposing a client's write, whether it came from its own client or was forwarded:
     /// a create or replace while the leader's disk is low (<see cref="DiskSpaceGuard"/>), a create at the pending-timer
     /// limit, and a create or replace that would take the pending bytes past theirs, are <see cref="Refusal.Full"/>.
