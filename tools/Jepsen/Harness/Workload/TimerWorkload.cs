@@ -52,6 +52,10 @@ public sealed class TimerWorkload(HttpClient http, IReadOnlyList<string> nodeUrl
             {
                 await GetAsync(process, node, target).ConfigureAwait(false);
             }
+            else if (random.NextDouble() < options.BatchShare)
+            {
+                await BatchAsync(process, node, random, target).ConfigureAwait(false);
+            }
             else
             {
                 var body = NextBody(process);
@@ -121,6 +125,48 @@ public sealed class TimerWorkload(HttpClient http, IReadOnlyList<string> nodeUrl
 
         return outcome != OpOutcome.Info;
     }
+
+    /// <summary>
+    /// A batch of creates with their own ids, and a cancel of <paramref name="cancel"/> in half of them. Its items are
+    /// recorded as operations of their own under process numbers of this client's (<see cref="BatchProcess"/>), since they
+    /// are in flight together; each completes with its own status, or all as info when the batch got no answer.
+    /// </summary>
+    private async Task BatchAsync(int process, string node, Random random, string? cancel)
+    {
+        var batch = new TimerBatch();
+        var items = new List<(int Process, OpFunction F, string Id, long TimeoutMs, string? Body)>();
+        var invoked = Now();
+        for (var i = random.Next(2, 6); i > 0; i--)
+        {
+            var (id, body, timeout) = ($"c{seed}-{process}-{Interlocked.Increment(ref counter)}", NextBody(process), Delay(random));
+            batch.Create(Payload(body, timeout), id);
+            items.Add((BatchProcess(process, items.Count), OpFunction.Create, id, timeout, body));
+            history.Invoke(items[^1].Process, OpFunction.Create, id, invoked, timeout, body);
+            Remember(id);
+        }
+
+        if (cancel is not null && random.NextDouble() < 0.5)
+        {
+            batch.Cancel(cancel);
+            items.Add((BatchProcess(process, items.Count), OpFunction.Cancel, cancel, 0, null));
+            history.Invoke(items[^1].Process, OpFunction.Cancel, cancel, invoked);
+        }
+
+        var (status, results, error) = await CallAsync(() => clients[node].BatchAsync(batch), 200).ConfigureAwait(false);
+        var completed = Now();
+        for (var i = 0; i < items.Count; i++)
+        {
+            var item = items[i];
+            var itemStatus = results is not null && i < results.Count ? results[i].Status : status;
+            var version = results is not null && i < results.Count ? results[i].Version : null;
+            var outcome = status == 200 && (results is null || i >= results.Count) ? OpOutcome.Info : Outcome(itemStatus);
+            history.Complete(new Operation(item.Process, item.F, item.Id, invoked, completed, outcome, itemStatus, item.TimeoutMs, item.Body, version,
+                Error: results is not null && i < results.Count ? results[i].Reason : error));
+        }
+    }
+
+    /// <summary>Process numbers for a batch's items, apart from every client's own (0 to Clients - 1).</summary>
+    private static int BatchProcess(int process, int item) => ((process + 1) * 1_000) + item;
 
     private async Task UpdateAsync(int process, string node, string id, string body, long timeoutMs)
     {

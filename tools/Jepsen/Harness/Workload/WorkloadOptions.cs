@@ -11,6 +11,12 @@ public sealed record WorkloadOptions
 
     public double GetShare { get; init; } = 0.10;
 
+    /// <summary>
+    /// Share of creates sent as a batch (POST /timer/batch): 2 to 5 creates with their own ids, and a cancel of a known
+    /// timer in half of them, decided in one log entry. Each item goes into the history as an operation of its own.
+    /// </summary>
+    public double BatchShare { get; init; } = 0.1;
+
     /// <summary>Share of creates that choose their own id (x-timer-id); the rest let the server choose.</summary>
     public double ClientIdShare { get; init; } = 0.5;
 
