@@ -61,12 +61,9 @@ public sealed class SignedCallbackTests
         foreach (var (id, request) in expected)
             await http.Client(cluster.Urls[node++ % cluster.Urls.Count]).CreateAsync(request, id);
 
-        using (var deadline = new CancellationTokenSource(TimeSpan.FromSeconds(60)))
-        {
-            while (!expected.Keys.All(id => arrivals.Any(a => a.TimerId == id && a.Check == CallbackCheck.Valid))
-                   || arrivals.Count(a => a.TimerId == $"{prefix}-retry") < 2)
-                await Task.Delay(50, deadline.Token);
-        }
+        await Poll.UntilAsync(() => Task.FromResult(arrivals.ToArray()),
+            seen => expected.Keys.All(id => seen.Any(a => a.TimerId == id && a.Check == CallbackCheck.Valid)) && seen.Count(a => a.TimerId == $"{prefix}-retry") >= 2,
+            TimeSpan.FromSeconds(60), seen => $"arrived: {string.Join(", ", seen.Select(a => $"{a.TimerId} {a.Check}"))}");
 
         Assert.All(arrivals, a => Assert.Equal(CallbackCheck.Valid, a.Check));
         Assert.All(arrivals, a => Assert.Equal(2, a.Signature.Split(' ').Length));
