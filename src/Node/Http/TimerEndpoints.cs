@@ -111,7 +111,7 @@ public sealed class TimerEndpoints(TimerService timers, TimerRequestParser parse
         byte[] body;
         try
         {
-            if (origins?.WhyNotOrigin(context.Request.Headers.Origin.Count > 0 ? context.Request.Headers.Origin.ToString() : null) is { } foreign)
+            if (origins?.WhyNotOrigin(context.Request) is { } foreign)
                 throw new ApiException(StatusCodes.Status403Forbidden, foreign);
             if (op == TimerWrite.Create)
                 NameCreate(context);

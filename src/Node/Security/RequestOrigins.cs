@@ -46,6 +46,10 @@ public sealed class RequestOrigins
             ? null
             : $"a timer write from the page at origin '{ApiError.Quote(origin)}' is refused: it is not in {OriginsSetting}";
 
+    /// <summary>The same for <paramref name="request"/>'s <c>Origin</c> header.</summary>
+    public string? WhyNotOrigin(HttpRequest request)
+        => WhyNotOrigin(request.Headers.Origin.Count > 0 ? request.Headers.Origin.ToString() : null);
+
     private static string NormalizeOrigin(string origin) => origin.Trim().TrimEnd('/').ToLowerInvariant();
 
     private static IEnumerable<string> Split(string? list)
