@@ -55,7 +55,7 @@ public sealed class BatchEndpoints(TimerService timers, TimerRequestParser parse
                 return;
             }
 
-            if (origins?.WhyNotOrigin(context.Request.Headers.Origin.Count > 0 ? context.Request.Headers.Origin.ToString() : null) is { } foreign)
+            if (origins?.WhyNotOrigin(context.Request) is { } foreign)
                 throw new ApiException(StatusCodes.Status403Forbidden, foreign);
             RequestBody.RequireJson(context.Request);
             var body = await RequestBody.ReadAsync(context.Request, settings.MaxBatchBodyBytes, TimeSpan.FromMilliseconds(settings.BodyTimeoutMs),
@@ -75,38 +75,20 @@ public sealed class BatchEndpoints(TimerService timers, TimerRequestParser parse
 
     private async Task RunAsync(HttpContext context, byte[] body, List<Item> items)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted);
-        deadline.CancelAfter(settings.RequestTimeoutMs);
         var commands = items.Where(i => i.Command is not null).Select(i => i.Command!).ToList();
-        while (true)
+        var run = await timers.WriteBatchAsync(commands, context.RequestAborted).ConfigureAwait(false);
+        switch (run.Route.At)
         {
-            string? leaderUrl;
-            try
-            {
-                leaderUrl = await forwarder.FindLeaderAsync(deadline.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!context.RequestAborted.IsCancellationRequested)
-            {
-                throw new ApiException(StatusCodes.Status503ServiceUnavailable, TimerService.NoLeaderReason);
-            }
-
-            if (leaderUrl is not null)
-            {
-                if (AdminForwarder.IsForwarded(context.Request))
-                    throw new ApiException(StatusCodes.Status503ServiceUnavailable, "this node no longer leads; send the batch again");
-                await forwarder.ForwardAsync(context, leaderUrl, body).ConfigureAwait(false);
+            case LeaderAt.Here:
+                await AnswerAsync(context, items, run.Results!).ConfigureAwait(false);
                 return;
-            }
-
-            var ran = await timers.WriteBatchHereAsync(commands, context.RequestAborted).ConfigureAwait(false);
-            if (ran is null)
-            {
-                await Task.Delay(25, deadline.Token).ConfigureAwait(false);
-                continue; // leadership moved before anything was written: find the leader again
-            }
-
-            await AnswerAsync(context, items, ran).ConfigureAwait(false);
-            return;
+            case LeaderAt.Remote when AdminForwarder.IsForwarded(context.Request):
+                throw new ApiException(StatusCodes.Status503ServiceUnavailable, "this node no longer leads; send the batch again");
+            case LeaderAt.Remote:
+                await forwarder.ForwardAsync(context, run.Route.ApiUrl!, body).ConfigureAwait(false);
+                return;
+            default:
+                throw new ApiException(StatusCodes.Status503ServiceUnavailable, TimerService.NoLeaderReason);
         }
     }
 

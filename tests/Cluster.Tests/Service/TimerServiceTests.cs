@@ -127,11 +127,11 @@ public sealed class TimerServiceTests : IAsyncDisposable
             new CreateTimer("after-cancel", Specs.Http(60_000)),
         };
         var singles = Enumerable.Range(0, 200).Select(i => service.CreateAsync($"single-{i:D3}", Specs.Http(60_000), CancellationToken.None)).ToList();
-        var bigRun = service.WriteBatchHereAsync(big, CancellationToken.None);
-        var smallRun = service.WriteBatchHereAsync(small, CancellationToken.None);
+        var bigRun = service.WriteBatchAsync(big, CancellationToken.None);
+        var smallRun = service.WriteBatchAsync(small, CancellationToken.None);
         await Task.WhenAll(singles);
-        var bigResults = (await bigRun)!;
-        var smallResults = (await smallRun)!;
+        var bigResults = (await bigRun).Results!;
+        var smallResults = (await smallRun).Results!;
 
         Assert.All(bigResults, r => Assert.Equal((WriteEnd.Ran, CommandOutcome.Applied), (r.End, r.Result.Outcome)));
         Assert.Equal(
@@ -143,7 +143,7 @@ public sealed class TimerServiceTests : IAsyncDisposable
 
         // At the pending limit, each create is refused alone and left out.
         Assert.Equal(CommandOutcome.Applied, (await service.CreateAsync("filler", Specs.Http(60_000), CancellationToken.None)).Result.Outcome);
-        var refused = (await service.WriteBatchHereAsync([new CreateTimer("one-too-many", Specs.Http(60_000)), new CancelTimer("single-000")], CancellationToken.None))!;
+        var refused = (await service.WriteBatchAsync([new CreateTimer("one-too-many", Specs.Http(60_000)), new CancelTimer("single-000")], CancellationToken.None)).Results!;
         Assert.Equal((WriteEnd.Refused, Refusal.Full), (refused[0].End, refused[0].Refusal));
         Assert.Equal((WriteEnd.Ran, CommandOutcome.Applied), (refused[1].End, refused[1].Result.Outcome));
         Assert.Null((await service.GetAsync("one-too-many", CancellationToken.None)).Value);

@@ -46,14 +46,8 @@ public sealed class TimerService(TimerNode node, ForwardingClient forwarding, Se
         deadline.CancelAfter(options.RequestTimeoutMs);
         try
         {
-            // Checked where the write enters, before it is sent anywhere: a leader of an older build could not even
-            // decode it, and a member of one would stop at the committed entry.
-            if (LogLevels.Needed(command) is > LogLevels.Base and var level
-                && !await node.Membership.EveryMemberReadsAsync(level, deadline.Token).ConfigureAwait(false))
-            {
-                return WriteResult.Refused(Refusal.NotYetReadable,
-                    $"not every member runs a build that reads this write yet (log level {level}); finish the rolling upgrade, then retry", forwarded: false);
-            }
+            if (await NotYetReadableAsync(command, deadline.Token).ConfigureAwait(false) is { } unreadable)
+                return unreadable;
 
             while (true)
             {
@@ -111,26 +105,42 @@ public sealed class TimerService(TimerNode node, ForwardingClient forwarding, Se
     }
 
     /// <summary>
-    /// Runs a batch of client writes on this node, which must lead, as one log entry (<see cref="Propose.CommandProposer.ProposeGroupAsync"/>).
-    /// Each command is first checked as a single write would be (the log level every member reads, then
-    /// <see cref="Admit"/>); those refused get their refusal and are left out of the entry. Null when this node does not
-    /// lead, before anything was proposed: the caller sends the batch to the leader instead (a batch travels there whole,
-    /// as an HTTP request, not over the forwarding channel, so that it stays one entry).
+    /// Runs a batch of client writes as one log entry (<see cref="Propose.CommandProposer.ProposeGroupAsync"/>) when
+    /// this node leads, within the request deadline. Each command is first checked as a single write would be (the log
+    /// level every member reads, then <see cref="Admit"/>); those refused get their refusal and are left out of the
+    /// entry. When another node leads, the run names it instead and nothing was written here: a batch travels to the
+    /// leader whole, as the HTTP request it came in, not over the forwarding channel, so that it stays one entry.
     /// </summary>
-    public async Task<WriteResult[]?> WriteBatchHereAsync(IReadOnlyList<TimerCommand> commands, CancellationToken aborted)
+    public async Task<BatchRun> WriteBatchAsync(IReadOnlyList<TimerCommand> commands, CancellationToken aborted)
     {
-        var results = new WriteResult[commands.Count];
         if (NotServing() is { } why)
-        {
-            Array.Fill(results, WriteResult.Unavailable(why));
-            return results;
-        }
-
-        if (!node.Proposer.CanPropose)
-            return null;
+            return new BatchRun([.. commands.Select(_ => WriteResult.Unavailable(why))], LeaderRoute.Here);
 
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         deadline.CancelAfter(options.RequestTimeoutMs);
+        try
+        {
+            while (true)
+            {
+                var leader = await FindLeaderAsync(deadline.Token).ConfigureAwait(false);
+                if (leader.At != LeaderAt.Here)
+                    return new BatchRun(null, leader);
+                if (await RunBatchHereAsync(commands, deadline.Token, aborted).ConfigureAwait(false) is { } results)
+                    return new BatchRun(results, leader);
+                // Leadership moved before the entry was appended: nothing was written, find the leader again.
+                await Task.Delay(LeaderMovedPause, clock, deadline.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (!aborted.IsCancellationRequested)
+        {
+            return new BatchRun(null, LeaderRoute.Unknown);
+        }
+    }
+
+    /// <summary>The batch's results as this node ran it; null when it did not lead when it proposed, and wrote nothing.</summary>
+    private async Task<WriteResult[]?> RunBatchHereAsync(IReadOnlyList<TimerCommand> commands, CancellationToken deadline, CancellationToken aborted)
+    {
+        var results = new WriteResult[commands.Count];
         var admitted = new List<TimerCommand>(commands.Count);
         var positions = new List<int>(commands.Count);
         try
@@ -138,11 +148,9 @@ public sealed class TimerService(TimerNode node, ForwardingClient forwarding, Se
             for (var i = 0; i < commands.Count; i++)
             {
                 var command = commands[i];
-                if (LogLevels.Needed(command) is > LogLevels.Base and var level
-                    && !await node.Membership.EveryMemberReadsAsync(level, deadline.Token).ConfigureAwait(false))
+                if (await NotYetReadableAsync(command, deadline).ConfigureAwait(false) is { } unreadable)
                 {
-                    results[i] = WriteResult.Refused(Refusal.NotYetReadable,
-                        $"not every member runs a build that reads this write yet (log level {level}); finish the rolling upgrade, then retry", forwarded: false);
+                    results[i] = unreadable;
                 }
                 else if (Admit(command) is ({ } refusal and not Refusal.None, var reason))
                 {
@@ -157,9 +165,9 @@ public sealed class TimerService(TimerNode node, ForwardingClient forwarding, Se
 
             if (admitted.Count == 0)
                 return results;
-            var ran = await node.Proposer.ProposeGroupAsync(admitted, deadline.Token).ConfigureAwait(false);
-            if (ran.Length > 0 && ran[0].Outcome == CommandOutcome.NotLeader && ran.All(r => r.Outcome == CommandOutcome.NotLeader))
-                return null; // leadership moved before the entry was appended: nothing was written
+            var ran = await node.Proposer.ProposeGroupAsync(admitted, deadline).ConfigureAwait(false);
+            if (ran.All(r => r.Outcome == CommandOutcome.NotLeader))
+                return null;
             for (var j = 0; j < ran.Length; j++)
                 results[positions[j]] = Ran(ran[j], admitted[j], forwarded: false);
         }
@@ -177,6 +185,18 @@ public sealed class TimerService(TimerNode node, ForwardingClient forwarding, Se
 
         return results;
     }
+
+    /// <summary>
+    /// The refusal of a write that needs a newer log level than every member reads; null when it may be written. Checked
+    /// where the write enters, before it is sent anywhere: a leader of an older build could not even decode it, and a
+    /// member of one would stop at the committed entry.
+    /// </summary>
+    private async Task<WriteResult?> NotYetReadableAsync(TimerCommand command, CancellationToken token)
+        => LogLevels.Needed(command) is > LogLevels.Base and var level
+            && !await node.Membership.EveryMemberReadsAsync(level, token).ConfigureAwait(false)
+                ? WriteResult.Refused(Refusal.NotYetReadable,
+                    $"not every member runs a build that reads this write yet (log level {level}); finish the rolling upgrade, then retry", forwarded: false)
+                : null;
 
     /// <summary>
     /// What the leader checks before proposing a client's write, whether it came from its own client or was forwarded:
@@ -344,6 +364,9 @@ public sealed class TimerService(TimerNode node, ForwardingClient forwarding, Se
         return existing is { Status: TimerStatus.Pending } ? bytes - TimerStateMachine.RetainedBytes(existing) : bytes;
     }
 }
+
+/// <summary>A batch's end: every item's result when it ran here (<see cref="Route"/> is here), or where the leader is instead.</summary>
+public readonly record struct BatchRun(WriteResult[]? Results, LeaderRoute Route);
 
 /// <summary>A page of timers and the id to continue after (null at the end).</summary>
 public sealed record TimerPage(List<TimerRecord> Timers, string? Next);
