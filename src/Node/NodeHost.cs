@@ -142,13 +142,28 @@ public static partial class NodeHost
             return 3;
         }
 
+        // With no rules at all, callbacks connect the default way; otherwise every new connection is checked.
+        var callbackGuard = callbackPolicy.IsUnrestricted ? null : callbackPolicy;
+        List<ICallbackTransport> plugins = [];
+        try
+        {
+            foreach (var plugin in settings.TransportPlugins())
+            {
+                plugins.Add(TransportPlugins.Load(plugin, new CallbackTransportContext(plugin.Name, plugin.Settings, settings.Delivery, callbackGuard, loggers, clock)));
+                LogTransportLoaded(log, plugin.Name, plugin.TypeName, Path.GetFullPath(plugin.AssemblyPath));
+            }
+        }
+        catch (InvalidOperationException e)
+        {
+            await Console.Error.WriteLineAsync($"configuration error: {e.Message}").ConfigureAwait(false);
+            return 2;
+        }
+
         TimerNode node;
         try
         {
-            // With no rules at all, callbacks connect the default way; otherwise every new connection is checked.
-            var callbackGuard = callbackPolicy.IsUnrestricted ? null : callbackPolicy;
             node = await TimerNode.StartAsync(raftOptions, proposerOptions, leaderOptions, settings.Delivery, callbackGuard, callbackSigner, timerMetrics, loggers, clock,
-                e => Environment.FailFast($"node {settings.NodeId} cannot apply its Raft log: {e.Message}", e), CancellationToken.None).ConfigureAwait(false);
+                e => Environment.FailFast($"node {settings.NodeId} cannot apply its Raft log: {e.Message}", e), CancellationToken.None, plugins).ConfigureAwait(false);
         }
         catch (Exception e) when (e is InvalidOperationException or IOException or System.Net.Sockets.SocketException)
         {
@@ -251,6 +266,9 @@ public static partial class NodeHost
         // Stopped for want of room: a distinct exit code, so a supervisor does not restart it into the same wall.
         return outOfRoomExit ? 5 : 0;
     }
+
+    [LoggerMessage(EventId = 5006, Level = LogLevel.Information, Message = "Callback transport {Transport} loaded: {Type} from {Assembly}")]
+    private static partial void LogTransportLoaded(ILogger logger, string transport, string type, string assembly);
 
     /// <summary>Once, when the dashboard's counter threw on the apply loop and the store stopped calling it.</summary>
     [LoggerMessage(EventId = 5302, Level = LogLevel.Error, Message = "Dashboard: activity counting failed and is stopped on this node; /dashboard/api/activity answers 503 until restart")]

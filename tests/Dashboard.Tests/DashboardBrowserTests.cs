@@ -58,6 +58,8 @@ public sealed class DashboardBrowserTests(DashboardCluster fixture, ITestOutputH
         var headers = new Dictionary<string, string> { ["X-Tenant"] = "acme", ["X-Note"] = "<b>not markup</b>" };
         await fixture.Cluster.Http.Client(leader).CreateAsync(
             new TimerRequest(600_000, new CallbackTarget(fixture.Sink.UrlFor(id)) { Headers = headers }, JsonSerializer.SerializeToNode(new { order = 42 })), id);
+        var tcpId = $"{id}-tcp";
+        await fixture.Cluster.Http.Client(leader).CreateAsync(new TimerRequest(600_000, new CallbackTarget("tcp://127.0.0.1:9", transport: "tcp")), tcpId);
         try
         {
             var page = await fixture.Browser.OpenDashboardAsync(follower);
@@ -68,7 +70,7 @@ public sealed class DashboardBrowserTests(DashboardCluster fixture, ITestOutputH
                 await Expect(page.Locator("#timer-id")).ToHaveTextAsync(id);
                 await Expect(page.Locator("#timer-state")).ToHaveTextAsync("pending");
                 await Expect(page.Locator("#timer-attempts")).ToHaveTextAsync("0");
-                await Expect(page.Locator("#timer-callback")).ToContainTextAsync(fixture.Sink.UrlFor(id));
+                await Expect(page.Locator("#timer-callback")).ToHaveTextAsync($"POST {fixture.Sink.UrlFor(id)}");
                 await Expect(page.Locator("#timer-headers")).ToHaveTextAsync("X-Tenant: acme; X-Note: <b>not markup</b>");
                 await shots.TakeAsync(page, "pending");
 
@@ -78,6 +80,12 @@ public sealed class DashboardBrowserTests(DashboardCluster fixture, ITestOutputH
                 await Expect(page.Locator("#lookup-message")).ToContainTextAsync("cancelled");
                 await Expect(page.Locator("#cancel-area")).ToBeHiddenAsync();
                 await shots.TakeAsync(page, "cancelled");
+
+                // A callback of another transport is shown by the transport's name, having no HTTP method.
+                await page.Locator("#lookup-id").FillAsync(tcpId);
+                await page.Locator("#lookup-submit").ClickAsync();
+                await Expect(page.Locator("#timer-id")).ToHaveTextAsync(tcpId);
+                await Expect(page.Locator("#timer-callback")).ToHaveTextAsync("tcp tcp://127.0.0.1:9");
             });
 
             // The API agrees, on a node the page never talked to.
@@ -88,6 +96,7 @@ public sealed class DashboardBrowserTests(DashboardCluster fixture, ITestOutputH
         {
             // A no-op when the page cancelled it; otherwise the timer must not stay pending for the other tests.
             await CancelQuietlyAsync(id);
+            await CancelQuietlyAsync(tcpId);
         }
     }
 

@@ -1,6 +1,6 @@
 namespace RaftTimers.Support;
 
-/// <summary>Where the built node, cluster tool and command-line client live, in the same configuration as these tests.</summary>
+/// <summary>Where the built node, cluster tool, command-line client and example transport live, in the same configuration as these tests.</summary>
 public static class RepoPaths
 {
 #if DEBUG
@@ -16,6 +16,9 @@ public static class RepoPaths
     public static string ClusterToolDll => Path.Combine(Root, "tools", "Cluster", "bin", Configuration, "net10.0", "cluster.dll");
 
     public static string CliDll => Path.Combine(Root, "tools", "Cli", "bin", Configuration, "net10.0", "timers.dll");
+
+    /// <summary>The example plug-in transport (tools/SpoolTransport), which nodes load from configuration.</summary>
+    public static string SpoolTransportDll => Path.Combine(Root, "tools", "SpoolTransport", "bin", Configuration, "net10.0", "RaftTimers.SpoolTransport.dll");
 
     private static string FindRoot()
     {

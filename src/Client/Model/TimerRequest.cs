@@ -61,8 +61,9 @@ public sealed record TimerRequest
 }
 
 /// <summary>
-/// Where and how a timer calls back: an absolute http(s) URI, the HTTP method (post, put, patch, delete, get, options,
-/// head), the transport (<c>http</c> is built in), and headers of the timer's own (docs/api.md, <c>callback.headers</c>).
+/// Where and how a timer calls back: an absolute URI (http(s) for the <c>http</c> transport, <c>tcp://host:port</c> for
+/// <c>tcp</c>), the HTTP method (post, put, patch, delete, get, options, head; only <c>http</c> uses it), the transport
+/// (<c>http</c> and <c>tcp</c> are built in, a node may have plug-ins: docs/transports.md), and headers of the timer's own (docs/api.md, <c>callback.headers</c>).
 /// </summary>
 public sealed record CallbackTarget
 {

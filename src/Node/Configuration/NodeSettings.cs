@@ -132,6 +132,29 @@ public sealed class NodeSettings
 
     public MetricsSection Metrics { get; set; } = new();
 
+    /// <summary>
+    /// Plug-in callback transports by name (docs/transports.md): <c>RaftTimers:Transports:{name}:Assembly</c>, <c>:Type</c>
+    /// and the transport's own <c>:Settings:*</c>. <c>http</c> and <c>tcp</c> are built in and need no entry.
+    /// </summary>
+    public Dictionary<string, TransportSection> Transports { get; set; } = new(StringComparer.Ordinal);
+
+    /// <summary>The configured plug-ins, by name.</summary>
+    public IReadOnlyList<TransportPlugin> TransportPlugins()
+        => [.. Transports.OrderBy(t => t.Key, StringComparer.Ordinal)
+            .Select(t => new TransportPlugin(t.Key, t.Value.Assembly, t.Value.Type, t.Value.Settings, $"{Section}:Transports:{t.Key}"))];
+
+    public sealed class TransportSection
+    {
+        /// <summary>The plug-in's .dll; a relative path is taken from the node's working directory.</summary>
+        public string Assembly { get; set; } = "";
+
+        /// <summary>The full name of its class implementing <see cref="ICallbackTransport"/>.</summary>
+        public string Type { get; set; } = "";
+
+        /// <summary>Handed to the transport as they are.</summary>
+        public Dictionary<string, string> Settings { get; set; } = new(StringComparer.Ordinal);
+    }
+
     public sealed class RaftSection
     {
         public int LowerElectionTimeoutMs { get; set; } = RaftOptions.Defaults.LowerElectionTimeoutMs;

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using RaftTimers.Cluster.Delivery;
 using RaftTimers.Core.Model;
 using RaftTimers.Node.Answers;
 using RaftTimers.Node.Security;
@@ -13,7 +14,7 @@ namespace RaftTimers.Node.Http;
 /// <c>callback.headers</c> follow <see cref="TimerHeaders"/>'s rules; credential headers only with
 /// <paramref name="allowCredentialHeaders"/>.
 /// </summary>
-public sealed class TimerRequestParser(IReadOnlyCollection<string> transports, CallbackPolicy policy, bool allowCredentialHeaders = false)
+public sealed class TimerRequestParser(CallbackTransports transports, CallbackPolicy policy, bool allowCredentialHeaders = false)
 {
     private static readonly string[] Methods = ["post", "put", "patch", "delete", "get", "options", "head"];
 
@@ -106,8 +107,8 @@ public sealed class TimerRequestParser(IReadOnlyCollection<string> transports, C
             throw BadRequest($"callback must be an object, not {Describe(callback.ValueKind)}");
 
         var transport = RequiredString(callback, "transport");
-        if (!transports.Contains(transport))
-            throw BadRequest($"unknown callback transport '{Clip(transport)}'; supported: {string.Join(", ", transports)}");
+        if (!transports.TryGet(transport, out var carrier))
+            throw BadRequest($"unknown callback transport '{Clip(transport)}'; supported: {string.Join(", ", transports.Names)}");
 
         var method = RequiredString(callback, "method").ToLowerInvariant();
         if (!Methods.Contains(method))
@@ -116,8 +117,8 @@ public sealed class TimerRequestParser(IReadOnlyCollection<string> transports, C
         var uri = RequiredString(callback, "uri");
         if (uri.Length > TimerLimits.MaxUriLength)
             throw BadRequest($"callback.uri is longer than {TimerLimits.MaxUriLength} characters");
-        if (!Uri.TryCreate(uri, UriKind.Absolute, out var parsed) || parsed.Scheme is not ("http" or "https") || string.IsNullOrEmpty(parsed.Host))
-            throw BadRequest($"callback.uri must be an absolute http or https URI, got '{Clip(uri)}'");
+        if (!Uri.TryCreate(uri, UriKind.Absolute, out var parsed) || !carrier.Accepts(parsed))
+            throw BadRequest($"callback.uri of transport {transport} must be {carrier.TargetShape}, got '{Clip(uri)}'");
         if (policy.WhyDenied(parsed) is { } denied)
             throw BadRequest(denied);
 

@@ -39,7 +39,7 @@ public sealed class TimerDataShape;
 [Description("Where and how the timer's callback is sent.")]
 public sealed record CallbackShape
 {
-    [Description("Callback transport; \"http\" is built in. An unknown transport is a 400.")]
+    [Description("Callback transport: \"http\" and \"tcp\" are built in, more are plug-ins the node loads (docs/transports.md). A transport the node does not have is a 400 naming the ones it has.")]
     [MinLength(1)]
     public required string Transport { get; init; }
 
@@ -47,7 +47,7 @@ public sealed record CallbackShape
     [MinLength(1)]
     public required string Method { get; init; }
 
-    [Description("Absolute http or https URI. A target the node's callback policy denies is a 400 whose reason names the rule.")]
+    [Description("Absolute URI of the transport's shape: http or https for http, tcp://host:port for tcp. A target the node's callback policy denies is a 400 whose reason names the rule.")]
     [Url]
     [MaxLength(TimerLimits.MaxUriLength)]
     public required string Uri { get; init; }

@@ -81,6 +81,10 @@ public sealed class DeliveryQueueTests : IAsyncDisposable
 
         public string Name => "http";
 
+        public string TargetShape => "any URI";
+
+        public bool Accepts(Uri target) => true;
+
         public void Open() => open.TrySetResult();
 
         public async Task<AttemptResult> SendAsync(TimerRecord timer, int attempt, CancellationToken token)

@@ -90,6 +90,10 @@ public sealed class LeaderLeaseTests : IAsyncDisposable
 
         public string Name => "http";
 
+        public string TargetShape => "any URI";
+
+        public bool Accepts(Uri target) => true;
+
         public async Task<AttemptResult> SendAsync(TimerRecord timer, int attempt, CancellationToken token)
         {
             var ended = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -187,7 +187,7 @@ public sealed class LeaderTermTests : IDisposable
             run.Proposer = new CommandProposer(cluster, store, new LeaderClock(run.ClusterClock), new ProposerOptions(), NullLogger<CommandProposer>.Instance);
             var proposer = run.Proposer;
             var duties = new LeaderRunner(cluster, store, proposer,
-                term => new DeliveryRunner(store, proposer, new Dictionary<string, ICallbackTransport>(), new RetryBackoff(delivery, new Random(1)),
+                term => new DeliveryRunner(store, proposer, new CallbackTransports([]), new RetryBackoff(delivery, new Random(1)),
                     new SemaphoreSlim(1), delivery, new NoLeaderObserver(), clock, NullLogger.Instance, new AlwaysLeased(), term),
                 options ?? new LeaderOptions(), new NoLeaderObserver(), clock, run.Log);
             run.leading = duties.RunAsync(run.stopping.Token);

@@ -25,7 +25,7 @@ internal sealed class DeliveryHarness : IAsyncDisposable
         proposer = new CommandProposer(LeaderTermTests.FakeCluster.Create(null!), Store, Clocks.Leader(TimeProvider.System), new ProposerOptions(),
             NullLogger<CommandProposer>.Instance);
         options ??= new DeliveryOptions();
-        Runner = new DeliveryRunner(Store, proposer, new Dictionary<string, ICallbackTransport> { [transport.Name] = transport },
+        Runner = new DeliveryRunner(Store, proposer, new CallbackTransports([transport]),
             new RetryBackoff(options, new Random(1)), new SemaphoreSlim(options.MaxConcurrentDeliveries), options, new NoLeaderObserver(),
             TimeProvider.System, NullLogger.Instance, lease, leadership.Token);
     }

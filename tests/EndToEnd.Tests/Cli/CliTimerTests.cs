@@ -117,6 +117,27 @@ public sealed class CliTimerTests(ThreeNodeCluster fixture)
     }
 
     [Fact]
+    public async Task A_tcp_timer_created_with_the_cli_writes_its_data_to_the_connection()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        var received = Task.Run(async () =>
+        {
+            using var client = await listener.AcceptTcpClientAsync();
+            using var buffer = new MemoryStream();
+            await client.GetStream().CopyToAsync(buffer);
+            return System.Text.Encoding.UTF8.GetString(buffer.ToArray());
+        });
+        var id = NewId("tcp");
+
+        await OkAsync("create", "--url", Urls, "--id", id, "--delay", "300ms", "--transport", "tcp", "--callback", $"tcp://127.0.0.1:{port}", "--data", "job 7");
+
+        Assert.Equal("job 7", await received.WaitAsync(Deadline));
+        Assert.Matches($@"(?m)^callback\s+tcp tcp://127\.0\.0\.1:{port}$", (await OkAsync("get", id, "--url", Urls)).Stdout);
+    }
+
+    [Fact]
     public async Task List_all_pages_through_every_timer_in_order_and_keeps_stdout_clean()
     {
         var prefix = NewId("all")[..24] + "-";

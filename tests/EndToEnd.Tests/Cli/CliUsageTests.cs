@@ -25,6 +25,8 @@ public sealed class CliUsageTests
         { ["create", "--at", "1999-12-31T23:59:59Z", "--callback", "http://127.0.0.1:9/"], "--at must be" },
         { ["create", "--delay", "5s", "--callback", "ftp://127.0.0.1/x"], "--callback must be" },
         { ["create", "--delay", "5s", "--callback", "not a uri"], "--callback must be" },
+        { ["create", "--delay", "5s", "--transport", "tcp", "--callback", "not a uri"], "--callback must be an absolute URI" },
+        { ["create", "--delay", "5s", "--transport", "Bad Name", "--callback", "tcp://127.0.0.1:9"], "--transport must be" },
         { ["create", "--delay", "5s", "--callback", "http://127.0.0.1:9/", "--method", "fetch"], "--method must be" },
         { ["create", "--delay", "5s", "--callback", "http://127.0.0.1:9/", "--id", "has space"], "--id must be" },
         { ["create", "--delay", "5s", "--callback", "http://127.0.0.1:9/", "--data", "a", "--data-json", "{}"], "not both" },

@@ -1,4 +1,6 @@
 using System.Text;
+using RaftTimers.Cluster.Delivery;
+using RaftTimers.Core.Lead;
 using RaftTimers.Core.Model;
 using RaftTimers.Node.Answers;
 using RaftTimers.Node.Http;
@@ -9,7 +11,9 @@ namespace RaftTimers.Node.Tests.Http;
 /// <summary>The create/replace body as docs/api.md gives it: a timer spec, or a 400 whose reason names the field.</summary>
 public sealed class TimerRequestParserTests
 {
-    private static readonly TimerRequestParser Parser = new(["http"], CallbackPolicy.FromSettings("", "", denyDefaults: false));
+    private static readonly CallbackTransports Transports = new([new HttpCallbackTransport(new DeliveryOptions()), new TcpCallbackTransport(new DeliveryOptions())]);
+
+    private static readonly TimerRequestParser Parser = new(Transports, CallbackPolicy.FromSettings("", "", denyDefaults: false));
 
     private static TimerSpec Parse(string json) => Parser.Parse(Encoding.UTF8.GetBytes(json));
 
@@ -115,8 +119,38 @@ public sealed class TimerRequestParserTests
     [Fact]
     public void Credential_headers_are_taken_where_the_node_allows_them()
     {
-        var allowing = new TimerRequestParser(["http"], CallbackPolicy.FromSettings("", "", denyDefaults: false), allowCredentialHeaders: true);
+        var allowing = new TimerRequestParser(Transports, CallbackPolicy.FromSettings("", "", denyDefaults: false), allowCredentialHeaders: true);
         var spec = allowing.Parse(Encoding.UTF8.GetBytes("""{"timeout":1,"callback":{"transport":"http","method":"post","uri":"http://10.0.0.1/","headers":{"Authorization":"Bearer t"}}}"""));
         Assert.Equal("Bearer t", spec.Headers!.Items[0].Value);
+    }
+
+    [Fact]
+    public void A_tcp_callback_is_taken_as_host_and_port()
+    {
+        var spec = Parse("""{"timeout":1,"data":"job-7","callback":{"transport":"tcp","method":"post","uri":"tcp://10.0.0.1:5555"}}""");
+        Assert.Equal("tcp", spec.Callback.Transport);
+        Assert.Equal("tcp://10.0.0.1:5555", spec.Callback.Uri);
+    }
+
+    [Theory]
+    [InlineData("tcp", "tcp://10.0.0.1", "tcp://host:port")]
+    [InlineData("tcp", "tcp://10.0.0.1:5555/path", "nothing after it")]
+    [InlineData("tcp", "tcp://10.0.0.1:5555?q=1", "nothing after it")]
+    [InlineData("tcp", "http://10.0.0.1:5555/", "callback.uri of transport tcp")]
+    [InlineData("http", "tcp://10.0.0.1:5555", "callback.uri of transport http must be an absolute http or https URI")]
+    public void A_uri_its_transport_cannot_reach_is_refused_naming_the_transport(string transport, string uri, string reason)
+        => Assert.Contains(reason, Refusal($$$"""{"timeout":1,"callback":{"transport":"{{{transport}}}","method":"post","uri":"{{{uri}}}"}}"""), StringComparison.Ordinal);
+
+    [Fact]
+    public void An_unknown_transport_is_refused_with_the_ones_this_node_has()
+        => Assert.Contains("supported: http, tcp", Refusal("""{"timeout":1,"callback":{"transport":"sqs","method":"post","uri":"sqs://q"}}"""), StringComparison.Ordinal);
+
+    [Fact]
+    public void The_callback_policy_holds_for_tcp_targets_too()
+    {
+        var guarded = new TimerRequestParser(Transports, CallbackPolicy.FromSettings("", "", denyDefaults: true));
+        var e = Assert.Throws<ApiException>(() => guarded.Parse(Encoding.UTF8.GetBytes("""{"timeout":1,"callback":{"transport":"tcp","method":"post","uri":"tcp://127.0.0.1:5555"}}""")));
+        Assert.Equal(400, e.Status);
+        Assert.Contains("127.0.0.1", e.Message, StringComparison.Ordinal);
     }
 }

@@ -21,7 +21,7 @@ internal sealed class TimerOptions
 
     public Option<string> Callback { get; } = new("--callback", "-c")
     {
-        Description = "Absolute http(s) URI the timer calls when it fires",
+        Description = "Absolute URI the timer calls when it fires: http(s) for the http transport, tcp://host:port for tcp",
         Required = true,
         HelpName = "URI",
     };
@@ -31,6 +31,13 @@ internal sealed class TimerOptions
         Description = $"HTTP method of the callback: {string.Join(", ", TimerInput.Methods)}",
         DefaultValueFactory = _ => "post",
         HelpName = "METHOD",
+    };
+
+    public Option<string> Transport { get; } = new("--transport", "-t")
+    {
+        Description = "How the callback is delivered: http, tcp (the data written to a TCP connection), or a plug-in the nodes load",
+        DefaultValueFactory = _ => "http",
+        HelpName = "NAME",
     };
 
     public Option<string> Data { get; } = new("--data")
@@ -57,6 +64,7 @@ internal sealed class TimerOptions
         command.Options.Add(At);
         command.Options.Add(Callback);
         command.Options.Add(Method);
+        command.Options.Add(Transport);
         command.Options.Add(Data);
         command.Options.Add(DataJson);
         command.Options.Add(Header);
@@ -68,7 +76,8 @@ internal sealed class TimerOptions
         var (delay, at) = (parse.GetValue(Delay), parse.GetValue(At));
         if ((delay is null) == (at is null))
             throw CliFailure.Usage("give --delay (a delay) or --at (a due time), one of them");
-        var callback = new CallbackTarget(TimerInput.RequireCallbackUri(parse.GetValue(Callback)), TimerInput.RequireMethod(parse.GetValue(Method)!))
+        var transport = TimerInput.RequireTransport(parse.GetValue(Transport)!);
+        var callback = new CallbackTarget(TimerInput.RequireCallbackUri(parse.GetValue(Callback), transport), TimerInput.RequireMethod(parse.GetValue(Method)!), transport)
         {
             Headers = TimerInput.Headers(parse.GetValue(Header) ?? []),
         };

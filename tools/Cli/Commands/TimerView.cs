@@ -46,7 +46,10 @@ internal static class TimerView
 
     private static string Number(long value) => value.ToString(CultureInfo.InvariantCulture);
 
-    private static string Callback(TimerInfo timer) => $"{timer.Callback.Method.ToUpperInvariant()} {timer.Callback.Uri}";
+    /// <summary>An http callback as its request line; any other transport by its name, since it has no method.</summary>
+    private static string Callback(TimerInfo timer) => timer.Callback.Transport == "http"
+        ? $"{timer.Callback.Method.ToUpperInvariant()} {timer.Callback.Uri}"
+        : $"{timer.Callback.Transport} {timer.Callback.Uri}";
 
     private static string? Data(TimerInfo timer) => timer.Data is not { } data ? null : data.ValueKind switch
     {

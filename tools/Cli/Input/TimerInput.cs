@@ -70,13 +70,27 @@ internal static class TimerInput
         return lower;
     }
 
-    public static string RequireCallbackUri(string? uri)
+    /// <summary>
+    /// The callback URI. For <c>http</c> it must be http(s); other transports (<c>tcp</c>, a node's plug-ins) decide
+    /// their own URIs, so the node checks those and the CLI only that the URI is absolute.
+    /// </summary>
+    public static string RequireCallbackUri(string? uri, string transport = "http")
     {
         if (string.IsNullOrWhiteSpace(uri))
-            throw CliFailure.Usage("--callback is required: the absolute http(s) URI the timer calls when it fires");
-        if (uri.Length > MaxUriLength || !Uri.TryCreate(uri, UriKind.Absolute, out var parsed) || parsed.Scheme is not ("http" or "https"))
-            throw CliFailure.Usage($"--callback must be an absolute http or https URI of at most {MaxUriLength} characters, not '{uri}'");
+            throw CliFailure.Usage("--callback is required: the absolute URI the timer calls when it fires");
+        if (uri.Length > MaxUriLength || !Uri.TryCreate(uri, UriKind.Absolute, out var parsed))
+            throw CliFailure.Usage($"--callback must be an absolute URI of at most {MaxUriLength} characters, not '{uri}'");
+        if (transport == "http" && parsed.Scheme is not ("http" or "https"))
+            throw CliFailure.Usage($"--callback must be an absolute http or https URI for the http transport, not '{uri}'");
         return uri;
+    }
+
+    public static string RequireTransport(string transport)
+    {
+        var lower = transport.ToLowerInvariant();
+        if (lower.Length is 0 or > 32 || !char.IsAsciiLetterLower(lower[0]) || !lower.All(c => char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '-'))
+            throw CliFailure.Usage($"--transport must be a transport name (http, tcp, or one of the node's plug-ins), not '{transport}'");
+        return lower;
     }
 
     public static string? RequireState(string? state)

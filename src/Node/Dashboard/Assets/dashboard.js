@@ -385,7 +385,9 @@
     $('timer-attempts').textContent = String(t.attempts);
     $('timer-created').textContent = t.createdAt;
     $('timer-due').textContent = `${t.dueAt} (${relative(Date.parse(t.dueAt))})`;
-    $('timer-callback').textContent = t.callback ? `${String(t.callback.method).toUpperCase()} ${t.callback.uri}` : '–';
+    $('timer-callback').textContent = !t.callback ? '–'
+      : t.callback.transport === 'http' ? `${String(t.callback.method).toUpperCase()} ${t.callback.uri}`
+      : `${t.callback.transport} ${t.callback.uri}`;
     const headers = t.callback && t.callback.headers ? Object.entries(t.callback.headers) : [];
     $('timer-headers').textContent = headers.length ? headers.map(([name, value]) => `${name}: ${value}`).join('; ') : '–';
     $('timer-error').textContent = t.lastError || '–';

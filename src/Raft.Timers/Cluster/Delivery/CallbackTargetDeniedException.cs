@@ -1,8 +1,8 @@
 namespace RaftTimers.Cluster.Delivery;
 
 /// <summary>
-/// Thrown by <see cref="GuardedConnector"/> when the <see cref="ICallbackAddressGuard"/> refuses every address a
-/// callback's host resolved to. HttpClient wraps it in an <see cref="HttpRequestException"/>;
-/// <see cref="HttpCallbackTransport"/> unwraps it into a failure that is not retried.
+/// Thrown by <see cref="CallbackSockets.ConnectAsync"/> when the <see cref="ICallbackAddressGuard"/> refuses every
+/// address a callback's host resolved to. A transport reports it as <see cref="Core.Lead.AttemptResult.Refused"/>,
+/// a failure that is not retried (HttpClient wraps it in an <see cref="HttpRequestException"/> first).
 /// </summary>
-internal sealed class CallbackTargetDeniedException(string reason) : IOException(reason);
+public sealed class CallbackTargetDeniedException(string reason) : IOException(reason);

@@ -21,7 +21,7 @@ namespace RaftTimers.Cluster.Delivery;
 public sealed partial class DeliveryRunner(
     AppliedState store,
     CommandProposer proposer,
-    IReadOnlyDictionary<string, ICallbackTransport> transports,
+    CallbackTransports transports,
     RetryBackoff backoff,
     SemaphoreSlim concurrency,
     DeliveryOptions options,
@@ -156,7 +156,7 @@ public sealed partial class DeliveryRunner(
             if (timer is null)
                 return;
 
-            if (!transports.TryGetValue(timer.Spec.Callback.Transport, out var transport))
+            if (!transports.TryGet(timer.Spec.Callback.Transport, out var transport))
             {
                 observer.AttemptEnded(DeliveryAttemptOutcome.Failed, null);
                 await RecordAsync(timer, DeliveryDecision.FirstAttempt(timer.Attempts), DeliveryOutcome.Failed, $"unknown transport '{timer.Spec.Callback.Transport}'").ConfigureAwait(false);

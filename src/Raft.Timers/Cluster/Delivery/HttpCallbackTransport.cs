@@ -15,7 +15,7 @@ namespace RaftTimers.Cluster.Delivery;
 /// attempt's time, Unix seconds) and <c>webhook-signature</c>.
 /// 2xx is success; anything else, or no answer within the attempt timeout, is a failure.
 /// Connections are pooled and kept alive. With an <see cref="ICallbackAddressGuard"/>, every new connection
-/// goes through <see cref="GuardedConnector"/>, and a target the guard refuses is a permanent failure.
+/// goes through <see cref="CallbackSockets"/>, and a target the guard refuses is a permanent failure.
 /// </summary>
 public sealed class HttpCallbackTransport : ICallbackTransport, IDisposable
 {
@@ -50,12 +50,16 @@ public sealed class HttpCallbackTransport : ICallbackTransport, IDisposable
             ConnectTimeout = TimeSpan.FromMilliseconds(options.AttemptTimeoutMs),
         };
         if (guard is not null)
-            handler.ConnectCallback = new GuardedConnector(guard).ConnectAsync;
+            handler.ConnectCallback = CallbackSockets.HttpConnector(guard);
         client = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
         attemptTimeout = TimeSpan.FromMilliseconds(options.AttemptTimeoutMs);
     }
 
     public string Name => TransportName;
+
+    public string TargetShape => "an absolute http or https URI";
+
+    public bool Accepts(Uri target) => target.Scheme is "http" or "https" && !string.IsNullOrEmpty(target.Host);
 
     public async Task<AttemptResult> SendAsync(TimerRecord timer, int attempt, CancellationToken token)
     {

@@ -26,12 +26,12 @@ public sealed class TimerNode : IAsyncDisposable
     private readonly LogApplier stateMachine;
     private readonly WriteAheadLog wal;
     private readonly RaftCluster cluster;
-    private readonly HttpCallbackTransport httpTransport;
+    private readonly CallbackTransports transports;
     private readonly CancellationTokenSource stopping = new();
     private Task leaderLoop = Task.CompletedTask;
 
     private TimerNode(RaftOptions options, DataDirectoryLock directoryLock, AppliedState store, LogApplier stateMachine,
-        WriteAheadLog wal, RaftCluster cluster, ClusterMembership membership, CommandProposer proposer, HttpCallbackTransport httpTransport,
+        WriteAheadLog wal, RaftCluster cluster, ClusterMembership membership, CommandProposer proposer, CallbackTransports transports,
         ClusterClock clusterClock)
     {
         ClusterClock = clusterClock;
@@ -43,7 +43,7 @@ public sealed class TimerNode : IAsyncDisposable
         this.wal = wal;
         this.cluster = cluster;
         Proposer = proposer;
-        this.httpTransport = httpTransport;
+        this.transports = transports;
         View = new ClusterView(cluster, membership, options.ApiUrl);
     }
 
@@ -68,8 +68,8 @@ public sealed class TimerNode : IAsyncDisposable
     /// <summary>Adds and removes members, and knows whether this node is one.</summary>
     public ClusterMembership Membership { get; }
 
-    /// <summary>The names of the callback transports this node can deliver through.</summary>
-    public IReadOnlyCollection<string> Transports => [HttpCallbackTransport.TransportName];
+    /// <summary>The callback transports this node delivers through: the built-in <c>http</c> and <c>tcp</c>, and the plug-ins it was given.</summary>
+    public CallbackTransports Transports => transports;
 
     public long CommitIndex => wal.LastCommittedEntryIndex;
 
@@ -91,7 +91,7 @@ public sealed class TimerNode : IAsyncDisposable
     /// </summary>
     public static async Task<TimerNode> StartAsync(RaftOptions options, ProposerOptions proposerOptions, LeaderOptions leaderOptions,
         DeliveryOptions deliveryOptions, ICallbackAddressGuard? callbackGuard, CallbackSigner? callbackSigner, ILeaderObserver observer, ILoggerFactory loggers, TimeProvider clock,
-        Action<Exception> onFatalError, CancellationToken token)
+        Action<Exception> onFatalError, CancellationToken token, IReadOnlyList<ICallbackTransport>? pluginTransports = null)
     {
         deliveryOptions.Validate();
         var directoryLock = DataDirectoryLock.Acquire(options.DataDirectory);
@@ -151,8 +151,12 @@ public sealed class TimerNode : IAsyncDisposable
             var membership = new ClusterMembership(cluster, membershipStorage, options.NodeId, options.DataDirectory, hasConfiguration, clock,
                 loggers.CreateLogger<ClusterMembership>(), options.LogLevel);
             var proposer = new CommandProposer(cluster, store, new LeaderClock(clusterClock), proposerOptions, loggers.CreateLogger<CommandProposer>());
-            var httpTransport = new HttpCallbackTransport(deliveryOptions, callbackGuard, callbackSigner, clock);
-            var node = new TimerNode(options, directoryLock, store, stateMachine, wal, cluster, membership, proposer, httpTransport, clusterClock);
+            var transports = new CallbackTransports([
+                new HttpCallbackTransport(deliveryOptions, callbackGuard, callbackSigner, clock),
+                new TcpCallbackTransport(deliveryOptions, callbackGuard),
+                .. pluginTransports ?? [],
+            ]);
+            var node = new TimerNode(options, directoryLock, store, stateMachine, wal, cluster, membership, proposer, transports, clusterClock);
 
             await cluster.StartAsync(token).ConfigureAwait(false);
             // The members whose clocks judge this one's; until they are known there is no verdict, so no fire and no
@@ -196,7 +200,6 @@ public sealed class TimerNode : IAsyncDisposable
     private void StartLeaderRunner(LeaderOptions leaderOptions, DeliveryOptions deliveryOptions, ILeaderObserver observer, ILoggerFactory loggers,
         TimeProvider clock)
     {
-        var transports = new Dictionary<string, ICallbackTransport>(StringComparer.Ordinal) { [httpTransport.Name] = httpTransport };
         var backoff = new RetryBackoff(deliveryOptions, new Random(unchecked((int)clock.GetTimestamp())));
         var concurrency = new SemaphoreSlim(deliveryOptions.MaxConcurrentDeliveries, deliveryOptions.MaxConcurrentDeliveries);
         var deliveryLogger = loggers.CreateLogger<DeliveryRunner>();
@@ -228,7 +231,7 @@ public sealed class TimerNode : IAsyncDisposable
         await cluster.DisposeAsync().ConfigureAwait(false);
         await wal.DisposeAsync().ConfigureAwait(false);
         await stateMachine.DisposeAsync().ConfigureAwait(false);
-        httpTransport.Dispose();
+        await transports.DisposeAsync().ConfigureAwait(false);
         directoryLock.Dispose();
         stopping.Dispose();
     }
