@@ -148,6 +148,15 @@ public sealed class RaftTimersClient : IDisposable
         }
     }
 
+    /// <summary>
+    /// The timers' lifecycle events as they are applied (GET /events), until <paramref name="cancellation"/> ends the
+    /// stream. A broken stream goes on from the last event on the next node, so each event comes once, in log order.
+    /// </summary>
+    /// <exception cref="EventsGoneException">The node no longer keeps the events after <see cref="EventQuery.After"/>.</exception>
+    /// <exception cref="NoNodeAnsweredException">No node could be reached, a whole round of them.</exception>
+    public IAsyncEnumerable<TimerLifecycleEvent> EventsAsync(EventQuery? query = null, CancellationToken cancellation = default)
+        => Events.EventStream.ReadAsync(Http, options, query ?? new EventQuery(), cancellation);
+
     /// <summary>The cluster as the first node that answers sees it (GET /cluster): members, leader, term, indexes.</summary>
     public async Task<ClusterDocument> GetClusterAsync(CancellationToken cancellation = default)
     {

@@ -45,6 +45,8 @@ public static class TimerApiProtocol
 
     public const string BatchPath = "/timer/batch";
 
+    public const string EventsPath = "/events";
+
     /// <summary>The JSON body of a create or a replace: <c>timeout</c> or <c>dueAt</c>, <c>data</c> when given, and <c>callback</c>.</summary>
     public static byte[] Body(TimerRequest timer)
     {

@@ -123,6 +123,7 @@ public static partial class NodeHost
             RequestTimeoutMs = settings.Raft.RequestTimeoutMs,
             SnapshotEveryEntries = settings.Raft.SnapshotEveryEntries,
             SnapshotEveryBytes = settings.Raft.SnapshotEveryBytes,
+            RetainedEvents = settings.Events.RetainedEvents,
             LogLevel = settings.Raft.LogLevel,
             Clock = settings.Clock,
             Tls = tls,
@@ -221,6 +222,7 @@ public static partial class NodeHost
             new ForwardingEndpoint(new ForwardedWrites(node, timers, writeLimit, timerMetrics), apiToken, app.Lifetime,
                 loggers.CreateLogger<ForwardingEndpoint>()).Map(app);
             new ClusterEndpoints(node).Map(app);
+            new EventEndpoints(node.Store.Journal, apiToken, app.Lifetime).Map(app);
             var admin = new AdminAuthorization(settings.Security.CreateAdminToken());
             var handOff = node.CreateHandOff(TimeSpan.FromMilliseconds(settings.RequestTimeoutMs));
             new MembershipEndpoints(node, forwarder, admin, new PeerClient(forwardingClient, loggers.CreateLogger<PeerClient>()), handOff, settings,

@@ -101,6 +101,28 @@ public sealed class DashboardBrowserTests(DashboardCluster fixture, ITestOutputH
     }
 
     [Fact]
+    public async Task Events_applied_while_the_page_is_open_appear_live_newest_first()
+    {
+        var shots = Screenshots.For(output);
+        var (leader, follower, _) = await fixture.RolesAsync();
+        var id = $"dash-live-{Guid.NewGuid():N}"[..24];
+        var page = await fixture.Browser.OpenDashboardAsync(follower);
+        await shots.OnPageAsync(page, async () =>
+        {
+            await Expect(page.Locator("#events-status")).ToHaveTextAsync("live");
+            await fixture.Cluster.Http.Client(leader).CreateAsync(new TimerRequest(600_000, new CallbackTarget(fixture.Sink.UrlFor(id))), id);
+            await fixture.Cluster.Http.Client(leader).CancelAsync(id);
+
+            var rows = page.Locator("#events tbody tr").Filter(new() { HasText = id });
+            await Expect(rows).ToHaveCountAsync(2);
+            await Expect(rows.Nth(0).Locator("td").Nth(2)).ToHaveTextAsync("cancelled");
+            await Expect(rows.Nth(1).Locator("td").Nth(2)).ToHaveTextAsync("created");
+            await Expect(page.Locator("#events-empty")).ToBeHiddenAsync();
+            await shots.TakeAsync(page, "events");
+        });
+    }
+
+    [Fact]
     public async Task Unknown_ids_say_so()
     {
         var shots = Screenshots.For(output);

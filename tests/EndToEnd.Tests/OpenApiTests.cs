@@ -72,6 +72,8 @@ public sealed class OpenApiTests(OpenApiNodes nodes) : IClassFixture<OpenApiNode
         { "GET", "/timer", 200, [400, 503] },
         { "POST", "/timer/batch", 200, [400, 413, 415, 429, 503] },
         { "GET", "/ping", 200, [] },
+        // docs/api.md, Events
+        { "GET", "/events", 200, [400, 410] },
         // docs/api.md, Admin API
         { "GET", "/cluster", 200, [] },
         { "POST", "/cluster/members", 200, [400, 401, 409, 502, 503] },

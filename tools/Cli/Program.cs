@@ -17,6 +17,7 @@ root.Subcommands.Add(UpdateCommand.Build());
 root.Subcommands.Add(CancelCommand.Build());
 root.Subcommands.Add(ListCommand.Build());
 root.Subcommands.Add(BatchCommand.Build());
+root.Subcommands.Add(EventsCommand.Build());
 var cluster = new Command("cluster", "Show the cluster's members and state, add or remove a member");
 cluster.Subcommands.Add(ClusterStatusCommand.Build());
 cluster.Subcommands.Add(ClusterAddCommand.Build());

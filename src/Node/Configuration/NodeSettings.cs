@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using RaftTimers.Cluster.Clock;
 using RaftTimers.Cluster.Delivery;
+using RaftTimers.Cluster.Events;
 using RaftTimers.Cluster.Hosting;
 using RaftTimers.Cluster.Propose;
 using RaftTimers.Cluster.Security;
@@ -131,6 +132,17 @@ public sealed class NodeSettings
     public AdminSection Admin { get; set; } = new();
 
     public MetricsSection Metrics { get; set; } = new();
+
+    public EventsSection Events { get; set; } = new();
+
+    public sealed class EventsSection
+    {
+        /// <summary>
+        /// Lifecycle events this node keeps for <c>GET /events</c>: a reader further behind gets 410 and starts again from
+        /// the oldest kept. About 150 bytes each on every node.
+        /// </summary>
+        public int RetainedEvents { get; set; } = EventJournal.DefaultCapacity;
+    }
 
     /// <summary>
     /// Plug-in callback transports by name (docs/transports.md): <c>RaftTimers:Transports:{name}:Assembly</c>, <c>:Type</c>
@@ -432,6 +444,8 @@ public sealed class NodeSettings
             throw new InvalidOperationException($"RaftTimers:Metrics:StallAfterMs {Metrics.StallAfterMs} must be at least 100");
         if (Admin.MembershipTimeoutMs < 1_000)
             throw new InvalidOperationException($"RaftTimers:Admin:MembershipTimeoutMs {Admin.MembershipTimeoutMs} must be at least 1000");
+        if (Events.RetainedEvents is < 1 or > 100_000_000)
+            throw new InvalidOperationException($"RaftTimers:Events:RetainedEvents {Events.RetainedEvents} must be between 1 and 100000000");
         if (Admin.TransferAttempts is < 1 or > 100)
             throw new InvalidOperationException($"RaftTimers:Admin:TransferAttempts {Admin.TransferAttempts} must be between 1 and 100");
         _ = Security.CreateApiToken();

@@ -368,3 +368,35 @@ public sealed record BatchResultShape
 
     public string? Reason { get; init; }
 }
+
+[Description("One lifecycle event of GET /events, the data of one Server-Sent Event.")]
+[JsonNumberHandling(JsonNumberHandling.Strict)]
+public sealed record EventShape
+{
+    [Description("{index}:{position}: the event's place in the Raft log, also its SSE id; resume after it with Last-Event-ID.")]
+    public required string Id { get; init; }
+
+    [Description("The Raft log index of the entry that made the change.")]
+    public required long Index { get; init; }
+
+    [Description("created, updated, cancelled, fired, retrying (an attempt failed, another follows), delivered, failed or purged.")]
+    public required string Kind { get; init; }
+
+    [RegularExpression(ApiDocument.TimerIdPattern)]
+    public required string TimerId { get; init; }
+
+    [Description("The timer's version the event is about.")]
+    public required long Version { get; init; }
+
+    [Description("When the leader stamped the entry (RFC 3339, UTC).")]
+    public required DateTimeOffset At { get; init; }
+
+    [Description("When the timer is due: for created, updated and fired.")]
+    public DateTimeOffset? DueAt { get; init; }
+
+    [Description("The delivery attempt: for retrying, delivered and failed.")]
+    public int? Attempt { get; init; }
+
+    [Description("Why the attempt failed: for retrying and failed.")]
+    public string? Error { get; init; }
+}

@@ -86,7 +86,7 @@ public sealed class ApplyOrderingTests
         Assert.Equal(
             [CommandOutcome.NotFound, CommandOutcome.Applied, CommandOutcome.AlreadyApplied, CommandOutcome.Stale, CommandOutcome.Applied, CommandOutcome.Applied],
             results.Select(r => r.Outcome));
-        Assert.Equal([new TimerScheduled("a", 1, 1_010), new TimerUnscheduled("a")], t.Events);
+        Assert.Equal([new TimerScheduled("a", 1, 1_010), new TimerUnscheduled("a"), new TimerPurged("a", 1)], t.Events);
         Assert.Equal(0, t.State.Count);
     }
 }

@@ -157,6 +157,7 @@ internal sealed class TimerModel
                     if (purged == (p.Bounds?.MaxPerEntry ?? int.MaxValue) || !(now - t.FinishedAt >= p.RetentionMs || overBounds))
                         break;
                     timers.Remove(t.Id);
+                    events.Add(new TimerPurged(t.Id, t.Version));
                     count--;
                     bytes -= Bytes(t);
                     purged++;

@@ -155,6 +155,7 @@ internal static class TranscriptRunner
         TimerScheduled s => $"scheduled {s.TimerId} v{s.Version} due={s.DueAtUnixMs}",
         TimerUnscheduled u => $"unscheduled {u.TimerId}",
         TimerFired f => $"fired {f.TimerId} v{f.Version}",
+        TimerPurged p => $"purged {p.TimerId} v{p.Version}",
         _ => e.ToString(),
     };
 

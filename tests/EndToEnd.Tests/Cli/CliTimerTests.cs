@@ -138,6 +138,28 @@ public sealed class CliTimerTests(ThreeNodeCluster fixture)
     }
 
     [Fact]
+    public async Task Events_prints_a_timers_lifecycle_in_log_order_as_lines_or_json()
+    {
+        var id = NewId("events");
+        await OkAsync("create", "--url", Urls, "--id", id, "--delay", "10m", "--callback", fixture.Sink.UrlFor(id));
+        await OkAsync("update", id, "--url", Urls, "--delay", "20m", "--callback", fixture.Sink.UrlFor(id));
+        await OkAsync("cancel", id, "--url", Urls);
+
+        var lines = (await OkAsync("events", "--url", Urls, "--prefix", id, "--after", "0", "--count", "3")).Stdout
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, lines.Length);
+        Assert.Matches($@"^\d+:0 +\S+Z  created +{id} v1 due \S+Z$", lines[0]);
+        Assert.Matches($@"^\d+:0 +\S+Z  updated +{id} v2 due \S+Z$", lines[1]);
+        Assert.Matches($@"^\d+:0 +\S+Z  cancelled {id} v2$", lines[2]);
+
+        var json = (await OkAsync("events", "--url", Urls, "--prefix", id, "--after", "0", "--kind", "cancelled,created", "--count", "2", "--json")).Stdout
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(l => System.Text.Json.JsonDocument.Parse(l).RootElement).ToList();
+        Assert.Equal(["created", "cancelled"], json.Select(e => e.GetProperty("kind").GetString()));
+        Assert.All(json, e => Assert.Equal(id, e.GetProperty("timerId").GetString()));
+        Assert.Equal(lines[2].Split(' ')[0], json[1].GetProperty("id").GetString());
+    }
+
+    [Fact]
     public async Task List_all_pages_through_every_timer_in_order_and_keeps_stdout_clean()
     {
         var prefix = NewId("all")[..24] + "-";

@@ -36,6 +36,9 @@ public sealed class CliUsageTests
         { ["create", "--delay", "5s", "--callback", "http://127.0.0.1:9/", "--header", ": acme"], "--header must be \"Name: value\"" },
         { ["create", "--delay", "5s", "--callback", "http://127.0.0.1:9/", "-H", "X-A: 1", "-H", "x-a: 2"], "--header names 'x-a' twice" },
         { ["batch", "/nonexistent/batch.json"], "cannot read /nonexistent/batch.json" },
+        { ["events", "--kind", "executed"], "--kind must be one of created," },
+        { ["events", "--after", "soon"], "--after must be an event id" },
+        { ["events", "--count", "0"], "--count must be at least 1" },
         { ["get"], "Required argument missing" },
         { ["cancel"], "Required argument missing" },
         { ["update", "--delay", "5s", "--callback", "http://127.0.0.1:9/"], "Required argument missing" },
@@ -197,6 +200,7 @@ public sealed class CliUsageTests
     [InlineData("cluster", "remove")]
     [InlineData("signing-secret")]
     [InlineData("batch")]
+    [InlineData("events")]
     public async Task Help_works_on_every_command_and_lists_the_exit_codes(params string[] command)
     {
         var result = await RunAsync([.. command, "--help"]);

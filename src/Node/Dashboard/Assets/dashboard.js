@@ -1,6 +1,7 @@
 // RaftTimers dashboard: plain JavaScript, no dependencies, no build step. It polls this node's
 // dashboard/api/activity (every second) and dashboard/api/cluster (every two seconds), draws its own charts on
-// canvas, and calls the timer API (GET and DELETE /timer/{id}) for lookups and cancels. Every URL is relative to
+// canvas, calls the timer API (GET and DELETE /timer/{id}) for lookups and cancels, and follows GET /events (read
+// with fetch rather than EventSource, which cannot send the API token). Every URL is relative to
 // /dashboard/, so the page also works behind a proxy that serves the node under a path prefix.
 'use strict';
 
@@ -443,6 +444,83 @@
     cancelShown();
   });
 
+  // ---- Live events: GET /events as Server-Sent Events, the newest first, resumed after the last one on a break. ----
+
+  const EVENTS_SHOWN = 50;
+  let lastEventId = null;
+
+  function eventDetail(e) {
+    const parts = [];
+    if (e.dueAt) parts.push(`due ${e.dueAt}`);
+    if (e.attempt !== undefined) parts.push(`attempt ${e.attempt}`);
+    if (e.error) parts.push(e.error);
+    return parts.join(', ');
+  }
+
+  function showEvent(e) {
+    const row = document.createElement('tr');
+    row.dataset.kind = e.kind;
+    for (const text of [e.id, e.at, e.kind, e.timerId, String(e.version), eventDetail(e)]) {
+      const cell = document.createElement('td');
+      cell.textContent = text;
+      row.appendChild(cell);
+    }
+    const body = $('events').tBodies[0];
+    body.insertBefore(row, body.firstChild);
+    while (body.rows.length > EVENTS_SHOWN) body.deleteRow(body.rows.length - 1);
+    $('events-empty').hidden = true;
+  }
+
+  async function followEvents() {
+    const headers = authHeaders();
+    if (lastEventId !== null) headers['Last-Event-ID'] = lastEventId;
+    try {
+      const response = await fetch('../events', { headers, cache: 'no-store' });
+      if (response.status === 401) {
+        $('events-status').textContent = 'waiting for the API token';
+        askForToken(followEvents);
+        return;
+      }
+      if (response.status === 410) {
+        // Too far behind what this node keeps: go on from now, and say that some events were not shown.
+        lastEventId = null;
+        $('events-status').textContent = 'some events were missed; following from now';
+        setTimeout(followEvents, 1000);
+        return;
+      }
+      if (!response.ok || !response.body) throw new Error(reasonOf(response));
+      $('events-status').textContent = 'live';
+      const reader = response.body.getReader();
+      const decoder = new TextDecoder();
+      let buffered = '';
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) break;
+        buffered += decoder.decode(value, { stream: true });
+        let end;
+        while ((end = buffered.indexOf('\n\n')) >= 0) {
+          const frame = buffered.slice(0, end);
+          buffered = buffered.slice(end + 2);
+          let id = null;
+          let data = '';
+          for (const line of frame.split('\n')) {
+            if (line.startsWith('id: ')) id = line.slice(4);
+            else if (line.startsWith('data: ')) data += line.slice(6);
+          }
+          if (id !== null) lastEventId = id;
+          if (data) {
+            const e = JSON.parse(data);
+            if (e.kind) showEvent(e);
+          }
+        }
+      }
+      $('events-status').textContent = 'reconnecting…';
+    } catch (error) {
+      $('events-status').textContent = `reconnecting… (${error.message})`;
+    }
+    setTimeout(followEvents, 2000);
+  }
+
   // ---- Polling: each loop waits for its request before scheduling the next. ----
 
   function every(ms, refresh) {
@@ -455,4 +533,5 @@
 
   every(ACTIVITY_EVERY_MS, refreshActivity);
   every(CLUSTER_EVERY_MS, refreshCluster);
+  followEvents();
 })();

@@ -1,4 +1,5 @@
 using RaftTimers.Cluster.Diagnostics;
+using RaftTimers.Cluster.Events;
 using RaftTimers.Core.Apply;
 using RaftTimers.Core.Log;
 using RaftTimers.Core.Model;
@@ -8,20 +9,25 @@ namespace RaftTimers.Cluster.Apply;
 /// <summary>
 /// The thread-safe face of the pure <see cref="TimerStateMachine"/>: the Raft apply loop writes
 /// through it, HTTP handlers and the leader's duties read through it, all under one lock.
-/// It also hands applied <see cref="TimerEvent"/>s to the leader while this node leads, and every applied entry
-/// to an <see cref="IApplyObserver"/> when the host attached one.
+/// It also hands applied <see cref="TimerEvent"/>s to the leader while this node leads, every applied entry's
+/// lifecycle events to the <see cref="Journal"/>, and every applied entry to an <see cref="IApplyObserver"/> when the
+/// host attached one.
 /// </summary>
-public sealed class AppliedState
+public sealed class AppliedState(int retainedEvents = EventJournal.DefaultCapacity)
 {
     private readonly Lock gate = new();
     private TimerStateMachine state = new();
     private readonly List<TimerEvent> events = [];
     private Action<IReadOnlyList<TimerEvent>>? leaderListener;
     private readonly List<CommandResult> observedResults = [];
+    private readonly List<LifecycleEvent> lifecycle = [];
     private IApplyObserver? observer;
     private Action<Exception>? observerFaulted;
     private volatile Exception? observerFault;
     private volatile Task current = Task.CompletedTask;
+
+    /// <summary>The lifecycle events of the entries applied here, for the event stream; fed from the first entry applied, replay included.</summary>
+    public EventJournal Journal { get; } = new(retainedEvents);
 
     /// <summary>Runs <paramref name="read"/> against a consistent state. Keep it short: apply waits for it.</summary>
     public T Read<T>(Func<TimerStateMachine, T> read)
@@ -70,22 +76,19 @@ public sealed class AppliedState
         lock (gate)
         {
             events.Clear();
-            if (observer is null)
+            observedResults.Clear();
+            state.Apply(index, entry, observedResults, events);
+            if (results is not null)
             {
-                state.Apply(index, entry, results, events);
+                foreach (var result in observedResults)
+                    results.Add(result);
             }
-            else
-            {
-                observedResults.Clear();
-                state.Apply(index, entry, observedResults, events);
-                if (results is not null)
-                {
-                    foreach (var result in observedResults)
-                        results.Add(result);
-                }
 
+            lifecycle.Clear();
+            LifecycleEvents.Derive(index, state.LastStampUnixMs, entry.Commands, observedResults, events, lifecycle);
+            Journal.Append(index, lifecycle);
+            if (observer is not null)
                 Notify(index, entry);
-            }
 
             if (events.Count > 0)
                 leaderListener?.Invoke(events);
@@ -150,7 +153,10 @@ public sealed class AppliedState
     internal void Skip(long index)
     {
         lock (gate)
+        {
             state.Skip(index);
+            Journal.Append(index, []);
+        }
     }
 
     /// <summary>A frozen copy of the state for a snapshot (see <see cref="TimerStateMachine.Capture"/>).</summary>
@@ -179,6 +185,7 @@ public sealed class AppliedState
         lock (gate)
         {
             state = restored;
+            Journal.Reset(restored.LastAppliedIndex);
             try
             {
                 observer?.StateReplaced();

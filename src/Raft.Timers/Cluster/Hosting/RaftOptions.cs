@@ -57,6 +57,9 @@ public sealed class RaftOptions
     /// </summary>
     public long SnapshotEveryBytes { get; init; } = Defaults.SnapshotEveryBytes;
 
+    /// <summary>Lifecycle events this node keeps for the event stream (<see cref="Events.EventJournal"/>); older ones go, whole entries at a time.</summary>
+    public int RetainedEvents { get; init; } = Events.EventJournal.DefaultCapacity;
+
     /// <summary>The members' mutual TLS on the Raft port; null for plain TCP, which anyone who reaches the port may speak.</summary>
     public Security.ClusterTls? Tls { get; init; }
 

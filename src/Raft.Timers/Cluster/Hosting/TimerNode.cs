@@ -97,7 +97,7 @@ public sealed class TimerNode : IAsyncDisposable
         var directoryLock = DataDirectoryLock.Acquire(options.DataDirectory);
         try
         {
-            var store = new AppliedState();
+            var store = new AppliedState(options.RetainedEvents);
             var clusterClock = new ClusterClock(options.Clock, clock, loggers.CreateLogger<ClusterClock>());
             var stateMachine = new LogApplier(
                 new DirectoryInfo(Path.Combine(options.DataDirectory, "snapshots")), store,

@@ -97,7 +97,7 @@ public sealed partial class TimerStateMachine
         CancelTimer cancel => Cancel(cancel, stamp, events),
         FireTimer fire => Fire(fire, index, stamp, events),
         RecordDelivery delivery => RecordDelivery(delivery, stamp),
-        PurgeFinished purge => Purge(purge, stamp),
+        PurgeFinished purge => Purge(purge, stamp, events),
         _ => throw new InvariantViolationException($"no rule for command {command.GetType().Name}"),
     };
 
@@ -203,7 +203,7 @@ public sealed partial class TimerStateMachine
     /// Removes finished timers oldest first: those past the retention and, with bounds, those beyond the bounds' limits
     /// whatever their age, at most the bounds' slice per entry (the leader proposes another while a slice was full).
     /// </summary>
-    private CommandResult Purge(PurgeFinished command, long stamp)
+    private CommandResult Purge(PurgeFinished command, long stamp, ICollection<TimerEvent>? events)
     {
         var cutoff = stamp - command.RetentionMs;
         var bounds = command.Bounds;
@@ -219,6 +219,7 @@ public sealed partial class TimerStateMachine
             timers.Remove(oldest.Id);
             idsInOrder.Remove(oldest.Id);
             FinishedBytes -= RetainedBytes(record);
+            events?.Add(new TimerPurged(record.Id, record.Version));
             purged++;
         }
 
