@@ -84,10 +84,31 @@ public static class TimerApiProtocol
         json.WriteStartObject();
         if (id is not null)
             json.WriteString("id", id);
-        if (timer.DueAt is { } dueAt)
+        if (timer.Schedule is { } schedule)
+        {
+            json.WriteStartObject("schedule");
+            if (schedule.Cron is { } cron)
+                json.WriteString("cron", cron);
+            if (schedule.TimeZone is { } zone)
+                json.WriteString("timeZone", zone);
+            if (schedule.Every is { } every)
+                json.WriteNumber("every", every);
+            if (schedule.EndAt is { } endAt)
+                json.WriteString("endAt", FormatTime(endAt));
+            if (schedule.Count is { } count)
+                json.WriteNumber("count", count);
+            if (schedule.Misfire is { } misfire)
+                json.WriteString("misfire", misfire);
+            json.WriteEndObject();
+        }
+        else if (timer.DueAt is { } dueAt)
+        {
             json.WriteString("dueAt", FormatTime(dueAt));
+        }
         else
+        {
             json.WriteNumber("timeout", timer.TimeoutMs!.Value);
+        }
         if (timer.Data is { } data)
         {
             json.WritePropertyName("data");

@@ -174,6 +174,7 @@ public static partial class NodeHost
 
         var outOfRoomExit = false;
         LogStarted(log, settings.NodeId, settings.HttpUrl, settings.RaftEndPoint, dataDirectory);
+        LogZoneDatabase(log, Core.Model.TimerSchedule.ZoneDatabaseVersion);
         LogSecurity(log, apiToken is not null, settings.MaxInFlightWrites, callbackPolicy.Describe(), callbackSigner is not null);
         if (tls is not null)
             LogRaftTls(log, tls.Certificate.Subject);
@@ -216,7 +217,7 @@ public static partial class NodeHost
             var writeLimit = new InFlightLimit(settings.MaxInFlightWrites);
             var timers = new TimerService(node, forwarding, settings.Service, clock, disk);
             var forwarder = new AdminForwarder(timers, settings.NodeId, forwardingClient, TimeSpan.FromMilliseconds(settings.RequestTimeoutMs));
-            var timerParser = new TimerRequestParser(node.Transports, callbackPolicy, settings.Security.Callbacks.AllowCredentialHeaders);
+            var timerParser = new TimerRequestParser(node.Transports, callbackPolicy, settings.Security.Callbacks.AllowCredentialHeaders, clock);
             new TimerEndpoints(timers, timerParser, timerMetrics, settings, apiToken, writeLimit, requestOrigins).Map(app);
             new BatchEndpoints(timers, timerParser, timerMetrics, settings, apiToken, writeLimit, forwarder, requestOrigins).Map(app);
             new ForwardingEndpoint(new ForwardedWrites(node, timers, writeLimit, timerMetrics), apiToken, app.Lifetime,
@@ -268,6 +269,10 @@ public static partial class NodeHost
         // Stopped for want of room: a distinct exit code, so a supervisor does not restart it into the same wall.
         return outOfRoomExit ? 5 : 0;
     }
+
+    /// <summary>Schedules compute their occurrences with this database; every node of a cluster should have the same (docs/api.md, "Schedules").</summary>
+    [LoggerMessage(EventId = 5007, Level = LogLevel.Information, Message = "Schedules read time zones with {ZoneDatabase}")]
+    private static partial void LogZoneDatabase(ILogger logger, string zoneDatabase);
 
     [LoggerMessage(EventId = 5006, Level = LogLevel.Information, Message = "Callback transport {Transport} loaded: {Type} from {Assembly}")]
     private static partial void LogTransportLoaded(ILogger logger, string transport, string type, string assembly);

@@ -59,7 +59,8 @@ public sealed class DashboardBrowserTests(DashboardCluster fixture, ITestOutputH
         await fixture.Cluster.Http.Client(leader).CreateAsync(
             new TimerRequest(600_000, new CallbackTarget(fixture.Sink.UrlFor(id)) { Headers = headers }, JsonSerializer.SerializeToNode(new { order = 42 })), id);
         var tcpId = $"{id}-tcp";
-        await fixture.Cluster.Http.Client(leader).CreateAsync(new TimerRequest(600_000, new CallbackTarget("tcp://127.0.0.1:9", transport: "tcp")), tcpId);
+        await fixture.Cluster.Http.Client(leader).CreateAsync(
+            new TimerRequest(new Schedule { Cron = "0 9 * * MON-FRI", TimeZone = "Europe/Berlin", Count = 5 }, new CallbackTarget("tcp://127.0.0.1:9", transport: "tcp")), tcpId);
         try
         {
             var page = await fixture.Browser.OpenDashboardAsync(follower);
@@ -72,6 +73,7 @@ public sealed class DashboardBrowserTests(DashboardCluster fixture, ITestOutputH
                 await Expect(page.Locator("#timer-attempts")).ToHaveTextAsync("0");
                 await Expect(page.Locator("#timer-callback")).ToHaveTextAsync($"POST {fixture.Sink.UrlFor(id)}");
                 await Expect(page.Locator("#timer-headers")).ToHaveTextAsync("X-Tenant: acme; X-Note: <b>not markup</b>");
+                await Expect(page.Locator("#timer-schedule")).ToHaveTextAsync("–");
                 await shots.TakeAsync(page, "pending");
 
                 await page.Locator("#cancel-timer").ClickAsync();
@@ -81,11 +83,12 @@ public sealed class DashboardBrowserTests(DashboardCluster fixture, ITestOutputH
                 await Expect(page.Locator("#cancel-area")).ToBeHiddenAsync();
                 await shots.TakeAsync(page, "cancelled");
 
-                // A callback of another transport is shown by the transport's name, having no HTTP method.
+                // A callback of another transport is shown by the transport's name, having no HTTP method; a repeating timer shows its schedule.
                 await page.Locator("#lookup-id").FillAsync(tcpId);
                 await page.Locator("#lookup-submit").ClickAsync();
                 await Expect(page.Locator("#timer-id")).ToHaveTextAsync(tcpId);
                 await Expect(page.Locator("#timer-callback")).ToHaveTextAsync("tcp tcp://127.0.0.1:9");
+                await Expect(page.Locator("#timer-schedule")).ToHaveTextAsync("cron \"0 9 * * MON-FRI\" in Europe/Berlin, 5 times, misfire fireOnce, firing 1");
             });
 
             // The API agrees, on a node the page never talked to.

@@ -55,6 +55,9 @@ public static class TimerEventKinds
 
     /// <summary>A finished timer was removed after its retention.</summary>
     public const string Purged = "purged";
+
+    /// <summary>A repeating timer's occurrence was missed and its schedule skips those: no firing; <see cref="TimerLifecycleEvent.DueAt"/> is the next occurrence.</summary>
+    public const string Skipped = "skipped";
 }
 
 /// <summary>Which events to stream.</summary>

@@ -34,6 +34,12 @@ public sealed record TimerInfo
 
     public int FireCount { get; init; }
 
+    /// <summary>A repeating timer's schedule; null for one that fires once.</summary>
+    public Schedule? Schedule { get; init; }
+
+    /// <summary>A repeating timer's current (or next) firing, from 1: the n of its <c>Idempotency-Key</c>; 0 for one that fires once.</summary>
+    public int Occurrence { get; init; }
+
     public string? LastError { get; init; }
 
     /// <summary>Fields this client does not know yet, kept so that a timer written back out loses nothing.</summary>

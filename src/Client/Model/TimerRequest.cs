@@ -38,14 +38,31 @@ public sealed record TimerRequest
         Data = data;
     }
 
+    /// <param name="schedule">When the timer fires, again and again (docs/api.md, "Schedules").</param>
+    /// <param name="callback">Where and how the timer calls back.</param>
+    /// <param name="data">The callback's body, the same for every firing.</param>
+    public TimerRequest(Schedule schedule, CallbackTarget callback, JsonNode? data = null)
+    {
+        ArgumentNullException.ThrowIfNull(schedule);
+        ArgumentNullException.ThrowIfNull(callback);
+        if ((schedule.Cron is null) == (schedule.Every is null))
+            throw new ArgumentException("a schedule has a cron expression or an interval, one of them", nameof(schedule));
+        Schedule = schedule;
+        Callback = callback;
+        Data = data;
+    }
+
     /// <summary>The API's earliest <c>dueAt</c>: an earlier one is more likely seconds taken for milliseconds.</summary>
     public static readonly DateTimeOffset MinDueAt = new(2000, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
     /// <summary>The delay in ms; null for a request with <see cref="DueAt"/>.</summary>
     public long? TimeoutMs { get; }
 
-    /// <summary>The absolute due time; null for a request with <see cref="TimeoutMs"/>.</summary>
+    /// <summary>The absolute due time; null for a request with <see cref="TimeoutMs"/> or a <see cref="Schedule"/>.</summary>
     public DateTimeOffset? DueAt { get; }
+
+    /// <summary>A repeating timer's schedule; null for one that fires once.</summary>
+    public Schedule? Schedule { get; }
 
     public CallbackTarget Callback { get; }
 

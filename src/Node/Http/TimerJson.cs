@@ -15,8 +15,8 @@ public static class TimerJson
         json.WriteString("state", timer.Status.ToApiName());
         json.WriteString("createdAt", Rfc3339(timer.CreatedAtUnixMs));
         json.WriteString("dueAt", Rfc3339(timer.DueAtUnixMs));
-        // A timer created with dueAt has no timeout; its dueAt is the one it was given.
-        if (timer.Spec.DueAtUnixMs is null)
+        // A timer created with dueAt, or a repeating one, has no timeout; its dueAt is the one it was given, or its next occurrence.
+        if (timer.Spec.DueAtUnixMs is null && timer.Spec.Schedule is null)
             json.WriteNumber("timeout", timer.Spec.TimeoutMs);
         else
             json.WriteNull("timeout");
@@ -48,6 +48,29 @@ public static class TimerJson
         }
 
         json.WriteEndObject();
+        // Only for a repeating timer, as for headers.
+        if (timer.Spec.Schedule is { } schedule)
+        {
+            json.WriteStartObject("schedule");
+            if (schedule.Cron is { } cron)
+            {
+                json.WriteString("cron", cron);
+                json.WriteString("timeZone", schedule.TimeZone ?? "UTC");
+            }
+            else
+            {
+                json.WriteNumber("every", schedule.EveryMs);
+            }
+
+            if (schedule.EndAtUnixMs is { } endAt)
+                json.WriteString("endAt", Rfc3339(endAt));
+            if (schedule.Count is { } count)
+                json.WriteNumber("count", count);
+            json.WriteString("misfire", TimerRequestParser.MisfireName(schedule.Misfire));
+            json.WriteEndObject();
+            json.WriteNumber("occurrence", timer.Occurrence);
+        }
+
         json.WriteNumber("version", timer.Version);
         json.WriteNumber("attempts", timer.Attempts);
         json.WriteNumber("firedAtIndex", timer.FiredAtIndex);

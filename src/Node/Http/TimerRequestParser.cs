@@ -14,8 +14,10 @@ namespace RaftTimers.Node.Http;
 /// <c>callback.headers</c> follow <see cref="TimerHeaders"/>'s rules; credential headers only with
 /// <paramref name="allowCredentialHeaders"/>.
 /// </summary>
-public sealed class TimerRequestParser(CallbackTransports transports, CallbackPolicy policy, bool allowCredentialHeaders = false)
+public sealed class TimerRequestParser(CallbackTransports transports, CallbackPolicy policy, bool allowCredentialHeaders = false, TimeProvider? clock = null)
 {
+    private static readonly string[] MisfireNames = ["fireOnce", "fireAll", "skip"];
+
     private static readonly string[] Methods = ["post", "put", "patch", "delete", "get", "options", "head"];
 
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64, AllowTrailingCommas = false };
@@ -46,14 +48,18 @@ public sealed class TimerRequestParser(CallbackTransports transports, CallbackPo
 
             var hasTimeout = root.TryGetProperty("timeout", out var timeout) && timeout.ValueKind != JsonValueKind.Null;
             var hasDueAt = root.TryGetProperty("dueAt", out var dueAt) && dueAt.ValueKind != JsonValueKind.Null;
-            if (hasTimeout && hasDueAt)
-                throw BadRequest("give timeout or dueAt, not both");
-            if (!hasTimeout && !hasDueAt)
-                throw BadRequest("timeout is required (integer milliseconds, 1 to 2147483647), or dueAt instead (an RFC 3339 time or Unix milliseconds)");
+            var hasSchedule = root.TryGetProperty("schedule", out var scheduleElement) && scheduleElement.ValueKind != JsonValueKind.Null;
+            if ((hasTimeout ? 1 : 0) + (hasDueAt ? 1 : 0) + (hasSchedule ? 1 : 0) > 1)
+                throw BadRequest("give one of timeout, dueAt and schedule");
+            if (!hasTimeout && !hasDueAt && !hasSchedule)
+                throw BadRequest("timeout is required (integer milliseconds, 1 to 2147483647), or dueAt instead (an RFC 3339 time or Unix milliseconds), or a schedule");
+            var schedule = hasSchedule ? ParseSchedule(scheduleElement) : null;
             var callback = ParseCallback(root);
             var headers = ParseHeaders(root.GetProperty("callback"));
             var data = ParseData(root);
-            var spec = hasDueAt ? TimerSpec.At(ParseDueAt(dueAt), callback, data) : new TimerSpec(ParseTimeout(timeout), callback, data);
+            var spec = schedule is not null ? new TimerSpec(0, callback, data) { Schedule = schedule }
+                : hasDueAt ? TimerSpec.At(ParseDueAt(dueAt), callback, data)
+                : new TimerSpec(ParseTimeout(timeout), callback, data);
             return headers is null ? spec : spec with { Headers = headers };
         }
     }
@@ -86,6 +92,106 @@ public sealed class TimerRequestParser(CallbackTransports transports, CallbackPo
         if (value > TimerLimits.MaxDueAtUnixMs)
             throw BadRequest($"dueAt must be no later than 9999-12-31T23:59:59.999Z, got {value}");
         return value;
+    }
+
+    /// <summary>
+    /// <c>schedule</c>: <c>cron</c> (with an optional IANA <c>timeZone</c>) or <c>every</c> (milliseconds, or a number
+    /// with a unit: <c>500ms</c>, <c>90s</c>, <c>15m</c>, <c>2h</c>, <c>1d</c>), and optionally <c>endAt</c>, <c>count</c>
+    /// and <c>misfire</c>. A schedule with no occurrence ahead of now is refused.
+    /// </summary>
+    private TimerSchedule ParseSchedule(JsonElement element)
+    {
+        if (element.ValueKind != JsonValueKind.Object)
+            throw BadRequest($"schedule must be an object with cron or every, not {Describe(element.ValueKind)}");
+        var hasCron = element.TryGetProperty("cron", out var cron) && cron.ValueKind != JsonValueKind.Null;
+        var hasEvery = element.TryGetProperty("every", out var every) && every.ValueKind != JsonValueKind.Null;
+        if (hasCron == hasEvery)
+            throw BadRequest("schedule needs cron (a cron expression) or every (an interval), one of them");
+        var zone = element.TryGetProperty("timeZone", out var zoneElement) && zoneElement.ValueKind != JsonValueKind.Null
+            ? zoneElement.ValueKind == JsonValueKind.String ? Text(zoneElement, "schedule.timeZone") : throw BadRequest("schedule.timeZone must be a string, an IANA zone such as Europe/Berlin")
+            : null;
+
+        TimerSchedule schedule;
+        if (hasCron)
+        {
+            if (cron.ValueKind != JsonValueKind.String)
+                throw BadRequest($"schedule.cron must be a string, not {Describe(cron.ValueKind)}");
+            schedule = TimerSchedule.TryCron(Text(cron, "schedule.cron"), zone, out var error) ?? throw BadRequest(Clip(error!));
+        }
+        else
+        {
+            if (zone is not null)
+                throw BadRequest("schedule.timeZone goes with cron; an interval (every) needs none");
+            schedule = TimerSchedule.Every(ParseInterval(every));
+        }
+
+        if (element.TryGetProperty("endAt", out var endAt) && endAt.ValueKind != JsonValueKind.Null)
+            schedule = schedule with { EndAtUnixMs = ParseTime(endAt, "schedule.endAt") };
+        if (element.TryGetProperty("count", out var count) && count.ValueKind != JsonValueKind.Null)
+        {
+            if (count.ValueKind != JsonValueKind.Number || !count.TryGetInt32(out var n) || n < 1)
+                throw BadRequest($"schedule.count must be a whole number from 1 to {int.MaxValue}, got {Clip(count.GetRawText())}");
+            schedule = schedule with { Count = n };
+        }
+
+        if (element.TryGetProperty("misfire", out var misfire) && misfire.ValueKind != JsonValueKind.Null)
+        {
+            var at = misfire.ValueKind == JsonValueKind.String ? Array.IndexOf(MisfireNames, misfire.GetString()) : -1;
+            if (at < 0)
+                throw BadRequest($"schedule.misfire must be one of {string.Join(", ", MisfireNames)}, got {Clip(misfire.GetRawText())}");
+            schedule = schedule with { Misfire = (MisfirePolicy)at };
+        }
+
+        var now = (clock ?? TimeProvider.System).GetUtcNow().ToUnixTimeMilliseconds();
+        if (schedule.First(now) is null)
+            throw BadRequest("the schedule has no occurrence ahead: its expression never matches again, or its endAt is before the first one");
+        return schedule;
+    }
+
+    /// <summary>The API name of a misfire policy.</summary>
+    public static string MisfireName(MisfirePolicy misfire) => MisfireNames[(int)misfire];
+
+    /// <summary>An interval: integer milliseconds, or a number with a unit (ms, s, m, h, d); at least a second.</summary>
+    private static long ParseInterval(JsonElement every)
+    {
+        long ms;
+        if (every.ValueKind == JsonValueKind.Number)
+        {
+            if (!every.TryGetInt64(out ms))
+                throw BadRequest($"schedule.every must be whole milliseconds or a duration like 15m, got {Clip(every.GetRawText())}");
+        }
+        else if (every.ValueKind == JsonValueKind.String)
+        {
+            var text = Text(every, "schedule.every").Trim();
+            var unit = text.TrimStart("0123456789".ToCharArray());
+            var digits = text[..^unit.Length];
+            long factor = unit switch { "ms" => 1, "s" => 1_000, "m" => 60_000, "h" => 3_600_000, "d" => 86_400_000, _ => 0 };
+            if (factor == 0 || !long.TryParse(digits, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var amount)
+                || amount > TimerLimits.MaxDueAtUnixMs / factor)
+                throw BadRequest($"schedule.every must be a duration like 90s, 15m, 2h or 1d (or whole milliseconds), got '{Clip(text)}'");
+            ms = amount * factor;
+        }
+        else
+        {
+            throw BadRequest($"schedule.every must be a duration string or whole milliseconds, not {Describe(every.ValueKind)}");
+        }
+
+        if (ms < TimerSchedule.MinEveryMs || ms > TimerLimits.MaxDueAtUnixMs)
+            throw BadRequest($"schedule.every must be at least {TimerSchedule.MinEveryMs} ms, got {ms}");
+        return ms;
+    }
+
+    /// <summary>A time, as dueAt takes it (RFC 3339 or Unix milliseconds), for <paramref name="field"/>.</summary>
+    private static long ParseTime(JsonElement element, string field)
+    {
+        try
+        {
+            return ParseDueAt(element);
+        }
+        catch (ApiException e)
+        {
+            throw BadRequest(e.Message.Replace("dueAt", field, StringComparison.Ordinal));
+        }
     }
 
     private static long ParseTimeout(JsonElement timeout)

@@ -66,6 +66,17 @@ public static class ApiDocument
                     schema.Type = type & ~JsonSchemaType.String;
                     schema.Pattern = null;
                 }
+                else if (context.JsonTypeInfo.Type == typeof(DurationShape))
+                {
+                    // schedule.every: a duration with a unit, or whole milliseconds (TimerRequestParser.ParseInterval).
+                    schema.Type = null;
+                    schema.Properties?.Clear();
+                    schema.OneOf =
+                    [
+                        new OpenApiSchema { Type = JsonSchemaType.String, Pattern = "^[0-9]+(ms|s|m|h|d)$" },
+                        new OpenApiSchema { Type = JsonSchemaType.Integer, Format = "int64", Minimum = "1000" },
+                    ];
+                }
                 else if (context.JsonTypeInfo.Type == typeof(DueTimeShape))
                 {
                     // dueAt is an RFC 3339 string or Unix milliseconds (TimerRequestParser.ParseDueAt).

@@ -27,10 +27,41 @@ public sealed record TimerRequestShape
     public TimerDataShape? Data { get; init; }
 
     public required CallbackShape Callback { get; init; }
+
+    [Description("Makes a repeating timer (extension): give this instead of timeout and dueAt.")]
+    public ScheduleShape? Schedule { get; init; }
+}
+
+[Description("When a repeating timer fires (docs/api.md, Schedules). Each firing's Idempotency-Key is {id}:{version}:{n}.")]
+public sealed record ScheduleShape
+{
+    [Description("A cron expression: five fields (minute hour day month weekday), or six with seconds first. Give this or every.")]
+    [MaxLength(TimerSchedule.MaxCronLength)]
+    public string? Cron { get; init; }
+
+    [Description("The IANA time zone cron is read in, such as Europe/Berlin; UTC when absent. A time a daylight-saving change skips fires when the skipped hour ends; one it repeats fires once.")]
+    [MaxLength(TimerSchedule.MaxZoneLength)]
+    public string? TimeZone { get; init; }
+
+    [Description("An interval: whole milliseconds, or a duration such as 90s, 15m, 2h or 1d; at least a second. Counted from the create. Give this or cron.")]
+    public DurationShape? Every { get; init; }
+
+    [Description("No occurrence after this time: an RFC 3339 date-time or Unix milliseconds.")]
+    public DueTimeShape? EndAt { get; init; }
+
+    [Description("Fire at most this many times.")]
+    [Range(1, int.MaxValue)]
+    public int? Count { get; init; }
+
+    [Description("What occurrences missed while the cluster could not fire do: fireOnce (the default: one firing for them all), fireAll (each fires, one after the other) or skip (none fires). An occurrence is missed when it could not fire within a minute.")]
+    public string? Misfire { get; init; }
 }
 
 /// <summary>Stands for <c>dueAt</c>, an RFC 3339 string or an integer of Unix ms; ApiDocument gives it that schema.</summary>
 public sealed class DueTimeShape;
+
+/// <summary>Stands for <c>schedule.every</c>, a duration string or an integer of ms; ApiDocument gives it that schema.</summary>
+public sealed class DurationShape;
 
 /// <summary>Stands for <c>data</c>, which is a string, an object or null; ApiDocument gives it that schema.</summary>
 [Description("A string (sent as text/plain; charset=utf-8) or a JSON object (sent as application/json). Anything else is a 400.")]
@@ -96,6 +127,12 @@ public sealed record TimerShape
 
     [Description("The last delivery error, or null.")]
     public required string? LastError { get; init; }
+
+    [Description("A repeating timer's schedule; absent for a timer that fires once.")]
+    public ScheduleShape? Schedule { get; init; }
+
+    [Description("A repeating timer's current (or next) firing, from 1, the n of its Idempotency-Key; absent for a timer that fires once.")]
+    public int? Occurrence { get; init; }
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<TimerStateShape>))]
@@ -379,7 +416,7 @@ public sealed record EventShape
     [Description("The Raft log index of the entry that made the change.")]
     public required long Index { get; init; }
 
-    [Description("created, updated, cancelled, fired, retrying (an attempt failed, another follows), delivered, failed or purged.")]
+    [Description("created, updated, cancelled, fired, retrying (an attempt failed, another follows), delivered, failed, purged or skipped (a repeating timer's missed occurrence, not fired).")]
     public required string Kind { get; init; }
 
     [RegularExpression(ApiDocument.TimerIdPattern)]

@@ -277,3 +277,56 @@ public sealed class SpecFieldsGoldenTests
         Assert.Equal(0x02, LogEntryCodec.Encode(Stamp, [due])[11]);
     }
 }
+
+/// <summary>
+/// Pins create version 4 (<c>spec4</c>: due by its schedule, and the schedule as spec field 2) and delivery result
+/// version 2 (a repeating timer's firing named), the commands of <see cref="LogLevels.Schedules"/>.
+/// </summary>
+public sealed class ScheduleGoldenTests
+{
+    private const long Stamp = 1_700_000_000_123;
+
+    private static readonly TimerCommand[] Commands =
+    [
+        new CreateTimer("r1", new TimerSpec(0, new CallbackSpec("http", "post", "http://h/"), TimerData.None)
+        {
+            Schedule = TimerSchedule.Every(60_000) with { Count = 3, Misfire = MisfirePolicy.Skip },
+        }),
+        new RecordDelivery("r1", 1, 1, DeliveryOutcome.Delivered, null) { Occurrence = 2 },
+    ];
+
+    // Derived by hand before the code ran: create (01) version 04, 36 bytes: id "r1", due kind 03 (by schedule), "http",
+    // "post", the uri, no data, one field: tag 02, 7 bytes: every (02) 60000 (E0 D4 03), no end (00), count 03, skip (02).
+    // Then the delivery result (05) version 02, 8 bytes: "r1", version 1, attempt 1, delivered, no error, occurrence 2.
+    private const string Hex =
+        "017B68E5CF8B01000002" + "010424" + "027231" + "03" + "0468747470" + "04706F7374" + "09687474703A2F2F682F" + "0000"
+        + "01" + "0207" + "02E0D403000302" + "050208" + "0272310101010002";
+
+    [Fact]
+    public void A_schedule_and_a_firings_result_are_written_byte_for_byte()
+        => Assert.Equal(Hex, Convert.ToHexString(LogEntryCodec.Encode(Stamp, Commands)));
+
+    [Fact]
+    public void They_decode_to_the_same_commands()
+        => CommandAssert.Equal(Commands, LogEntryCodec.Decode(Convert.FromHexString(Hex)).Commands);
+
+    [Theory]
+    [InlineData("0207" + "02E0D403000302", "0207" + "03E0D403000302", "unknown schedule kind 3")]
+    [InlineData("0207" + "02E0D403000302", "0207" + "02E0D403000303", "unknown misfire policy 3")]
+    [InlineData("010424" + "027231" + "03" + "0468747470" + "04706F7374" + "09687474703A2F2F682F" + "0000" + "01" + "0207" + "02E0D403000302",
+        "010423" + "027231" + "03" + "0468747470" + "04706F7374" + "09687474703A2F2F682F" + "0000" + "01" + "0206" + "02E707000302", "schedule interval")]
+    public void A_corrupt_schedule_is_refused(string good, string bad, string reason)
+    {
+        var e = Assert.Throws<CodecException>(() => LogEntryCodec.Decode(Convert.FromHexString(Hex.Replace(good, bad, StringComparison.Ordinal))));
+        Assert.Contains(reason, e.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_spec_due_by_its_schedule_without_one_is_refused()
+    {
+        // The same create with no fields (count 00, and 9 bytes fewer): due kind 03 but nothing to be due by.
+        var noSchedule = "017B68E5CF8B01000001" + "01041B" + "027231" + "03" + "0468747470" + "04706F7374" + "09687474703A2F2F682F" + "0000" + "00";
+        var e = Assert.Throws<CodecException>(() => LogEntryCodec.Decode(Convert.FromHexString(noSchedule)));
+        Assert.Contains("has no schedule", e.Message, StringComparison.Ordinal);
+    }
+}

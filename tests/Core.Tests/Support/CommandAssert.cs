@@ -27,7 +27,7 @@ internal static class CommandAssert
         (CancelTimer x, CancelTimer y) => x.TimerId == y.TimerId,
         (FireTimer x, FireTimer y) => x.TimerId == y.TimerId && x.Version == y.Version,
         (RecordDelivery x, RecordDelivery y) => x.TimerId == y.TimerId && x.Version == y.Version && x.Attempt == y.Attempt
-            && x.Outcome == y.Outcome && string.Equals(x.Error, y.Error, StringComparison.Ordinal),
+            && x.Outcome == y.Outcome && string.Equals(x.Error, y.Error, StringComparison.Ordinal) && x.Occurrence == y.Occurrence,
         (PurgeFinished x, PurgeFinished y) => x.RetentionMs == y.RetentionMs && x.Bounds == y.Bounds,
         _ => false,
     };
@@ -40,7 +40,7 @@ internal static class CommandAssert
             && string.Equals(a.Callback.Uri, b.Callback.Uri, StringComparison.Ordinal)
             && a.Data.Kind == b.Data.Kind
             && a.Data.Utf8.Span.SequenceEqual(b.Data.Utf8.Span)
-            && a.Headers == b.Headers;
+            && a.Headers == b.Headers && a.Schedule == b.Schedule;
 
     public static string Describe(TimerCommand command) => command switch
     {

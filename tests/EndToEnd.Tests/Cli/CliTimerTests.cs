@@ -160,6 +160,24 @@ public sealed class CliTimerTests(ThreeNodeCluster fixture)
     }
 
     [Fact]
+    public async Task A_repeating_timer_created_with_the_cli_fires_each_time_and_get_shows_its_schedule()
+    {
+        var id = NewId("every");
+        await OkAsync("create", "--url", Urls, "--id", id, "--every", "1s", "--count", "2", "--misfire", "fireAll", "--callback", fixture.Sink.UrlFor(id));
+        await fixture.Sink.WaitUntilAsync(d => d.Where(x => x.TimerId == id && x.AnsweredStatus == 200).Select(x => x.IdempotencyKey).Distinct().Count() >= 2, Deadline);
+        Assert.Equal([$"{id}:1:1", $"{id}:1:2"], fixture.Sink.Deliveries.Where(x => x.TimerId == id).Select(x => x.IdempotencyKey).Distinct().Order(StringComparer.Ordinal));
+
+        var shown = (await OkAsync("get", id, "--url", Urls)).Stdout;
+        Assert.Matches(@"(?m)^schedule\s+every 1000 ms, 2 times, misfire fireAll$", shown);
+
+        var cron = NewId("cron");
+        await OkAsync("create", "--url", Urls, "--id", cron, "--cron", "0 9 * * MON-FRI", "--tz", "Europe/Berlin", "--callback", fixture.Sink.UrlFor(cron));
+        Assert.Matches(@"(?m)^schedule\s+cron ""0 9 \* \* MON-FRI"" in Europe/Berlin, misfire fireOnce$", (await OkAsync("get", cron, "--url", Urls)).Stdout);
+        Assert.Matches(@"(?m)^occurrence\s+1$", (await OkAsync("get", cron, "--url", Urls)).Stdout);
+        await OkAsync("cancel", cron, "--url", Urls);
+    }
+
+    [Fact]
     public async Task List_all_pages_through_every_timer_in_order_and_keeps_stdout_clean()
     {
         var prefix = NewId("all")[..24] + "-";

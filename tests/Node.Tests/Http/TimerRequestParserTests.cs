@@ -80,7 +80,7 @@ public sealed class TimerRequestParserTests
     }
 
     [Theory]
-    [InlineData("\"timeout\":5,\"dueAt\":1798794000000", "not both")]
+    [InlineData("\"timeout\":5,\"dueAt\":1798794000000", "give one of timeout, dueAt and schedule")]
     [InlineData("\"dueAt\":\"2027-01-01T09:00:00\"", "RFC 3339")] // no offset: whose 09:00?
     [InlineData("\"dueAt\":\"2027-01-01 09:00:00Z\"", "RFC 3339")]
     [InlineData("\"dueAt\":\"01/01/2027 09:00\"", "RFC 3339")]

@@ -19,6 +19,42 @@ internal sealed class TimerOptions
         HelpName = "TIME",
     };
 
+    public Option<string> Cron { get; } = new("--cron")
+    {
+        Description = "Repeat at each time this cron expression matches (five fields, or six with seconds first), in --tz. Instead of --delay or --at",
+        HelpName = "EXPR",
+    };
+
+    public Option<string> TimeZone { get; } = new("--tz")
+    {
+        Description = "The IANA time zone --cron is read in (Europe/Berlin); UTC by default",
+        HelpName = "ZONE",
+    };
+
+    public Option<string> Every { get; } = new("--every")
+    {
+        Description = "Repeat every DURATION (90s, 15m, 2h, 1d; at least 1s), counted from the create. Instead of --delay or --at",
+        HelpName = "DURATION",
+    };
+
+    public Option<int?> Count { get; } = new("--count")
+    {
+        Description = "With --cron or --every: fire at most this many times",
+        HelpName = "N",
+    };
+
+    public Option<string> EndAt { get; } = new("--end-at")
+    {
+        Description = "With --cron or --every: no occurrence after this RFC 3339 time",
+        HelpName = "TIME",
+    };
+
+    public Option<string> Misfire { get; } = new("--misfire")
+    {
+        Description = "With --cron or --every, what missed occurrences do: fireOnce (default), fireAll or skip",
+        HelpName = "POLICY",
+    };
+
     public Option<string> Callback { get; } = new("--callback", "-c")
     {
         Description = "Absolute URI the timer calls when it fires: http(s) for the http transport, tcp://host:port for tcp",
@@ -62,6 +98,12 @@ internal sealed class TimerOptions
     {
         command.Options.Add(Delay);
         command.Options.Add(At);
+        command.Options.Add(Cron);
+        command.Options.Add(TimeZone);
+        command.Options.Add(Every);
+        command.Options.Add(Count);
+        command.Options.Add(EndAt);
+        command.Options.Add(Misfire);
         command.Options.Add(Callback);
         command.Options.Add(Method);
         command.Options.Add(Transport);
@@ -73,17 +115,44 @@ internal sealed class TimerOptions
     /// <summary>The timer the options describe, checked against the API's limits first.</summary>
     public TimerRequest Request(ParseResult parse)
     {
-        var (delay, at) = (parse.GetValue(Delay), parse.GetValue(At));
-        if ((delay is null) == (at is null))
-            throw CliFailure.Usage("give --delay (a delay) or --at (a due time), one of them");
+        var (delay, at, cron, every) = (parse.GetValue(Delay), parse.GetValue(At), parse.GetValue(Cron), parse.GetValue(Every));
+        if (new[] { delay, at, cron, every }.Count(o => o is not null) != 1)
+            throw CliFailure.Usage("give --delay (a delay), --at (a due time), --cron or --every (a schedule), one of them");
+        var schedule = cron is not null || every is not null ? ScheduleOf(parse, cron, every) : null;
+        if (schedule is null && (parse.GetValue(Count) is not null || parse.GetValue(EndAt) is not null || parse.GetValue(Misfire) is not null || parse.GetValue(TimeZone) is not null))
+            throw CliFailure.Usage("--count, --end-at, --misfire and --tz go with --cron or --every");
         var transport = TimerInput.RequireTransport(parse.GetValue(Transport)!);
         var callback = new CallbackTarget(TimerInput.RequireCallbackUri(parse.GetValue(Callback), transport), TimerInput.RequireMethod(parse.GetValue(Method)!), transport)
         {
             Headers = TimerInput.Headers(parse.GetValue(Header) ?? []),
         };
         var data = TimerInput.Data(parse.GetValue(Data), parse.GetValue(DataJson));
-        return at is not null
-            ? new TimerRequest(TimerInput.ParseDueAt(at), callback, data)
+        return schedule is not null ? new TimerRequest(schedule, callback, data)
+            : at is not null ? new TimerRequest(TimerInput.ParseDueAt(at), callback, data)
             : new TimerRequest(TimerInput.ParseDelayMs(delay!), callback, data);
+    }
+
+    /// <summary>The schedule the options give; the node checks the expression and the zone, and says what is wrong.</summary>
+    private Schedule ScheduleOf(ParseResult parse, string? cron, string? every)
+    {
+        if (every is not null && parse.GetValue(TimeZone) is not null)
+            throw CliFailure.Usage("--tz goes with --cron; --every needs no zone");
+        var misfire = parse.GetValue(Misfire);
+        if (misfire is not null && misfire is not ("fireOnce" or "fireAll" or "skip"))
+            throw CliFailure.Usage($"--misfire must be fireOnce, fireAll or skip, not '{misfire}'");
+        if (parse.GetValue(Count) is < 1)
+            throw CliFailure.Usage("--count must be at least 1");
+        var everyMs = every is null ? (long?)null : TimerInput.ParseDelayMs(every);
+        if (everyMs is < 1000)
+            throw CliFailure.Usage($"--every must be at least 1s, not '{every}'");
+        return new Schedule
+        {
+            Cron = cron,
+            TimeZone = parse.GetValue(TimeZone),
+            Every = everyMs,
+            Count = parse.GetValue(Count),
+            EndAt = parse.GetValue(EndAt) is { } endAt ? TimerInput.ParseDueAt(endAt) : null,
+            Misfire = misfire,
+        };
     }
 }

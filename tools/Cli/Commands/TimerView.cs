@@ -19,6 +19,8 @@ internal static class TimerView
             ("timeout", timer.Timeout is { } timeout ? $"{timeout} ms" : null),
             ("callback", Callback(timer)),
             ("headers", timer.Callback.Headers is { Count: > 0 } headers ? string.Join("; ", headers.Select(h => $"{h.Key}: {h.Value}")) : null),
+            ("schedule", timer.Schedule is { } schedule ? Schedule(schedule) : null),
+            ("occurrence", timer.Schedule is null ? null : Number(timer.Occurrence)),
             ("data", Data(timer)),
             ("version", Number(timer.Version)),
             ("attempts", Number(timer.Attempts)),
@@ -26,6 +28,17 @@ internal static class TimerView
             ("fired at index", Number(timer.FiredAtIndex)),
             ("last error", timer.LastError),
         ]);
+    }
+
+    /// <summary>A schedule in one line: <c>cron "0 9 * * MON-FRI" in Europe/Berlin, 10 times, until …, misfire skip</c>.</summary>
+    private static string Schedule(Schedule schedule)
+    {
+        var text = schedule.Cron is { } cron ? $"cron \"{cron}\" in {schedule.TimeZone ?? "UTC"}" : $"every {Number(schedule.Every ?? 0)} ms";
+        if (schedule.Count is { } count)
+            text += $", {Number(count)} times";
+        if (schedule.EndAt is { } endAt)
+            text += $", until {TimerApiProtocol.FormatTime(endAt)}";
+        return text + $", misfire {schedule.Misfire ?? "fireOnce"}";
     }
 
     public static TextTable ListTable() => new("ID", "STATE", "DUE AT", "VERSION", "ATTEMPTS", "CALLBACK", "LAST ERROR");

@@ -391,6 +391,7 @@
       : `${t.callback.transport} ${t.callback.uri}`;
     const headers = t.callback && t.callback.headers ? Object.entries(t.callback.headers) : [];
     $('timer-headers').textContent = headers.length ? headers.map(([name, value]) => `${name}: ${value}`).join('; ') : '–';
+    $('timer-schedule').textContent = scheduleText(t);
     $('timer-error').textContent = t.lastError || '–';
     $('cancel-area').hidden = t.state !== 'pending';
     $('cancel-confirm').hidden = true;
@@ -443,6 +444,17 @@
     $('cancel-confirm').hidden = true;
     cancelShown();
   });
+
+  // A repeating timer's schedule in one line, with the firing it is at; a dash for a timer that fires once.
+  function scheduleText(t) {
+    const s = t.schedule;
+    if (!s) return '–';
+    const parts = [s.cron ? `cron "${s.cron}" in ${s.timeZone}` : `every ${s.every} ms`];
+    if (s.count) parts.push(`${s.count} times`);
+    if (s.endAt) parts.push(`until ${s.endAt}`);
+    parts.push(`misfire ${s.misfire}`, `firing ${t.occurrence}`);
+    return parts.join(', ');
+  }
 
   // ---- Live events: GET /events as Server-Sent Events, the newest first, resumed after the last one on a break. ----
 

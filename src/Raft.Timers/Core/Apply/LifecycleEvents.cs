@@ -13,6 +13,7 @@ public enum LifecycleKind : byte
     Delivered,
     Failed,
     Purged,
+    Skipped,
 }
 
 /// <summary>
@@ -22,7 +23,7 @@ public enum LifecycleKind : byte
 /// </summary>
 public sealed record LifecycleEvent(long Index, int Position, LifecycleKind Kind, string TimerId, long Version, long StampUnixMs)
 {
-    /// <summary>When the timer is due: for created, updated and fired.</summary>
+    /// <summary>When the timer is due: for created, updated and fired; for skipped, its next occurrence.</summary>
     public long DueAtUnixMs { get; init; }
 
     /// <summary>The delivery attempt: for retrying, delivered and failed.</summary>
@@ -39,7 +40,7 @@ public sealed record LifecycleEvent(long Index, int Position, LifecycleKind Kind
 /// </summary>
 public static class LifecycleEvents
 {
-    private static readonly string[] Names = ["created", "updated", "cancelled", "fired", "retrying", "delivered", "failed", "purged"];
+    private static readonly string[] Names = ["created", "updated", "cancelled", "fired", "retrying", "delivered", "failed", "purged", "skipped"];
 
     /// <summary>Every kind's API name, in the order of <see cref="LifecycleKind"/>.</summary>
     public static IReadOnlyList<string> AllNames => Names;
@@ -77,6 +78,9 @@ public static class LifecycleEvents
                     break;
                 case CancelTimer cancel:
                     into.Add(new LifecycleEvent(index, position++, LifecycleKind.Cancelled, cancel.TimerId, result.Version, stampUnixMs));
+                    break;
+                case FireTimer fire when result.Reason == TimerStateMachine.SkippedReason:
+                    into.Add(new LifecycleEvent(index, position++, LifecycleKind.Skipped, fire.TimerId, result.Version, stampUnixMs) { DueAtUnixMs = result.DueAtUnixMs });
                     break;
                 case FireTimer fire:
                     into.Add(new LifecycleEvent(index, position++, LifecycleKind.Fired, fire.TimerId, result.Version, stampUnixMs) { DueAtUnixMs = result.DueAtUnixMs });

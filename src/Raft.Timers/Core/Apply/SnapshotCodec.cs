@@ -11,17 +11,17 @@ namespace RaftTimers.Core.Apply;
 /// <code>
 /// snapshot = "RTSN" format:u8 lastApplied:i64le lastStamp:i64le count:varint record*count
 /// record   = id:str version:varint status:u8 createdAt:i64le dueAt:i64le spec attempts:varint lastError:str? finishedAt:i64le
-///            firedAtIndex:varint fireCount:varint
+///            firedAtIndex:varint fireCount:varint occurrence:varint (format 4 on)
 /// </code>
 /// Format n writes each spec in the log's spec format n (<see cref="LogEntryCodec.SpecFormatOf"/>: 1 as create version 1
-/// does, 2 as <c>spec2</c>, 3 as <c>spec3</c>). A snapshot takes the oldest format that holds all its timers, so a state
+/// does, 2 as <c>spec2</c>, 3 as <c>spec3</c>, 4 as <c>spec4</c>, whose records also hold a repeating timer's occurrence). A snapshot takes the oldest format that holds all its timers, so a state
 /// without newer fields gives a snapshot any older member reads (a leader sends its snapshot to members that lag).
 /// Records are written in id order so equal states give equal bytes on every node.
 /// </summary>
 public static class SnapshotCodec
 {
     /// <summary>The newest format this build writes and reads.</summary>
-    public const byte FormatVersion = LogEntryCodec.SpecFormat3;
+    public const byte FormatVersion = LogEntryCodec.SpecFormat4;
 
     private const byte FormatSpec1 = LogEntryCodec.SpecFormat1;
     private static ReadOnlySpan<byte> Magic => "RTSN"u8;
@@ -96,6 +96,8 @@ public static class SnapshotCodec
         w.WriteInt64(r.FinishedAtUnixMs);
         w.WriteVarInt(r.FiredAtIndex);
         w.WriteVarInt(r.FireCount);
+        if (format >= LogEntryCodec.SpecFormat4)
+            w.WriteVarInt(r.Occurrence);
     }
 
     /// <summary>Reads a snapshot into <paramref name="state"/>, replacing its content; throws <see cref="CodecException"/> on bad bytes and then leaves <paramref name="state"/> untouched.</summary>
@@ -127,6 +129,7 @@ public static class SnapshotCodec
         var header = window.Next(static (ref BinaryReader r) => ReadHeader(ref r));
         Parse<TimerRecord> readRecord = header.Format switch
         {
+            LogEntryCodec.SpecFormat4 => static (ref BinaryReader r) => ReadRecord(ref r, LogEntryCodec.SpecFormat4),
             LogEntryCodec.SpecFormat3 => static (ref BinaryReader r) => ReadRecord(ref r, LogEntryCodec.SpecFormat3),
             LogEntryCodec.SpecFormat2 => static (ref BinaryReader r) => ReadRecord(ref r, LogEntryCodec.SpecFormat2),
             _ => static (ref BinaryReader r) => ReadRecord(ref r, LogEntryCodec.SpecFormat1),
@@ -184,10 +187,12 @@ public static class SnapshotCodec
         var finishedAt = r.ReadInt64();
         var firedAtIndex = r.ReadVarInt(0, long.MaxValue, "fired-at index");
         var fireCount = (int)r.ReadVarInt(0, int.MaxValue, "fire count");
+        var occurrence = format >= LogEntryCodec.SpecFormat4 ? (int)r.ReadVarInt(0, int.MaxValue, "occurrence") : 0;
         return new TimerRecord(id, version, (TimerStatus)status, createdAt, dueAt, spec, attempts, lastError, finishedAt)
         {
             FiredAtIndex = firedAtIndex,
             FireCount = fireCount,
+            Occurrence = occurrence,
         };
     }
 

@@ -27,13 +27,20 @@ public sealed record TimerRecord(
     /// </summary>
     public long FiredAtIndex { get; init; }
 
-    /// <summary>How many fire decisions applied to this timer's current version: 0 or 1 when invariant 3 holds.</summary>
+    /// <summary>
+    /// How many fire decisions applied to this timer's current version (of a repeating timer: to its current occurrence):
+    /// 0 or 1 when invariant 3 holds.
+    /// </summary>
     public int FireCount { get; init; }
+
+    /// <summary>Of a repeating timer: the number of its current (or next) firing within its version, from 1; 0 for a timer that fires once.</summary>
+    public int Occurrence { get; init; }
 
     /// <summary>
     /// The key a receiver deduplicates on, <c>{id}:{version}:{firedAtIndex}</c>: the same for every attempt and
     /// re-delivery of one firing, and different for every other firing, of another version or of a timer created again
-    /// under the same id after the first was purged (its fire is a later log entry).
+    /// under the same id after the first was purged (its fire is a later log entry). A repeating timer's is
+    /// <c>{id}:{version}:{occurrence}</c>, so each of its firings has its own key that a receiver can predict.
     /// </summary>
-    public string IdempotencyKey => $"{Id}:{Version}:{FiredAtIndex}";
+    public string IdempotencyKey => Occurrence > 0 ? $"{Id}:{Version}:{Occurrence}" : $"{Id}:{Version}:{FiredAtIndex}";
 }

@@ -96,7 +96,7 @@ public sealed partial class TimerStateMachine
         UpdateTimer update => Update(update, stamp, events),
         CancelTimer cancel => Cancel(cancel, stamp, events),
         FireTimer fire => Fire(fire, index, stamp, events),
-        RecordDelivery delivery => RecordDelivery(delivery, stamp),
+        RecordDelivery delivery => RecordDelivery(delivery, stamp, events),
         PurgeFinished purge => Purge(purge, stamp, events),
         _ => throw new InvariantViolationException($"no rule for command {command.GetType().Name}"),
     };
@@ -111,12 +111,23 @@ public sealed partial class TimerStateMachine
                     "a timer with this id exists with a different body");
         }
 
-        var due = command.Spec.DueFrom(stamp);
-        var record = new TimerRecord(command.TimerId, 1, TimerStatus.Pending, stamp, due, command.Spec, 0, null, 0);
+        var first = FirstDue(command.Spec, stamp);
+        var due = first ?? stamp;
+        var record = new TimerRecord(command.TimerId, 1, TimerStatus.Pending, stamp, due, command.Spec, 0, null, 0)
+        {
+            Occurrence = command.Spec.Schedule is null ? 0 : 1,
+        };
         timers.Add(record.Id, record);
         idsInOrder.Add(record.Id);
         PendingCount++;
         PendingBytes += RetainedBytes(record);
+        if (first is null)
+        {
+            // The parser refuses a schedule without an occurrence; one whose end passed before the create applied still replays the same everywhere.
+            Finish(record with { Status = TimerStatus.Cancelled, FinishedAtUnixMs = stamp, LastError = NoOccurrence });
+            return new CommandResult(CommandOutcome.Applied, record.Version, due);
+        }
+
         events?.Add(new TimerScheduled(record.Id, record.Version, due));
         return new CommandResult(CommandOutcome.Applied, record.Version, due);
     }
@@ -128,10 +139,22 @@ public sealed partial class TimerStateMachine
         if (command.ExpectedVersion is { } expected && expected != existing.Version)
             return new CommandResult(CommandOutcome.Conflict, existing.Version, existing.DueAtUnixMs, $"the timer is at version {existing.Version}, not {expected}");
 
-        var due = command.Spec.DueFrom(stamp);
-        var record = existing with { Version = existing.Version + 1, Spec = command.Spec, DueAtUnixMs = due, FiredAtIndex = 0, FireCount = 0 };
+        var first = FirstDue(command.Spec, stamp);
+        var due = first ?? stamp;
+        var record = existing with
+        {
+            Version = existing.Version + 1, Spec = command.Spec, DueAtUnixMs = due, FiredAtIndex = 0, FireCount = 0,
+            Occurrence = command.Spec.Schedule is null ? 0 : 1,
+        };
         timers[record.Id] = record;
         PendingBytes += RetainedBytes(record) - RetainedBytes(existing);
+        if (first is null)
+        {
+            Finish(record with { Status = TimerStatus.Cancelled, FinishedAtUnixMs = stamp, LastError = NoOccurrence });
+            events?.Add(new TimerUnscheduled(record.Id));
+            return new CommandResult(CommandOutcome.Applied, record.Version, due);
+        }
+
         events?.Add(new TimerScheduled(record.Id, record.Version, due));
         return new CommandResult(CommandOutcome.Applied, record.Version, due);
     }
@@ -144,7 +167,8 @@ public sealed partial class TimerStateMachine
         // that would make it look as if the timer had fired.
         if (existing.Status == TimerStatus.Cancelled)
             return new CommandResult(CommandOutcome.AlreadyApplied, existing.Version, existing.DueAtUnixMs);
-        if (existing.Status != TimerStatus.Pending)
+        // A repeating timer may be cancelled while it fires: no later occurrence follows (the one under way may still arrive).
+        if (existing.Status != TimerStatus.Pending && !(existing.Status == TimerStatus.Firing && existing.Spec.Schedule is not null))
             return new CommandResult(CommandOutcome.NotFound, Reason: "no pending timer has this id");
 
         Finish(existing with { Status = TimerStatus.Cancelled, FinishedAtUnixMs = stamp });
@@ -162,6 +186,8 @@ public sealed partial class TimerStateMachine
             return new CommandResult(CommandOutcome.Stale, existing.Version, existing.DueAtUnixMs);
         if (existing.DueAtUnixMs > stamp)
             return new CommandResult(CommandOutcome.Stale, existing.Version, existing.DueAtUnixMs, "not due at the entry's stamp");
+        if (existing.Spec.Schedule is { Misfire: MisfirePolicy.Skip } schedule && stamp - existing.DueAtUnixMs > TimerSchedule.MisfireGraceMs)
+            return SkipMissed(existing, schedule, stamp, events);
 
         timers[existing.Id] = existing with { Status = TimerStatus.Firing, FiredAtIndex = index, FireCount = existing.FireCount + 1 };
         firingIds.Add((index, existing.Id));
@@ -171,11 +197,11 @@ public sealed partial class TimerStateMachine
         return new CommandResult(CommandOutcome.Applied, existing.Version, existing.DueAtUnixMs);
     }
 
-    private CommandResult RecordDelivery(RecordDelivery command, long stamp)
+    private CommandResult RecordDelivery(RecordDelivery command, long stamp, ICollection<TimerEvent>? events)
     {
         if (!timers.TryGetValue(command.TimerId, out var existing))
             return new CommandResult(CommandOutcome.NotFound);
-        if (existing.Status != TimerStatus.Firing || existing.Version != command.Version
+        if (existing.Status != TimerStatus.Firing || existing.Version != command.Version || existing.Occurrence != command.Occurrence
             || (command.Outcome == DeliveryOutcome.Retry && command.Attempt <= existing.Attempts))
             return new CommandResult(CommandOutcome.Stale, existing.Version, existing.DueAtUnixMs);
 
@@ -186,6 +212,16 @@ public sealed partial class TimerStateMachine
             case DeliveryOutcome.Retry:
                 timers[record.Id] = record;
                 break;
+            case DeliveryOutcome.Delivered or DeliveryOutcome.Failed
+                when record.Spec.Schedule is { } schedule && schedule.NextAfterFiring(record.DueAtUnixMs, record.Occurrence, stamp) is { } next:
+                // The firing ended and the schedule goes on: pending again, for its next occurrence, from the due time that fired.
+                firingIds.Remove((existing.FiredAtIndex, existing.Id));
+                var again = record with { Status = TimerStatus.Pending, DueAtUnixMs = next, Occurrence = record.Occurrence + 1, Attempts = 0, FiredAtIndex = 0, FireCount = 0 };
+                timers[again.Id] = again;
+                PendingCount++;
+                PendingBytes += RetainedBytes(again);
+                events?.Add(new TimerScheduled(again.Id, again.Version, next));
+                return new CommandResult(CommandOutcome.Applied, again.Version, next);
             case DeliveryOutcome.Delivered:
                 Finish(record with { Status = TimerStatus.Delivered, FinishedAtUnixMs = stamp });
                 break;
@@ -224,6 +260,30 @@ public sealed partial class TimerStateMachine
         }
 
         return new CommandResult(purged > 0 ? CommandOutcome.Applied : CommandOutcome.AlreadyApplied, Purged: purged);
+    }
+
+    /// <summary>The <c>lastError</c> of a repeating timer that ended because its schedule had no occurrence left to fire.</summary>
+    public const string NoOccurrence = "the schedule has no occurrence left";
+
+    /// <summary>The reason of a fire that did not fire: the occurrence was missed and its schedule skips those.</summary>
+    public const string SkippedReason = "missed occurrence skipped";
+
+    /// <summary>When a timer created or replaced with <paramref name="spec"/> at <paramref name="stamp"/> is first due; null for a schedule with no occurrence.</summary>
+    private static long? FirstDue(TimerSpec spec, long stamp) => spec.Schedule is { } schedule ? schedule.First(stamp) : spec.DueFrom(stamp);
+
+    /// <summary>A missed occurrence of a schedule that skips them: no firing; pending for the next occurrence ahead, or ended when none is left.</summary>
+    private CommandResult SkipMissed(TimerRecord existing, TimerSchedule schedule, long stamp, ICollection<TimerEvent>? events)
+    {
+        if (schedule.SkipFrom(stamp, existing.DueAtUnixMs) is { } next)
+        {
+            timers[existing.Id] = existing with { DueAtUnixMs = next };
+            events?.Add(new TimerScheduled(existing.Id, existing.Version, next));
+            return new CommandResult(CommandOutcome.Applied, existing.Version, next, SkippedReason);
+        }
+
+        Finish(existing with { Status = TimerStatus.Cancelled, FinishedAtUnixMs = stamp, LastError = NoOccurrence });
+        events?.Add(new TimerUnscheduled(existing.Id));
+        return new CommandResult(CommandOutcome.Applied, existing.Version, existing.DueAtUnixMs, SkippedReason);
     }
 
     private void Finish(TimerRecord record)

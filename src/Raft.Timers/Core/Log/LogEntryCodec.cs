@@ -62,10 +62,31 @@ public static class LogEntryCodec
     /// <summary>Update with <c>spec3</c>, then <c>expectedVersion:varint</c> (0 when none is expected).</summary>
     private const byte UpdateVersion4 = 4;
 
+    /// <summary>
+    /// Create with <c>spec4</c>: <c>spec3</c> whose fields may also hold tag 2, the schedule of a repeating timer:
+    /// <c>kind:u8</c> (1 = <c>cron:string zone:string</c>, the zone empty for UTC; 2 = <c>everyMs:varint</c>), then
+    /// <c>endAtUnixMs:varint count:varint</c> (0 for none) and <c>misfire:u8</c>. Written only for a spec with a
+    /// schedule, which a node takes only once every member reads it (<see cref="LogLevels.Schedules"/>).
+    /// </summary>
+    private const byte CreateVersion4 = 4;
+
+    /// <summary>Update with <c>spec4</c>, then <c>expectedVersion:varint</c> (0 when none is expected).</summary>
+    private const byte UpdateVersion5 = 5;
+
     private const byte DueAfterTimeout = 1;
     private const byte DueAtTime = 2;
 
+    /// <summary><c>spec4</c> only: due as the schedule says, with no value here.</summary>
+    private const byte DueBySchedule = 3;
+
     private const byte FieldHeaders = 1;
+    private const byte FieldSchedule = 2;
+    private const byte ScheduleCron = 1;
+    private const byte ScheduleEvery = 2;
+
+    /// <summary>Delivery result of a repeating timer: version 1's payload, then <c>occurrence:varint</c> (at least 1).
+    /// Written only for such timers, which exist only once every member reads them (<see cref="LogLevels.Schedules"/>).</summary>
+    private const byte DeliveryResultVersion2 = 2;
 
     /// <summary>Purge with bounds: version 1's payload, then <c>maxTimers:varint maxBytes:varint maxPerEntry:varint</c>.
     /// Written only when bounds are given, which the leader does only once every member reads it (<see cref="LogLevels"/>).</summary>
@@ -132,7 +153,7 @@ public static class LogEntryCodec
                 var format = SpecFormatOf(create.Spec);
                 w.WriteString(create.TimerId);
                 WriteSpec(w, create.Spec, format);
-                return (Kind.Create, format switch { SpecFormat3 => CreateVersion3, SpecFormat2 => CreateVersion2, _ => CommandVersion1 });
+                return (Kind.Create, format switch { SpecFormat4 => CreateVersion4, SpecFormat3 => CreateVersion3, SpecFormat2 => CreateVersion2, _ => CommandVersion1 });
             }
             case UpdateTimer update:
                 var updateFormat = SpecFormatOf(update.Spec);
@@ -143,7 +164,7 @@ public static class LogEntryCodec
                 if (updateFormat != SpecFormat1)
                 {
                     w.WriteVarInt(update.ExpectedVersion ?? 0);
-                    return (Kind.Update, updateFormat == SpecFormat3 ? UpdateVersion4 : UpdateVersion3);
+                    return (Kind.Update, updateFormat switch { SpecFormat4 => UpdateVersion5, SpecFormat3 => UpdateVersion4, _ => UpdateVersion3 });
                 }
 
                 if (update.ExpectedVersion is null)
@@ -163,7 +184,11 @@ public static class LogEntryCodec
                 w.WriteVarInt(result.Attempt);
                 w.WriteByte((byte)result.Outcome);
                 w.WriteNullableString(result.Error);
-                return (Kind.DeliveryResult, CommandVersion1);
+                if (result.Occurrence == 0)
+                    return (Kind.DeliveryResult, CommandVersion1);
+                ArgumentOutOfRangeException.ThrowIfNegative(result.Occurrence, nameof(command));
+                w.WriteVarInt(result.Occurrence);
+                return (Kind.DeliveryResult, DeliveryResultVersion2);
             case PurgeFinished purge:
                 w.WriteVarInt(purge.RetentionMs);
                 if (purge.Bounds is not { } bounds)
@@ -189,19 +214,26 @@ public static class LogEntryCodec
     /// <summary><c>spec3</c>: <c>spec2</c>, then tagged fields (the callback's headers).</summary>
     public const byte SpecFormat3 = 3;
 
+    /// <summary><c>spec4</c>: <c>spec3</c> whose fields may hold a schedule too.</summary>
+    public const byte SpecFormat4 = 4;
+
     /// <summary>
     /// The oldest spec format that holds every field of <paramref name="spec"/>: a spec keeps the bytes of the oldest
     /// format it fits, so logs and snapshots of timers that use no newer field stay readable by older builds.
     /// </summary>
     public static byte SpecFormatOf(TimerSpec spec)
-        => spec.Headers is not null ? SpecFormat3 : spec.DueAtUnixMs is not null ? SpecFormat2 : SpecFormat1;
+        => spec.Schedule is not null ? SpecFormat4 : spec.Headers is not null ? SpecFormat3 : spec.DueAtUnixMs is not null ? SpecFormat2 : SpecFormat1;
 
     /// <summary>Writes <paramref name="spec"/> in <paramref name="format"/>, which must be at least <see cref="SpecFormatOf"/>.</summary>
     private static void WriteSpec(BinaryWriter w, TimerSpec spec, byte format)
     {
         if (format < SpecFormatOf(spec))
             throw new ArgumentException($"this spec needs spec format {SpecFormatOf(spec)}, not {format}", nameof(format));
-        if (format >= SpecFormat2)
+        if (spec.Schedule is not null)
+        {
+            w.WriteByte(DueBySchedule);
+        }
+        else if (format >= SpecFormat2)
         {
             w.WriteByte(spec.DueAtUnixMs is null ? DueAfterTimeout : DueAtTime);
             w.WriteVarInt(spec.DueAtUnixMs ?? spec.TimeoutMs);
@@ -219,24 +251,44 @@ public static class LogEntryCodec
         if (format < SpecFormat3)
             return;
 
-        if (spec.Headers is not { } headers)
+        w.WriteVarInt((spec.Headers is null ? 0 : 1) + (spec.Schedule is null ? 0 : 1));
+        if (spec.Headers is { } headers)
         {
-            w.WriteVarInt(0);
-            return;
+            w.WriteByte(FieldHeaders);
+            var field = new System.Buffers.ArrayBufferWriter<byte>(headers.Bytes + 8);
+            var fw = new BinaryWriter(field);
+            fw.WriteVarInt(headers.Items.Count);
+            foreach (var (name, value) in headers.Items)
+            {
+                fw.WriteString(name);
+                fw.WriteString(value);
+            }
+
+            w.WriteBytes(field.WrittenSpan);
         }
 
-        w.WriteVarInt(1);
-        w.WriteByte(FieldHeaders);
-        var field = new System.Buffers.ArrayBufferWriter<byte>(headers.Bytes + 8);
-        var fw = new BinaryWriter(field);
-        fw.WriteVarInt(headers.Items.Count);
-        foreach (var (name, value) in headers.Items)
+        if (spec.Schedule is { } schedule)
         {
-            fw.WriteString(name);
-            fw.WriteString(value);
-        }
+            w.WriteByte(FieldSchedule);
+            var field = new System.Buffers.ArrayBufferWriter<byte>(64);
+            var fw = new BinaryWriter(field);
+            if (schedule.Cron is { } cron)
+            {
+                fw.WriteByte(ScheduleCron);
+                fw.WriteString(cron);
+                fw.WriteString(schedule.TimeZone ?? "");
+            }
+            else
+            {
+                fw.WriteByte(ScheduleEvery);
+                fw.WriteVarInt(schedule.EveryMs);
+            }
 
-        w.WriteBytes(field.WrittenSpan);
+            fw.WriteVarInt(schedule.EndAtUnixMs ?? 0);
+            fw.WriteVarInt(schedule.Count ?? 0);
+            fw.WriteByte((byte)schedule.Misfire);
+            w.WriteBytes(field.WrittenSpan);
+        }
     }
 
     /// <summary>Decodes a whole entry or throws <see cref="CodecException"/>.</summary>
@@ -266,11 +318,11 @@ public static class LogEntryCodec
     {
         if ((Kind)kind == Kind.Update && version == UpdateVersion2)
             return new UpdateTimer(ReadId(ref r), ReadSpec(ref r), ReadVersion(ref r));
-        if ((Kind)kind == Kind.Create && version is CreateVersion2 or CreateVersion3)
-            return new CreateTimer(ReadId(ref r), ReadSpec(ref r, version == CreateVersion3 ? SpecFormat3 : SpecFormat2));
-        if ((Kind)kind == Kind.Update && version is UpdateVersion3 or UpdateVersion4)
+        if ((Kind)kind == Kind.Create && version is CreateVersion2 or CreateVersion3 or CreateVersion4)
+            return new CreateTimer(ReadId(ref r), ReadSpec(ref r, version switch { CreateVersion4 => SpecFormat4, CreateVersion3 => SpecFormat3, _ => SpecFormat2 }));
+        if ((Kind)kind == Kind.Update && version is UpdateVersion3 or UpdateVersion4 or UpdateVersion5)
         {
-            var (id, spec) = (ReadId(ref r), ReadSpec(ref r, version == UpdateVersion4 ? SpecFormat3 : SpecFormat2));
+            var (id, spec) = (ReadId(ref r), ReadSpec(ref r, version switch { UpdateVersion5 => SpecFormat4, UpdateVersion4 => SpecFormat3, _ => SpecFormat2 }));
             var expected = r.ReadVarInt(0, long.MaxValue, "expected version");
             return new UpdateTimer(id, spec, expected == 0 ? null : expected);
         }
@@ -282,6 +334,8 @@ public static class LogEntryCodec
                 r.ReadVarInt(0, long.MaxValue, "finished bytes bound"),
                 (int)r.ReadVarInt(1, int.MaxValue, "purge slice")));
         }
+        if ((Kind)kind == Kind.DeliveryResult && version == DeliveryResultVersion2)
+            return ReadDeliveryResult(ref r) with { Occurrence = (int)r.ReadVarInt(1, int.MaxValue, "occurrence") };
         if (version != CommandVersion1)
             throw new CodecException($"unknown version {version} of command kind {kind}");
 
@@ -323,6 +377,7 @@ public static class LogEntryCodec
     {
         long timeout = 0;
         long? dueAt = null;
+        var bySchedule = false;
         switch (format >= SpecFormat2 ? r.ReadByte() : DueAfterTimeout)
         {
             case DueAfterTimeout:
@@ -330,6 +385,9 @@ public static class LogEntryCodec
                 break;
             case DueAtTime:
                 dueAt = r.ReadVarInt(0, TimerLimits.MaxDueAtUnixMs, "dueAt");
+                break;
+            case DueBySchedule when format >= SpecFormat4:
+                bySchedule = true;
                 break;
             case var due:
                 throw new CodecException($"unknown due kind {due}");
@@ -346,27 +404,38 @@ public static class LogEntryCodec
         if (!Enum.IsDefined((TimerDataKind)kind))
             throw new CodecException($"unknown data kind {kind}");
         var data = r.ReadBytes(MaxFieldBytes, "data").ToArray();
-        var headers = format >= SpecFormat3 ? ReadFields(ref r) : null;
+        var (headers, schedule) = format >= SpecFormat3 ? ReadFields(ref r, format) : (null, null);
+        if (bySchedule != schedule is not null)
+            throw new CodecException(bySchedule ? "a spec due by its schedule has no schedule" : "a spec with a schedule is due by a timeout or a time");
         return new TimerSpec(timeout, CallbackCache.Default.Share(transport, method, uri), new TimerData((TimerDataKind)kind, data))
         {
             DueAtUnixMs = dueAt,
             Headers = headers,
+            Schedule = schedule,
         };
     }
 
-    /// <summary>The tagged fields of <c>spec3</c>; today only the headers.</summary>
-    private static TimerHeaders? ReadFields(ref BinaryReader r)
+    /// <summary>The tagged fields of <c>spec3</c> (the headers) and <c>spec4</c> (also the schedule), in increasing tag order.</summary>
+    private static (TimerHeaders? Headers, TimerSchedule? Schedule) ReadFields(ref BinaryReader r, byte format)
     {
         TimerHeaders? headers = null;
-        var count = r.ReadVarInt(0, 1, "spec field count");
+        TimerSchedule? schedule = null;
+        var lastTag = 0;
+        var count = r.ReadVarInt(0, format >= SpecFormat4 ? 2 : 1, "spec field count");
         for (var i = 0; i < count; i++)
         {
             var tag = r.ReadByte();
+            if (tag <= lastTag)
+                throw new CodecException($"spec field {tag} after field {lastTag}: tags must increase");
+            lastTag = tag;
             var field = new BinaryReader(r.ReadBytes(MaxFieldBytes, "spec field"));
             switch (tag)
             {
                 case FieldHeaders:
                     headers = ReadHeaders(ref field);
+                    break;
+                case FieldSchedule when format >= SpecFormat4:
+                    schedule = ReadSchedule(ref field);
                     break;
                 default:
                     throw new CodecException($"unknown spec field {tag}");
@@ -376,7 +445,33 @@ public static class LogEntryCodec
                 throw new CodecException($"spec field {tag} has {field.Remaining} unread trailing bytes");
         }
 
-        return headers;
+        return (headers, schedule);
+    }
+
+    private static TimerSchedule ReadSchedule(ref BinaryReader r)
+    {
+        TimerSchedule schedule;
+        switch (r.ReadByte())
+        {
+            case ScheduleCron:
+                var cron = r.ReadString(TimerSchedule.MaxCronLength, "schedule cron");
+                var zone = r.ReadString(TimerSchedule.MaxZoneLength, "schedule zone");
+                schedule = TimerSchedule.TryCron(cron, zone.Length == 0 ? null : zone, out var error)
+                    ?? throw new CodecException($"bad schedule in the log: {error}");
+                break;
+            case ScheduleEvery:
+                schedule = TimerSchedule.Every(r.ReadVarInt(TimerSchedule.MinEveryMs, TimerLimits.MaxDueAtUnixMs, "schedule interval"));
+                break;
+            case var other:
+                throw new CodecException($"unknown schedule kind {other}");
+        }
+
+        var endAt = r.ReadVarInt(0, TimerLimits.MaxDueAtUnixMs, "schedule end");
+        var count = r.ReadVarInt(0, int.MaxValue, "schedule count");
+        var misfire = r.ReadByte();
+        if (!Enum.IsDefined((MisfirePolicy)misfire))
+            throw new CodecException($"unknown misfire policy {misfire}");
+        return schedule with { EndAtUnixMs = endAt == 0 ? null : endAt, Count = count == 0 ? null : (int)count, Misfire = (MisfirePolicy)misfire };
     }
 
     private static TimerHeaders ReadHeaders(ref BinaryReader r)

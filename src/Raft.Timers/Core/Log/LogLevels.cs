@@ -34,8 +34,15 @@ public static class LogLevels
     /// </summary>
     public const int SpecFields = 4;
 
+    /// <summary>
+    /// Adds create version 4 and update version 5, whose spec may hold a schedule (a repeating timer), delivery result
+    /// version 2, which names the repeating timer's firing, and snapshot
+    /// format 4, which holds such specs and each timer's occurrence.
+    /// </summary>
+    public const int Schedules = 5;
+
     /// <summary>The level of this build.</summary>
-    public const int Current = SpecFields;
+    public const int Current = Schedules;
 
     /// <summary>The level every member must read before <paramref name="command"/> may be written to the log.</summary>
     public static int Needed(TimerCommand command) => command switch
@@ -43,11 +50,13 @@ public static class LogLevels
         CreateTimer create => NeededFor(create.Spec),
         UpdateTimer update => NeededFor(update.Spec),
         PurgeFinished { Bounds: not null } => PurgeBounds,
+        RecordDelivery { Occurrence: > 0 } => Schedules,
         _ => Base,
     };
 
     private static int NeededFor(Model.TimerSpec spec) => LogEntryCodec.SpecFormatOf(spec) switch
     {
+        LogEntryCodec.SpecFormat4 => Schedules,
         LogEntryCodec.SpecFormat3 => SpecFields,
         LogEntryCodec.SpecFormat2 => AbsoluteDue,
         _ => Base,

@@ -51,10 +51,15 @@ public enum DeliveryOutcome : byte
 /// Applies only while the timer is firing at that version; a <see cref="DeliveryOutcome.Retry"/> also needs
 /// an attempt newer than the last recorded one. <see cref="DeliveryOutcome.Delivered"/> and
 /// <see cref="DeliveryOutcome.Failed"/> end the firing whatever the attempt number, since an older
-/// leader's success is still a success.
+/// leader's success is still a success. A repeating timer's result also names its <see cref="Occurrence"/>, and applies
+/// only to that firing: a result proposed again for an earlier firing must not end a later one of the same version.
 /// </summary>
 public sealed record RecordDelivery(string TimerId, long Version, int Attempt, DeliveryOutcome Outcome, string? Error)
-    : TimerCommand(TimerId);
+    : TimerCommand(TimerId)
+{
+    /// <summary>The repeating timer's firing this result is of (<see cref="Apply.TimerRecord.Occurrence"/>); 0 for a timer that fires once.</summary>
+    public int Occurrence { get; init; }
+}
 
 /// <summary>
 /// Removes finished timers whose end is at least <see cref="RetentionMs"/> older than the entry's stamp and, with

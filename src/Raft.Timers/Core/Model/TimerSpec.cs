@@ -18,6 +18,12 @@ public sealed record TimerSpec(long TimeoutMs, CallbackSpec Callback, TimerData 
     /// <summary>Headers its callback carries besides the node's own; null for none.</summary>
     public TimerHeaders? Headers { get; init; }
 
+    /// <summary>
+    /// When a repeating timer fires (<see cref="TimerSchedule"/>); null for a timer that fires once. A scheduled timer has
+    /// neither a timeout nor a <see cref="DueAtUnixMs"/>: its schedule gives each due time.
+    /// </summary>
+    public TimerSchedule? Schedule { get; init; }
+
     /// <summary>A timer due at <paramref name="dueAtUnixMs"/>, however long after its create that is.</summary>
     public static TimerSpec At(long dueAtUnixMs, CallbackSpec callback, TimerData data)
         => new(0, callback, data) { DueAtUnixMs = dueAtUnixMs };
@@ -32,5 +38,5 @@ public sealed record TimerSpec(long TimeoutMs, CallbackSpec Callback, TimerData 
 
     public bool SameAs(TimerSpec other)
         => TimeoutMs == other.TimeoutMs && DueAtUnixMs == other.DueAtUnixMs && Callback == other.Callback && Data.ContentEquals(other.Data)
-            && Headers == other.Headers;
+            && Headers == other.Headers && Schedule == other.Schedule;
 }
