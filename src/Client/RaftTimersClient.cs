@@ -89,6 +89,25 @@ public sealed class RaftTimersClient : IDisposable
     }
 
     /// <summary>
+    /// Pauses a pending timer (POST /timer/{id}/pause): it does not fire until resumed. Pausing a paused timer succeeds
+    /// again, so the call is repeated on the next node when one took it and did not answer.
+    /// </summary>
+    /// <exception cref="TimerNotFoundException">No pending or paused timer has this id.</exception>
+    public Task<TimerReceipt> PauseAsync(string id, CancellationToken cancellation = default) => HoldAsync(id, "pause", cancellation);
+
+    /// <summary>Resumes a paused timer (POST /timer/{id}/resume): it fires at its due time, or at once when that passed. Repeated like a pause.</summary>
+    /// <exception cref="TimerNotFoundException">No pending or paused timer has this id.</exception>
+    public Task<TimerReceipt> ResumeAsync(string id, CancellationToken cancellation = default) => HoldAsync(id, "resume", cancellation);
+
+    private async Task<TimerReceipt> HoldAsync(string id, string action, CancellationToken cancellation)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(id);
+        var answer = await nodes.SendAsync(HttpMethod.Post, $"{TimerApiProtocol.TimerPath(id)}/{action}", options.ApiToken, "{}"u8.ToArray(), null,
+            repeatable: true, id, cancellation).ConfigureAwait(false);
+        return Read<TimerReceipt>(Succeeded(answer, id));
+    }
+
+    /// <summary>
     /// Creates and cancels the batch's timers in one request and one log entry: POST /timer/batch. Each item has its own
     /// result, in the order creates then cancels; an item's failure is in its result, not an exception. A batch of
     /// creates only is sent again to the next node when one took it and did not answer (each create carries its id); one

@@ -79,6 +79,35 @@ public sealed class WireFormatTests
     }
 
     [Fact]
+    public async Task A_repeating_timer_is_read_with_its_schedule_and_written_back_as_the_node_wrote_it()
+    {
+        const string Scheduled = """
+            {"id":"report","state":"pending","createdAt":"2026-12-07T04:59:00.123Z","dueAt":"2026-12-08T08:00:00.000Z","timeout":null,
+             "data":null,"callback":{"transport":"http","method":"post","uri":"https://hooks.example/r"},
+             "schedule":{"cron":"0 9 * * MON-FRI","timeZone":"Europe/Berlin","endAt":"2027-06-30T00:00:00.000Z","count":20,"misfire":"skip"},
+             "occurrence":3,"version":1,"attempts":0,"firedAtIndex":0,"fireCount":0,"lastError":null}
+            """;
+        var stub = new StubNodes().Answer("a", HttpStatusCode.OK, Scheduled);
+        using var client = stub.Client(null, "a");
+
+        var timer = (await client.GetAsync("report"))!;
+
+        Assert.Equal(("0 9 * * MON-FRI", "Europe/Berlin", 20, "skip", 3), (timer.Schedule!.Cron, timer.Schedule.TimeZone, timer.Schedule.Count, timer.Schedule.Misfire, timer.Occurrence));
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(Scheduled), JsonNode.Parse(JsonSerializer.Serialize(timer, TimerApiProtocol.Json))));
+    }
+
+    [Fact]
+    public void A_repeating_create_sends_its_schedule_and_no_timeout()
+    {
+        var body = JsonNode.Parse(TimerApiProtocol.Body(new TimerRequest(
+            new Schedule { Every = 900_000, Count = 4, Misfire = "fireAll" }, new CallbackTarget("https://hooks.example/r"))))!;
+
+        Assert.Null(body["timeout"]);
+        Assert.Null(body["dueAt"]);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"every":900000,"count":4,"misfire":"fireAll"}"""), body["schedule"]));
+    }
+
+    [Fact]
     public async Task A_timer_without_data_has_null_data()
     {
         var stub = new StubNodes().Answer("a", HttpStatusCode.OK, NodeTimer.Replace("""{"order":7,"lines":[1,2]}""", "null", StringComparison.Ordinal));

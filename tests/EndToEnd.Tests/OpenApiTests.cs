@@ -71,6 +71,8 @@ public sealed class OpenApiTests(OpenApiNodes nodes) : IClassFixture<OpenApiNode
         { "GET", "/timer/{id}", 200, [404, 503] },
         { "GET", "/timer", 200, [400, 503] },
         { "POST", "/timer/batch", 200, [400, 413, 415, 429, 503] },
+        { "POST", "/timer/{id}/pause", 200, [404, 415, 429, 501, 503] },
+        { "POST", "/timer/{id}/resume", 200, [404, 415, 429, 501, 503] },
         { "GET", "/ping", 200, [] },
         // docs/api.md, Events
         { "GET", "/events", 200, [400, 410] },
@@ -224,7 +226,7 @@ public sealed class OpenApiTests(OpenApiNodes nodes) : IClassFixture<OpenApiNode
         Assert.Equal("uri", callback.GetProperty("properties").GetProperty("uri").GetProperty("format").GetString());
 
         var states = schemas.GetProperty("TimerState").GetProperty("enum").EnumerateArray().Select(s => s.GetString()).ToList();
-        Assert.Equal(["pending", "firing", "delivered", "failed", "cancelled"], states);
+        Assert.Equal(["pending", "firing", "delivered", "failed", "cancelled", "paused"], states);
 
         var create = document.GetProperty("paths").GetProperty("/timer").GetProperty("post");
         Assert.Contains(create.GetProperty("parameters").EnumerateArray(), p => p.GetProperty("name").GetString() == "x-timer-id" && p.GetProperty("in").GetString() == "header");

@@ -15,6 +15,8 @@ root.Subcommands.Add(CreateCommand.Build());
 root.Subcommands.Add(GetCommand.Build());
 root.Subcommands.Add(UpdateCommand.Build());
 root.Subcommands.Add(CancelCommand.Build());
+root.Subcommands.Add(HoldCommands.Pause());
+root.Subcommands.Add(HoldCommands.Resume());
 root.Subcommands.Add(ListCommand.Build());
 root.Subcommands.Add(BatchCommand.Build());
 root.Subcommands.Add(EventsCommand.Build());

@@ -58,6 +58,11 @@ public static class TimerEventKinds
 
     /// <summary>A repeating timer's occurrence was missed and its schedule skips those: no firing; <see cref="TimerLifecycleEvent.DueAt"/> is the next occurrence.</summary>
     public const string Skipped = "skipped";
+
+    public const string Paused = "paused";
+
+    /// <summary>A paused timer may fire again; <see cref="TimerLifecycleEvent.DueAt"/> is when.</summary>
+    public const string Resumed = "resumed";
 }
 
 /// <summary>Which events to stream.</summary>

@@ -11,19 +11,25 @@ namespace RaftTimers.Client;
 public sealed record Schedule
 {
     /// <summary>Five fields (minute hour day month weekday), or six with seconds first; null for an interval.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Cron { get; init; }
 
     /// <summary>The IANA zone the expression is read in (Europe/Berlin); UTC when null.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? TimeZone { get; init; }
 
     /// <summary>The interval in milliseconds, at least 1000; null for a cron schedule.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public long? Every { get; init; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public DateTimeOffset? EndAt { get; init; }
 
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public int? Count { get; init; }
 
     /// <summary><c>fireOnce</c> (the default), <c>fireAll</c> or <c>skip</c>.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public string? Misfire { get; init; }
 
     /// <summary>Fires at each time <paramref name="cron"/> matches in <paramref name="timeZone"/> (UTC when null).</summary>

@@ -34,10 +34,12 @@ public sealed record TimerInfo
 
     public int FireCount { get; init; }
 
-    /// <summary>A repeating timer's schedule; null for one that fires once.</summary>
+    /// <summary>A repeating timer's schedule; null for one that fires once (the node then sends none).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
     public Schedule? Schedule { get; init; }
 
     /// <summary>A repeating timer's current (or next) firing, from 1: the n of its <c>Idempotency-Key</c>; 0 for one that fires once.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingDefault)]
     public int Occurrence { get; init; }
 
     public string? LastError { get; init; }
@@ -56,5 +58,8 @@ public static class TimerStates
     public const string Failed = "failed";
     public const string Cancelled = "cancelled";
 
-    public static IReadOnlyList<string> All { get; } = [Pending, Firing, Delivered, Failed, Cancelled];
+    /// <summary>Held by a pause: it does not fire until resumed.</summary>
+    public const string Paused = "paused";
+
+    public static IReadOnlyList<string> All { get; } = [Pending, Paused, Firing, Delivered, Failed, Cancelled];
 }

@@ -23,7 +23,7 @@ public sealed class ForwardedWrites(TimerNode node, TimerService service, InFlig
     {
         if (OpOf(command) is not { } op)
         {
-            session.Answer(id, Refuse(Refusal.Invalid, $"{command.GetType().Name} cannot be forwarded; only creates, updates and cancels"));
+            session.Answer(id, Refuse(Refusal.Invalid, $"{command.GetType().Name} cannot be forwarded; only creates, updates, cancels, pauses and resumes"));
             return;
         }
 
@@ -86,6 +86,8 @@ public sealed class ForwardedWrites(TimerNode node, TimerService service, InFlig
         CreateTimer => TimerWrite.Create,
         UpdateTimer => TimerWrite.Update,
         CancelTimer => TimerWrite.Cancel,
+        PauseTimer => TimerWrite.Pause,
+        ResumeTimer => TimerWrite.Resume,
         _ => null,
     };
 

@@ -28,7 +28,7 @@ public sealed class EventEndpoints(EventJournal journal, BearerToken? apiToken, 
     {
         app.MapGet("/events", context => ApiError.Guard(context, StreamAsync))
             .Operation("streamEvents", "Events", "Stream the timers' lifecycle events",
-                "Server-Sent Events in log order: created, updated, cancelled, fired, retrying, delivered, failed, purged, skipped. Each event's id is "
+                "Server-Sent Events in log order: created, updated, cancelled, fired, retrying, delivered, failed, purged, skipped, paused, resumed. Each event's id is "
                 + "{index}:{position}, its place in the Raft log; resume after it on any node with Last-Event-ID. Without one the stream starts "
                 + "with the next event applied.")
             .Query("prefix", "Only timers whose id starts with this.", ApiDocs.Text(ApiDocument.TimerIdPattern, Core.Model.TimerLimits.MaxIdLength))
@@ -161,7 +161,7 @@ public sealed class EventEndpoints(EventJournal journal, BearerToken? apiToken, 
         json.WriteString("timerId", e.TimerId);
         json.WriteNumber("version", e.Version);
         json.WriteString("at", TimerJson.Rfc3339(e.StampUnixMs));
-        if (e.Kind is LifecycleKind.Created or LifecycleKind.Updated or LifecycleKind.Fired or LifecycleKind.Skipped)
+        if (e.Kind is LifecycleKind.Created or LifecycleKind.Updated or LifecycleKind.Fired or LifecycleKind.Skipped or LifecycleKind.Resumed)
             json.WriteString("dueAt", TimerJson.Rfc3339(e.DueAtUnixMs));
         if (e.Kind is LifecycleKind.Retrying or LifecycleKind.Delivered or LifecycleKind.Failed)
             json.WriteNumber("attempt", e.Attempt);

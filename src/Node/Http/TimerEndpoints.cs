@@ -64,6 +64,23 @@ public sealed class TimerEndpoints(TimerService timers, TimerRequestParser parse
             .Path("id", "The timer id.", TimerIdSchema)
             .Refuses(StatusCodes.Status404NotFound, "the id is unknown (or purged after the retention period), or the timer fired already")
             .TimerWriteRefusals(tokenOn, withBody: false);
+        app.MapPost("/timer/{id}/pause", context => GuardWrite(context, TimerWrite.Pause, PauseAsync))
+            .Operation("pauseTimer", Tag, "Pause a pending timer",
+                "A paused timer does not fire, however due, until it is resumed; a repeating one pauses between firings. Pausing a paused "
+                + "timer answers 200 again, so a pause is safe to retry. Sent as JSON (Content-Type: application/json; the body, if any, is "
+                + "ignored), so that a page on another site cannot send one through a visitor's browser (extension to Skyring).")
+            .Path("id", "The timer id.", TimerIdSchema)
+            .Responds<TimerHeldShape>(StatusCodes.Status200OK, "paused, now or by an earlier pause")
+            .Refuses(StatusCodes.Status404NotFound, "no pending or paused timer has this id (unknown, firing, or finished)")
+            .TimerWriteRefusals(tokenOn);
+        app.MapPost("/timer/{id}/resume", context => GuardWrite(context, TimerWrite.Resume, ResumeAsync))
+            .Operation("resumeTimer", Tag, "Resume a paused timer",
+                "It fires at its due time, or at once when that passed while it was paused (a repeating one: as its misfire policy says). "
+                + "Resuming a pending timer answers 200 again (extension to Skyring).")
+            .Path("id", "The timer id.", TimerIdSchema)
+            .Responds<TimerHeldShape>(StatusCodes.Status200OK, "pending again, now or by an earlier resume")
+            .Refuses(StatusCodes.Status404NotFound, "no pending or paused timer has this id (unknown, firing, or finished)")
+            .TimerWriteRefusals(tokenOn);
         app.MapGet("/timer/{id}", context => Guard(context, GetAsync))
             .Operation("getTimer", Tag, "Inspect a timer", "Linearizable: the node confirms the latest state with the leader first (extension to Skyring).")
             .Path("id", "The timer id.", TimerIdSchema)
@@ -73,7 +90,7 @@ public sealed class TimerEndpoints(TimerService timers, TimerRequestParser parse
             .TimerReadRefusals(tokenOn);
         app.MapGet("/timer", context => Guard(context, ListAsync))
             .Operation("listTimers", Tag, "List timers, a page at a time", "Pages through timers in id order (extension to Skyring).")
-            .Query("state", "Only timers in this state.", ApiDocs.OneOf("pending", "firing", "delivered", "failed", "cancelled"))
+            .Query("state", "Only timers in this state.", ApiDocs.OneOf("pending", "paused", "firing", "delivered", "failed", "cancelled"))
             .Query("limit", "Timers per page.", ApiDocs.Integer(1, 1000, 100))
             .Query("after", "The last id of the previous page (its next).", TimerIdSchema)
             .Responds<TimerPageShape>(StatusCodes.Status200OK, "one page")
@@ -266,6 +283,39 @@ public sealed class TimerEndpoints(TimerService timers, TimerRequestParser parse
         }
     }
 
+    private Task<WriteOutcome> PauseAsync(HttpContext context, byte[] _) => HoldAsync(context, TimerWrite.Pause);
+
+    private Task<WriteOutcome> ResumeAsync(HttpContext context, byte[] _) => HoldAsync(context, TimerWrite.Resume);
+
+    /// <summary>A pause or a resume: 200 with the state it left the timer in, its version and due time.</summary>
+    private async Task<WriteOutcome> HoldAsync(HttpContext context, TimerWrite op)
+    {
+        var id = RouteId(context);
+        var run = op == TimerWrite.Pause
+            ? await timers.PauseAsync(id, context.RequestAborted).ConfigureAwait(false)
+            : await timers.ResumeAsync(id, context.RequestAborted).ConfigureAwait(false);
+        var (done, forwarded) = Ran(run);
+        var status = StatusMap.Of(op, done.Outcome);
+        switch (status)
+        {
+            case StatusCodes.Status200OK:
+                await TimerJson.WriteResponseAsync(context, status, json =>
+                {
+                    json.WriteStartObject();
+                    json.WriteString("id", id);
+                    json.WriteString("state", op == TimerWrite.Pause ? "paused" : "pending");
+                    json.WriteString("dueAt", TimerJson.Rfc3339(done.DueAtUnixMs));
+                    json.WriteNumber("version", done.Version);
+                    json.WriteEndObject();
+                }).ConfigureAwait(false);
+                return forwarded ? WriteOutcome.Forwarded : StatusMap.CountedAs(done.Outcome);
+            case StatusCodes.Status404NotFound:
+                throw new ApiException(status, $"no pending or paused timer '{id}' (unknown, firing, or finished)") { Forwarded = forwarded };
+            default:
+                throw Unexpected(status, done, forwarded);
+        }
+    }
+
     private async Task GetAsync(HttpContext context)
     {
         var id = RouteId(context);
@@ -282,7 +332,7 @@ public sealed class TimerEndpoints(TimerService timers, TimerRequestParser parse
         if (query.TryGetValue("state", out var stateText) && stateText.ToString().Length > 0)
         {
             if (!TimerStatusNames.TryParseApiName(stateText.ToString(), out var parsed))
-                throw new ApiException(StatusCodes.Status400BadRequest, "state must be one of pending, firing, delivered, failed, cancelled");
+                throw new ApiException(StatusCodes.Status400BadRequest, "state must be one of pending, paused, firing, delivered, failed, cancelled");
             status = parsed;
         }
 

@@ -80,6 +80,8 @@ public sealed class TimerMetrics : ILeaderObserver
         TimerWrite.Create => "create",
         TimerWrite.Update => "update",
         TimerWrite.Cancel => "cancel",
+        TimerWrite.Pause => "pause",
+        TimerWrite.Resume => "resume",
         _ => throw new ArgumentOutOfRangeException(nameof(op), op, null),
     };
 

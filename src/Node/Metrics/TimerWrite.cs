@@ -6,6 +6,8 @@ public enum TimerWrite
     Create,
     Update,
     Cancel,
+    Pause,
+    Resume,
 }
 
 /// <summary>

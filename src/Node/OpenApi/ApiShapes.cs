@@ -149,6 +149,8 @@ public enum TimerStateShape
     Failed,
     [JsonStringEnumMemberName("cancelled")]
     Cancelled,
+    [JsonStringEnumMemberName("paused")]
+    Paused,
 }
 
 [Description("One page of timers in id order.")]
@@ -179,6 +181,20 @@ public sealed record TimerCreatedShape
 public sealed record TimerReplacedShape
 {
     public required string Id { get; init; }
+
+    public required DateTimeOffset DueAt { get; init; }
+
+    public required long Version { get; init; }
+}
+
+[Description("The answer to a pause or a resume: the state it left the timer in.")]
+[JsonNumberHandling(JsonNumberHandling.Strict)]
+public sealed record TimerHeldShape
+{
+    public required string Id { get; init; }
+
+    [Description("paused after a pause, pending after a resume.")]
+    public required TimerStateShape State { get; init; }
 
     public required DateTimeOffset DueAt { get; init; }
 
@@ -416,7 +432,7 @@ public sealed record EventShape
     [Description("The Raft log index of the entry that made the change.")]
     public required long Index { get; init; }
 
-    [Description("created, updated, cancelled, fired, retrying (an attempt failed, another follows), delivered, failed, purged or skipped (a repeating timer's missed occurrence, not fired).")]
+    [Description("created, updated, cancelled, fired, retrying (an attempt failed, another follows), delivered, failed, purged, skipped (a repeating timer's missed occurrence, not fired), paused or resumed.")]
     public required string Kind { get; init; }
 
     [RegularExpression(ApiDocument.TimerIdPattern)]

@@ -31,7 +31,8 @@ public sealed class SnapshotCodecTests
             new RecordDelivery("delivered", 1, 1, DeliveryOutcome.Delivered, null),
             new RecordDelivery("failed", 1, 1, DeliveryOutcome.Failed, "connection refused"));
 
-        foreach (var status in Enum.GetValues<TimerStatus>())
+        // Every status of format 1; paused timers need format 5 (PauseResumeTests).
+        foreach (var status in Enum.GetValues<TimerStatus>().Where(s => s != TimerStatus.Paused))
             Assert.Contains(t.State.All, r => r.Status == status);
         return t;
     }

@@ -25,6 +25,8 @@ internal static class CommandAssert
         (CreateTimer x, CreateTimer y) => x.TimerId == y.TimerId && SameSpec(x.Spec, y.Spec),
         (UpdateTimer x, UpdateTimer y) => x.TimerId == y.TimerId && SameSpec(x.Spec, y.Spec) && x.ExpectedVersion == y.ExpectedVersion,
         (CancelTimer x, CancelTimer y) => x.TimerId == y.TimerId,
+        (PauseTimer x, PauseTimer y) => x.TimerId == y.TimerId,
+        (ResumeTimer x, ResumeTimer y) => x.TimerId == y.TimerId,
         (FireTimer x, FireTimer y) => x.TimerId == y.TimerId && x.Version == y.Version,
         (RecordDelivery x, RecordDelivery y) => x.TimerId == y.TimerId && x.Version == y.Version && x.Attempt == y.Attempt
             && x.Outcome == y.Outcome && string.Equals(x.Error, y.Error, StringComparison.Ordinal) && x.Occurrence == y.Occurrence,
@@ -47,6 +49,8 @@ internal static class CommandAssert
         CreateTimer c => $"create {c.TimerId} {Describe(c.Spec)}",
         UpdateTimer u => $"update {u.TimerId} {Describe(u.Spec)}{(u.ExpectedVersion is { } v ? $" if-match v{v}" : "")}",
         CancelTimer c => $"cancel {c.TimerId}",
+        PauseTimer p => $"pause {p.TimerId}",
+        ResumeTimer r => $"resume {r.TimerId}",
         FireTimer f => $"fire {f.TimerId} v{f.Version}",
         RecordDelivery d => $"delivery {d.TimerId} v{d.Version} attempt {d.Attempt} {d.Outcome} error={Quote(d.Error)}",
         PurgeFinished p => $"purge retention={p.RetentionMs}ms" + (p.Bounds is { } b ? $" keep<={b.MaxTimers}/{b.MaxBytes}B slice={b.MaxPerEntry}" : ""),

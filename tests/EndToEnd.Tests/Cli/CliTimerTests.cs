@@ -178,6 +178,22 @@ public sealed class CliTimerTests(ThreeNodeCluster fixture)
     }
 
     [Fact]
+    public async Task Pause_and_resume_hold_a_timer_and_let_it_go_again()
+    {
+        var id = NewId("pause");
+        await OkAsync("create", "--url", Urls, "--id", id, "--delay", "10m", "--callback", fixture.Sink.UrlFor(id));
+
+        Assert.Matches($@"^paused {id} v1 due \S+Z\n$", (await OkAsync("pause", id, "--url", Urls)).Stdout);
+        Assert.Equal("paused", (await OkAsync("get", id, "--json", "--url", Urls)).Json.GetProperty("state").GetString());
+        Assert.Equal("pending", (await OkAsync("resume", id, "--url", Urls, "--json")).Json.GetProperty("state").GetString());
+        Assert.Equal("pending", (await OkAsync("get", id, "--json", "--url", Urls)).Json.GetProperty("state").GetString());
+
+        await OkAsync("cancel", id, "--url", Urls);
+        var gone = await FailsAsync(1, "pause", id, "--url", Urls);
+        Assert.Contains("404", gone.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task List_all_pages_through_every_timer_in_order_and_keeps_stdout_clean()
     {
         var prefix = NewId("all")[..24] + "-";

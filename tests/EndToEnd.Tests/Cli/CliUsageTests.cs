@@ -206,6 +206,8 @@ public sealed class CliUsageTests
     [InlineData("signing-secret")]
     [InlineData("batch")]
     [InlineData("events")]
+    [InlineData("pause")]
+    [InlineData("resume")]
     public async Task Help_works_on_every_command_and_lists_the_exit_codes(params string[] command)
     {
         var result = await RunAsync([.. command, "--help"]);

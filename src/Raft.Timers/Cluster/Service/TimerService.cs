@@ -24,6 +24,15 @@ public sealed class TimerService(TimerNode node, ForwardingClient forwarding, Se
     /// <summary>How long a write waits before it looks for the leader again after the one it reached no longer led.</summary>
     private static readonly TimeSpan LeaderMovedPause = TimeSpan.FromMilliseconds(25);
 
+    /// <summary>
+    /// How long a read keeps asking again when the leader could not confirm its leadership with a majority: about an
+    /// election's worth, so that a pause of a member (a GC, a starved CPU) or a leader change is waited out, while a node
+    /// cut off from the majority still answers 503 soon and the client tries another.
+    /// </summary>
+    private static readonly TimeSpan BarrierRetryWindow = TimeSpan.FromSeconds(1);
+
+    private static readonly TimeSpan BarrierRetryPause = TimeSpan.FromMilliseconds(50);
+
     /// <summary>The reason given when no leader is known within the deadline.</summary>
     public const string NoLeaderReason = "no leader is reachable right now; retry shortly";
 
@@ -35,6 +44,10 @@ public sealed class TimerService(TimerNode node, ForwardingClient forwarding, Se
         => WriteAsync(new UpdateTimer(id, spec, expectedVersion), aborted);
 
     public Task<WriteResult> CancelAsync(string id, CancellationToken aborted) => WriteAsync(new CancelTimer(id), aborted);
+
+    public Task<WriteResult> PauseAsync(string id, CancellationToken aborted) => WriteAsync(new PauseTimer(id), aborted);
+
+    public Task<WriteResult> ResumeAsync(string id, CancellationToken aborted) => WriteAsync(new ResumeTimer(id), aborted);
 
     /// <summary>Runs a client's write where the leader is, within the request deadline.</summary>
     public async Task<WriteResult> WriteAsync(TimerCommand command, CancellationToken aborted)
@@ -256,14 +269,28 @@ public sealed class TimerService(TimerNode node, ForwardingClient forwarding, Se
             return why;
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
         deadline.CancelAfter(options.RequestTimeoutMs);
-        try
+        var started = clock.GetTimestamp();
+        while (true)
         {
-            await node.CatchUpAsync(deadline.Token).ConfigureAwait(false);
-            return null;
-        }
-        catch (Exception e) when (!token.IsCancellationRequested)
-        {
-            return $"cannot confirm the latest state with the leader ({e.GetType().Name}); retry shortly";
+            try
+            {
+                await node.CatchUpAsync(deadline.Token).ConfigureAwait(false);
+                return null;
+            }
+            catch (Exception e) when (!token.IsCancellationRequested)
+            {
+                if (deadline.IsCancellationRequested || clock.GetElapsedTime(started) >= BarrierRetryWindow)
+                    return $"cannot confirm the latest state with the leader ({e.GetType().Name}); retry shortly";
+            }
+
+            try
+            {
+                await Task.Delay(BarrierRetryPause, clock, deadline.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!token.IsCancellationRequested)
+            {
+                return "cannot confirm the latest state with the leader within the request deadline; retry shortly";
+            }
         }
     }
 

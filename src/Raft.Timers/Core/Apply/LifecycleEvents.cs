@@ -14,6 +14,8 @@ public enum LifecycleKind : byte
     Failed,
     Purged,
     Skipped,
+    Paused,
+    Resumed,
 }
 
 /// <summary>
@@ -23,7 +25,7 @@ public enum LifecycleKind : byte
 /// </summary>
 public sealed record LifecycleEvent(long Index, int Position, LifecycleKind Kind, string TimerId, long Version, long StampUnixMs)
 {
-    /// <summary>When the timer is due: for created, updated and fired; for skipped, its next occurrence.</summary>
+    /// <summary>When the timer is due: for created, updated, fired and resumed; for skipped, its next occurrence.</summary>
     public long DueAtUnixMs { get; init; }
 
     /// <summary>The delivery attempt: for retrying, delivered and failed.</summary>
@@ -40,7 +42,7 @@ public sealed record LifecycleEvent(long Index, int Position, LifecycleKind Kind
 /// </summary>
 public static class LifecycleEvents
 {
-    private static readonly string[] Names = ["created", "updated", "cancelled", "fired", "retrying", "delivered", "failed", "purged", "skipped"];
+    private static readonly string[] Names = ["created", "updated", "cancelled", "fired", "retrying", "delivered", "failed", "purged", "skipped", "paused", "resumed"];
 
     /// <summary>Every kind's API name, in the order of <see cref="LifecycleKind"/>.</summary>
     public static IReadOnlyList<string> AllNames => Names;
@@ -78,6 +80,12 @@ public static class LifecycleEvents
                     break;
                 case CancelTimer cancel:
                     into.Add(new LifecycleEvent(index, position++, LifecycleKind.Cancelled, cancel.TimerId, result.Version, stampUnixMs));
+                    break;
+                case PauseTimer pause:
+                    into.Add(new LifecycleEvent(index, position++, LifecycleKind.Paused, pause.TimerId, result.Version, stampUnixMs));
+                    break;
+                case ResumeTimer resume:
+                    into.Add(new LifecycleEvent(index, position++, LifecycleKind.Resumed, resume.TimerId, result.Version, stampUnixMs) { DueAtUnixMs = result.DueAtUnixMs });
                     break;
                 case FireTimer fire when result.Reason == TimerStateMachine.SkippedReason:
                     into.Add(new LifecycleEvent(index, position++, LifecycleKind.Skipped, fire.TimerId, result.Version, stampUnixMs) { DueAtUnixMs = result.DueAtUnixMs });

@@ -14,14 +14,18 @@ namespace RaftTimers.Core.Apply;
 ///            firedAtIndex:varint fireCount:varint occurrence:varint (format 4 on)
 /// </code>
 /// Format n writes each spec in the log's spec format n (<see cref="LogEntryCodec.SpecFormatOf"/>: 1 as create version 1
-/// does, 2 as <c>spec2</c>, 3 as <c>spec3</c>, 4 as <c>spec4</c>, whose records also hold a repeating timer's occurrence). A snapshot takes the oldest format that holds all its timers, so a state
+/// does, 2 as <c>spec2</c>, 3 as <c>spec3</c>, 4 as <c>spec4</c>, whose records also hold a repeating timer's occurrence).
+/// Format 5 is format 4 whose records may also be paused (<see cref="TimerStatus.Paused"/>). A snapshot takes the oldest format that holds all its timers, so a state
 /// without newer fields gives a snapshot any older member reads (a leader sends its snapshot to members that lag).
 /// Records are written in id order so equal states give equal bytes on every node.
 /// </summary>
 public static class SnapshotCodec
 {
     /// <summary>The newest format this build writes and reads.</summary>
-    public const byte FormatVersion = LogEntryCodec.SpecFormat4;
+    public const byte FormatVersion = FormatPaused;
+
+    /// <summary>Format 4's layout, with paused timers, which builds before <see cref="LogLevels.PauseResume"/> do not know.</summary>
+    private const byte FormatPaused = 5;
 
     private const byte FormatSpec1 = LogEntryCodec.SpecFormat1;
     private static ReadOnlySpan<byte> Magic => "RTSN"u8;
@@ -73,7 +77,7 @@ public static class SnapshotCodec
     {
         var format = FormatSpec1;
         foreach (var r in image.Records)
-            format = Math.Max(format, LogEntryCodec.SpecFormatOf(r.Spec));
+            format = Math.Max(format, r.Status == TimerStatus.Paused ? FormatPaused : LogEntryCodec.SpecFormatOf(r.Spec));
         Magic.CopyTo(output.GetSpan(Magic.Length));
         output.Advance(Magic.Length);
         w.WriteByte(format);
@@ -90,7 +94,7 @@ public static class SnapshotCodec
         w.WriteByte((byte)r.Status);
         w.WriteInt64(r.CreatedAtUnixMs);
         w.WriteInt64(r.DueAtUnixMs);
-        LogEntryCodec.WriteSpecTo(w, r.Spec, format);
+        LogEntryCodec.WriteSpecTo(w, r.Spec, SpecFormatIn(format));
         w.WriteVarInt(r.Attempts);
         w.WriteNullableString(r.LastError);
         w.WriteInt64(r.FinishedAtUnixMs);
@@ -129,6 +133,7 @@ public static class SnapshotCodec
         var header = window.Next(static (ref BinaryReader r) => ReadHeader(ref r));
         Parse<TimerRecord> readRecord = header.Format switch
         {
+            FormatPaused => static (ref BinaryReader r) => ReadRecord(ref r, FormatPaused),
             LogEntryCodec.SpecFormat4 => static (ref BinaryReader r) => ReadRecord(ref r, LogEntryCodec.SpecFormat4),
             LogEntryCodec.SpecFormat3 => static (ref BinaryReader r) => ReadRecord(ref r, LogEntryCodec.SpecFormat3),
             LogEntryCodec.SpecFormat2 => static (ref BinaryReader r) => ReadRecord(ref r, LogEntryCodec.SpecFormat2),
@@ -177,11 +182,11 @@ public static class SnapshotCodec
         var id = LogEntryCodec.ReadId(ref r);
         var version = r.ReadVarInt(1, long.MaxValue, "version");
         var status = r.ReadByte();
-        if (!Enum.IsDefined((TimerStatus)status))
-            throw new CodecException($"unknown timer status {status}");
+        if (!Enum.IsDefined((TimerStatus)status) || ((TimerStatus)status == TimerStatus.Paused && format < FormatPaused))
+            throw new CodecException($"unknown timer status {status} in snapshot format {format}");
         var createdAt = r.ReadInt64();
         var dueAt = r.ReadInt64();
-        var spec = LogEntryCodec.ReadSpec(ref r, format);
+        var spec = LogEntryCodec.ReadSpec(ref r, SpecFormatIn(format));
         var attempts = (int)r.ReadVarInt(0, int.MaxValue, "attempts");
         var lastError = r.ReadNullableString(TimerLimits.MaxErrorLength * 4, "last error");
         var finishedAt = r.ReadInt64();
@@ -195,6 +200,9 @@ public static class SnapshotCodec
             Occurrence = occurrence,
         };
     }
+
+    /// <summary>The spec format of a snapshot format's records: the same number up to 4, then 4.</summary>
+    private static byte SpecFormatIn(byte format) => Math.Min(format, LogEntryCodec.SpecFormat4);
 
     /// <summary>
     /// The records read so far, checked to be in strictly increasing id order as they are written: a repeated id is

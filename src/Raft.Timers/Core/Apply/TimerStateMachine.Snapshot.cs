@@ -38,7 +38,7 @@ public sealed partial class TimerStateMachine
         {
             InvariantViolationException.ThrowIf(!timers.TryAdd(record.Id, record), $"snapshot holds timer {record.Id} twice");
             idsInOrder.Add(record.Id);
-            if (record.Status == TimerStatus.Pending)
+            if (record.Status.IsWaiting())
             {
                 PendingCount++;
                 PendingBytes += RetainedBytes(record);

@@ -95,6 +95,8 @@ public sealed partial class TimerStateMachine
         CreateTimer create => Create(create, stamp, events),
         UpdateTimer update => Update(update, stamp, events),
         CancelTimer cancel => Cancel(cancel, stamp, events),
+        PauseTimer pause => Pause(pause, events),
+        ResumeTimer resume => Resume(resume, events),
         FireTimer fire => Fire(fire, index, stamp, events),
         RecordDelivery delivery => RecordDelivery(delivery, stamp, events),
         PurgeFinished purge => Purge(purge, stamp, events),
@@ -134,7 +136,7 @@ public sealed partial class TimerStateMachine
 
     private CommandResult Update(UpdateTimer command, long stamp, ICollection<TimerEvent>? events)
     {
-        if (!timers.TryGetValue(command.TimerId, out var existing) || existing.Status != TimerStatus.Pending)
+        if (!timers.TryGetValue(command.TimerId, out var existing) || !existing.Status.IsWaiting())
             return new CommandResult(CommandOutcome.NotFound, Reason: "no pending timer has this id");
         if (command.ExpectedVersion is { } expected && expected != existing.Version)
             return new CommandResult(CommandOutcome.Conflict, existing.Version, existing.DueAtUnixMs, $"the timer is at version {existing.Version}, not {expected}");
@@ -155,8 +157,35 @@ public sealed partial class TimerStateMachine
             return new CommandResult(CommandOutcome.Applied, record.Version, due);
         }
 
-        events?.Add(new TimerScheduled(record.Id, record.Version, due));
+        // A paused timer stays paused with its new spec: nothing for the wheel until it is resumed.
+        if (record.Status == TimerStatus.Pending)
+            events?.Add(new TimerScheduled(record.Id, record.Version, due));
         return new CommandResult(CommandOutcome.Applied, record.Version, due);
+    }
+
+    private CommandResult Pause(PauseTimer command, ICollection<TimerEvent>? events)
+    {
+        if (!timers.TryGetValue(command.TimerId, out var existing) || !existing.Status.IsWaiting())
+            return new CommandResult(CommandOutcome.NotFound, Reason: "no pending timer has this id");
+        if (existing.Status == TimerStatus.Paused)
+            return new CommandResult(CommandOutcome.AlreadyApplied, existing.Version, existing.DueAtUnixMs);
+
+        timers[existing.Id] = existing with { Status = TimerStatus.Paused };
+        events?.Add(new TimerUnscheduled(existing.Id));
+        return new CommandResult(CommandOutcome.Applied, existing.Version, existing.DueAtUnixMs);
+    }
+
+    private CommandResult Resume(ResumeTimer command, ICollection<TimerEvent>? events)
+    {
+        if (!timers.TryGetValue(command.TimerId, out var existing) || !existing.Status.IsWaiting())
+            return new CommandResult(CommandOutcome.NotFound, Reason: "no paused timer has this id");
+        if (existing.Status == TimerStatus.Pending)
+            return new CommandResult(CommandOutcome.AlreadyApplied, existing.Version, existing.DueAtUnixMs);
+
+        // Due as before: one whose time passed while it was paused fires at once (a schedule's misfire policy then applies).
+        timers[existing.Id] = existing with { Status = TimerStatus.Pending };
+        events?.Add(new TimerScheduled(existing.Id, existing.Version, existing.DueAtUnixMs));
+        return new CommandResult(CommandOutcome.Applied, existing.Version, existing.DueAtUnixMs);
     }
 
     private CommandResult Cancel(CancelTimer command, long stamp, ICollection<TimerEvent>? events)
@@ -168,7 +197,7 @@ public sealed partial class TimerStateMachine
         if (existing.Status == TimerStatus.Cancelled)
             return new CommandResult(CommandOutcome.AlreadyApplied, existing.Version, existing.DueAtUnixMs);
         // A repeating timer may be cancelled while it fires: no later occurrence follows (the one under way may still arrive).
-        if (existing.Status != TimerStatus.Pending && !(existing.Status == TimerStatus.Firing && existing.Spec.Schedule is not null))
+        if (!existing.Status.IsWaiting() && !(existing.Status == TimerStatus.Firing && existing.Spec.Schedule is not null))
             return new CommandResult(CommandOutcome.NotFound, Reason: "no pending timer has this id");
 
         Finish(existing with { Status = TimerStatus.Cancelled, FinishedAtUnixMs = stamp });
@@ -290,7 +319,7 @@ public sealed partial class TimerStateMachine
     {
         var previous = timers[record.Id];
         InvariantViolationException.ThrowIf(previous.Status.IsFinished(), $"timer {record.Id} finished twice");
-        if (previous.Status == TimerStatus.Pending)
+        if (previous.Status.IsWaiting())
         {
             PendingCount--;
             PendingBytes -= RetainedBytes(previous);

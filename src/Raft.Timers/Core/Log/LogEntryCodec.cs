@@ -32,6 +32,12 @@ public static class LogEntryCodec
         Fire = 4,
         DeliveryResult = 5,
         Purge = 6,
+
+        /// <summary>Version 1: <c>id:string</c>, as cancel (<see cref="LogLevels.PauseResume"/>).</summary>
+        Pause = 7,
+
+        /// <summary>Version 1: <c>id:string</c>, as cancel (<see cref="LogLevels.PauseResume"/>).</summary>
+        Resume = 8,
     }
 
     private const byte CommandVersion1 = 1;
@@ -174,6 +180,12 @@ public static class LogEntryCodec
             case CancelTimer cancel:
                 w.WriteString(cancel.TimerId);
                 return (Kind.Cancel, CommandVersion1);
+            case PauseTimer pause:
+                w.WriteString(pause.TimerId);
+                return (Kind.Pause, CommandVersion1);
+            case ResumeTimer resume:
+                w.WriteString(resume.TimerId);
+                return (Kind.Resume, CommandVersion1);
             case FireTimer fire:
                 w.WriteString(fire.TimerId);
                 w.WriteVarInt(fire.Version);
@@ -344,6 +356,8 @@ public static class LogEntryCodec
             Kind.Create => new CreateTimer(ReadId(ref r), ReadSpec(ref r)),
             Kind.Update => new UpdateTimer(ReadId(ref r), ReadSpec(ref r)),
             Kind.Cancel => new CancelTimer(ReadId(ref r)),
+            Kind.Pause => new PauseTimer(ReadId(ref r)),
+            Kind.Resume => new ResumeTimer(ReadId(ref r)),
             Kind.Fire => new FireTimer(ReadId(ref r), ReadVersion(ref r)),
             Kind.DeliveryResult => ReadDeliveryResult(ref r),
             Kind.Purge => new PurgeFinished(r.ReadVarInt(0, long.MaxValue, "retention")),

@@ -41,8 +41,11 @@ public static class LogLevels
     /// </summary>
     public const int Schedules = 5;
 
+    /// <summary>Adds the pause and resume commands, and snapshot format 5, which holds paused timers.</summary>
+    public const int PauseResume = 6;
+
     /// <summary>The level of this build.</summary>
-    public const int Current = Schedules;
+    public const int Current = PauseResume;
 
     /// <summary>The level every member must read before <paramref name="command"/> may be written to the log.</summary>
     public static int Needed(TimerCommand command) => command switch
@@ -51,6 +54,7 @@ public static class LogLevels
         UpdateTimer update => NeededFor(update.Spec),
         PurgeFinished { Bounds: not null } => PurgeBounds,
         RecordDelivery { Occurrence: > 0 } => Schedules,
+        PauseTimer or ResumeTimer => PauseResume,
         _ => Base,
     };
 

@@ -26,6 +26,12 @@ public sealed record UpdateTimer(string TimerId, TimerSpec Spec, long? ExpectedV
 /// <summary>Cancel a pending timer. Once applied, no fire of any version of it can apply.</summary>
 public sealed record CancelTimer(string TimerId) : TimerCommand(TimerId);
 
+/// <summary>Holds a pending timer: it does not fire until resumed. Pausing a paused timer changes nothing.</summary>
+public sealed record PauseTimer(string TimerId) : TimerCommand(TimerId);
+
+/// <summary>Lets a paused timer fire again, at its due time (at once when that passed meanwhile). Resuming a pending timer changes nothing.</summary>
+public sealed record ResumeTimer(string TimerId) : TimerCommand(TimerId);
+
 /// <summary>
 /// The leader's decision that a timer is due: applies only when the timer is pending at exactly
 /// <see cref="Version"/> and due at or before the entry's stamp (docs/design.md invariant 3).
