@@ -99,11 +99,19 @@ public sealed class RaftTimersClient : IDisposable
     /// <exception cref="TimerNotFoundException">No pending or paused timer has this id.</exception>
     public Task<TimerReceipt> ResumeAsync(string id, CancellationToken cancellation = default) => HoldAsync(id, "resume", cancellation);
 
-    private async Task<TimerReceipt> HoldAsync(string id, string action, CancellationToken cancellation)
+    /// <summary>
+    /// Delivers a failed timer again (POST /timer/{id}/retry, a re-drive): the same firing, with fresh attempts and the
+    /// same Idempotency-Key. Not repeated on another node: a second re-drive while it fires is a 404.
+    /// </summary>
+    /// <exception cref="TimerNotFoundException">No failed timer has this id.</exception>
+    /// <exception cref="TimerOutcomeUnknownException">No node answered after the request was sent; see its state with <see cref="GetAsync"/>.</exception>
+    public Task<TimerReceipt> RetryAsync(string id, CancellationToken cancellation = default) => HoldAsync(id, "retry", cancellation, repeatable: false);
+
+    private async Task<TimerReceipt> HoldAsync(string id, string action, CancellationToken cancellation, bool repeatable = true)
     {
         ArgumentException.ThrowIfNullOrEmpty(id);
         var answer = await nodes.SendAsync(HttpMethod.Post, $"{TimerApiProtocol.TimerPath(id)}/{action}", options.ApiToken, "{}"u8.ToArray(), null,
-            repeatable: true, id, cancellation).ConfigureAwait(false);
+            repeatable, id, cancellation).ConfigureAwait(false);
         return Read<TimerReceipt>(Succeeded(answer, id));
     }
 

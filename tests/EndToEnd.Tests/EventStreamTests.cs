@@ -150,7 +150,7 @@ public sealed class EventStreamTests
 
         using var badKind = await cluster.Http.GetAsync($"{cluster.Urls[1]}/events?kind=executed");
         Assert.Equal(HttpStatusCode.BadRequest, badKind.StatusCode);
-        Assert.Contains("kinds are created, updated, cancelled, fired, retrying, delivered, failed, purged, skipped, paused, resumed", TimerApi.Reason(badKind), StringComparison.Ordinal);
+        Assert.Contains("kinds are created, updated, cancelled, fired, retrying, delivered, failed, purged, skipped, paused, resumed, redriven", TimerApi.Reason(badKind), StringComparison.Ordinal);
         using var badId = await cluster.Http.GetAsync($"{cluster.Urls[1]}/events?lastEventId=soon");
         Assert.Equal(HttpStatusCode.BadRequest, badId.StatusCode);
     }

@@ -73,6 +73,7 @@ public sealed class OpenApiTests(OpenApiNodes nodes) : IClassFixture<OpenApiNode
         { "POST", "/timer/batch", 200, [400, 413, 415, 429, 503] },
         { "POST", "/timer/{id}/pause", 200, [404, 415, 429, 501, 503] },
         { "POST", "/timer/{id}/resume", 200, [404, 415, 429, 501, 503] },
+        { "POST", "/timer/{id}/retry", 200, [404, 415, 429, 501, 503] },
         { "GET", "/ping", 200, [] },
         // docs/api.md, Events
         { "GET", "/events", 200, [400, 410] },
@@ -89,7 +90,7 @@ public sealed class OpenApiTests(OpenApiNodes nodes) : IClassFixture<OpenApiNode
         { "GET", "/cluster/time", 200, [] },
     };
 
-    private static readonly string[] TimerOperations = ["createTimer", "replaceTimer", "cancelTimer", "getTimer", "listTimers"];
+    private static readonly string[] TimerOperations = ["createTimer", "replaceTimer", "cancelTimer", "pauseTimer", "resumeTimer", "retryTimer", "getTimer", "listTimers"];
 
     private static readonly string[] AdminOperations = ["addMember", "removeMember", "transferLeadership"];
 

@@ -17,6 +17,7 @@ root.Subcommands.Add(UpdateCommand.Build());
 root.Subcommands.Add(CancelCommand.Build());
 root.Subcommands.Add(HoldCommands.Pause());
 root.Subcommands.Add(HoldCommands.Resume());
+root.Subcommands.Add(HoldCommands.Retry());
 root.Subcommands.Add(ListCommand.Build());
 root.Subcommands.Add(BatchCommand.Build());
 root.Subcommands.Add(EventsCommand.Build());

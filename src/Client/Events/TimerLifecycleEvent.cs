@@ -63,6 +63,9 @@ public static class TimerEventKinds
 
     /// <summary>A paused timer may fire again; <see cref="TimerLifecycleEvent.DueAt"/> is when.</summary>
     public const string Resumed = "resumed";
+
+    /// <summary>A failed timer is delivered again (a re-drive).</summary>
+    public const string Redriven = "redriven";
 }
 
 /// <summary>Which events to stream.</summary>

@@ -18,9 +18,10 @@ public static class StatusMap
         (TimerWrite.Update, CommandOutcome.Applied) => StatusCodes.Status200OK,
         (TimerWrite.Cancel, CommandOutcome.Applied or CommandOutcome.AlreadyApplied) => StatusCodes.Status202Accepted,
         (TimerWrite.Pause or TimerWrite.Resume, CommandOutcome.Applied or CommandOutcome.AlreadyApplied) => StatusCodes.Status200OK,
+        (TimerWrite.Retry, CommandOutcome.Applied) => StatusCodes.Status200OK,
         (TimerWrite.Create, CommandOutcome.Conflict) => StatusCodes.Status409Conflict,
         (TimerWrite.Update, CommandOutcome.Conflict) => StatusCodes.Status412PreconditionFailed, // If-Match named another version
-        (TimerWrite.Update or TimerWrite.Cancel or TimerWrite.Pause or TimerWrite.Resume, CommandOutcome.NotFound) => StatusCodes.Status404NotFound,
+        (TimerWrite.Update or TimerWrite.Cancel or TimerWrite.Pause or TimerWrite.Resume or TimerWrite.Retry, CommandOutcome.NotFound) => StatusCodes.Status404NotFound,
         (_, var unknown) when TimerService.LeavesWriteUnknown(unknown) => StatusCodes.Status503ServiceUnavailable,
         _ => StatusCodes.Status409Conflict, // not applied for a reason the API has no other status for
     };

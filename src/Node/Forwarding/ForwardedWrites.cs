@@ -23,7 +23,7 @@ public sealed class ForwardedWrites(TimerNode node, TimerService service, InFlig
     {
         if (OpOf(command) is not { } op)
         {
-            session.Answer(id, Refuse(Refusal.Invalid, $"{command.GetType().Name} cannot be forwarded; only creates, updates, cancels, pauses and resumes"));
+            session.Answer(id, Refuse(Refusal.Invalid, $"{command.GetType().Name} cannot be forwarded; only creates, updates, cancels, pauses, resumes and re-drives"));
             return;
         }
 
@@ -88,6 +88,7 @@ public sealed class ForwardedWrites(TimerNode node, TimerService service, InFlig
         CancelTimer => TimerWrite.Cancel,
         PauseTimer => TimerWrite.Pause,
         ResumeTimer => TimerWrite.Resume,
+        RedriveTimer => TimerWrite.Retry,
         _ => null,
     };
 

@@ -81,6 +81,14 @@ public sealed class TimerEndpoints(TimerService timers, TimerRequestParser parse
             .Responds<TimerHeldShape>(StatusCodes.Status200OK, "pending again, now or by an earlier resume")
             .Refuses(StatusCodes.Status404NotFound, "no pending or paused timer has this id (unknown, firing, or finished)")
             .TimerWriteRefusals(tokenOn);
+        app.MapPost("/timer/{id}/retry", context => GuardWrite(context, TimerWrite.Retry, RetryAsync))
+            .Operation("retryTimer", Tag, "Deliver a failed timer again",
+                "Re-drive: the failed firing is attempted again, with fresh attempts and the same Idempotency-Key, since it is the same firing "
+                + "the receiver never acknowledged. Not repeatable: a second one while it is firing is a 404. Sent as JSON, as a pause (extension to Skyring).")
+            .Path("id", "The timer id.", TimerIdSchema)
+            .Responds<TimerHeldShape>(StatusCodes.Status200OK, "firing again")
+            .Refuses(StatusCodes.Status404NotFound, "no failed timer has this id (unknown, purged, or not failed)")
+            .TimerWriteRefusals(tokenOn);
         app.MapGet("/timer/{id}", context => Guard(context, GetAsync))
             .Operation("getTimer", Tag, "Inspect a timer", "Linearizable: the node confirms the latest state with the leader first (extension to Skyring).")
             .Path("id", "The timer id.", TimerIdSchema)
@@ -287,13 +295,18 @@ public sealed class TimerEndpoints(TimerService timers, TimerRequestParser parse
 
     private Task<WriteOutcome> ResumeAsync(HttpContext context, byte[] _) => HoldAsync(context, TimerWrite.Resume);
 
-    /// <summary>A pause or a resume: 200 with the state it left the timer in, its version and due time.</summary>
+    private Task<WriteOutcome> RetryAsync(HttpContext context, byte[] _) => HoldAsync(context, TimerWrite.Retry);
+
+    /// <summary>A pause, a resume or a re-drive: 200 with the state it left the timer in, its version and due time.</summary>
     private async Task<WriteOutcome> HoldAsync(HttpContext context, TimerWrite op)
     {
         var id = RouteId(context);
-        var run = op == TimerWrite.Pause
-            ? await timers.PauseAsync(id, context.RequestAborted).ConfigureAwait(false)
-            : await timers.ResumeAsync(id, context.RequestAborted).ConfigureAwait(false);
+        var run = op switch
+        {
+            TimerWrite.Pause => await timers.PauseAsync(id, context.RequestAborted).ConfigureAwait(false),
+            TimerWrite.Resume => await timers.ResumeAsync(id, context.RequestAborted).ConfigureAwait(false),
+            _ => await timers.RedriveAsync(id, context.RequestAborted).ConfigureAwait(false),
+        };
         var (done, forwarded) = Ran(run);
         var status = StatusMap.Of(op, done.Outcome);
         switch (status)
@@ -303,14 +316,16 @@ public sealed class TimerEndpoints(TimerService timers, TimerRequestParser parse
                 {
                     json.WriteStartObject();
                     json.WriteString("id", id);
-                    json.WriteString("state", op == TimerWrite.Pause ? "paused" : "pending");
+                    json.WriteString("state", op switch { TimerWrite.Pause => "paused", TimerWrite.Resume => "pending", _ => "firing" });
                     json.WriteString("dueAt", TimerJson.Rfc3339(done.DueAtUnixMs));
                     json.WriteNumber("version", done.Version);
                     json.WriteEndObject();
                 }).ConfigureAwait(false);
                 return forwarded ? WriteOutcome.Forwarded : StatusMap.CountedAs(done.Outcome);
             case StatusCodes.Status404NotFound:
-                throw new ApiException(status, $"no pending or paused timer '{id}' (unknown, firing, or finished)") { Forwarded = forwarded };
+                throw new ApiException(status, op == TimerWrite.Retry
+                    ? $"no failed timer '{id}' (unknown, purged, or not failed)"
+                    : $"no pending or paused timer '{id}' (unknown, firing, or finished)") { Forwarded = forwarded };
             default:
                 throw Unexpected(status, done, forwarded);
         }

@@ -82,6 +82,7 @@ public sealed class TimerMetrics : ILeaderObserver
         TimerWrite.Cancel => "cancel",
         TimerWrite.Pause => "pause",
         TimerWrite.Resume => "resume",
+        TimerWrite.Retry => "retry",
         _ => throw new ArgumentOutOfRangeException(nameof(op), op, null),
     };
 

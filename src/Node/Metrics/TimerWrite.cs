@@ -8,6 +8,7 @@ public enum TimerWrite
     Cancel,
     Pause,
     Resume,
+    Retry,
 }
 
 /// <summary>

@@ -187,13 +187,13 @@ public sealed record TimerReplacedShape
     public required long Version { get; init; }
 }
 
-[Description("The answer to a pause or a resume: the state it left the timer in.")]
+[Description("The answer to a pause, a resume or a re-drive: the state it left the timer in.")]
 [JsonNumberHandling(JsonNumberHandling.Strict)]
 public sealed record TimerHeldShape
 {
     public required string Id { get; init; }
 
-    [Description("paused after a pause, pending after a resume.")]
+    [Description("paused after a pause, pending after a resume, firing after a re-drive.")]
     public required TimerStateShape State { get; init; }
 
     public required DateTimeOffset DueAt { get; init; }
@@ -432,7 +432,7 @@ public sealed record EventShape
     [Description("The Raft log index of the entry that made the change.")]
     public required long Index { get; init; }
 
-    [Description("created, updated, cancelled, fired, retrying (an attempt failed, another follows), delivered, failed, purged, skipped (a repeating timer's missed occurrence, not fired), paused or resumed.")]
+    [Description("created, updated, cancelled, fired, retrying (an attempt failed, another follows), delivered, failed, purged, skipped (a repeating timer's missed occurrence, not fired), paused, resumed or redriven (a failed timer delivered again).")]
     public required string Kind { get; init; }
 
     [RegularExpression(ApiDocument.TimerIdPattern)]

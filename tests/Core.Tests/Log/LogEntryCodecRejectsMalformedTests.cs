@@ -81,7 +81,7 @@ public sealed class LogEntryCodecRejectsMalformedTests
 
     [Theory]
     [InlineData(0)]
-    [InlineData(9)]
+    [InlineData(10)]
     [InlineData(255)]
     public void Unknown_command_kind(byte kind)
         => AssertRejected(RawEntry.Entry(1, RawEntry.Command(kind, RawEntry.Str("a"))), "kind");

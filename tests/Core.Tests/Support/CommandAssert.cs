@@ -27,6 +27,7 @@ internal static class CommandAssert
         (CancelTimer x, CancelTimer y) => x.TimerId == y.TimerId,
         (PauseTimer x, PauseTimer y) => x.TimerId == y.TimerId,
         (ResumeTimer x, ResumeTimer y) => x.TimerId == y.TimerId,
+        (RedriveTimer x, RedriveTimer y) => x.TimerId == y.TimerId,
         (FireTimer x, FireTimer y) => x.TimerId == y.TimerId && x.Version == y.Version,
         (RecordDelivery x, RecordDelivery y) => x.TimerId == y.TimerId && x.Version == y.Version && x.Attempt == y.Attempt
             && x.Outcome == y.Outcome && string.Equals(x.Error, y.Error, StringComparison.Ordinal) && x.Occurrence == y.Occurrence,

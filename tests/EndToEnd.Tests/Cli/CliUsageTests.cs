@@ -208,6 +208,7 @@ public sealed class CliUsageTests
     [InlineData("events")]
     [InlineData("pause")]
     [InlineData("resume")]
+    [InlineData("retry")]
     public async Task Help_works_on_every_command_and_lists_the_exit_codes(params string[] command)
     {
         var result = await RunAsync([.. command, "--help"]);

@@ -6,7 +6,8 @@ namespace RaftTimers.Tools.Cli.Commands;
 
 /// <summary>
 /// <c>timers pause ID</c> (POST /timer/{id}/pause) and <c>timers resume ID</c> (POST /timer/{id}/resume): a paused
-/// timer does not fire until it is resumed. Both succeed again when repeated.
+/// timer does not fire until it is resumed; both succeed again when repeated. <c>timers retry ID</c>
+/// (POST /timer/{id}/retry) delivers a failed timer again.
 /// </summary>
 internal static class HoldCommands
 {
@@ -15,6 +16,9 @@ internal static class HoldCommands
 
     public static Command Resume() => Build("resume", "Resume a paused timer: it fires at its due time, or at once if that passed (again for a pending one; 404 if it is firing, finished or unknown)",
         static (client, id, cancellation) => client.ResumeAsync(id, cancellation));
+
+    public static Command Retry() => Build("retry", "Deliver a failed timer again (re-drive): the same firing, with fresh attempts and the same Idempotency-Key (404 if it is not failed)",
+        static (client, id, cancellation) => client.RetryAsync(id, cancellation));
 
     private static Command Build(string name, string description, Func<RaftTimersClient, string, CancellationToken, Task<TimerReceipt>> call)
     {

@@ -49,6 +49,8 @@ public sealed class TimerService(TimerNode node, ForwardingClient forwarding, Se
 
     public Task<WriteResult> ResumeAsync(string id, CancellationToken aborted) => WriteAsync(new ResumeTimer(id), aborted);
 
+    public Task<WriteResult> RedriveAsync(string id, CancellationToken aborted) => WriteAsync(new RedriveTimer(id), aborted);
+
     /// <summary>Runs a client's write where the leader is, within the request deadline.</summary>
     public async Task<WriteResult> WriteAsync(TimerCommand command, CancellationToken aborted)
     {

@@ -16,6 +16,7 @@ public enum LifecycleKind : byte
     Skipped,
     Paused,
     Resumed,
+    Redriven,
 }
 
 /// <summary>
@@ -42,7 +43,7 @@ public sealed record LifecycleEvent(long Index, int Position, LifecycleKind Kind
 /// </summary>
 public static class LifecycleEvents
 {
-    private static readonly string[] Names = ["created", "updated", "cancelled", "fired", "retrying", "delivered", "failed", "purged", "skipped", "paused", "resumed"];
+    private static readonly string[] Names = ["created", "updated", "cancelled", "fired", "retrying", "delivered", "failed", "purged", "skipped", "paused", "resumed", "redriven"];
 
     /// <summary>Every kind's API name, in the order of <see cref="LifecycleKind"/>.</summary>
     public static IReadOnlyList<string> AllNames => Names;
@@ -83,6 +84,9 @@ public static class LifecycleEvents
                     break;
                 case PauseTimer pause:
                     into.Add(new LifecycleEvent(index, position++, LifecycleKind.Paused, pause.TimerId, result.Version, stampUnixMs));
+                    break;
+                case RedriveTimer redrive:
+                    into.Add(new LifecycleEvent(index, position++, LifecycleKind.Redriven, redrive.TimerId, result.Version, stampUnixMs));
                     break;
                 case ResumeTimer resume:
                     into.Add(new LifecycleEvent(index, position++, LifecycleKind.Resumed, resume.TimerId, result.Version, stampUnixMs) { DueAtUnixMs = result.DueAtUnixMs });

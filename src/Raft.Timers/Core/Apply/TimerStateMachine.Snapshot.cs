@@ -26,6 +26,7 @@ public sealed partial class TimerStateMachine
         timers.Clear();
         idsInOrder.Clear();
         finishedInOrder.Clear();
+        unfinishedAgain.Clear();
         firingIds.Clear();
         PendingCount = 0;
         PendingBytes = 0;

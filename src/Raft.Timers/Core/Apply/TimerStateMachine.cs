@@ -25,6 +25,13 @@ public sealed partial class TimerStateMachine
     // Finished timers in purge order (finish stamp, then id): purging is a walk from the front.
     private readonly FinishedOrder finishedInOrder = new();
 
+    /// <summary>
+    /// Entries of <see cref="finishedInOrder"/> whose timer was re-driven since it finished there: skipped when a purge
+    /// reaches them, and not counted as finished. A snapshot holds none (restoring rebuilds the order from the records),
+    /// so what counts must not depend on them: see <see cref="FinishedCount"/>.
+    /// </summary>
+    private readonly HashSet<(string Id, long FinishedAtUnixMs)> unfinishedAgain = [];
+
     /// <summary>The index of the last log entry applied (including skipped configuration and empty entries).</summary>
     public long LastAppliedIndex { get; private set; }
 
@@ -40,7 +47,7 @@ public sealed partial class TimerStateMachine
     public long PendingBytes { get; private set; }
 
     /// <summary>Finished (delivered, failed, cancelled) timers kept for reading until they are purged.</summary>
-    public int FinishedCount => finishedInOrder.Count;
+    public int FinishedCount => finishedInOrder.Count - unfinishedAgain.Count;
 
     /// <summary>What the finished timers hold (<see cref="RetainedBytes"/> of each), bounded by a purge with bounds.</summary>
     public long FinishedBytes { get; private set; }
@@ -97,6 +104,7 @@ public sealed partial class TimerStateMachine
         CancelTimer cancel => Cancel(cancel, stamp, events),
         PauseTimer pause => Pause(pause, events),
         ResumeTimer resume => Resume(resume, events),
+        RedriveTimer redrive => Redrive(redrive, events),
         FireTimer fire => Fire(fire, index, stamp, events),
         RecordDelivery delivery => RecordDelivery(delivery, stamp, events),
         PurgeFinished purge => Purge(purge, stamp, events),
@@ -186,6 +194,21 @@ public sealed partial class TimerStateMachine
         timers[existing.Id] = existing with { Status = TimerStatus.Pending };
         events?.Add(new TimerScheduled(existing.Id, existing.Version, existing.DueAtUnixMs));
         return new CommandResult(CommandOutcome.Applied, existing.Version, existing.DueAtUnixMs);
+    }
+
+    private CommandResult Redrive(RedriveTimer command, ICollection<TimerEvent>? events)
+    {
+        if (!timers.TryGetValue(command.TimerId, out var existing) || existing.Status != TimerStatus.Failed)
+            return new CommandResult(CommandOutcome.NotFound, Reason: "no failed timer has this id");
+
+        // The same firing, attempted again: same version, fire index and key, so a receiver that saw an attempt dedups it.
+        unfinishedAgain.Add((existing.Id, existing.FinishedAtUnixMs));
+        FinishedBytes -= RetainedBytes(existing);
+        var again = existing with { Status = TimerStatus.Firing, Attempts = 0, FinishedAtUnixMs = 0 };
+        timers[again.Id] = again;
+        firingIds.Add((again.FiredAtIndex, again.Id));
+        events?.Add(new TimerFired(again.Id, again.Version));
+        return new CommandResult(CommandOutcome.Applied, again.Version, again.DueAtUnixMs);
     }
 
     private CommandResult Cancel(CancelTimer command, long stamp, ICollection<TimerEvent>? events)
@@ -278,6 +301,8 @@ public sealed partial class TimerStateMachine
             && (oldest.FinishedAtUnixMs <= cutoff || (bounds is not null && (FinishedCount > bounds.MaxTimers || FinishedBytes > bounds.MaxBytes))))
         {
             finishedInOrder.Dequeue();
+            if (unfinishedAgain.Remove(oldest))
+                continue; // re-driven since it finished there; its record finished again later, or is firing
             var record = timers[oldest.Id];
             InvariantViolationException.ThrowIf(!record.Status.IsFinished() || record.FinishedAtUnixMs != oldest.FinishedAtUnixMs,
                 $"timer {oldest.Id} is queued as finished at {oldest.FinishedAtUnixMs} but is {record.Status} since {record.FinishedAtUnixMs}");

@@ -38,6 +38,9 @@ public static class LogEntryCodec
 
         /// <summary>Version 1: <c>id:string</c>, as cancel (<see cref="LogLevels.PauseResume"/>).</summary>
         Resume = 8,
+
+        /// <summary>Version 1: <c>id:string</c>, as cancel (<see cref="LogLevels.PauseResume"/>).</summary>
+        Redrive = 9,
     }
 
     private const byte CommandVersion1 = 1;
@@ -186,6 +189,9 @@ public static class LogEntryCodec
             case ResumeTimer resume:
                 w.WriteString(resume.TimerId);
                 return (Kind.Resume, CommandVersion1);
+            case RedriveTimer redrive:
+                w.WriteString(redrive.TimerId);
+                return (Kind.Redrive, CommandVersion1);
             case FireTimer fire:
                 w.WriteString(fire.TimerId);
                 w.WriteVarInt(fire.Version);
@@ -358,6 +364,7 @@ public static class LogEntryCodec
             Kind.Cancel => new CancelTimer(ReadId(ref r)),
             Kind.Pause => new PauseTimer(ReadId(ref r)),
             Kind.Resume => new ResumeTimer(ReadId(ref r)),
+            Kind.Redrive => new RedriveTimer(ReadId(ref r)),
             Kind.Fire => new FireTimer(ReadId(ref r), ReadVersion(ref r)),
             Kind.DeliveryResult => ReadDeliveryResult(ref r),
             Kind.Purge => new PurgeFinished(r.ReadVarInt(0, long.MaxValue, "retention")),

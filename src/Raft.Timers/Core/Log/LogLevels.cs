@@ -41,7 +41,7 @@ public static class LogLevels
     /// </summary>
     public const int Schedules = 5;
 
-    /// <summary>Adds the pause and resume commands, and snapshot format 5, which holds paused timers.</summary>
+    /// <summary>Adds the pause, resume and re-drive commands, and snapshot format 5, which holds paused timers.</summary>
     public const int PauseResume = 6;
 
     /// <summary>The level of this build.</summary>
@@ -54,7 +54,7 @@ public static class LogLevels
         UpdateTimer update => NeededFor(update.Spec),
         PurgeFinished { Bounds: not null } => PurgeBounds,
         RecordDelivery { Occurrence: > 0 } => Schedules,
-        PauseTimer or ResumeTimer => PauseResume,
+        PauseTimer or ResumeTimer or RedriveTimer => PauseResume,
         _ => Base,
     };
 

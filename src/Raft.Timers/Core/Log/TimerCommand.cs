@@ -33,6 +33,12 @@ public sealed record PauseTimer(string TimerId) : TimerCommand(TimerId);
 public sealed record ResumeTimer(string TimerId) : TimerCommand(TimerId);
 
 /// <summary>
+/// Delivers a failed timer's firing again (re-drive): it is firing once more, with fresh attempts and the same
+/// idempotency key, since it is the same firing the receiver never acknowledged. Applies only to a failed timer.
+/// </summary>
+public sealed record RedriveTimer(string TimerId) : TimerCommand(TimerId);
+
+/// <summary>
 /// The leader's decision that a timer is due: applies only when the timer is pending at exactly
 /// <see cref="Version"/> and due at or before the entry's stamp (docs/design.md invariant 3).
 /// </summary>

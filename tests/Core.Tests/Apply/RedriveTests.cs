@@ -1,0 +1,89 @@
+using RaftTimers.Core.Apply;
+using RaftTimers.Core.Log;
+using RaftTimers.Core.Model;
+
+namespace RaftTimers.Tests;
+
+/// <summary>
+/// Re-driving a failed timer in the state machine: it is firing again with fresh attempts and the same key, no longer
+/// counted as finished; only failed timers take it; and a purge treats a live state (which still queues where the timer
+/// first finished) exactly as a state restored from a snapshot (which does not).
+/// </summary>
+public sealed class RedriveTests
+{
+    private static Transcript FailedAt2000()
+    {
+        var t = new Transcript();
+        t.At(1_000, new CreateTimer("a", Specs.Http(10)), new CreateTimer("b", Specs.Http(10)));
+        t.At(1_010, new FireTimer("a", 1), new FireTimer("b", 1));
+        t.At(2_000, new RecordDelivery("a", 1, 5, DeliveryOutcome.Failed, "HTTP 500"));
+        t.At(2_500, new RecordDelivery("b", 1, 1, DeliveryOutcome.Delivered, null));
+        return t;
+    }
+
+    [Fact]
+    public void A_failed_timer_fires_again_with_fresh_attempts_and_the_same_key()
+    {
+        var t = FailedAt2000();
+        var key = t.Timer("a").IdempotencyKey;
+
+        Assert.Equal(CommandOutcome.Applied, t.One(3_000, new RedriveTimer("a")).Outcome);
+
+        var a = t.Timer("a");
+        Assert.Equal((TimerStatus.Firing, 0, key, "HTTP 500", 1), (a.Status, a.Attempts, a.IdempotencyKey, a.LastError, a.FireCount));
+        Assert.Equal([new TimerFired("a", 1)], t.Events);
+        Assert.Equal((1, 1), (t.State.FinishedCount, t.State.FiringCount));
+
+        t.At(3_100, new RecordDelivery("a", 1, 1, DeliveryOutcome.Delivered, null));
+        Assert.Equal((TimerStatus.Delivered, 2), (t.Timer("a").Status, t.State.FinishedCount));
+    }
+
+    [Fact]
+    public void Only_a_failed_timer_takes_a_redrive()
+    {
+        var t = FailedAt2000();
+        t.At(2_600, new CreateTimer("pending", Specs.Http(100_000)), new CreateTimer("cancelled", Specs.Http(100_000)));
+        t.At(2_700, new CancelTimer("cancelled"));
+
+        var results = t.At(2_800, new RedriveTimer("b"), new RedriveTimer("pending"), new RedriveTimer("cancelled"), new RedriveTimer("nobody"),
+            new RedriveTimer("a"), new RedriveTimer("a"));
+
+        Assert.Equal([CommandOutcome.NotFound, CommandOutcome.NotFound, CommandOutcome.NotFound, CommandOutcome.NotFound, CommandOutcome.Applied, CommandOutcome.NotFound],
+            results.Select(r => r.Outcome));
+    }
+
+    [Theory]
+    [InlineData(1_700L, null)]
+    [InlineData(1_000_000L, 0L)]
+    public void A_purge_after_a_redrive_does_the_same_on_a_live_state_and_on_one_restored_from_a_snapshot(long retentionMs, long? maxTimers)
+    {
+        var live = FailedAt2000();
+        live.At(3_000, new RedriveTimer("a"));
+        live.At(4_000, new RecordDelivery("a", 1, 1, DeliveryOutcome.Failed, "HTTP 500 again"));
+        var restored = new TimerStateMachine();
+        SnapshotCodec.Read(SnapshotCodec.Write(live.State), restored);
+        Assert.Equal(live.State.FinishedCount, restored.FinishedCount);
+
+        var purge = new PurgeFinished(retentionMs, maxTimers is { } max ? new FinishedBounds(max, long.MaxValue, 1) : null);
+        var liveResult = live.One(4_300, purge);
+        var restoredResults = new List<CommandResult>();
+        restored.Apply(live.Index, LogEntryCodec.Encode(4_300, [purge]), restoredResults);
+
+        Assert.Equal(restoredResults[0], liveResult);
+        Assert.Equal(1, liveResult.Purged);
+        Assert.Equal(restored.All.Select(r => r.Id).Order(StringComparer.Ordinal), live.State.All.Select(r => r.Id).Order(StringComparer.Ordinal));
+        Assert.Equal(restored.FinishedCount, live.State.FinishedCount);
+        Assert.Equal(SnapshotCodec.Write(restored), SnapshotCodec.Write(live.State));
+    }
+
+    [Fact]
+    public void A_redrive_is_command_9_and_needs_level_6()
+    {
+        TimerCommand[] commands = [new RedriveTimer("r1")];
+        const string Hex = "017B68E5CF8B01000001" + "090103027231";
+
+        Assert.Equal(Hex, Convert.ToHexString(LogEntryCodec.Encode(1_700_000_000_123, commands)));
+        CommandAssert.Equal(commands, LogEntryCodec.Decode(Convert.FromHexString(Hex)).Commands);
+        Assert.Equal(LogLevels.PauseResume, LogLevels.Needed(commands[0]));
+    }
+}
