@@ -198,6 +198,9 @@ public sealed class NodeSettings
         /// <inheritdoc cref="LeaderOptions.RetentionMs"/>
         public long FinishedTimerRetentionMs { get => Leader.RetentionMs; set => Leader.RetentionMs = value; }
 
+        /// <inheritdoc cref="LeaderOptions.FailedRetentionMs"/>
+        public long FailedTimerRetentionMs { get => Leader.FailedRetentionMs; set => Leader.FailedRetentionMs = value; }
+
         /// <inheritdoc cref="LeaderOptions.PurgeIntervalMs"/>
         public int PurgeIntervalMs { get => Leader.PurgeIntervalMs; set => Leader.PurgeIntervalMs = value; }
 
@@ -422,8 +425,8 @@ public sealed class NodeSettings
             throw new InvalidOperationException($"RaftTimers:Raft:LogLevel {Raft.LogLevel} must be between {LogLevels.Base} and {LogLevels.Current}, the levels this build reads");
         if (Raft.SnapshotEveryEntries < 1)
             throw new InvalidOperationException($"RaftTimers:Raft:SnapshotEveryEntries {Raft.SnapshotEveryEntries} must be at least 1");
-        if (Retention.FinishedTimerRetentionMs < 0 || Retention.PurgeIntervalMs < 1)
-            throw new InvalidOperationException("RaftTimers:Retention: FinishedTimerRetentionMs must be >= 0 and PurgeIntervalMs >= 1");
+        if (Retention.FinishedTimerRetentionMs < 0 || Retention.FailedTimerRetentionMs < 0 || Retention.PurgeIntervalMs < 1)
+            throw new InvalidOperationException("RaftTimers:Retention: FinishedTimerRetentionMs and FailedTimerRetentionMs must be >= 0 and PurgeIntervalMs >= 1");
         if (Retention.MaxFinishedTimers < 0 || Retention.MaxFinishedBytes < 0 || Retention.PurgeSliceTimers < 1)
             throw new InvalidOperationException("RaftTimers:Retention: MaxFinishedTimers and MaxFinishedBytes must be >= 0 and PurgeSliceTimers >= 1");
         if (ListScanBudget is < 100 or > 10_000_000)

@@ -50,6 +50,48 @@ public sealed class PurgeFinishedTests
     }
 
     [Fact]
+    public void Failed_timers_stay_for_their_own_retention_while_older_others_go_and_the_bounds_still_take_the_oldest()
+    {
+        var t = new Transcript();
+        t.At(1_000, new CreateTimer("failed", Specs.Http(10)), new CreateTimer("delivered", Specs.Http(10)), new CreateTimer("cancelled", Specs.Http(100_000)));
+        t.At(1_010, new FireTimer("failed", 1), new FireTimer("delivered", 1));
+        t.At(2_000, new RecordDelivery("failed", 1, 1, DeliveryOutcome.Failed, "gone"));
+        t.At(3_000, new RecordDelivery("delivered", 1, 1, DeliveryOutcome.Delivered, null));
+        t.At(4_000, new CancelTimer("cancelled"));
+
+        // Retention 1 000 for all, 10 000 for failed ones: at 4 500 the delivered one (3 000) goes, the failed one (2 000) stays.
+        var bounds = new FinishedBounds(10, long.MaxValue, 100);
+        Assert.Equal(1, t.One(4_500, new PurgeFinished(1_000, bounds) { FailedRetentionMs = 10_000 }).Purged);
+        Assert.Equal(["cancelled", "failed"], Ids(t));
+        Assert.Equal([new TimerPurged("delivered", 1)], t.Events);
+
+        // Over the bounds, the oldest goes first whatever kind it is: the failed one (2 000) before the cancelled (4 000).
+        Assert.Equal(1, t.One(4_600, new PurgeFinished(1_000, new FinishedBounds(1, long.MaxValue, 100)) { FailedRetentionMs = 10_000 }).Purged);
+        Assert.Equal(["cancelled"], Ids(t));
+
+        // Past its own retention a failed timer goes as the others do.
+        var u = new Transcript();
+        u.At(1_000, new CreateTimer("f", Specs.Http(10)));
+        u.At(1_010, new FireTimer("f", 1));
+        u.At(2_000, new RecordDelivery("f", 1, 1, DeliveryOutcome.Failed, "gone"));
+        Assert.Equal(0, u.One(11_999, new PurgeFinished(0, bounds) { FailedRetentionMs = 10_000 }).Purged);
+        Assert.Equal(1, u.One(12_000, new PurgeFinished(0, bounds) { FailedRetentionMs = 10_000 }).Purged);
+    }
+
+    [Fact]
+    public void A_purge_with_a_failed_retention_is_version_3_byte_for_byte_and_needs_level_6()
+    {
+        TimerCommand[] commands = [new PurgeFinished(86_400_000, new FinishedBounds(100, 1_000, 10)) { FailedRetentionMs = 300 }];
+        // Derived by hand: kind 06 version 03, 10 bytes: retention 86 400 000 (80 B8 99 29), 100 (64), 1 000 (E8 07), 10 (0A), 300 (AC 02).
+        const string Hex = "017B68E5CF8B01000001" + "06030A" + "80B89929" + "64" + "E807" + "0A" + "AC02";
+
+        Assert.Equal(Hex, Convert.ToHexString(LogEntryCodec.Encode(1_700_000_000_123, commands)));
+        CommandAssert.Equal(commands, LogEntryCodec.Decode(Convert.FromHexString(Hex)).Commands);
+        Assert.Equal(LogLevels.PauseResume, LogLevels.Needed(commands[0]));
+        Assert.Throws<ArgumentException>(() => LogEntryCodec.Encode(0, [new PurgeFinished(1) { FailedRetentionMs = 2 }]));
+    }
+
+    [Fact]
     public void Purge_keeps_pending_and_firing_timers_however_old()
     {
         var t = Mixed();

@@ -53,9 +53,11 @@ public sealed class RedriveTests
     }
 
     [Theory]
-    [InlineData(1_700L, null)]
-    [InlineData(1_000_000L, 0L)]
-    public void A_purge_after_a_redrive_does_the_same_on_a_live_state_and_on_one_restored_from_a_snapshot(long retentionMs, long? maxTimers)
+    [InlineData(1_700L, null, null, 1)]
+    [InlineData(1_000_000L, 0L, null, 1)]
+    [InlineData(1_700L, 10L, 100L, 2)]
+    [InlineData(1_700L, 10L, 1_000L, 1)]
+    public void A_purge_after_a_redrive_does_the_same_on_a_live_state_and_on_one_restored_from_a_snapshot(long retentionMs, long? maxTimers, long? failedRetentionMs, int purged)
     {
         var live = FailedAt2000();
         live.At(3_000, new RedriveTimer("a"));
@@ -64,13 +66,16 @@ public sealed class RedriveTests
         SnapshotCodec.Read(SnapshotCodec.Write(live.State), restored);
         Assert.Equal(live.State.FinishedCount, restored.FinishedCount);
 
-        var purge = new PurgeFinished(retentionMs, maxTimers is { } max ? new FinishedBounds(max, long.MaxValue, 1) : null);
+        var purge = new PurgeFinished(retentionMs, maxTimers is { } max ? new FinishedBounds(max, long.MaxValue, maxTimers == 0 ? 1 : 100) : null)
+        {
+            FailedRetentionMs = failedRetentionMs,
+        };
         var liveResult = live.One(4_300, purge);
         var restoredResults = new List<CommandResult>();
         restored.Apply(live.Index, LogEntryCodec.Encode(4_300, [purge]), restoredResults);
 
         Assert.Equal(restoredResults[0], liveResult);
-        Assert.Equal(1, liveResult.Purged);
+        Assert.Equal(purged, liveResult.Purged);
         Assert.Equal(restored.All.Select(r => r.Id).Order(StringComparer.Ordinal), live.State.All.Select(r => r.Id).Order(StringComparer.Ordinal));
         Assert.Equal(restored.FinishedCount, live.State.FinishedCount);
         Assert.Equal(SnapshotCodec.Write(restored), SnapshotCodec.Write(live.State));

@@ -256,6 +256,19 @@ public sealed class LeaderStepTests
     }
 
     [Fact]
+    public void With_every_member_at_the_pause_level_failed_timers_get_their_own_retention()
+    {
+        var options = new LeaderOptions { PurgeIntervalMs = 1_000, RetentionMs = 5_000, FailedRetentionMs = 50_000, PurgeSliceTimers = 10, MaxFinishedTimers = 100, MaxFinishedBytes = 1_000_000 };
+        var leader = new Leader(options, asksLogLevel: true);
+        leader.Begin(T0);
+        leader.Tick(T0);
+        Assert.True(leader.Tick(T0 + 1_000).AskLogLevel);
+        leader.Step.LogLevelKnown(LogLevels.PauseResume);
+
+        Assert.Equal(new PurgeFinished(5_000, new FinishedBounds(100, 1_000_000, 10)) { FailedRetentionMs = 50_000 }, leader.Tick(T0 + 1_002).Purge);
+    }
+
+    [Fact]
     public void A_failed_level_query_puts_the_purge_off_to_the_next_interval_and_is_asked_again_there()
     {
         var options = new LeaderOptions { PurgeIntervalMs = 1_000 };

@@ -31,7 +31,7 @@ internal static class CommandAssert
         (FireTimer x, FireTimer y) => x.TimerId == y.TimerId && x.Version == y.Version,
         (RecordDelivery x, RecordDelivery y) => x.TimerId == y.TimerId && x.Version == y.Version && x.Attempt == y.Attempt
             && x.Outcome == y.Outcome && string.Equals(x.Error, y.Error, StringComparison.Ordinal) && x.Occurrence == y.Occurrence,
-        (PurgeFinished x, PurgeFinished y) => x.RetentionMs == y.RetentionMs && x.Bounds == y.Bounds,
+        (PurgeFinished x, PurgeFinished y) => x.RetentionMs == y.RetentionMs && x.Bounds == y.Bounds && x.FailedRetentionMs == y.FailedRetentionMs,
         _ => false,
     };
 

@@ -26,6 +26,7 @@ public sealed partial class TimerStateMachine
         timers.Clear();
         idsInOrder.Clear();
         finishedInOrder.Clear();
+        failedInOrder.Clear();
         unfinishedAgain.Clear();
         firingIds.Clear();
         PendingCount = 0;
@@ -55,7 +56,7 @@ public sealed partial class TimerStateMachine
             : string.CompareOrdinal(a.Id, b.Id));
         foreach (var record in finished)
         {
-            finishedInOrder.Add(record.Id, record.FinishedAtUnixMs);
+            (record.Status == TimerStatus.Failed ? failedInOrder : finishedInOrder).Add(record.Id, record.FinishedAtUnixMs);
             FinishedBytes += RetainedBytes(record);
         }
 

@@ -25,6 +25,9 @@ public sealed partial class TimerStateMachine
     // Finished timers in purge order (finish stamp, then id): purging is a walk from the front.
     private readonly FinishedOrder finishedInOrder = new();
 
+    /// <summary>Failed timers in purge order, apart from the others: they may be kept longer (<see cref="PurgeFinished.FailedRetentionMs"/>).</summary>
+    private readonly FinishedOrder failedInOrder = new();
+
     /// <summary>
     /// Entries of <see cref="finishedInOrder"/> whose timer was re-driven since it finished there: skipped when a purge
     /// reaches them, and not counted as finished. A snapshot holds none (restoring rebuilds the order from the records),
@@ -47,7 +50,7 @@ public sealed partial class TimerStateMachine
     public long PendingBytes { get; private set; }
 
     /// <summary>Finished (delivered, failed, cancelled) timers kept for reading until they are purged.</summary>
-    public int FinishedCount => finishedInOrder.Count - unfinishedAgain.Count;
+    public int FinishedCount => finishedInOrder.Count + failedInOrder.Count - unfinishedAgain.Count;
 
     /// <summary>What the finished timers hold (<see cref="RetainedBytes"/> of each), bounded by a purge with bounds.</summary>
     public long FinishedBytes { get; private set; }
@@ -294,15 +297,24 @@ public sealed partial class TimerStateMachine
     private CommandResult Purge(PurgeFinished command, long stamp, ICollection<TimerEvent>? events)
     {
         var cutoff = stamp - command.RetentionMs;
+        var failedCutoff = command.FailedRetentionMs is { } failedRetention ? stamp - failedRetention : cutoff;
         var bounds = command.Bounds;
         var slice = bounds?.MaxPerEntry ?? int.MaxValue;
         var purged = 0;
-        while (purged < slice && finishedInOrder.TryPeek(out var oldest)
-            && (oldest.FinishedAtUnixMs <= cutoff || (bounds is not null && (FinishedCount > bounds.MaxTimers || FinishedBytes > bounds.MaxBytes))))
+        while (purged < slice)
         {
-            finishedInOrder.Dequeue();
-            if (unfinishedAgain.Remove(oldest))
-                continue; // re-driven since it finished there; its record finished again later, or is firing
+            // Of the two queues' oldest, the older goes first when both may go: with one retention for all, this is
+            // exactly the order of a single queue by finish time, so logs written before failed timers had their own
+            // retention purge as they did.
+            var over = bounds is not null && (FinishedCount > bounds.MaxTimers || FinishedBytes > bounds.MaxBytes);
+            var doneDue = OldestFinished(finishedInOrder, out var done) && (over || done.FinishedAtUnixMs <= cutoff);
+            var failedDue = OldestFinished(failedInOrder, out var failed) && (over || failed.FinishedAtUnixMs <= failedCutoff);
+            if (!doneDue && !failedDue)
+                break;
+            var fromFailed = failedDue && (!doneDue || failed.FinishedAtUnixMs < done.FinishedAtUnixMs
+                || (failed.FinishedAtUnixMs == done.FinishedAtUnixMs && string.CompareOrdinal(failed.Id, done.Id) < 0));
+            var oldest = fromFailed ? failed : done;
+            (fromFailed ? failedInOrder : finishedInOrder).Dequeue();
             var record = timers[oldest.Id];
             InvariantViolationException.ThrowIf(!record.Status.IsFinished() || record.FinishedAtUnixMs != oldest.FinishedAtUnixMs,
                 $"timer {oldest.Id} is queued as finished at {oldest.FinishedAtUnixMs} but is {record.Status} since {record.FinishedAtUnixMs}");
@@ -314,6 +326,19 @@ public sealed partial class TimerStateMachine
         }
 
         return new CommandResult(purged > 0 ? CommandOutcome.Applied : CommandOutcome.AlreadyApplied, Purged: purged);
+    }
+
+    /// <summary>The oldest entry of <paramref name="queue"/> that is still finished there, dropping those of re-driven timers on the way.</summary>
+    private bool OldestFinished(FinishedOrder queue, out (string Id, long FinishedAtUnixMs) oldest)
+    {
+        while (queue.TryPeek(out oldest))
+        {
+            if (!unfinishedAgain.Remove(oldest))
+                return true;
+            queue.Dequeue(); // re-driven since it finished there: its record finished again later, or is firing
+        }
+
+        return false;
     }
 
     /// <summary>The <c>lastError</c> of a repeating timer that ended because its schedule had no occurrence left to fire.</summary>
@@ -352,7 +377,7 @@ public sealed partial class TimerStateMachine
         else if (previous.Status == TimerStatus.Firing)
             firingIds.Remove((previous.FiredAtIndex, previous.Id));
         timers[record.Id] = record;
-        finishedInOrder.Add(record.Id, record.FinishedAtUnixMs);
+        (record.Status == TimerStatus.Failed ? failedInOrder : finishedInOrder).Add(record.Id, record.FinishedAtUnixMs);
         FinishedBytes += RetainedBytes(record);
     }
 

@@ -30,6 +30,12 @@ public sealed class LeaderOptions
     /// <summary>How long finished (delivered, failed, cancelled) timers stay readable before they are purged.</summary>
     public long RetentionMs { get; set; } = 24L * 60 * 60 * 1000;
 
+    /// <summary>
+    /// How long failed timers stay readable, and can be re-driven, before they are purged: longer than the others by
+    /// default, since someone has to look at them. The bounds below still remove the oldest first when they are full.
+    /// </summary>
+    public long FailedRetentionMs { get; set; } = 7L * 24 * 60 * 60 * 1000;
+
     /// <summary>How often the leader proposes the purge rule.</summary>
     public int PurgeIntervalMs { get; set; } = 60_000;
 

@@ -259,7 +259,8 @@ public sealed class LeaderStep
     /// <summary>
     /// The purge of finished timers: one in flight at a time, proposed every purge interval, and at once while the
     /// finished timers are over their bounds or the last purge removed a full slice. Bounds go into the log only once
-    /// every member reads them (<see cref="LogLevels.PurgeBounds"/>); until then the purge is by retention alone. The
+    /// every member reads them (<see cref="LogLevels.PurgeBounds"/>); until then the purge is by retention alone. Likewise
+    /// the retention of failed timers (<see cref="LogLevels.PauseResume"/>). The
     /// level is asked for at most once per interval, before the purge that needs it.
     /// </summary>
     private void PurgeIfDue(long now, long finishedCount, long finishedBytes, LeaderStepOutput output)
@@ -268,7 +269,7 @@ public sealed class LeaderStep
             return;
         if (now < nextPurgeUnixMs && !lastPurgeFull && !OverBounds(finishedCount, finishedBytes))
             return;
-        if (clusterLevel < LogLevels.PurgeBounds && asksLogLevel && now >= nextLevelCheckUnixMs)
+        if (clusterLevel < LogLevels.PauseResume && asksLogLevel && now >= nextLevelCheckUnixMs)
         {
             nextLevelCheckUnixMs = now + options.PurgeIntervalMs;
             levelAsked = true;
@@ -281,7 +282,11 @@ public sealed class LeaderStep
         purgeBounds = clusterLevel >= LogLevels.PurgeBounds
             ? new FinishedBounds(options.MaxFinishedTimers, options.MaxFinishedBytes, options.PurgeSliceTimers)
             : null;
-        output.Purge = new PurgeFinished(options.RetentionMs, purgeBounds);
+        // Failed timers get their own retention once every member reads it; before, they go with the others.
+        output.Purge = new PurgeFinished(options.RetentionMs, purgeBounds)
+        {
+            FailedRetentionMs = clusterLevel >= LogLevels.PauseResume ? options.FailedRetentionMs : null,
+        };
     }
 
     /// <summary>

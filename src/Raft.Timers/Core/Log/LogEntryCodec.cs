@@ -97,6 +97,10 @@ public static class LogEntryCodec
     /// Written only for such timers, which exist only once every member reads them (<see cref="LogLevels.Schedules"/>).</summary>
     private const byte DeliveryResultVersion2 = 2;
 
+    /// <summary>Purge with bounds and a retention of failed timers of their own: version 2's payload, then
+    /// <c>failedRetentionMs:varint</c> (<see cref="LogLevels.PauseResume"/>).</summary>
+    private const byte PurgeVersion3 = 3;
+
     /// <summary>Purge with bounds: version 1's payload, then <c>maxTimers:varint maxBytes:varint maxPerEntry:varint</c>.
     /// Written only when bounds are given, which the leader does only once every member reads it (<see cref="LogLevels"/>).</summary>
     private const byte PurgeVersion2 = 2;
@@ -210,14 +214,22 @@ public static class LogEntryCodec
             case PurgeFinished purge:
                 w.WriteVarInt(purge.RetentionMs);
                 if (purge.Bounds is not { } bounds)
+                {
+                    if (purge.FailedRetentionMs is not null)
+                        throw new ArgumentException("a purge with a retention of failed timers needs bounds", nameof(command));
                     return (Kind.Purge, CommandVersion1);
+                }
                 ArgumentOutOfRangeException.ThrowIfNegative(bounds.MaxTimers, nameof(command));
                 ArgumentOutOfRangeException.ThrowIfNegative(bounds.MaxBytes, nameof(command));
                 ArgumentOutOfRangeException.ThrowIfLessThan(bounds.MaxPerEntry, 1, nameof(command));
                 w.WriteVarInt(bounds.MaxTimers);
                 w.WriteVarInt(bounds.MaxBytes);
                 w.WriteVarInt(bounds.MaxPerEntry);
-                return (Kind.Purge, PurgeVersion2);
+                if (purge.FailedRetentionMs is not { } failedRetention)
+                    return (Kind.Purge, PurgeVersion2);
+                ArgumentOutOfRangeException.ThrowIfNegative(failedRetention, nameof(command));
+                w.WriteVarInt(failedRetention);
+                return (Kind.Purge, PurgeVersion3);
             default:
                 throw new ArgumentException($"no encoding for {command.GetType().Name}", nameof(command));
         }
@@ -344,13 +356,14 @@ public static class LogEntryCodec
             var expected = r.ReadVarInt(0, long.MaxValue, "expected version");
             return new UpdateTimer(id, spec, expected == 0 ? null : expected);
         }
-        if ((Kind)kind == Kind.Purge && version == PurgeVersion2)
+        if ((Kind)kind == Kind.Purge && version is PurgeVersion2 or PurgeVersion3)
         {
             var retention = r.ReadVarInt(0, long.MaxValue, "retention");
-            return new PurgeFinished(retention, new FinishedBounds(
+            var purge = new PurgeFinished(retention, new FinishedBounds(
                 r.ReadVarInt(0, long.MaxValue, "finished timers bound"),
                 r.ReadVarInt(0, long.MaxValue, "finished bytes bound"),
                 (int)r.ReadVarInt(1, int.MaxValue, "purge slice")));
+            return version == PurgeVersion3 ? purge with { FailedRetentionMs = r.ReadVarInt(0, long.MaxValue, "failed retention") } : purge;
         }
         if ((Kind)kind == Kind.DeliveryResult && version == DeliveryResultVersion2)
             return ReadDeliveryResult(ref r) with { Occurrence = (int)r.ReadVarInt(1, int.MaxValue, "occurrence") };

@@ -41,7 +41,10 @@ public static class LogLevels
     /// </summary>
     public const int Schedules = 5;
 
-    /// <summary>Adds the pause, resume and re-drive commands, and snapshot format 5, which holds paused timers.</summary>
+    /// <summary>
+    /// Adds the pause, resume and re-drive commands, purge version 3 (a retention of failed timers of their own), and
+    /// snapshot format 5, which holds paused timers.
+    /// </summary>
     public const int PauseResume = 6;
 
     /// <summary>The level of this build.</summary>
@@ -52,6 +55,7 @@ public static class LogLevels
     {
         CreateTimer create => NeededFor(create.Spec),
         UpdateTimer update => NeededFor(update.Spec),
+        PurgeFinished { FailedRetentionMs: not null } => PauseResume,
         PurgeFinished { Bounds: not null } => PurgeBounds,
         RecordDelivery { Occurrence: > 0 } => Schedules,
         PauseTimer or ResumeTimer or RedriveTimer => PauseResume,

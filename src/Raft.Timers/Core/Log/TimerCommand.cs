@@ -77,9 +77,14 @@ public sealed record RecordDelivery(string TimerId, long Version, int Attempt, D
 /// Removes finished timers whose end is at least <see cref="RetentionMs"/> older than the entry's stamp and, with
 /// <see cref="Bounds"/>, also the oldest finished timers while more than its limits are kept, at most
 /// <see cref="FinishedBounds.MaxPerEntry"/> in one entry. The rule runs inside apply with the logged stamp and limits,
-/// so every node purges the same timers (invariant 7).
+/// so every node purges the same timers (invariant 7). With <see cref="FailedRetentionMs"/>, failed timers are kept
+/// that long instead (only the bounds remove them sooner), so that they can be looked at and re-driven.
 /// </summary>
-public sealed record PurgeFinished(long RetentionMs, FinishedBounds? Bounds = null) : TimerCommand(string.Empty);
+public sealed record PurgeFinished(long RetentionMs, FinishedBounds? Bounds = null) : TimerCommand(string.Empty)
+{
+    /// <summary>How long failed timers stay; null: as long as the others (<see cref="RetentionMs"/>). Only with bounds.</summary>
+    public long? FailedRetentionMs { get; init; }
+}
 
 /// <summary>
 /// How many finished timers, and how many of their bytes (<see cref="Apply.TimerStateMachine.RetainedBytes"/>),
