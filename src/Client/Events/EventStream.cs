@@ -16,14 +16,30 @@ internal static class EventStream
     /// <summary>Nodes send a comment every 15 s on a quiet stream; three missed ones mean the node is gone.</summary>
     private static readonly TimeSpan IdleTimeout = TimeSpan.FromSeconds(45);
 
+    /// <summary>Between a stream that failed or ended with nothing and the next try: the <c>retry</c> the nodes send.</summary>
+    private static readonly TimeSpan ReconnectPause = TimeSpan.FromSeconds(2);
+
     public static async IAsyncEnumerable<TimerLifecycleEvent> ReadAsync(HttpClient http, RaftTimersClientOptions options, EventQuery query,
         [EnumeratorCancellation] CancellationToken cancellation)
     {
         var last = query.After;
         var failures = new List<string>();
+        EventsGoneException? gone = null;
         var node = 0;
+        var pause = false;
         while (true)
         {
+            // A whole round of nodes without a stream ends the reading: none could be reached, or none keeps the events.
+            if (failures.Count >= options.Nodes.Count)
+            {
+                if (gone is not null)
+                    throw gone;
+                throw new NoNodeAnsweredException($"no node streamed events ({string.Join("; ", failures)})");
+            }
+
+            if (pause)
+                await Task.Delay(ReconnectPause, cancellation).ConfigureAwait(false);
+            pause = node % options.Nodes.Count == options.Nodes.Count - 1; // after each round of nodes, wait before the next
             var url = options.Nodes[node % options.Nodes.Count];
             node++;
             using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(url.AbsoluteUri.TrimEnd('/') + Path(query)));
@@ -45,8 +61,6 @@ internal static class EventStream
                 catch (Exception e) when (e is HttpRequestException or OperationCanceledException && !cancellation.IsCancellationRequested)
                 {
                     failures.Add($"{url}: {e.Message}");
-                    if (failures.Count >= options.Nodes.Count)
-                        throw new NoNodeAnsweredException($"no node streamed events ({string.Join("; ", failures)})");
                     continue;
                 }
             }
@@ -55,8 +69,17 @@ internal static class EventStream
             {
                 if (response.StatusCode == HttpStatusCode.Gone)
                 {
-                    throw new EventsGoneException(url, TimerApiProtocol.Reason(response) ?? "the events asked for are no longer kept",
+                    // What a node keeps differs from node to node (one that took a snapshot from the leader keeps less): another may still have them.
+                    gone ??= new EventsGoneException(url, TimerApiProtocol.Reason(response) ?? "the events asked for are no longer kept",
                         response.Headers.TryGetValues("x-resume-from", out var from) ? from.FirstOrDefault() : null);
+                    failures.Add($"{url}: 410 {gone.Message}");
+                    continue;
+                }
+
+                if ((int)response.StatusCode >= 500)
+                {
+                    failures.Add($"{url}: {(int)response.StatusCode} {TimerApiProtocol.Reason(response)}");
+                    continue;
                 }
 
                 if (!response.IsSuccessStatusCode)
@@ -65,7 +88,6 @@ internal static class EventStream
                         response.Headers.RetryAfter?.Delta);
                 }
 
-                failures.Clear();
                 var received = false;
                 var stream = await response.Content.ReadAsStreamAsync(cancellation).ConfigureAwait(false);
                 using var reader = new StreamReader(stream, Encoding.UTF8);
@@ -127,12 +149,18 @@ internal static class EventStream
                     }
                 }
 
-                // A node that closed the stream before sending anything counts as a failure, so a round of them ends the loop.
-                if (!received)
+                // A node that closed the stream before sending anything counts as a failure, so a round of them ends the loop;
+                // one that streamed events starts the count again.
+                if (received)
+                {
+                    failures.Clear();
+                    gone = null;
+                    pause = false;
+                }
+                else
                 {
                     failures.Add($"{url}: the stream ended");
-                    if (failures.Count >= options.Nodes.Count)
-                        throw new NoNodeAnsweredException($"no node streamed events ({string.Join("; ", failures)})");
+                    pause = true;
                 }
             }
         }

@@ -20,7 +20,6 @@ public sealed class EventEndpoints(EventJournal journal, BearerToken? apiToken, 
 {
     private const int BatchSize = 256;
     private const int ScanBudget = 10_000;
-    private static readonly byte[] Heartbeat = ": keep-alive\n\n"u8.ToArray();
 
     private readonly TimeSpan heartbeatEvery = heartbeat ?? TimeSpan.FromSeconds(15);
 
@@ -103,11 +102,20 @@ public sealed class EventEndpoints(EventJournal journal, BearerToken? apiToken, 
                 }
 
                 cursor = next;
-                var more = journal.WaitAsync(cursor, token);
-                if (await Task.WhenAny(more, Task.Delay(heartbeatEvery, token)).ConfigureAwait(false) != more)
+                using (var quiet = CancellationTokenSource.CreateLinkedTokenSource(token))
                 {
-                    await response.Body.WriteAsync(Heartbeat, token).ConfigureAwait(false);
-                    await response.Body.FlushAsync(token).ConfigureAwait(false);
+                    var more = journal.WaitAsync(cursor, quiet.Token);
+                    var heartbeatDue = Task.Delay(heartbeatEvery, quiet.Token);
+                    var woken = await Task.WhenAny(more, heartbeatDue).ConfigureAwait(false);
+                    await quiet.CancelAsync().ConfigureAwait(false); // the other wait ends here, not heartbeatEvery later
+                    token.ThrowIfCancellationRequested();
+                    if (woken != more)
+                    {
+                        // A comment for proxies and readers watching for a dead connection, and the place the stream has
+                        // looked up to: a filtered reader that rarely gets an event resumes from there, not from its last event.
+                        await response.Body.WriteAsync(Encoding.UTF8.GetBytes($": keep-alive\nid: {cursor}\n\n"), token).ConfigureAwait(false);
+                        await response.Body.FlushAsync(token).ConfigureAwait(false);
+                    }
                 }
 
                 batch = journal.Read(cursor, Wanted, BatchSize, ScanBudget, out next);

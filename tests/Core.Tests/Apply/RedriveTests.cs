@@ -82,6 +82,30 @@ public sealed class RedriveTests
     }
 
     [Fact]
+    public void A_timer_that_fails_again_within_one_millisecond_of_each_redrive_is_counted_and_purged_as_after_a_restore()
+    {
+        var t = FailedAt2000();
+        // Stamps do not go back: these are all stamped 2 500 (clamped), so the second and third failures finish where the
+        // first re-drive's did, and their marks must be counted, not merely set.
+        for (var i = 0; i < 3; i++)
+        {
+            t.At(2_000, new RedriveTimer("a"));
+            t.At(2_000, new RecordDelivery("a", 1, 1, DeliveryOutcome.Failed, "again"));
+        }
+
+        var restored = new TimerStateMachine();
+        SnapshotCodec.Read(SnapshotCodec.Write(t.State), restored);
+        Assert.Equal((2, 2), (t.State.FinishedCount, restored.FinishedCount));
+
+        var purge = new PurgeFinished(0, new FinishedBounds(0, long.MaxValue, 100));
+        var liveResult = t.One(5_000, purge);
+        var restoredResults = new List<CommandResult>();
+        restored.Apply(t.Index, LogEntryCodec.Encode(5_000, [purge]), restoredResults);
+        Assert.Equal((2, restoredResults[0].Purged), (liveResult.Purged, 2));
+        Assert.Equal((0, 0), (t.State.FinishedCount, restored.FinishedCount));
+    }
+
+    [Fact]
     public void A_redrive_is_command_9_and_needs_level_6()
     {
         TimerCommand[] commands = [new RedriveTimer("r1")];

@@ -62,16 +62,30 @@ public sealed class ScheduledTimerTests
     }
 
     [Fact]
-    public void A_missed_occurrence_of_a_schedule_that_fires_once_fires_late_and_then_goes_on_from_now()
+    public void A_missed_occurrence_of_a_schedule_that_fires_once_fires_once_for_all_of_them_and_then_goes_on_from_now()
     {
         var t = new Transcript();
         t.At(1_000, new CreateTimer("o", Every(10_000)));
-        t.At(200_000, new FireTimer("o", 1));
-        Assert.Equal(TimerStatus.Firing, t.Timer("o").Status);
+        var fired = t.One(200_000, new FireTimer("o", 1));
+
+        // Due at 11 000 but first fired at 200 000: this one firing stands for every occurrence up to 191 000, and is that one.
+        Assert.Equal((CommandOutcome.Applied, 191_000L), (fired.Outcome, fired.DueAtUnixMs));
+        Assert.Equal((TimerStatus.Firing, 191_000L), (t.Timer("o").Status, t.Timer("o").DueAtUnixMs));
 
         t.At(200_100, Result("o", 1, DeliveryOutcome.Delivered));
-        // One firing stood for 21 000 to 191 000; the next is the last occurrence at or before now, 191 000, due at once.
-        Assert.Equal((TimerStatus.Pending, 191_000L, 2), (t.Timer("o").Status, t.Timer("o").DueAtUnixMs, t.Timer("o").Occurrence));
+        Assert.Equal((TimerStatus.Pending, 201_000L, 2), (t.Timer("o").Status, t.Timer("o").DueAtUnixMs, t.Timer("o").Occurrence));
+    }
+
+    [Fact]
+    public void A_schedule_with_no_occurrence_left_tells_the_event_stream_it_ended()
+    {
+        var t = new Transcript();
+        TimerCommand[] create = [new CreateTimer("e", Specs.Http(0) with { Schedule = TimerSchedule.Every(10_000) with { EndAtUnixMs = 5_000 } })];
+        var results = t.At(1_000, create);
+        var told = new List<LifecycleEvent>();
+        LifecycleEvents.Derive(t.Index, 1_000, create, results, t.Events, told);
+
+        Assert.Equal([LifecycleKind.Created, LifecycleKind.Cancelled], told.Select(e => e.Kind));
     }
 
     [Fact]

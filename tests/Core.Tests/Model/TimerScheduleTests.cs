@@ -47,6 +47,27 @@ public sealed class TimerScheduleTests
             Occurrences(Cron("45 * * * *", "Europe/Berlin"), Utc(2027, 10, 30, 23, 50), 3));
 
     [Fact]
+    public void Within_the_repeated_hour_a_schedule_of_seconds_goes_on_after_it_instead_of_ending()
+    {
+        // 2027-11-07 in New York: 01:00 to 02:00 is lived twice (EDT, then EST from 06:00Z). At 01:10 EST, the second
+        // time through, every wall time of the hour has fired once already: the next is 02:00:00 EST.
+        var seconds = Cron("*/2 * * * * *", "America/New_York");
+        Assert.Equal(Utc(2027, 11, 7, 7, 0), seconds.First(Utc(2027, 11, 7, 6, 10)));
+        Assert.Equal(Utc(2027, 11, 7, 5, 10, 2), seconds.First(Utc(2027, 11, 7, 5, 10)));
+    }
+
+    [Fact]
+    public void The_last_missed_occurrence_of_seconds_after_days_is_found_without_stepping_through_them()
+    {
+        var seconds = Cron("* * * * * *");
+        var from = Utc(2027, 1, 1, 8, 0);
+        Assert.Equal(Utc(2027, 1, 4, 8, 0, 7), seconds.LastAtOrBefore(Utc(2027, 1, 4, 8, 0, 7) + 500, from));
+        var monthly = Cron("0 0 1 * *");
+        Assert.Equal(Utc(2027, 6, 1, 0, 0), monthly.LastAtOrBefore(Utc(2027, 6, 20, 0, 0), Utc(2027, 1, 1, 0, 0)));
+        Assert.Equal(Utc(2027, 1, 1, 0, 0), monthly.LastAtOrBefore(Utc(2027, 1, 20, 0, 0), Utc(2027, 1, 1, 0, 0)));
+    }
+
+    [Fact]
     public void Without_a_zone_an_expression_is_read_in_UTC_and_six_fields_have_seconds()
     {
         Assert.Equal(["2027-01-01T09:00Z", "2027-01-02T09:00Z"], Occurrences(Cron("0 9 * * *"), Utc(2027, 1, 1, 8, 0), 2));

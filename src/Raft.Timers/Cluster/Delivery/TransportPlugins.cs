@@ -18,9 +18,9 @@ public sealed record CallbackTransportContext(
     string Name, IReadOnlyDictionary<string, string> Settings, DeliveryOptions Delivery, ICallbackAddressGuard? Guard, ILoggerFactory Loggers, TimeProvider Clock);
 
 /// <summary>
-/// Loads plug-in transports named in configuration. Each assembly gets a load context of its own, so its dependencies
-/// may differ from the node's, while the assemblies the node already has (this one, the core, logging) are shared, so
-/// the plug-in's <see cref="ICallbackTransport"/> is the node's. A plug-in type is public, implements
+/// Loads plug-in transports named in configuration. Each assembly gets a load context of its own for its own
+/// dependencies, while every assembly the node has (by name, whatever the version: this one, the core, logging) is
+/// the node's, so the plug-in's <see cref="ICallbackTransport"/> is the node's. A plug-in type is public, implements
 /// <see cref="ICallbackTransport"/> and has a public constructor taking a <see cref="CallbackTransportContext"/>.
 /// Any problem throws <see cref="InvalidOperationException"/> naming the setting, so the node stops at start rather
 /// than refuse or lose timers later.

@@ -91,7 +91,7 @@ public static class LifecycleEvents
                 case ResumeTimer resume:
                     into.Add(new LifecycleEvent(index, position++, LifecycleKind.Resumed, resume.TimerId, result.Version, stampUnixMs) { DueAtUnixMs = result.DueAtUnixMs });
                     break;
-                case FireTimer fire when result.Reason == TimerStateMachine.SkippedReason:
+                case FireTimer fire when result.Reason is TimerStateMachine.SkippedReason or TimerStateMachine.NoOccurrence:
                     into.Add(new LifecycleEvent(index, position++, LifecycleKind.Skipped, fire.TimerId, result.Version, stampUnixMs) { DueAtUnixMs = result.DueAtUnixMs });
                     break;
                 case FireTimer fire:
@@ -121,6 +121,10 @@ public static class LifecycleEvents
 
                     break;
             }
+
+            // A schedule with no occurrence left ended the timer there and then: say so, as a cancel would.
+            if (result.Reason == TimerStateMachine.NoOccurrence)
+                into.Add(new LifecycleEvent(index, position++, LifecycleKind.Cancelled, commands[i].TimerId, result.Version, stampUnixMs));
         }
     }
 }

@@ -28,6 +28,7 @@ public sealed partial class TimerStateMachine
         finishedInOrder.Clear();
         failedInOrder.Clear();
         unfinishedAgain.Clear();
+        unfinishedAgainCount = 0;
         firingIds.Clear();
         PendingCount = 0;
         PendingBytes = 0;

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using RaftTimers.Core.Log;
 using RaftTimers.Core.Model;
 
@@ -33,7 +34,10 @@ public sealed partial class TimerStateMachine
     /// reaches them, and not counted as finished. A snapshot holds none (restoring rebuilds the order from the records),
     /// so what counts must not depend on them: see <see cref="FinishedCount"/>.
     /// </summary>
-    private readonly HashSet<(string Id, long FinishedAtUnixMs)> unfinishedAgain = [];
+    private readonly Dictionary<(string Id, long FinishedAtUnixMs), int> unfinishedAgain = [];
+
+    /// <summary>How many entries <see cref="unfinishedAgain"/> counts, all keys together: one key may stand for several (a timer that failed, was re-driven and failed again within one millisecond).</summary>
+    private int unfinishedAgainCount;
 
     /// <summary>The index of the last log entry applied (including skipped configuration and empty entries).</summary>
     public long LastAppliedIndex { get; private set; }
@@ -50,7 +54,7 @@ public sealed partial class TimerStateMachine
     public long PendingBytes { get; private set; }
 
     /// <summary>Finished (delivered, failed, cancelled) timers kept for reading until they are purged.</summary>
-    public int FinishedCount => finishedInOrder.Count + failedInOrder.Count - unfinishedAgain.Count;
+    public int FinishedCount => finishedInOrder.Count + failedInOrder.Count - unfinishedAgainCount;
 
     /// <summary>What the finished timers hold (<see cref="RetainedBytes"/> of each), bounded by a purge with bounds.</summary>
     public long FinishedBytes { get; private set; }
@@ -138,7 +142,7 @@ public sealed partial class TimerStateMachine
         {
             // The parser refuses a schedule without an occurrence; one whose end passed before the create applied still replays the same everywhere.
             Finish(record with { Status = TimerStatus.Cancelled, FinishedAtUnixMs = stamp, LastError = NoOccurrence });
-            return new CommandResult(CommandOutcome.Applied, record.Version, due);
+            return new CommandResult(CommandOutcome.Applied, record.Version, due, NoOccurrence);
         }
 
         events?.Add(new TimerScheduled(record.Id, record.Version, due));
@@ -165,7 +169,7 @@ public sealed partial class TimerStateMachine
         {
             Finish(record with { Status = TimerStatus.Cancelled, FinishedAtUnixMs = stamp, LastError = NoOccurrence });
             events?.Add(new TimerUnscheduled(record.Id));
-            return new CommandResult(CommandOutcome.Applied, record.Version, due);
+            return new CommandResult(CommandOutcome.Applied, record.Version, due, NoOccurrence);
         }
 
         // A paused timer stays paused with its new spec: nothing for the wheel until it is resumed.
@@ -205,7 +209,8 @@ public sealed partial class TimerStateMachine
             return new CommandResult(CommandOutcome.NotFound, Reason: "no failed timer has this id");
 
         // The same firing, attempted again: same version, fire index and key, so a receiver that saw an attempt dedups it.
-        unfinishedAgain.Add((existing.Id, existing.FinishedAtUnixMs));
+        CollectionsMarshal.GetValueRefOrAddDefault(unfinishedAgain, (existing.Id, existing.FinishedAtUnixMs), out _)++;
+        unfinishedAgainCount++;
         FinishedBytes -= RetainedBytes(existing);
         var again = existing with { Status = TimerStatus.Firing, Attempts = 0, FinishedAtUnixMs = 0 };
         timers[again.Id] = again;
@@ -243,6 +248,9 @@ public sealed partial class TimerStateMachine
             return new CommandResult(CommandOutcome.Stale, existing.Version, existing.DueAtUnixMs, "not due at the entry's stamp");
         if (existing.Spec.Schedule is { Misfire: MisfirePolicy.Skip } schedule && stamp - existing.DueAtUnixMs > TimerSchedule.MisfireGraceMs)
             return SkipMissed(existing, schedule, stamp, events);
+        // One firing stands for every occurrence missed so far: the latest of them, so the next one is ahead of now.
+        if (existing.Spec.Schedule is { Misfire: MisfirePolicy.FireOnce } once && stamp - existing.DueAtUnixMs > TimerSchedule.MisfireGraceMs)
+            existing = existing with { DueAtUnixMs = once.LastAtOrBefore(stamp, existing.DueAtUnixMs) };
 
         timers[existing.Id] = existing with { Status = TimerStatus.Firing, FiredAtIndex = index, FireCount = existing.FireCount + 1 };
         firingIds.Add((index, existing.Id));
@@ -333,8 +341,13 @@ public sealed partial class TimerStateMachine
     {
         while (queue.TryPeek(out oldest))
         {
-            if (!unfinishedAgain.Remove(oldest))
+            if (!unfinishedAgain.TryGetValue(oldest, out var marks))
                 return true;
+            if (marks == 1)
+                unfinishedAgain.Remove(oldest);
+            else
+                unfinishedAgain[oldest] = marks - 1;
+            unfinishedAgainCount--;
             queue.Dequeue(); // re-driven since it finished there: its record finished again later, or is firing
         }
 
@@ -362,7 +375,7 @@ public sealed partial class TimerStateMachine
 
         Finish(existing with { Status = TimerStatus.Cancelled, FinishedAtUnixMs = stamp, LastError = NoOccurrence });
         events?.Add(new TimerUnscheduled(existing.Id));
-        return new CommandResult(CommandOutcome.Applied, existing.Version, existing.DueAtUnixMs, SkippedReason);
+        return new CommandResult(CommandOutcome.Applied, existing.Version, existing.DueAtUnixMs, NoOccurrence);
     }
 
     private void Finish(TimerRecord record)

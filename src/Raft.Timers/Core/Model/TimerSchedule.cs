@@ -137,16 +137,34 @@ public sealed record TimerSchedule
 
     private long? Within(long? due) => due is { } at && (EndAtUnixMs is not { } end || at <= end) ? at : null;
 
-    /// <summary>The last occurrence at or before <paramref name="limitUnixMs"/>, starting from <paramref name="fromDue"/> (itself one).</summary>
-    private long LastAtOrBefore(long limitUnixMs, long fromDue)
+    /// <summary>
+    /// For <see cref="MisfirePolicy.FireOnce"/>: the latest occurrence at or before <paramref name="limitUnixMs"/>, from
+    /// <paramref name="fromDue"/> (itself one) on, which stands for every occurrence missed since.
+    /// </summary>
+    public long LastAtOrBefore(long limitUnixMs, long fromDue)
     {
+        if (limitUnixMs <= fromDue)
+            return fromDue;
         if (EveryMs > 0)
             return fromDue + ((limitUnixMs - fromDue) / EveryMs * EveryMs);
-        var last = fromDue;
-        // Bounded: a schedule firing every second misses at most a day's worth between two looks.
-        for (var i = 0; i < 100_000 && After(last, last) is { } next && next <= limitUnixMs; i++)
-            last = next;
-        return last;
+
+        // A cron expression has no "previous occurrence": look back from the limit over a window that doubles until it
+        // holds one, then step forward. The steps are bounded by the occurrences in that window, however long the
+        // outage (or the pause) was.
+        for (var window = 60_000L; ; window *= 2)
+        {
+            var start = Math.Max(fromDue, limitUnixMs - window);
+            if (After(start, start) is { } first && first <= limitUnixMs)
+            {
+                var last = first;
+                while (After(last, last) is { } next && next <= limitUnixMs)
+                    last = next;
+                return last;
+            }
+
+            if (start == fromDue)
+                return fromDue;
+        }
     }
 
     /// <summary>
@@ -188,6 +206,16 @@ public sealed record TimerSchedule
             {
                 var unixMs = instant.ToUnixTimeMilliseconds();
                 return unixMs <= TimerLimits.MaxDueAtUnixMs ? unixMs : null;
+            }
+
+            if (mapping.Count == 2)
+            {
+                // In the repeated hour after the first time through it: its wall times all fired the first time, so the
+                // search goes on from the end of the repeat (the transition in the earlier offset's wall time).
+                var repeatEnds = mapping.LateInterval.Start.InZone(zone).LocalDateTime.PlusTicks(
+                    (mapping.EarlyInterval.WallOffset - mapping.LateInterval.WallOffset).Ticks);
+                wall = DateTime.SpecifyKind(repeatEnds.ToDateTimeUnspecified(), DateTimeKind.Utc).AddTicks(-1);
+                continue;
             }
 
             wall = nextWall;
