@@ -1,4 +1,3 @@
-using System.Net;
 using RaftTimers.Client;
 
 namespace RaftTimers.EndToEnd.Tests;

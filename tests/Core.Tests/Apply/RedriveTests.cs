@@ -34,8 +34,11 @@ public sealed class RedriveTests
         Assert.Equal([new TimerFired("a", 1)], t.Events);
         Assert.Equal((1, 1), (t.State.FinishedCount, t.State.FiringCount));
 
-        t.At(3_100, new RecordDelivery("a", 1, 1, DeliveryOutcome.Delivered, null));
-        Assert.Equal((TimerStatus.Delivered, 2), (t.Timer("a").Status, t.State.FinishedCount));
+        // A result of the first run, proposed again late, does not end the new one; the new run's does.
+        Assert.Equal(CommandOutcome.Stale, t.One(3_050, new RecordDelivery("a", 1, 5, DeliveryOutcome.Failed, "HTTP 500")).Outcome);
+        Assert.Equal(TimerStatus.Firing, t.Timer("a").Status);
+        t.At(3_100, new RecordDelivery("a", 1, 1, DeliveryOutcome.Delivered, null) { Run = 1 });
+        Assert.Equal((TimerStatus.Delivered, 2, 1), (t.Timer("a").Status, t.State.FinishedCount, t.Timer("a").Redrives));
     }
 
     [Fact]
@@ -61,7 +64,7 @@ public sealed class RedriveTests
     {
         var live = FailedAt2000();
         live.At(3_000, new RedriveTimer("a"));
-        live.At(4_000, new RecordDelivery("a", 1, 1, DeliveryOutcome.Failed, "HTTP 500 again"));
+        live.At(4_000, new RecordDelivery("a", 1, 1, DeliveryOutcome.Failed, "HTTP 500 again") { Run = 1 });
         var restored = new TimerStateMachine();
         SnapshotCodec.Read(SnapshotCodec.Write(live.State), restored);
         Assert.Equal(live.State.FinishedCount, restored.FinishedCount);
@@ -87,10 +90,10 @@ public sealed class RedriveTests
         var t = FailedAt2000();
         // Stamps do not go back: these are all stamped 2 500 (clamped), so the second and third failures finish where the
         // first re-drive's did, and their marks must be counted, not merely set.
-        for (var i = 0; i < 3; i++)
+        for (var run = 1; run <= 3; run++)
         {
             t.At(2_000, new RedriveTimer("a"));
-            t.At(2_000, new RecordDelivery("a", 1, 1, DeliveryOutcome.Failed, "again"));
+            t.At(2_000, new RecordDelivery("a", 1, 1, DeliveryOutcome.Failed, "again") { Run = run });
         }
 
         var restored = new TimerStateMachine();
@@ -103,6 +106,25 @@ public sealed class RedriveTests
         restored.Apply(t.Index, LogEntryCodec.Encode(5_000, [purge]), restoredResults);
         Assert.Equal((2, restoredResults[0].Purged), (liveResult.Purged, 2));
         Assert.Equal((0, 0), (t.State.FinishedCount, restored.FinishedCount));
+    }
+
+    [Fact]
+    public void A_redriven_firing_snapshots_in_format_5_with_its_run_and_its_result_is_delivery_result_version_3()
+    {
+        var t = FailedAt2000();
+        t.At(3_000, new RedriveTimer("a"));
+        var bytes = SnapshotCodec.Write(t.State);
+        Assert.Equal(5, bytes[4]);
+        var restored = new TimerStateMachine();
+        SnapshotCodec.Read(bytes, restored);
+        Assert.Equal((TimerStatus.Firing, 1), (restored.Find("a")!.Status, restored.Find("a")!.Redrives));
+
+        TimerCommand[] commands = [new RecordDelivery("r1", 1, 1, DeliveryOutcome.Failed, null) { Run = 1 }];
+        // Derived by hand: kind 05 version 03, 9 bytes: "r1", version 1, attempt 1, failed (03), no error, occurrence 0, run 1.
+        const string Hex = "017B68E5CF8B01000001" + "050309" + "027231" + "01" + "01" + "03" + "00" + "00" + "01";
+        Assert.Equal(Hex, Convert.ToHexString(LogEntryCodec.Encode(1_700_000_000_123, commands)));
+        CommandAssert.Equal(commands, LogEntryCodec.Decode(Convert.FromHexString(Hex)).Commands);
+        Assert.Equal(LogLevels.PauseResume, LogLevels.Needed(commands[0]));
     }
 
     [Fact]

@@ -30,7 +30,7 @@ internal static class CommandAssert
         (RedriveTimer x, RedriveTimer y) => x.TimerId == y.TimerId,
         (FireTimer x, FireTimer y) => x.TimerId == y.TimerId && x.Version == y.Version,
         (RecordDelivery x, RecordDelivery y) => x.TimerId == y.TimerId && x.Version == y.Version && x.Attempt == y.Attempt
-            && x.Outcome == y.Outcome && string.Equals(x.Error, y.Error, StringComparison.Ordinal) && x.Occurrence == y.Occurrence,
+            && x.Outcome == y.Outcome && string.Equals(x.Error, y.Error, StringComparison.Ordinal) && x.Occurrence == y.Occurrence && x.Run == y.Run,
         (PurgeFinished x, PurgeFinished y) => x.RetentionMs == y.RetentionMs && x.Bounds == y.Bounds && x.FailedRetentionMs == y.FailedRetentionMs,
         _ => false,
     };

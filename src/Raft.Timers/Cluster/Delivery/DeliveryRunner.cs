@@ -263,7 +263,7 @@ public sealed partial class DeliveryRunner(
     /// </summary>
     private async Task<bool> RecordAsync(TimerRecord timer, int attempt, DeliveryOutcome outcome, string? error)
     {
-        var command = new RecordDelivery(timer.Id, timer.Version, attempt, outcome, error) { Occurrence = timer.Occurrence };
+        var command = new RecordDelivery(timer.Id, timer.Version, attempt, outcome, error) { Occurrence = timer.Occurrence, Run = timer.Redrives };
         for (var tries = 0; !leadership.IsCancellationRequested; tries++)
         {
             var result = await proposer.ProposeAsync(command, leadership).ConfigureAwait(false);

@@ -15,7 +15,8 @@ namespace RaftTimers.Core.Apply;
 /// </code>
 /// Format n writes each spec in the log's spec format n (<see cref="LogEntryCodec.SpecFormatOf"/>: 1 as create version 1
 /// does, 2 as <c>spec2</c>, 3 as <c>spec3</c>, 4 as <c>spec4</c>, whose records also hold a repeating timer's occurrence).
-/// Format 5 is format 4 whose records may also be paused (<see cref="TimerStatus.Paused"/>). A snapshot takes the oldest format that holds all its timers, so a state
+/// Format 5 is format 4 whose records may also be paused (<see cref="TimerStatus.Paused"/>), each with
+/// <c>redrives:varint</c> after the occurrence. A snapshot takes the oldest format that holds all its timers, so a state
 /// without newer fields gives a snapshot any older member reads (a leader sends its snapshot to members that lag).
 /// Records are written in id order so equal states give equal bytes on every node.
 /// </summary>
@@ -77,7 +78,7 @@ public static class SnapshotCodec
     {
         var format = FormatSpec1;
         foreach (var r in image.Records)
-            format = Math.Max(format, r.Status == TimerStatus.Paused ? FormatPaused : LogEntryCodec.SpecFormatOf(r.Spec));
+            format = Math.Max(format, r.Status == TimerStatus.Paused || r.Redrives > 0 ? FormatPaused : LogEntryCodec.SpecFormatOf(r.Spec));
         Magic.CopyTo(output.GetSpan(Magic.Length));
         output.Advance(Magic.Length);
         w.WriteByte(format);
@@ -102,6 +103,8 @@ public static class SnapshotCodec
         w.WriteVarInt(r.FireCount);
         if (format >= LogEntryCodec.SpecFormat4)
             w.WriteVarInt(r.Occurrence);
+        if (format >= FormatPaused)
+            w.WriteVarInt(r.Redrives);
     }
 
     /// <summary>Reads a snapshot into <paramref name="state"/>, replacing its content; throws <see cref="CodecException"/> on bad bytes and then leaves <paramref name="state"/> untouched.</summary>
@@ -193,11 +196,13 @@ public static class SnapshotCodec
         var firedAtIndex = r.ReadVarInt(0, long.MaxValue, "fired-at index");
         var fireCount = (int)r.ReadVarInt(0, int.MaxValue, "fire count");
         var occurrence = format >= LogEntryCodec.SpecFormat4 ? (int)r.ReadVarInt(0, int.MaxValue, "occurrence") : 0;
+        var redrives = format >= FormatPaused ? (int)r.ReadVarInt(0, int.MaxValue, "redrives") : 0;
         return new TimerRecord(id, version, (TimerStatus)status, createdAt, dueAt, spec, attempts, lastError, finishedAt)
         {
             FiredAtIndex = firedAtIndex,
             FireCount = fireCount,
             Occurrence = occurrence,
+            Redrives = redrives,
         };
     }
 

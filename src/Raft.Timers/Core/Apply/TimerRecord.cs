@@ -36,6 +36,9 @@ public sealed record TimerRecord(
     /// <summary>Of a repeating timer: the number of its current (or next) firing within its version, from 1; 0 for a timer that fires once.</summary>
     public int Occurrence { get; init; }
 
+    /// <summary>How many times this firing was re-driven (<c>POST /timer/{id}/retry</c>); each re-drive is a run of its own.</summary>
+    public int Redrives { get; init; }
+
     /// <summary>
     /// The key a receiver deduplicates on, <c>{id}:{version}:{firedAtIndex}</c>: the same for every attempt and
     /// re-delivery of one firing, and different for every other firing, of another version or of a timer created again

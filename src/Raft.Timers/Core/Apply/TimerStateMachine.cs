@@ -161,7 +161,7 @@ public sealed partial class TimerStateMachine
         var record = existing with
         {
             Version = existing.Version + 1, Spec = command.Spec, DueAtUnixMs = due, FiredAtIndex = 0, FireCount = 0,
-            Occurrence = command.Spec.Schedule is null ? 0 : 1,
+            Occurrence = command.Spec.Schedule is null ? 0 : 1, Redrives = 0,
         };
         timers[record.Id] = record;
         PendingBytes += RetainedBytes(record) - RetainedBytes(existing);
@@ -212,7 +212,7 @@ public sealed partial class TimerStateMachine
         CollectionsMarshal.GetValueRefOrAddDefault(unfinishedAgain, (existing.Id, existing.FinishedAtUnixMs), out _)++;
         unfinishedAgainCount++;
         FinishedBytes -= RetainedBytes(existing);
-        var again = existing with { Status = TimerStatus.Firing, Attempts = 0, FinishedAtUnixMs = 0 };
+        var again = existing with { Status = TimerStatus.Firing, Attempts = 0, FinishedAtUnixMs = 0, Redrives = existing.Redrives + 1 };
         timers[again.Id] = again;
         firingIds.Add((again.FiredAtIndex, again.Id));
         events?.Add(new TimerFired(again.Id, again.Version));
@@ -265,6 +265,7 @@ public sealed partial class TimerStateMachine
         if (!timers.TryGetValue(command.TimerId, out var existing))
             return new CommandResult(CommandOutcome.NotFound);
         if (existing.Status != TimerStatus.Firing || existing.Version != command.Version || existing.Occurrence != command.Occurrence
+            || existing.Redrives != command.Run
             || (command.Outcome == DeliveryOutcome.Retry && command.Attempt <= existing.Attempts))
             return new CommandResult(CommandOutcome.Stale, existing.Version, existing.DueAtUnixMs);
 
@@ -279,7 +280,7 @@ public sealed partial class TimerStateMachine
                 when record.Spec.Schedule is { } schedule && schedule.NextAfterFiring(record.DueAtUnixMs, record.Occurrence, stamp) is { } next:
                 // The firing ended and the schedule goes on: pending again, for its next occurrence, from the due time that fired.
                 firingIds.Remove((existing.FiredAtIndex, existing.Id));
-                var again = record with { Status = TimerStatus.Pending, DueAtUnixMs = next, Occurrence = record.Occurrence + 1, Attempts = 0, FiredAtIndex = 0, FireCount = 0 };
+                var again = record with { Status = TimerStatus.Pending, DueAtUnixMs = next, Occurrence = record.Occurrence + 1, Attempts = 0, FiredAtIndex = 0, FireCount = 0, Redrives = 0 };
                 timers[again.Id] = again;
                 PendingCount++;
                 PendingBytes += RetainedBytes(again);

@@ -97,6 +97,10 @@ public static class LogEntryCodec
     /// Written only for such timers, which exist only once every member reads them (<see cref="LogLevels.Schedules"/>).</summary>
     private const byte DeliveryResultVersion2 = 2;
 
+    /// <summary>Delivery result of a re-driven firing: version 1's payload, then <c>occurrence:varint</c> (0 for a timer
+    /// that fires once) and <c>run:varint</c> (at least 1) (<see cref="LogLevels.PauseResume"/>).</summary>
+    private const byte DeliveryResultVersion3 = 3;
+
     /// <summary>Purge with bounds and a retention of failed timers of their own: version 2's payload, then
     /// <c>failedRetentionMs:varint</c> (<see cref="LogLevels.PauseResume"/>).</summary>
     private const byte PurgeVersion3 = 3;
@@ -206,9 +210,17 @@ public static class LogEntryCodec
                 w.WriteVarInt(result.Attempt);
                 w.WriteByte((byte)result.Outcome);
                 w.WriteNullableString(result.Error);
+                ArgumentOutOfRangeException.ThrowIfNegative(result.Occurrence, nameof(command));
+                ArgumentOutOfRangeException.ThrowIfNegative(result.Run, nameof(command));
+                if (result.Run > 0)
+                {
+                    w.WriteVarInt(result.Occurrence);
+                    w.WriteVarInt(result.Run);
+                    return (Kind.DeliveryResult, DeliveryResultVersion3);
+                }
+
                 if (result.Occurrence == 0)
                     return (Kind.DeliveryResult, CommandVersion1);
-                ArgumentOutOfRangeException.ThrowIfNegative(result.Occurrence, nameof(command));
                 w.WriteVarInt(result.Occurrence);
                 return (Kind.DeliveryResult, DeliveryResultVersion2);
             case PurgeFinished purge:
@@ -367,6 +379,12 @@ public static class LogEntryCodec
         }
         if ((Kind)kind == Kind.DeliveryResult && version == DeliveryResultVersion2)
             return ReadDeliveryResult(ref r) with { Occurrence = (int)r.ReadVarInt(1, int.MaxValue, "occurrence") };
+        if ((Kind)kind == Kind.DeliveryResult && version == DeliveryResultVersion3)
+        {
+            var result = ReadDeliveryResult(ref r);
+            var occurrence = (int)r.ReadVarInt(0, int.MaxValue, "occurrence");
+            return result with { Occurrence = occurrence, Run = (int)r.ReadVarInt(1, int.MaxValue, "run") };
+        }
         if (version != CommandVersion1)
             throw new CodecException($"unknown version {version} of command kind {kind}");
 

@@ -57,6 +57,7 @@ public static class LogLevels
         UpdateTimer update => NeededFor(update.Spec),
         PurgeFinished { FailedRetentionMs: not null } => PauseResume,
         PurgeFinished { Bounds: not null } => PurgeBounds,
+        RecordDelivery { Run: > 0 } => PauseResume,
         RecordDelivery { Occurrence: > 0 } => Schedules,
         PauseTimer or ResumeTimer or RedriveTimer => PauseResume,
         _ => Base,

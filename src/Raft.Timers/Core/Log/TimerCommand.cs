@@ -71,6 +71,12 @@ public sealed record RecordDelivery(string TimerId, long Version, int Attempt, D
 {
     /// <summary>The repeating timer's firing this result is of (<see cref="Apply.TimerRecord.Occurrence"/>); 0 for a timer that fires once.</summary>
     public int Occurrence { get; init; }
+
+    /// <summary>
+    /// The re-drive this result is of (<see cref="Apply.TimerRecord.Redrives"/>): a result of an earlier run, proposed
+    /// again after the timer was re-driven, must not end the new run. 0 before any re-drive.
+    /// </summary>
+    public int Run { get; init; }
 }
 
 /// <summary>
