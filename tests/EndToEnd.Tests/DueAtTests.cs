@@ -98,7 +98,7 @@ public sealed class DueAtTests(ThreeNodeCluster fixture)
     }
 
     [Theory]
-    [InlineData("\"timeout\":1000,\"dueAt\":\"2030-01-01T00:00:00Z\"", "not both")]
+    [InlineData("\"timeout\":1000,\"dueAt\":\"2030-01-01T00:00:00Z\"", "give one of timeout, dueAt and schedule")]
     [InlineData("\"dueAt\":\"2030-01-01T00:00:00\"", "RFC 3339")]
     [InlineData("\"dueAt\":1893456000", "seconds")]
     [InlineData("\"dueAt\":\"10000-01-01T00:00:00Z\"", "RFC 3339")]
