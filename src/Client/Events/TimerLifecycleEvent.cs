@@ -66,6 +66,10 @@ public static class TimerEventKinds
 
     /// <summary>A failed timer is delivered again (a re-drive).</summary>
     public const string Redriven = "redriven";
+
+    /// <summary>Every kind, in the order the nodes list them.</summary>
+    public static IReadOnlyList<string> All { get; } =
+        [Created, Updated, Cancelled, Fired, Retrying, Delivered, Failed, Purged, Skipped, Paused, Resumed, Redriven];
 }
 
 /// <summary>Which events to stream.</summary>

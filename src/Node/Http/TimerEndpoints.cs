@@ -64,31 +64,19 @@ public sealed class TimerEndpoints(TimerService timers, TimerRequestParser parse
             .Path("id", "The timer id.", TimerIdSchema)
             .Refuses(StatusCodes.Status404NotFound, "the id is unknown (or purged after the retention period), or the timer fired already")
             .TimerWriteRefusals(tokenOn, withBody: false);
-        app.MapPost("/timer/{id}/pause", context => GuardWrite(context, TimerWrite.Pause, PauseAsync))
-            .Operation("pauseTimer", Tag, "Pause a pending timer",
-                "A paused timer does not fire, however due, until it is resumed; a repeating one pauses between firings. Pausing a paused "
-                + "timer answers 200 again, so a pause is safe to retry. Sent as JSON (Content-Type: application/json; the body, if any, is "
-                + "ignored), so that a page on another site cannot send one through a visitor's browser (extension to Skyring).")
-            .Path("id", "The timer id.", TimerIdSchema)
-            .Responds<TimerHeldShape>(StatusCodes.Status200OK, "paused, now or by an earlier pause")
-            .Refuses(StatusCodes.Status404NotFound, "no pending or paused timer has this id (unknown, firing, or finished)")
-            .TimerWriteRefusals(tokenOn);
-        app.MapPost("/timer/{id}/resume", context => GuardWrite(context, TimerWrite.Resume, ResumeAsync))
-            .Operation("resumeTimer", Tag, "Resume a paused timer",
-                "It fires at its due time, or at once when that passed while it was paused (a repeating one: as its misfire policy says). "
-                + "Resuming a pending timer answers 200 again (extension to Skyring).")
-            .Path("id", "The timer id.", TimerIdSchema)
-            .Responds<TimerHeldShape>(StatusCodes.Status200OK, "pending again, now or by an earlier resume")
-            .Refuses(StatusCodes.Status404NotFound, "no pending or paused timer has this id (unknown, firing, or finished)")
-            .TimerWriteRefusals(tokenOn);
-        app.MapPost("/timer/{id}/retry", context => GuardWrite(context, TimerWrite.Retry, RetryAsync))
-            .Operation("retryTimer", Tag, "Deliver a failed timer again",
-                "Re-drive: the failed firing is attempted again, with fresh attempts and the same Idempotency-Key, since it is the same firing "
-                + "the receiver never acknowledged. Not repeatable: a second one while it is firing is a 404. Sent as JSON, as a pause (extension to Skyring).")
-            .Path("id", "The timer id.", TimerIdSchema)
-            .Responds<TimerHeldShape>(StatusCodes.Status200OK, "firing again")
-            .Refuses(StatusCodes.Status404NotFound, "no failed timer has this id (unknown, purged, or not failed)")
-            .TimerWriteRefusals(tokenOn);
+        MapHold(app, TimerWrite.Pause, "pause", "pauseTimer", "Pause a pending timer",
+            "A paused timer does not fire, however due, until it is resumed; a repeating one pauses between firings. Pausing a paused "
+            + "timer answers 200 again, so a pause is safe to retry. Sent as JSON (Content-Type: application/json; the body, if any, is "
+            + "ignored), so that a page on another site cannot send one through a visitor's browser (extension to Skyring).",
+            "paused, now or by an earlier pause", "no pending or paused timer has this id (unknown, firing, or finished)");
+        MapHold(app, TimerWrite.Resume, "resume", "resumeTimer", "Resume a paused timer",
+            "It fires at its due time, or at once when that passed while it was paused (a repeating one: as its misfire policy says). "
+            + "Resuming a pending timer answers 200 again (extension to Skyring).",
+            "pending again, now or by an earlier resume", "no pending or paused timer has this id (unknown, firing, or finished)");
+        MapHold(app, TimerWrite.Retry, "retry", "retryTimer", "Deliver a failed timer again",
+            "Re-drive: the failed firing is attempted again, with fresh attempts and the same Idempotency-Key, since it is the same firing "
+            + "the receiver never acknowledged. Not repeatable: a second one while it is firing is a 404. Sent as JSON, as a pause (extension to Skyring).",
+            "firing again", "no failed timer has this id (unknown, purged, or not failed)");
         app.MapGet("/timer/{id}", context => Guard(context, GetAsync))
             .Operation("getTimer", Tag, "Inspect a timer", "Linearizable: the node confirms the latest state with the leader first (extension to Skyring).")
             .Path("id", "The timer id.", TimerIdSchema)
@@ -103,6 +91,19 @@ public sealed class TimerEndpoints(TimerService timers, TimerRequestParser parse
             .Query("after", "The last id of the previous page (its next).", TimerIdSchema)
             .Responds<TimerPageShape>(StatusCodes.Status200OK, "one page")
             .TimerReadRefusals(tokenOn);
+    }
+
+    /// <summary>POST /timer/{id}/{action}: a pause, resume or re-drive, answered by <see cref="HoldAsync"/>.</summary>
+    private void MapHold(IEndpointRouteBuilder app, TimerWrite op, string action, string operationId, string summary, string description,
+        string succeeded, string notFound)
+    {
+        Func<HttpContext, byte[], Task<WriteOutcome>> hold = (context, _) => HoldAsync(context, op);
+        app.MapPost($"/timer/{{id}}/{action}", context => GuardWrite(context, op, hold))
+            .Operation(operationId, Tag, summary, description)
+            .Path("id", "The timer id.", TimerIdSchema)
+            .Responds<TimerHeldShape>(StatusCodes.Status200OK, succeeded)
+            .Refuses(StatusCodes.Status404NotFound, notFound)
+            .TimerWriteRefusals(apiToken is not null);
     }
 
     /// <summary>Answers 401 and returns false unless the API token is off or the request carries it.</summary>
@@ -290,12 +291,6 @@ public sealed class TimerEndpoints(TimerService timers, TimerRequestParser parse
                 throw Unexpected(status, done, forwarded);
         }
     }
-
-    private Task<WriteOutcome> PauseAsync(HttpContext context, byte[] _) => HoldAsync(context, TimerWrite.Pause);
-
-    private Task<WriteOutcome> ResumeAsync(HttpContext context, byte[] _) => HoldAsync(context, TimerWrite.Resume);
-
-    private Task<WriteOutcome> RetryAsync(HttpContext context, byte[] _) => HoldAsync(context, TimerWrite.Retry);
 
     /// <summary>A pause, a resume or a re-drive: 200 with the state it left the timer in, its version and due time.</summary>
     private async Task<WriteOutcome> HoldAsync(HttpContext context, TimerWrite op)

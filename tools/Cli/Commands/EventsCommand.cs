@@ -78,11 +78,7 @@ internal static class EventsCommand
         return command;
     }
 
-    private static readonly string[] Kinds =
-    [
-        TimerEventKinds.Created, TimerEventKinds.Updated, TimerEventKinds.Cancelled, TimerEventKinds.Fired,
-        TimerEventKinds.Retrying, TimerEventKinds.Delivered, TimerEventKinds.Failed, TimerEventKinds.Purged, TimerEventKinds.Skipped, TimerEventKinds.Paused, TimerEventKinds.Resumed, TimerEventKinds.Redriven,
-    ];
+    private static IReadOnlyList<string> Kinds => TimerEventKinds.All;
 
     private static bool IsEventId(string text)
     {
