@@ -33,6 +33,11 @@ internal sealed partial class SnapshotStore(DirectoryInfo location, SnapshotPoli
     private readonly CancellationTokenSource lifetime = new();
     private volatile SnapshotFile? latest;
     private Task write = Task.CompletedTask;
+
+    // Set while a snapshot is being written, and cleared before it shows as the latest: an applied entry that sees the
+    // new snapshot may then count on the next due one being taken (the write task itself completes a moment later).
+    private volatile bool writing;
+    private readonly Lock publishing = new();
     private CancellationTokenSource? writeCancellation;
     private long entriesSince;
     private long bytesSince;
@@ -56,9 +61,10 @@ internal sealed partial class SnapshotStore(DirectoryInfo location, SnapshotPoli
     {
         bytesSince += bytes;
         entriesSince++;
-        if (!policy.IsDue(entriesSince, bytesSince, latest?.Bytes ?? 0) || !write.IsCompleted)
+        if (!policy.IsDue(entriesSince, bytesSince, latest?.Bytes ?? 0) || writing)
             return;
         entriesSince = bytesSince = 0;
+        writing = true;
         var image = capture();
         var cancellation = CancellationTokenSource.CreateLinkedTokenSource(lifetime.Token);
         writeCancellation?.Dispose();
@@ -82,8 +88,10 @@ internal sealed partial class SnapshotStore(DirectoryInfo location, SnapshotPoli
 
             pending.FlushToDisk();
             token.ThrowIfCancellationRequested();
-            latest = pending.Commit();
+            var written = pending.Commit();
             LogSnapshotWritten(image.LastAppliedIndex, image.Records.Length, bytes, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            writing = false;
+            Publish(written);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
@@ -93,6 +101,20 @@ internal sealed partial class SnapshotStore(DirectoryInfo location, SnapshotPoli
         {
             // The log keeps every entry until a later snapshot succeeds; nothing is lost, the log just grows.
             LogSnapshotFailed(image.LastAppliedIndex, e);
+        }
+        finally
+        {
+            writing = false;
+        }
+    }
+
+    /// <summary>Makes <paramref name="file"/> the latest unless a newer one is already: a write that began after this one was done may end first.</summary>
+    private void Publish(SnapshotFile file)
+    {
+        lock (publishing)
+        {
+            if (latest is null || latest.Index <= file.Index)
+                latest = file;
         }
     }
 
@@ -119,7 +141,8 @@ internal sealed partial class SnapshotStore(DirectoryInfo location, SnapshotPoli
         // The last point at which giving up leaves no trace; past it the snapshot is this node's.
         token.ThrowIfCancellationRequested();
         var file = pending.Commit();
-        latest = file;
+        lock (publishing)
+            latest = file; // newer than any own snapshot: a write under way was cancelled above
         entriesSince = bytesSince = 0;
         return file;
     }
