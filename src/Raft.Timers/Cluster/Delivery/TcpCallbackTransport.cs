@@ -8,7 +8,8 @@ namespace RaftTimers.Cluster.Delivery;
 /// Delivers a timer as Skyring's tcp transport does, the payload written to a TCP connection (docs/transports.md):
 /// one connection to <c>tcp://host:port</c> per attempt, the timer's data written as it is stored (a string's UTF-8,
 /// an object's JSON text, nothing when absent), then the sending side closed. The receiver acknowledges by closing
-/// its side once it has read to the end; that orderly close within the attempt timeout is success. A reset, a refused
+/// its side once it has read to the end; that orderly close within the attempt timeout is success (a reset that follows
+/// it does not undo it: the close arrived first). A reset before the close, a refused
 /// connection or no close in time is a failure and is retried, so a receiver may see a payload more than once.
 /// The connection goes through <see cref="CallbackSockets"/>, so the callback policy holds here as for http.
 /// </summary>
