@@ -50,7 +50,7 @@ internal static class CodecGenerators
                 Encoding.UTF8.GetBytes($"{{\"note\":\"{t.Replace("\\", "\\\\").Replace("\"", "\\\"")}\",\"n\":[1,2.5,null]}}")))),
             (1, Gen.ArrayOf(Gen.Choose(0, 255).Select(b => (byte)b)).Select(bytes => new TimerData(TimerDataKind.Text, bytes))));
 
-    /// <summary>A timeout, or (one spec in three) a dueAt of any instant the codec holds.</summary>
+    /// <summary>A timeout, or (one spec in three) a dueAt of any instant the codec holds; one spec in four names a dead-letter target.</summary>
     public static Gen<TimerSpec> Spec =>
         from timeout in Between(1, TimerLimits.MaxTimeoutMs)
         from dueAt in Gen.Frequency((2, Gen.Constant<long?>(null)), (1, Between(0, TimerLimits.MaxDueAtUnixMs).Select(v => (long?)v)))
@@ -58,9 +58,13 @@ internal static class CodecGenerators
         from method in Gen.Frequency((4, Gen.Elements("post", "put", "get")), (1, Text(2, 16)))
         from uri in Gen.Frequency((3, Gen.Constant("https://example.com/hook?x=1")), (2, Text(40, TimerLimits.MaxUriLength).Select(t => "http://h/" + t)))
         from data in Data
-        select dueAt is { } at
+        from deadLetter in Gen.Frequency((3, Gen.Constant<string?>(null)), (1, Text(20, TimerLimits.MaxUriLength).Select(t => (string?)("http://d/" + t))))
+        select (dueAt is { } at
             ? TimerSpec.At(at, new CallbackSpec(transport, method, uri), data)
-            : new TimerSpec(timeout, new CallbackSpec(transport, method, uri), data);
+            : new TimerSpec(timeout, new CallbackSpec(transport, method, uri), data)) with
+        {
+            DeadLetter = deadLetter is null ? null : new CallbackSpec("http", "post", deadLetter),
+        };
 
     public static Gen<string?> Error =>
         Gen.Frequency((2, Gen.Constant<string?>(null)), (3, Text(30, 10_000).Select(t => (string?)t)), (1, Gen.Constant<string?>(new string('e', 2000))));
@@ -79,7 +83,12 @@ internal static class CodecGenerators
             from attempt in Between(1, int.MaxValue)
             from outcome in Gen.Elements(DeliveryOutcome.Delivered, DeliveryOutcome.Retry, DeliveryOutcome.Failed)
             from error in Error
-            select (TimerCommand)new RecordDelivery(id, version, (int)attempt, outcome, error),
+            from notice in Gen.Frequency((3, Gen.Constant(false)), (1, Gen.Constant(true)))
+            from occurrence in Between(0, int.MaxValue)
+            from run in Between(0, int.MaxValue)
+            select (TimerCommand)(notice
+                ? new RecordDelivery(id, version, (int)attempt, outcome, error) { DeadLetter = true, Occurrence = (int)occurrence, Run = (int)run }
+                : new RecordDelivery(id, version, (int)attempt, outcome, error)),
             Between(0, long.MaxValue).Select(retention => (TimerCommand)new PurgeFinished(retention)),
             from retention in Between(0, long.MaxValue)
             from maxTimers in Between(0, long.MaxValue)

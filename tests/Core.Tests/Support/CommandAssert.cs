@@ -30,7 +30,7 @@ internal static class CommandAssert
         (RedriveTimer x, RedriveTimer y) => x.TimerId == y.TimerId,
         (FireTimer x, FireTimer y) => x.TimerId == y.TimerId && x.Version == y.Version,
         (RecordDelivery x, RecordDelivery y) => x.TimerId == y.TimerId && x.Version == y.Version && x.Attempt == y.Attempt
-            && x.Outcome == y.Outcome && string.Equals(x.Error, y.Error, StringComparison.Ordinal) && x.Occurrence == y.Occurrence && x.Run == y.Run,
+            && x.Outcome == y.Outcome && string.Equals(x.Error, y.Error, StringComparison.Ordinal) && x.Occurrence == y.Occurrence && x.Run == y.Run && x.DeadLetter == y.DeadLetter,
         (PurgeFinished x, PurgeFinished y) => x.RetentionMs == y.RetentionMs && x.Bounds == y.Bounds && x.FailedRetentionMs == y.FailedRetentionMs,
         _ => false,
     };
@@ -43,7 +43,7 @@ internal static class CommandAssert
             && string.Equals(a.Callback.Uri, b.Callback.Uri, StringComparison.Ordinal)
             && a.Data.Kind == b.Data.Kind
             && a.Data.Utf8.Span.SequenceEqual(b.Data.Utf8.Span)
-            && a.Headers == b.Headers && a.Schedule == b.Schedule;
+            && a.Headers == b.Headers && a.Schedule == b.Schedule && a.DeadLetter == b.DeadLetter;
 
     public static string Describe(TimerCommand command) => command switch
     {

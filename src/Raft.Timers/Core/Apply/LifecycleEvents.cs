@@ -17,6 +17,12 @@ public enum LifecycleKind : byte
     Paused,
     Resumed,
     Redriven,
+
+    /// <summary>A failed timer's dead-letter notice was delivered.</summary>
+    DeadLettered,
+
+    /// <summary>A failed timer's dead-letter notice ran out of attempts.</summary>
+    DeadLetterFailed,
 }
 
 /// <summary>
@@ -29,21 +35,22 @@ public sealed record LifecycleEvent(long Index, int Position, LifecycleKind Kind
     /// <summary>When the timer is due: for created, updated, fired and resumed; for skipped, its next occurrence.</summary>
     public long DueAtUnixMs { get; init; }
 
-    /// <summary>The delivery attempt: for retrying, delivered and failed.</summary>
+    /// <summary>The delivery attempt: for retrying, delivered and failed; the notice's attempt for deadLettered and deadLetterFailed.</summary>
     public int Attempt { get; init; }
 
-    /// <summary>Why the attempt failed: for retrying and failed.</summary>
+    /// <summary>Why the attempt failed: for retrying, failed and deadLetterFailed.</summary>
     public string? Error { get; init; }
 }
 
 /// <summary>
 /// Turns an applied entry into the lifecycle events of the event stream (docs/api.md, "Events"): one per command that
 /// changed a timer, in command order, and one per timer a purge removed. Commands that changed nothing (an idempotent
-/// retry, a conflict, a stale fire or delivery result, a cancel of an unknown id) give none. Pure.
+/// retry, a conflict, a stale fire or delivery result, a cancel of an unknown id) give none, and so does a failed
+/// attempt of a dead-letter notice that will be tried again: only the notice's end is an event. Pure.
 /// </summary>
 public static class LifecycleEvents
 {
-    private static readonly string[] Names = ["created", "updated", "cancelled", "fired", "retrying", "delivered", "failed", "purged", "skipped", "paused", "resumed", "redriven"];
+    private static readonly string[] Names = ["created", "updated", "cancelled", "fired", "retrying", "delivered", "failed", "purged", "skipped", "paused", "resumed", "redriven", "deadLettered", "deadLetterFailed"];
 
     /// <summary>Every kind's API name, in the order of <see cref="LifecycleKind"/>.</summary>
     public static IReadOnlyList<string> AllNames => Names;
@@ -96,6 +103,16 @@ public static class LifecycleEvents
                     break;
                 case FireTimer fire:
                     into.Add(new LifecycleEvent(index, position++, LifecycleKind.Fired, fire.TimerId, result.Version, stampUnixMs) { DueAtUnixMs = result.DueAtUnixMs });
+                    break;
+                case RecordDelivery { DeadLetter: true, Outcome: DeliveryOutcome.Retry }:
+                    break; // a notice's retry is no step of the timer's life; its end is
+                case RecordDelivery { DeadLetter: true } notice:
+                    var ended = notice.Outcome == DeliveryOutcome.Delivered ? LifecycleKind.DeadLettered : LifecycleKind.DeadLetterFailed;
+                    into.Add(new LifecycleEvent(index, position++, ended, notice.TimerId, notice.Version, stampUnixMs)
+                    {
+                        Attempt = notice.Attempt,
+                        Error = ended == LifecycleKind.DeadLettered ? null : notice.Error,
+                    });
                     break;
                 case RecordDelivery delivery:
                     var kind = delivery.Outcome switch

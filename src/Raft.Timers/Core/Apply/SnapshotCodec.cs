@@ -16,14 +16,18 @@ namespace RaftTimers.Core.Apply;
 /// Format n writes each spec in the log's spec format n (<see cref="LogEntryCodec.SpecFormatOf"/>: 1 as create version 1
 /// does, 2 as <c>spec2</c>, 3 as <c>spec3</c>, 4 as <c>spec4</c>, whose records also hold a repeating timer's occurrence).
 /// Format 5 is format 4 whose records may also be paused (<see cref="TimerStatus.Paused"/>), each with
-/// <c>redrives:varint</c> after the occurrence. A snapshot takes the oldest format that holds all its timers, so a state
+/// <c>redrives:varint</c> after the occurrence. Format 6 writes each spec as <c>spec5</c> (a dead-letter target) and adds
+/// <c>deadLetter:u8 deadLetterAttempts:varint deadLetterError:str?</c> after the redrives. A snapshot takes the oldest format that holds all its timers, so a state
 /// without newer fields gives a snapshot any older member reads (a leader sends its snapshot to members that lag).
 /// Records are written in id order so equal states give equal bytes on every node.
 /// </summary>
 public static class SnapshotCodec
 {
     /// <summary>The newest format this build writes and reads.</summary>
-    public const byte FormatVersion = FormatPaused;
+    public const byte FormatVersion = FormatDeadLetters;
+
+    /// <summary>Format 5's layout with <c>spec5</c> and where each dead-letter notice stands (<see cref="LogLevels.DeadLetters"/>).</summary>
+    private const byte FormatDeadLetters = 6;
 
     /// <summary>Format 4's layout, with paused timers, which builds before <see cref="LogLevels.PauseResume"/> do not know.</summary>
     private const byte FormatPaused = 5;
@@ -78,7 +82,9 @@ public static class SnapshotCodec
     {
         var format = FormatSpec1;
         foreach (var r in image.Records)
-            format = Math.Max(format, r.Status == TimerStatus.Paused || r.Redrives > 0 ? FormatPaused : LogEntryCodec.SpecFormatOf(r.Spec));
+            format = Math.Max(format, r.Spec.DeadLetter is not null || r.DeadLetter != DeadLetterState.None ? FormatDeadLetters
+                : r.Status == TimerStatus.Paused || r.Redrives > 0 ? FormatPaused
+                : LogEntryCodec.SpecFormatOf(r.Spec));
         Magic.CopyTo(output.GetSpan(Magic.Length));
         output.Advance(Magic.Length);
         w.WriteByte(format);
@@ -105,6 +111,12 @@ public static class SnapshotCodec
             w.WriteVarInt(r.Occurrence);
         if (format >= FormatPaused)
             w.WriteVarInt(r.Redrives);
+        if (format >= FormatDeadLetters)
+        {
+            w.WriteByte((byte)r.DeadLetter);
+            w.WriteVarInt(r.DeadLetterAttempts);
+            w.WriteNullableString(r.DeadLetterError);
+        }
     }
 
     /// <summary>Reads a snapshot into <paramref name="state"/>, replacing its content; throws <see cref="CodecException"/> on bad bytes and then leaves <paramref name="state"/> untouched.</summary>
@@ -136,6 +148,7 @@ public static class SnapshotCodec
         var header = window.Next(static (ref BinaryReader r) => ReadHeader(ref r));
         Parse<TimerRecord> readRecord = header.Format switch
         {
+            FormatDeadLetters => static (ref BinaryReader r) => ReadRecord(ref r, FormatDeadLetters),
             FormatPaused => static (ref BinaryReader r) => ReadRecord(ref r, FormatPaused),
             LogEntryCodec.SpecFormat4 => static (ref BinaryReader r) => ReadRecord(ref r, LogEntryCodec.SpecFormat4),
             LogEntryCodec.SpecFormat3 => static (ref BinaryReader r) => ReadRecord(ref r, LogEntryCodec.SpecFormat3),
@@ -197,17 +210,36 @@ public static class SnapshotCodec
         var fireCount = (int)r.ReadVarInt(0, int.MaxValue, "fire count");
         var occurrence = format >= LogEntryCodec.SpecFormat4 ? (int)r.ReadVarInt(0, int.MaxValue, "occurrence") : 0;
         var redrives = format >= FormatPaused ? (int)r.ReadVarInt(0, int.MaxValue, "redrives") : 0;
+        var deadLetter = DeadLetterState.None;
+        var deadLetterAttempts = 0;
+        string? deadLetterError = null;
+        if (format >= FormatDeadLetters)
+        {
+            deadLetter = (DeadLetterState)r.ReadByte();
+            if (!Enum.IsDefined(deadLetter) || (deadLetter != DeadLetterState.None && (spec.DeadLetter is null || (TimerStatus)status != TimerStatus.Failed)))
+                throw new CodecException($"dead-letter state {(byte)deadLetter} of timer '{id}' does not fit its status and spec");
+            deadLetterAttempts = (int)r.ReadVarInt(0, int.MaxValue, "dead-letter attempts");
+            deadLetterError = r.ReadNullableString(TimerLimits.MaxErrorLength * 4, "dead-letter error");
+        }
+
         return new TimerRecord(id, version, (TimerStatus)status, createdAt, dueAt, spec, attempts, lastError, finishedAt)
         {
             FiredAtIndex = firedAtIndex,
             FireCount = fireCount,
             Occurrence = occurrence,
             Redrives = redrives,
+            DeadLetter = deadLetter,
+            DeadLetterAttempts = deadLetterAttempts,
+            DeadLetterError = deadLetterError,
         };
     }
 
-    /// <summary>The spec format of a snapshot format's records: the same number up to 4, then 4.</summary>
-    private static byte SpecFormatIn(byte format) => Math.Min(format, LogEntryCodec.SpecFormat4);
+    /// <summary>The spec format of a snapshot format's records: the same number up to 4, 4 in format 5, and 5 in format 6.</summary>
+    private static byte SpecFormatIn(byte format) => format switch
+    {
+        FormatDeadLetters => LogEntryCodec.SpecFormat5,
+        _ => Math.Min(format, LogEntryCodec.SpecFormat4),
+    };
 
     /// <summary>
     /// The records read so far, checked to be in strictly increasing id order as they are written: a repeated id is

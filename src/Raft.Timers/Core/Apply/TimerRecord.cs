@@ -39,11 +39,32 @@ public sealed record TimerRecord(
     /// <summary>How many times this firing was re-driven (<c>POST /timer/{id}/retry</c>); each re-drive is a run of its own.</summary>
     public int Redrives { get; init; }
 
+    /// <summary>Of a timer that ended failed with a dead-letter target: where its notice stands; <see cref="DeadLetterState.None"/> otherwise.</summary>
+    public DeadLetterState DeadLetter { get; init; }
+
+    /// <summary>Attempts of the dead-letter notice recorded through the log so far.</summary>
+    public int DeadLetterAttempts { get; init; }
+
+    /// <summary>Why the last attempt of the dead-letter notice failed; null when none failed.</summary>
+    public string? DeadLetterError { get; init; }
+
+    /// <summary>
+    /// Set only on the copy of a failed timer that carries its dead-letter notice to a transport (never on a record the
+    /// state holds): its <see cref="IdempotencyKey"/> is then the notice's.
+    /// </summary>
+    public bool IsDeadLetterNotice { get; init; }
+
     /// <summary>
     /// The key a receiver deduplicates on, <c>{id}:{version}:{firedAtIndex}</c>: the same for every attempt and
     /// re-delivery of one firing, and different for every other firing, of another version or of a timer created again
     /// under the same id after the first was purged (its fire is a later log entry). A repeating timer's is
     /// <c>{id}:{version}:{occurrence}</c>, so each of its firings has its own key that a receiver can predict.
     /// </summary>
-    public string IdempotencyKey => Occurrence > 0 ? $"{Id}:{Version}:{Occurrence}" : $"{Id}:{Version}:{FiredAtIndex}";
+    public string IdempotencyKey => IsDeadLetterNotice ? $"{FiringKey}:dead-letter:{Redrives}" : FiringKey;
+
+    /// <summary>
+    /// The key of the firing itself, whichever copy this is: a dead-letter notice names the firing that failed by it, and
+    /// its own key is this with <c>:dead-letter:{redrives}</c> added, so that each failed run's notice has its own.
+    /// </summary>
+    public string FiringKey => Occurrence > 0 ? $"{Id}:{Version}:{Occurrence}" : $"{Id}:{Version}:{FiredAtIndex}";
 }

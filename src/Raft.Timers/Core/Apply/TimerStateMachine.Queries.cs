@@ -23,7 +23,7 @@ public sealed partial class TimerStateMachine
         return list;
     }
 
-    /// <summary>Timers in Firing.</summary>
+    /// <summary>Timers in Firing, and failed timers whose dead-letter notice is pending: the deliveries a leader owes.</summary>
     public int FiringCount => firingIds.Count;
 
     /// <summary>

@@ -49,7 +49,11 @@ public sealed partial class TimerStateMachine
             else if (record.Status == TimerStatus.Firing)
                 firingIds.Add((record.FiredAtIndex, record.Id));
             else if (record.Status.IsFinished())
+            {
                 finished.Add(record);
+                if (record.DeadLetter == DeadLetterState.Pending)
+                    firingIds.Add((record.FiredAtIndex, record.Id));
+            }
         }
 
         finished.Sort(static (a, b) => a.FinishedAtUnixMs != b.FinishedAtUnixMs

@@ -18,7 +18,8 @@ public sealed partial class TimerStateMachine
     private readonly Dictionary<string, TimerRecord> timers = new(StringComparer.Ordinal);
     private readonly SortedIdIndex idsInOrder = new();
 
-    // Ids of timers in Firing: the leader's delivery sweep reads these without scanning every timer.
+    // Ids of timers in Firing, and of failed timers whose dead-letter notice is pending: what the leader owes a delivery.
+    // The leader's delivery sweep reads these without scanning every timer.
     // Firing timers in the order they were fired (the fire's log index, then the id): the leader offers them to its
     // deliveries oldest first, a bounded slice at a time (SomeFiring).
     private readonly SortedSet<(long FiredAtIndex, string Id)> firingIds = new(FiringOrder.Instance);
@@ -65,7 +66,7 @@ public sealed partial class TimerStateMachine
     /// </summary>
     public static long RetainedBytes(TimerRecord record)
         => record.Id.Length + record.Spec.Callback.UriUtf8.Length + record.Spec.Data.Utf8.Length + (record.Spec.Headers?.Bytes ?? 0)
-            + (record.LastError?.Length ?? 0);
+            + (record.LastError?.Length ?? 0) + (record.Spec.DeadLetter?.UriUtf8.Length ?? 0) + (record.DeadLetterError?.Length ?? 0);
 
     public int Count => timers.Count;
 
@@ -212,7 +213,12 @@ public sealed partial class TimerStateMachine
         CollectionsMarshal.GetValueRefOrAddDefault(unfinishedAgain, (existing.Id, existing.FinishedAtUnixMs), out _)++;
         unfinishedAgainCount++;
         FinishedBytes -= RetainedBytes(existing);
-        var again = existing with { Status = TimerStatus.Firing, Attempts = 0, FinishedAtUnixMs = 0, Redrives = existing.Redrives + 1 };
+        // A notice of the run that failed is no longer owed (one that was under way may still arrive): this run may succeed.
+        var again = existing with
+        {
+            Status = TimerStatus.Firing, Attempts = 0, FinishedAtUnixMs = 0, Redrives = existing.Redrives + 1,
+            DeadLetter = DeadLetterState.None, DeadLetterAttempts = 0, DeadLetterError = null,
+        };
         timers[again.Id] = again;
         firingIds.Add((again.FiredAtIndex, again.Id));
         events?.Add(new TimerFired(again.Id, again.Version));
@@ -264,6 +270,8 @@ public sealed partial class TimerStateMachine
     {
         if (!timers.TryGetValue(command.TimerId, out var existing))
             return new CommandResult(CommandOutcome.NotFound);
+        if (command.DeadLetter)
+            return RecordDeadLetter(command, existing);
         if (existing.Status != TimerStatus.Firing || existing.Version != command.Version || existing.Occurrence != command.Occurrence
             || existing.Redrives != command.Run
             || (command.Outcome == DeliveryOutcome.Retry && command.Attempt <= existing.Attempts))
@@ -289,6 +297,11 @@ public sealed partial class TimerStateMachine
             case DeliveryOutcome.Delivered:
                 Finish(record with { Status = TimerStatus.Delivered, FinishedAtUnixMs = stamp });
                 break;
+            case DeliveryOutcome.Failed when record.Spec.DeadLetter is not null:
+                // Failed, and its notice owed: the leader finds it among the deliveries owed until the notice's result is recorded.
+                Finish(record with { Status = TimerStatus.Failed, FinishedAtUnixMs = stamp, DeadLetter = DeadLetterState.Pending });
+                firingIds.Add((record.FiredAtIndex, record.Id));
+                break;
             case DeliveryOutcome.Failed:
                 Finish(record with { Status = TimerStatus.Failed, FinishedAtUnixMs = stamp });
                 break;
@@ -296,6 +309,36 @@ public sealed partial class TimerStateMachine
                 throw new InvariantViolationException($"unknown delivery outcome {command.Outcome}");
         }
 
+        return new CommandResult(CommandOutcome.Applied, record.Version, record.DueAtUnixMs);
+    }
+
+    /// <summary>
+    /// The result of an attempt of a failed timer's dead-letter notice. Applies only while that run's notice is pending,
+    /// like a firing's result: a retry needs a newer attempt, and a delivered or failed notice ends it whatever the attempt.
+    /// </summary>
+    private CommandResult RecordDeadLetter(RecordDelivery command, TimerRecord existing)
+    {
+        if (existing.Status != TimerStatus.Failed || existing.DeadLetter != DeadLetterState.Pending || existing.Version != command.Version
+            || existing.Occurrence != command.Occurrence || existing.Redrives != command.Run
+            || (command.Outcome == DeliveryOutcome.Retry && command.Attempt <= existing.DeadLetterAttempts))
+            return new CommandResult(CommandOutcome.Stale, existing.Version, existing.DueAtUnixMs);
+
+        var record = existing with
+        {
+            DeadLetterAttempts = Math.Max(existing.DeadLetterAttempts, command.Attempt),
+            DeadLetterError = Truncate(command.Error) ?? existing.DeadLetterError,
+            DeadLetter = command.Outcome switch
+            {
+                DeliveryOutcome.Retry => DeadLetterState.Pending,
+                DeliveryOutcome.Delivered => DeadLetterState.Delivered,
+                DeliveryOutcome.Failed => DeadLetterState.Failed,
+                _ => throw new InvariantViolationException($"unknown delivery outcome {command.Outcome}"),
+            },
+        };
+        timers[record.Id] = record;
+        FinishedBytes += RetainedBytes(record) - RetainedBytes(existing);
+        if (record.DeadLetter != DeadLetterState.Pending)
+            firingIds.Remove((record.FiredAtIndex, record.Id));
         return new CommandResult(CommandOutcome.Applied, record.Version, record.DueAtUnixMs);
     }
 
@@ -317,7 +360,9 @@ public sealed partial class TimerStateMachine
             // retention purge as they did.
             var over = bounds is not null && (FinishedCount > bounds.MaxTimers || FinishedBytes > bounds.MaxBytes);
             var doneDue = OldestFinished(finishedInOrder, out var done) && (over || done.FinishedAtUnixMs <= cutoff);
-            var failedDue = OldestFinished(failedInOrder, out var failed) && (over || failed.FinishedAtUnixMs <= failedCutoff);
+            // A failed timer whose notice is still owed stays, and those behind it wait: its notice ends within its attempts.
+            var failedDue = OldestFinished(failedInOrder, out var failed) && (over || failed.FinishedAtUnixMs <= failedCutoff)
+                && timers[failed.Id].DeadLetter != DeadLetterState.Pending;
             if (!doneDue && !failedDue)
                 break;
             var fromFailed = failedDue && (!doneDue || failed.FinishedAtUnixMs < done.FinishedAtUnixMs

@@ -82,6 +82,16 @@ public static class LogEntryCodec
     /// <summary>Update with <c>spec4</c>, then <c>expectedVersion:varint</c> (0 when none is expected).</summary>
     private const byte UpdateVersion5 = 5;
 
+    /// <summary>
+    /// Create with <c>spec5</c>: <c>spec4</c> whose fields may also hold tag 3, the dead-letter target:
+    /// <c>transport:string method:string uri:bytes</c>. Written only for a spec with one, which a node takes only once
+    /// every member reads it (<see cref="LogLevels.DeadLetters"/>).
+    /// </summary>
+    private const byte CreateVersion5 = 5;
+
+    /// <summary>Update with <c>spec5</c>, then <c>expectedVersion:varint</c> (0 when none is expected).</summary>
+    private const byte UpdateVersion6 = 6;
+
     private const byte DueAfterTimeout = 1;
     private const byte DueAtTime = 2;
 
@@ -90,6 +100,7 @@ public static class LogEntryCodec
 
     private const byte FieldHeaders = 1;
     private const byte FieldSchedule = 2;
+    private const byte FieldDeadLetter = 3;
     private const byte ScheduleCron = 1;
     private const byte ScheduleEvery = 2;
 
@@ -100,6 +111,10 @@ public static class LogEntryCodec
     /// <summary>Delivery result of a re-driven firing: version 1's payload, then <c>occurrence:varint</c> (0 for a timer
     /// that fires once) and <c>run:varint</c> (at least 1) (<see cref="LogLevels.PauseResume"/>).</summary>
     private const byte DeliveryResultVersion3 = 3;
+
+    /// <summary>Result of an attempt of a failed timer's dead-letter notice: version 1's payload, then
+    /// <c>occurrence:varint run:varint</c> (each 0 or more) (<see cref="LogLevels.DeadLetters"/>).</summary>
+    private const byte DeliveryResultVersion4 = 4;
 
     /// <summary>Purge with bounds and a retention of failed timers of their own: version 2's payload, then
     /// <c>failedRetentionMs:varint</c> (<see cref="LogLevels.PauseResume"/>).</summary>
@@ -170,7 +185,7 @@ public static class LogEntryCodec
                 var format = SpecFormatOf(create.Spec);
                 w.WriteString(create.TimerId);
                 WriteSpec(w, create.Spec, format);
-                return (Kind.Create, format switch { SpecFormat4 => CreateVersion4, SpecFormat3 => CreateVersion3, SpecFormat2 => CreateVersion2, _ => CommandVersion1 });
+                return (Kind.Create, format switch { SpecFormat5 => CreateVersion5, SpecFormat4 => CreateVersion4, SpecFormat3 => CreateVersion3, SpecFormat2 => CreateVersion2, _ => CommandVersion1 });
             }
             case UpdateTimer update:
                 var updateFormat = SpecFormatOf(update.Spec);
@@ -181,7 +196,7 @@ public static class LogEntryCodec
                 if (updateFormat != SpecFormat1)
                 {
                     w.WriteVarInt(update.ExpectedVersion ?? 0);
-                    return (Kind.Update, updateFormat switch { SpecFormat4 => UpdateVersion5, SpecFormat3 => UpdateVersion4, _ => UpdateVersion3 });
+                    return (Kind.Update, updateFormat switch { SpecFormat5 => UpdateVersion6, SpecFormat4 => UpdateVersion5, SpecFormat3 => UpdateVersion4, _ => UpdateVersion3 });
                 }
 
                 if (update.ExpectedVersion is null)
@@ -212,6 +227,13 @@ public static class LogEntryCodec
                 w.WriteNullableString(result.Error);
                 ArgumentOutOfRangeException.ThrowIfNegative(result.Occurrence, nameof(command));
                 ArgumentOutOfRangeException.ThrowIfNegative(result.Run, nameof(command));
+                if (result.DeadLetter)
+                {
+                    w.WriteVarInt(result.Occurrence);
+                    w.WriteVarInt(result.Run);
+                    return (Kind.DeliveryResult, DeliveryResultVersion4);
+                }
+
                 if (result.Run > 0)
                 {
                     w.WriteVarInt(result.Occurrence);
@@ -259,12 +281,15 @@ public static class LogEntryCodec
     /// <summary><c>spec4</c>: <c>spec3</c> whose fields may hold a schedule too.</summary>
     public const byte SpecFormat4 = 4;
 
+    /// <summary><c>spec5</c>: <c>spec4</c> whose fields may hold a dead-letter target too.</summary>
+    public const byte SpecFormat5 = 5;
+
     /// <summary>
     /// The oldest spec format that holds every field of <paramref name="spec"/>: a spec keeps the bytes of the oldest
     /// format it fits, so logs and snapshots of timers that use no newer field stay readable by older builds.
     /// </summary>
     public static byte SpecFormatOf(TimerSpec spec)
-        => spec.Schedule is not null ? SpecFormat4 : spec.Headers is not null ? SpecFormat3 : spec.DueAtUnixMs is not null ? SpecFormat2 : SpecFormat1;
+        => spec.DeadLetter is not null ? SpecFormat5 : spec.Schedule is not null ? SpecFormat4 : spec.Headers is not null ? SpecFormat3 : spec.DueAtUnixMs is not null ? SpecFormat2 : SpecFormat1;
 
     /// <summary>Writes <paramref name="spec"/> in <paramref name="format"/>, which must be at least <see cref="SpecFormatOf"/>.</summary>
     private static void WriteSpec(BinaryWriter w, TimerSpec spec, byte format)
@@ -293,7 +318,7 @@ public static class LogEntryCodec
         if (format < SpecFormat3)
             return;
 
-        w.WriteVarInt((spec.Headers is null ? 0 : 1) + (spec.Schedule is null ? 0 : 1));
+        w.WriteVarInt((spec.Headers is null ? 0 : 1) + (spec.Schedule is null ? 0 : 1) + (spec.DeadLetter is null ? 0 : 1));
         if (spec.Headers is { } headers)
         {
             w.WriteByte(FieldHeaders);
@@ -331,6 +356,17 @@ public static class LogEntryCodec
             fw.WriteByte((byte)schedule.Misfire);
             w.WriteBytes(field.WrittenSpan);
         }
+
+        if (spec.DeadLetter is { } deadLetter)
+        {
+            w.WriteByte(FieldDeadLetter);
+            var field = new System.Buffers.ArrayBufferWriter<byte>(deadLetter.UriUtf8.Length + 32);
+            var fw = new BinaryWriter(field);
+            fw.WriteString(deadLetter.Transport);
+            fw.WriteString(deadLetter.Method);
+            fw.WriteBytes(deadLetter.UriUtf8);
+            w.WriteBytes(field.WrittenSpan);
+        }
     }
 
     /// <summary>Decodes a whole entry or throws <see cref="CodecException"/>.</summary>
@@ -360,11 +396,11 @@ public static class LogEntryCodec
     {
         if ((Kind)kind == Kind.Update && version == UpdateVersion2)
             return new UpdateTimer(ReadId(ref r), ReadSpec(ref r), ReadVersion(ref r));
-        if ((Kind)kind == Kind.Create && version is CreateVersion2 or CreateVersion3 or CreateVersion4)
-            return new CreateTimer(ReadId(ref r), ReadSpec(ref r, version switch { CreateVersion4 => SpecFormat4, CreateVersion3 => SpecFormat3, _ => SpecFormat2 }));
-        if ((Kind)kind == Kind.Update && version is UpdateVersion3 or UpdateVersion4 or UpdateVersion5)
+        if ((Kind)kind == Kind.Create && version is CreateVersion2 or CreateVersion3 or CreateVersion4 or CreateVersion5)
+            return new CreateTimer(ReadId(ref r), ReadSpec(ref r, version switch { CreateVersion5 => SpecFormat5, CreateVersion4 => SpecFormat4, CreateVersion3 => SpecFormat3, _ => SpecFormat2 }));
+        if ((Kind)kind == Kind.Update && version is UpdateVersion3 or UpdateVersion4 or UpdateVersion5 or UpdateVersion6)
         {
-            var (id, spec) = (ReadId(ref r), ReadSpec(ref r, version switch { UpdateVersion5 => SpecFormat4, UpdateVersion4 => SpecFormat3, _ => SpecFormat2 }));
+            var (id, spec) = (ReadId(ref r), ReadSpec(ref r, version switch { UpdateVersion6 => SpecFormat5, UpdateVersion5 => SpecFormat4, UpdateVersion4 => SpecFormat3, _ => SpecFormat2 }));
             var expected = r.ReadVarInt(0, long.MaxValue, "expected version");
             return new UpdateTimer(id, spec, expected == 0 ? null : expected);
         }
@@ -384,6 +420,12 @@ public static class LogEntryCodec
             var result = ReadDeliveryResult(ref r);
             var occurrence = (int)r.ReadVarInt(0, int.MaxValue, "occurrence");
             return result with { Occurrence = occurrence, Run = (int)r.ReadVarInt(1, int.MaxValue, "run") };
+        }
+        if ((Kind)kind == Kind.DeliveryResult && version == DeliveryResultVersion4)
+        {
+            var result = ReadDeliveryResult(ref r);
+            var occurrence = (int)r.ReadVarInt(0, int.MaxValue, "occurrence");
+            return result with { Occurrence = occurrence, Run = (int)r.ReadVarInt(0, int.MaxValue, "run"), DeadLetter = true };
         }
         if (version != CommandVersion1)
             throw new CodecException($"unknown version {version} of command kind {kind}");
@@ -445,35 +487,34 @@ public static class LogEntryCodec
                 throw new CodecException($"unknown due kind {due}");
         }
 
-        var transport = ReadName(ref r, 64, "transport");
-        var method = ReadName(ref r, 16, "method");
-        // The HTTP edge limits the uri in characters, and one UTF-16 character takes up to three UTF-8 bytes:
-        // a tighter byte limit here would make a committed entry undecodable on every node.
-        var uri = r.ReadBytes(TimerLimits.MaxUriLength * 3, "uri");
-        if (!System.Text.Unicode.Utf8.IsValid(uri))
-            throw new CodecException("uri is not valid UTF-8");
+        var callback = ReadCallback(ref r);
         var kind = r.ReadByte();
         if (!Enum.IsDefined((TimerDataKind)kind))
             throw new CodecException($"unknown data kind {kind}");
         var data = r.ReadBytes(MaxFieldBytes, "data").ToArray();
-        var (headers, schedule) = format >= SpecFormat3 ? ReadFields(ref r, format) : (null, null);
+        var (headers, schedule, deadLetter) = format >= SpecFormat3 ? ReadFields(ref r, format) : (null, null, null);
         if (bySchedule != schedule is not null)
             throw new CodecException(bySchedule ? "a spec due by its schedule has no schedule" : "a spec with a schedule is due by a timeout or a time");
-        return new TimerSpec(timeout, CallbackCache.Default.Share(transport, method, uri), new TimerData((TimerDataKind)kind, data))
+        return new TimerSpec(timeout, callback, new TimerData((TimerDataKind)kind, data))
         {
             DueAtUnixMs = dueAt,
             Headers = headers,
             Schedule = schedule,
+            DeadLetter = deadLetter,
         };
     }
 
-    /// <summary>The tagged fields of <c>spec3</c> (the headers) and <c>spec4</c> (also the schedule), in increasing tag order.</summary>
-    private static (TimerHeaders? Headers, TimerSchedule? Schedule) ReadFields(ref BinaryReader r, byte format)
+    /// <summary>
+    /// The tagged fields of <c>spec3</c> (the headers), <c>spec4</c> (also the schedule) and <c>spec5</c> (also the
+    /// dead-letter target), in increasing tag order.
+    /// </summary>
+    private static (TimerHeaders? Headers, TimerSchedule? Schedule, CallbackSpec? DeadLetter) ReadFields(ref BinaryReader r, byte format)
     {
         TimerHeaders? headers = null;
         TimerSchedule? schedule = null;
+        CallbackSpec? deadLetter = null;
         var lastTag = 0;
-        var count = r.ReadVarInt(0, format >= SpecFormat4 ? 2 : 1, "spec field count");
+        var count = r.ReadVarInt(0, format >= SpecFormat5 ? 3 : format >= SpecFormat4 ? 2 : 1, "spec field count");
         for (var i = 0; i < count; i++)
         {
             var tag = r.ReadByte();
@@ -489,6 +530,9 @@ public static class LogEntryCodec
                 case FieldSchedule when format >= SpecFormat4:
                     schedule = ReadSchedule(ref field);
                     break;
+                case FieldDeadLetter when format >= SpecFormat5:
+                    deadLetter = ReadCallback(ref field);
+                    break;
                 default:
                     throw new CodecException($"unknown spec field {tag}");
             }
@@ -497,7 +541,20 @@ public static class LogEntryCodec
                 throw new CodecException($"spec field {tag} has {field.Remaining} unread trailing bytes");
         }
 
-        return (headers, schedule);
+        return (headers, schedule, deadLetter);
+    }
+
+    /// <summary>A callback (the timer's, or its dead-letter target): <c>transport:string method:string uri:bytes</c>.</summary>
+    private static CallbackSpec ReadCallback(ref BinaryReader r)
+    {
+        var transport = ReadName(ref r, 64, "transport");
+        var method = ReadName(ref r, 16, "method");
+        // The HTTP edge limits the uri in characters, and one UTF-16 character takes up to three UTF-8 bytes:
+        // a tighter byte limit here would make a committed entry undecodable on every node.
+        var uri = r.ReadBytes(TimerLimits.MaxUriLength * 3, "uri");
+        if (!System.Text.Unicode.Utf8.IsValid(uri))
+            throw new CodecException("uri is not valid UTF-8");
+        return CallbackCache.Default.Share(transport, method, uri);
     }
 
     private static TimerSchedule ReadSchedule(ref BinaryReader r)

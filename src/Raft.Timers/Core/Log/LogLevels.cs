@@ -47,8 +47,14 @@ public static class LogLevels
     /// </summary>
     public const int PauseResume = 6;
 
+    /// <summary>
+    /// Adds create version 5 and update version 6, whose spec may name a dead-letter target, delivery result version 4
+    /// (of a dead-letter notice), and snapshot format 6, which holds such specs and where each notice stands.
+    /// </summary>
+    public const int DeadLetters = 7;
+
     /// <summary>The level of this build.</summary>
-    public const int Current = PauseResume;
+    public const int Current = DeadLetters;
 
     /// <summary>The level every member must read before <paramref name="command"/> may be written to the log.</summary>
     public static int Needed(TimerCommand command) => command switch
@@ -57,6 +63,7 @@ public static class LogLevels
         UpdateTimer update => NeededFor(update.Spec),
         PurgeFinished { FailedRetentionMs: not null } => PauseResume,
         PurgeFinished { Bounds: not null } => PurgeBounds,
+        RecordDelivery { DeadLetter: true } => DeadLetters,
         RecordDelivery { Run: > 0 } => PauseResume,
         RecordDelivery { Occurrence: > 0 } => Schedules,
         PauseTimer or ResumeTimer or RedriveTimer => PauseResume,
@@ -65,6 +72,7 @@ public static class LogLevels
 
     private static int NeededFor(Model.TimerSpec spec) => LogEntryCodec.SpecFormatOf(spec) switch
     {
+        LogEntryCodec.SpecFormat5 => DeadLetters,
         LogEntryCodec.SpecFormat4 => Schedules,
         LogEntryCodec.SpecFormat3 => SpecFields,
         LogEntryCodec.SpecFormat2 => AbsoluteDue,

@@ -77,6 +77,12 @@ public sealed record RecordDelivery(string TimerId, long Version, int Attempt, D
     /// again after the timer was re-driven, must not end the new run. 0 before any re-drive.
     /// </summary>
     public int Run { get; init; }
+
+    /// <summary>
+    /// Whether this is the result of an attempt of the failed timer's dead-letter notice rather than of its firing: it
+    /// applies only while that run's notice is pending, so a firing's result proposed again cannot touch the notice.
+    /// </summary>
+    public bool DeadLetter { get; init; }
 }
 
 /// <summary>

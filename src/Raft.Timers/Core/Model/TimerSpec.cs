@@ -24,6 +24,12 @@ public sealed record TimerSpec(long TimeoutMs, CallbackSpec Callback, TimerData 
     /// </summary>
     public TimerSchedule? Schedule { get; init; }
 
+    /// <summary>
+    /// Where a notice goes when the timer ends failed (docs/api.md, "Dead letters"); null for none. Part of the spec, so
+    /// whether a notice is owed is decided from the log alone, never from a node's configuration.
+    /// </summary>
+    public CallbackSpec? DeadLetter { get; init; }
+
     /// <summary>A timer due at <paramref name="dueAtUnixMs"/>, however long after its create that is.</summary>
     public static TimerSpec At(long dueAtUnixMs, CallbackSpec callback, TimerData data)
         => new(0, callback, data) { DueAtUnixMs = dueAtUnixMs };
@@ -38,5 +44,5 @@ public sealed record TimerSpec(long TimeoutMs, CallbackSpec Callback, TimerData 
 
     public bool SameAs(TimerSpec other)
         => TimeoutMs == other.TimeoutMs && DueAtUnixMs == other.DueAtUnixMs && Callback == other.Callback && Data.ContentEquals(other.Data)
-            && Headers == other.Headers && Schedule == other.Schedule;
+            && Headers == other.Headers && Schedule == other.Schedule && DeadLetter == other.DeadLetter;
 }
