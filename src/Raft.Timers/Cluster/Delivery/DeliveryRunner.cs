@@ -17,6 +17,8 @@ namespace RaftTimers.Cluster.Delivery;
 /// re-delivers whatever is still firing, continuing the attempt count, with the same Idempotency-Key.
 /// Every attempt leaves only while this node holds the leader lease (<see cref="ILeaderLease"/>), and is cut short
 /// when the lease runs out: a leader cut off from the others stops sending before another can be elected.
+/// A failed timer with a dead-letter target owes a notice (<see cref="DeadLetterNotice"/>): the same delivery sends it
+/// once the failure is recorded, with attempts and results of its own, and a new leader sends one still pending.
 /// </summary>
 public sealed partial class DeliveryRunner(
     AppliedState store,
@@ -153,40 +155,15 @@ public sealed partial class DeliveryRunner(
         try
         {
             var timer = Current(timerId, version);
-            if (timer is null)
-                return;
-
-            if (!transports.TryGet(timer.Spec.Callback.Transport, out var transport))
+            while (timer is not null && !leadership.IsCancellationRequested)
             {
-                observer.AttemptEnded(DeliveryAttemptOutcome.Failed, null);
-                await RecordAsync(timer, DeliveryDecision.FirstAttempt(timer.Attempts), DeliveryOutcome.Failed, $"unknown transport '{timer.Spec.Callback.Transport}'").ConfigureAwait(false);
-                return;
-            }
-
-            for (var attempt = DeliveryDecision.FirstAttempt(timer.Attempts); !leadership.IsCancellationRequested; attempt++)
-            {
-                var (result, duration) = await SendAsync(transport, timer, attempt).ConfigureAwait(false);
-                var outcome = DeliveryDecision.AfterAttempt(attempt, result, options.MaxAttempts);
-                if (outcome == DeliveryOutcome.Delivered)
-                {
-                    observer.AttemptEnded(DeliveryAttemptOutcome.Delivered, duration);
-                    await RecordAsync(timer, attempt, DeliveryOutcome.Delivered, null).ConfigureAwait(false);
+                await AttemptAsync(timer, notice: timer.Status != TimerStatus.Firing).ConfigureAwait(false);
+                var after = Current(timerId, version);
+                // On only when the log moved the timer to the other delivery it owes: a firing that failed owes its notice,
+                // and a re-drive of a timer whose notice was under way fires again. Anything else ends here.
+                if (after is null || (after.Status == timer.Status && after.Redrives == timer.Redrives))
                     return;
-                }
-
-                var last = outcome == DeliveryOutcome.Failed;
-                observer.AttemptEnded(last ? DeliveryAttemptOutcome.Failed : DeliveryAttemptOutcome.Retry, duration);
-                if (result.Permanent)
-                    LogAttemptRefused(timerId, version, attempt, result.Error ?? "refused");
-                else
-                    LogAttemptFailed(timerId, version, attempt, result.Error ?? "failed", last);
-                if (!await RecordAsync(timer, attempt, outcome, result.Error).ConfigureAwait(false) || last)
-                    return;
-
-                await Task.Delay(backoff.After(attempt), clock, leadership).ConfigureAwait(false);
-                timer = Current(timerId, version);
-                if (timer is null)
-                    return;
+                timer = after;
             }
         }
         catch (OperationCanceledException) when (leadership.IsCancellationRequested)
@@ -200,6 +177,50 @@ public sealed partial class DeliveryRunner(
     }
 
     /// <summary>
+    /// Attempts the timer's firing, or with <paramref name="notice"/> its dead-letter notice, until it is delivered, fails
+    /// for good, or its result cannot be recorded; each attempt's result goes through the log.
+    /// </summary>
+    private async Task AttemptAsync(TimerRecord timer, bool notice)
+    {
+        var target = notice ? timer.Spec.DeadLetter! : timer.Spec.Callback;
+        var first = DeliveryDecision.FirstAttempt(notice ? timer.DeadLetterAttempts : timer.Attempts);
+        if (!transports.TryGet(target.Transport, out var transport))
+        {
+            observer.AttemptEnded(DeliveryAttemptOutcome.Failed, null);
+            await RecordAsync(timer, first, DeliveryOutcome.Failed, $"unknown transport '{target.Transport}'", notice).ConfigureAwait(false);
+            return;
+        }
+
+        for (var attempt = first; !leadership.IsCancellationRequested; attempt++)
+        {
+            var (result, duration) = await SendAsync(transport, notice ? DeadLetterNotice.For(timer) : timer, attempt).ConfigureAwait(false);
+            var outcome = DeliveryDecision.AfterAttempt(attempt, result, options.MaxAttempts);
+            if (outcome == DeliveryOutcome.Delivered)
+            {
+                observer.AttemptEnded(DeliveryAttemptOutcome.Delivered, duration);
+                await RecordAsync(timer, attempt, DeliveryOutcome.Delivered, null, notice).ConfigureAwait(false);
+                return;
+            }
+
+            var last = outcome == DeliveryOutcome.Failed;
+            observer.AttemptEnded(last ? DeliveryAttemptOutcome.Failed : DeliveryAttemptOutcome.Retry, duration);
+            var what = notice ? "Dead-letter notice" : "Delivery";
+            if (result.Permanent)
+                LogAttemptRefused(what, timer.Id, timer.Version, attempt, result.Error ?? "refused");
+            else
+                LogAttemptFailed(what, timer.Id, timer.Version, attempt, result.Error ?? "failed", last);
+            if (!await RecordAsync(timer, attempt, outcome, result.Error, notice).ConfigureAwait(false) || last)
+                return;
+
+            await Task.Delay(backoff.After(attempt), clock, leadership).ConfigureAwait(false);
+            var current = Current(timer.Id, timer.Version);
+            if (current is null || current.Status != timer.Status || current.Redrives != timer.Redrives)
+                return;
+            timer = current;
+        }
+    }
+
+    /// <summary>
     /// Sends one attempt once a delivery slot is free, and reports what only this step sees: the first attempt's lateness
     /// as it leaves, and an attempt cut short by the end of leadership. The caller reports the other outcomes.
     /// </summary>
@@ -208,7 +229,7 @@ public sealed partial class DeliveryRunner(
         await concurrency.WaitAsync(leadership).ConfigureAwait(false);
         try
         {
-            if (attempt == 1)
+            if (attempt == 1 && !timer.IsDeadLetterNotice)
                 observer.FirstAttemptSending(Lateness(timer));
             while (true)
             {
@@ -253,17 +274,24 @@ public sealed partial class DeliveryRunner(
     private TimeSpan Lateness(TimerRecord timer)
         => TimeSpan.FromMilliseconds(Math.Max(0, clock.GetUtcNow().ToUnixTimeMilliseconds() - timer.DueAtUnixMs));
 
-    /// <summary>The timer if it is still firing at this version; null when the log says it is done or changed.</summary>
+    /// <summary>
+    /// The timer if a delivery of it is still owed at this version: firing, or failed with its dead-letter notice pending;
+    /// null when the log says it is done or changed.
+    /// </summary>
     private TimerRecord? Current(string timerId, long version)
-        => store.Read(s => s.Find(timerId) is { Status: TimerStatus.Firing } t && t.Version == version ? t : null);
+        => store.Read(s => s.Find(timerId) is { } t && t.Version == version
+            && (t.Status == TimerStatus.Firing || t.DeadLetter == DeadLetterState.Pending) ? t : null);
 
     /// <summary>
     /// Writes an attempt's outcome through the log. An unknown outcome is proposed again (the command is
     /// idempotent) for as long as this node leads; false when leadership ended or the result was stale.
     /// </summary>
-    private async Task<bool> RecordAsync(TimerRecord timer, int attempt, DeliveryOutcome outcome, string? error)
+    private async Task<bool> RecordAsync(TimerRecord timer, int attempt, DeliveryOutcome outcome, string? error, bool notice)
     {
-        var command = new RecordDelivery(timer.Id, timer.Version, attempt, outcome, error) { Occurrence = timer.Occurrence, Run = timer.Redrives };
+        var command = new RecordDelivery(timer.Id, timer.Version, attempt, outcome, error)
+        {
+            Occurrence = timer.Occurrence, Run = timer.Redrives, DeadLetter = notice,
+        };
         for (var tries = 0; !leadership.IsCancellationRequested; tries++)
         {
             var result = await proposer.ProposeAsync(command, leadership).ConfigureAwait(false);
@@ -282,11 +310,11 @@ public sealed partial class DeliveryRunner(
         return false;
     }
 
-    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "Delivery of {TimerId} v{Version} attempt {Attempt} failed: {Error} (last: {Last})")]
-    private partial void LogAttemptFailed(string timerId, long version, int attempt, string error, bool last);
+    [LoggerMessage(EventId = 3001, Level = LogLevel.Information, Message = "{What} of {TimerId} v{Version} attempt {Attempt} failed: {Error} (last: {Last})")]
+    private partial void LogAttemptFailed(string what, string timerId, long version, int attempt, string error, bool last);
 
-    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "Delivery of {TimerId} v{Version} attempt {Attempt} refused, the timer fails without retries: {Error}")]
-    private partial void LogAttemptRefused(string timerId, long version, int attempt, string error);
+    [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "{What} of {TimerId} v{Version} attempt {Attempt} refused, it fails without retries: {Error}")]
+    private partial void LogAttemptRefused(string what, string timerId, long version, int attempt, string error);
 
     [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Delivery of {TimerId} v{Version} attempt {Attempt} cut short: the leader lease ran out; it goes again under the next lease")]
     private partial void LogLeaseLapsed(string timerId, long version, int attempt);
