@@ -128,6 +128,15 @@ public static class TimerApiProtocol
         }
 
         json.WriteEndObject();
+        if (timer.DeadLetter is { } deadLetter)
+        {
+            json.WriteStartObject("deadLetter");
+            json.WriteString("transport", deadLetter.Transport);
+            json.WriteString("method", deadLetter.Method);
+            json.WriteString("uri", deadLetter.Uri);
+            json.WriteEndObject();
+        }
+
         json.WriteEndObject();
     }
 

@@ -67,9 +67,15 @@ public static class TimerEventKinds
     /// <summary>A failed timer is delivered again (a re-drive).</summary>
     public const string Redriven = "redriven";
 
+    /// <summary>A failed timer's dead-letter notice was delivered; <see cref="TimerLifecycleEvent.Attempt"/> is the notice's.</summary>
+    public const string DeadLettered = "deadLettered";
+
+    /// <summary>A failed timer's dead-letter notice ran out of attempts.</summary>
+    public const string DeadLetterFailed = "deadLetterFailed";
+
     /// <summary>Every kind, in the order the nodes list them.</summary>
     public static IReadOnlyList<string> All { get; } =
-        [Created, Updated, Cancelled, Fired, Retrying, Delivered, Failed, Purged, Skipped, Paused, Resumed, Redriven];
+        [Created, Updated, Cancelled, Fired, Retrying, Delivered, Failed, Purged, Skipped, Paused, Resumed, Redriven, DeadLettered, DeadLetterFailed];
 }
 
 /// <summary>Which events to stream.</summary>

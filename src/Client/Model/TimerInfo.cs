@@ -44,9 +44,32 @@ public sealed record TimerInfo
 
     public string? LastError { get; init; }
 
+    /// <summary>The dead-letter target and where its notice stands; null for a timer without one (the node then sends none).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public DeadLetterInfo? DeadLetter { get; init; }
+
     /// <summary>Fields this client does not know yet, kept so that a timer written back out loses nothing.</summary>
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Other { get; init; }
+}
+
+/// <summary>A timer's dead-letter target and where its notice stands (docs/api.md, "Dead letters").</summary>
+public sealed record DeadLetterInfo
+{
+    public required string Transport { get; init; }
+
+    public required string Method { get; init; }
+
+    public required string Uri { get; init; }
+
+    /// <summary><c>none</c> until the timer ends failed, then <c>pending</c>, and <c>delivered</c> or <c>failed</c>.</summary>
+    public required string State { get; init; }
+
+    /// <summary>The notice's attempts so far.</summary>
+    public int Attempts { get; init; }
+
+    /// <summary>Why the notice's last attempt failed; null when none failed.</summary>
+    public string? LastError { get; init; }
 }
 
 /// <summary>The states of a timer.</summary>

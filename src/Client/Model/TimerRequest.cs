@@ -68,6 +68,12 @@ public sealed record TimerRequest
 
     public JsonNode? Data { get; }
 
+    /// <summary>
+    /// Where a notice goes if the timer ends failed (docs/api.md, "Dead letters"): method post, put or patch; its headers
+    /// are not sent. Null for none.
+    /// </summary>
+    public CallbackTarget? DeadLetter { get; init; }
+
     /// <summary>A timer that calls <paramref name="callbackUri"/> over HTTP with <paramref name="method"/> after <paramref name="delay"/> (rounded up to whole ms).</summary>
     public static TimerRequest After(TimeSpan delay, string callbackUri, JsonNode? data = null, string method = "post")
         => new((long)Math.Ceiling(delay.TotalMilliseconds), new CallbackTarget(callbackUri, method), data);

@@ -27,7 +27,7 @@ public sealed class EventEndpoints(EventJournal journal, BearerToken? apiToken, 
     {
         app.MapGet("/events", context => ApiError.Guard(context, StreamAsync))
             .Operation("streamEvents", "Events", "Stream the timers' lifecycle events",
-                "Server-Sent Events in log order: created, updated, cancelled, fired, retrying, delivered, failed, purged, skipped, paused, resumed, redriven. Each event's id is "
+                "Server-Sent Events in log order: created, updated, cancelled, fired, retrying, delivered, failed, purged, skipped, paused, resumed, redriven, deadLettered, deadLetterFailed. Each event's id is "
                 + "{index}:{position}, its place in the Raft log; resume after it on any node with Last-Event-ID. Without one the stream starts "
                 + "with the next event applied.")
             .Query("prefix", "Only timers whose id starts with this.", ApiDocs.Text(ApiDocument.TimerIdPattern, Core.Model.TimerLimits.MaxIdLength))

@@ -48,6 +48,22 @@ public static class TimerJson
         }
 
         json.WriteEndObject();
+        // Only when the timer names a dead-letter target, as for headers.
+        if (timer.Spec.DeadLetter is { } deadLetter)
+        {
+            json.WriteStartObject("deadLetter");
+            json.WriteString("transport", deadLetter.Transport);
+            json.WriteString("method", deadLetter.Method);
+            json.WriteString("uri"u8, deadLetter.UriUtf8);
+            json.WriteString("state", timer.DeadLetter.ToApiName());
+            json.WriteNumber("attempts", timer.DeadLetterAttempts);
+            if (timer.DeadLetterError is null)
+                json.WriteNull("lastError");
+            else
+                json.WriteString("lastError", timer.DeadLetterError);
+            json.WriteEndObject();
+        }
+
         // Only for a repeating timer, as for headers.
         if (timer.Spec.Schedule is { } schedule)
         {

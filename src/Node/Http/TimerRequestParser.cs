@@ -20,6 +20,9 @@ public sealed class TimerRequestParser(CallbackTransports transports, CallbackPo
 
     private static readonly string[] Methods = ["post", "put", "patch", "delete", "get", "options", "head"];
 
+    /// <summary>A dead-letter notice is a body, so only methods that carry one.</summary>
+    private static readonly string[] NoticeMethods = ["post", "put", "patch"];
+
     private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64, AllowTrailingCommas = false };
 
     public TimerSpec Parse(ReadOnlySpan<byte> body)
@@ -57,10 +60,11 @@ public sealed class TimerRequestParser(CallbackTransports transports, CallbackPo
             var callback = ParseCallback(root);
             var headers = ParseHeaders(root.GetProperty("callback"));
             var data = ParseData(root);
+            var deadLetter = ParseDeadLetter(root);
             var spec = schedule is not null ? new TimerSpec(0, callback, data) { Schedule = schedule }
                 : hasDueAt ? TimerSpec.At(ParseDueAt(dueAt), callback, data)
                 : new TimerSpec(ParseTimeout(timeout), callback, data);
-            return headers is null ? spec : spec with { Headers = headers };
+            return headers is null && deadLetter is null ? spec : spec with { Headers = headers, DeadLetter = deadLetter };
         }
     }
 
@@ -212,21 +216,41 @@ public sealed class TimerRequestParser(CallbackTransports transports, CallbackPo
         if (callback.ValueKind != JsonValueKind.Object)
             throw BadRequest($"callback must be an object, not {Describe(callback.ValueKind)}");
 
-        var transport = RequiredString(callback, "transport");
+        return ParseTarget(callback, "callback", RequiredString(callback, "callback", "transport"), RequiredString(callback, "callback", "method"), Methods);
+    }
+
+    /// <summary>
+    /// <c>deadLetter</c>: where a notice goes when the timer ends failed (docs/api.md, "Dead letters"); absent or null for
+    /// none. Checked as the callback is, with <c>http</c> and <c>post</c> when the transport or method is not given.
+    /// </summary>
+    private CallbackSpec? ParseDeadLetter(JsonElement root)
+    {
+        if (!root.TryGetProperty("deadLetter", out var deadLetter) || deadLetter.ValueKind == JsonValueKind.Null)
+            return null;
+        if (deadLetter.ValueKind != JsonValueKind.Object)
+            throw BadRequest($"deadLetter must be an object {{ uri, method, transport }}, not {Describe(deadLetter.ValueKind)}");
+        var transport = OptionalString(deadLetter, "deadLetter", "transport") ?? "http";
+        var method = OptionalString(deadLetter, "deadLetter", "method") ?? "post";
+        return ParseTarget(deadLetter, "deadLetter", transport, method, NoticeMethods);
+    }
+
+    /// <summary>A callback's or dead-letter target's transport, method and URI, each checked, the URI against the callback policy too.</summary>
+    private CallbackSpec ParseTarget(JsonElement target, string field, string transport, string method, string[] methods)
+    {
         if (!transports.TryGet(transport, out var carrier))
-            throw BadRequest($"unknown callback transport '{Clip(transport)}'; supported: {string.Join(", ", transports.Names)}");
+            throw BadRequest($"unknown {field} transport '{Clip(transport)}'; supported: {string.Join(", ", transports.Names)}");
 
-        var method = RequiredString(callback, "method").ToLowerInvariant();
-        if (!Methods.Contains(method))
-            throw BadRequest($"unsupported callback method '{Clip(method)}'; use one of {string.Join(", ", Methods)}");
+        method = method.ToLowerInvariant();
+        if (!methods.Contains(method))
+            throw BadRequest($"unsupported {field} method '{Clip(method)}'; use one of {string.Join(", ", methods)}");
 
-        var uri = RequiredString(callback, "uri");
+        var uri = RequiredString(target, field, "uri");
         if (uri.Length > TimerLimits.MaxUriLength)
-            throw BadRequest($"callback.uri is longer than {TimerLimits.MaxUriLength} characters");
+            throw BadRequest($"{field}.uri is longer than {TimerLimits.MaxUriLength} characters");
         if (!Uri.TryCreate(uri, UriKind.Absolute, out var parsed) || !carrier.Accepts(parsed))
-            throw BadRequest($"callback.uri of transport {transport} must be {carrier.TargetShape}, got '{Clip(uri)}'");
+            throw BadRequest($"{field}.uri of transport {transport} must be {carrier.TargetShape}, got '{Clip(uri)}'");
         if (policy.WhyDenied(parsed) is { } denied)
-            throw BadRequest(denied);
+            throw BadRequest(field == "callback" ? denied : $"{field}: {denied}");
 
         return new CallbackSpec(transport, method, uri);
     }
@@ -276,15 +300,19 @@ public sealed class TimerRequestParser(CallbackTransports transports, CallbackPo
         };
     }
 
-    private static string RequiredString(JsonElement parent, string name)
+    private static string RequiredString(JsonElement parent, string field, string name)
+        => OptionalString(parent, field, name) ?? throw BadRequest($"{field}.{name} is required");
+
+    /// <summary>A non-empty string property; null when absent or null.</summary>
+    private static string? OptionalString(JsonElement parent, string field, string name)
     {
         if (!parent.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
-            throw BadRequest($"callback.{name} is required");
+            return null;
         if (value.ValueKind != JsonValueKind.String)
-            throw BadRequest($"callback.{name} must be a string, not {Describe(value.ValueKind)}");
-        var text = Text(value, $"callback.{name}");
+            throw BadRequest($"{field}.{name} must be a string, not {Describe(value.ValueKind)}");
+        var text = Text(value, $"{field}.{name}");
         if (text.Length == 0)
-            throw BadRequest($"callback.{name} must not be empty");
+            throw BadRequest($"{field}.{name} must not be empty");
         return text;
     }
 

@@ -89,7 +89,7 @@ public static class ApiDocs
                 .Refuses(StatusCodes.Status408RequestTimeout, "the body did not arrive whole within RaftTimers:BodyTimeoutMs")
                 .Refuses(StatusCodes.Status413PayloadTooLarge, "the body is larger than RaftTimers:MaxBodyBytes")
                 .Refuses(StatusCodes.Status415UnsupportedMediaType, "the body is not declared as JSON (Content-Type: application/json)")
-                .Refuses(StatusCodes.Status501NotImplemented, "a newer field or command (dueAt, callback.headers, a schedule, a pause or resume) while not every member reads it yet (a rolling upgrade is unfinished); nothing was written");
+                .Refuses(StatusCodes.Status501NotImplemented, "a newer field or command (dueAt, callback.headers, a schedule, a pause or resume, a deadLetter) while not every member reads it yet (a rolling upgrade is unfinished); nothing was written");
         else
             builder.Refuses(StatusCodes.Status400BadRequest, "a malformed timer id");
         return builder.Refuses(StatusCodes.Status403Forbidden, "the write comes from a browser page whose Origin is not in RaftTimers:Security:AllowedOrigins (when set)")

@@ -30,6 +30,46 @@ public sealed record TimerRequestShape
 
     [Description("Makes a repeating timer (extension): give this instead of timeout and dueAt.")]
     public ScheduleShape? Schedule { get; init; }
+
+    [Description("Where a notice goes if the timer ends failed (extension; docs/api.md, Dead letters).")]
+    public DeadLetterShape? DeadLetter { get; init; }
+}
+
+[Description("A dead-letter target: when the timer ends failed, a JSON notice (type timer.failed: the firing's id, version, idempotencyKey, callback, attempts, lastError, failedAt and data) goes here, "
+    + "with attempts and backoff like a callback's and an Idempotency-Key of {firing key}:dead-letter:{run}. Checked like callback; the timer's callback.headers are not sent.")]
+public sealed record DeadLetterShape
+{
+    [Description("Transport of the notice; http when absent.")]
+    [MinLength(1)]
+    public string? Transport { get; init; }
+
+    [Description("post (the default), put or patch.")]
+    [MinLength(1)]
+    public string? Method { get; init; }
+
+    [Description("Absolute URI of the transport's shape, held to the node's callback policy as a callback's is.")]
+    [Url]
+    [MaxLength(TimerLimits.MaxUriLength)]
+    public required string Uri { get; init; }
+}
+
+[Description("A timer's dead-letter target, and where its notice stands.")]
+public sealed record DeadLetterStateShape
+{
+    public required string Transport { get; init; }
+
+    public required string Method { get; init; }
+
+    public required string Uri { get; init; }
+
+    [Description("none until the timer ends failed; then pending while the notice is sent, and delivered or failed (its attempts ran out). A re-drive sets it back to none.")]
+    public required string State { get; init; }
+
+    [Description("Attempts of the notice so far.")]
+    public required int Attempts { get; init; }
+
+    [Description("Why the notice's last attempt failed, or null.")]
+    public required string? LastError { get; init; }
 }
 
 [Description("When a repeating timer fires (docs/api.md, Schedules). Each firing's Idempotency-Key is {id}:{version}:{n}.")]
@@ -133,6 +173,9 @@ public sealed record TimerShape
 
     [Description("A repeating timer's current (or next) firing, from 1, the n of its Idempotency-Key; absent for a timer that fires once.")]
     public int? Occurrence { get; init; }
+
+    [Description("The dead-letter target and where its notice stands; absent for a timer without one.")]
+    public DeadLetterStateShape? DeadLetter { get; init; }
 }
 
 [JsonConverter(typeof(JsonStringEnumConverter<TimerStateShape>))]
@@ -432,7 +475,7 @@ public sealed record EventShape
     [Description("The Raft log index of the entry that made the change.")]
     public required long Index { get; init; }
 
-    [Description("created, updated, cancelled, fired, retrying (an attempt failed, another follows), delivered, failed, purged, skipped (a repeating timer's missed occurrence, not fired), paused, resumed or redriven (a failed timer delivered again).")]
+    [Description("created, updated, cancelled, fired, retrying (an attempt failed, another follows), delivered, failed, purged, skipped (a repeating timer's missed occurrence, not fired), paused, resumed, redriven (a failed timer delivered again), deadLettered (a failed timer's dead-letter notice was delivered) or deadLetterFailed (its attempts ran out).")]
     public required string Kind { get; init; }
 
     [RegularExpression(ApiDocument.TimerIdPattern)]

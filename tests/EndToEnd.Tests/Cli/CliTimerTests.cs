@@ -178,6 +178,21 @@ public sealed class CliTimerTests(ThreeNodeCluster fixture)
     }
 
     [Fact]
+    public async Task A_dead_letter_target_given_to_create_is_shown_by_get()
+    {
+        var id = NewId("dead");
+        var target = fixture.Sink.UrlFor($"{id}-dead");
+        await OkAsync("create", "--url", Urls, "--id", id, "--delay", "10m", "--callback", fixture.Sink.UrlFor(id), "--dead-letter", target);
+
+        Assert.Matches($@"(?m)^dead letter\s+none, POST {System.Text.RegularExpressions.Regex.Escape(target)}, 0 attempts$", (await OkAsync("get", id, "--url", Urls)).Stdout);
+        var json = (await OkAsync("get", id, "--json", "--url", Urls)).Json.GetProperty("deadLetter");
+        Assert.Equal((target, "post", "none"), (json.GetProperty("uri").GetString(), json.GetProperty("method").GetString(), json.GetProperty("state").GetString()));
+        var refused = await FailsAsync(2, "create", "--url", Urls, "--id", $"{id}-x", "--delay", "10m", "--callback", fixture.Sink.UrlFor(id), "--dead-letter", "not a uri");
+        Assert.Contains("--dead-letter must be an absolute URI", refused.Stderr, StringComparison.Ordinal);
+        await OkAsync("cancel", id, "--url", Urls);
+    }
+
+    [Fact]
     public async Task Pause_and_resume_hold_a_timer_and_let_it_go_again()
     {
         var id = NewId("pause");

@@ -94,6 +94,12 @@ internal sealed class TimerOptions
         HelpName = "HEADER",
     };
 
+    public Option<string> DeadLetter { get; } = new("--dead-letter")
+    {
+        Description = "An http(s) URI that gets a JSON notice (POST) if the timer ends failed",
+        HelpName = "URI",
+    };
+
     public void AddTo(Command command)
     {
         command.Options.Add(Delay);
@@ -110,6 +116,7 @@ internal sealed class TimerOptions
         command.Options.Add(Data);
         command.Options.Add(DataJson);
         command.Options.Add(Header);
+        command.Options.Add(DeadLetter);
     }
 
     /// <summary>The timer the options describe, checked against the API's limits first.</summary>
@@ -127,9 +134,12 @@ internal sealed class TimerOptions
             Headers = TimerInput.Headers(parse.GetValue(Header) ?? []),
         };
         var data = TimerInput.Data(parse.GetValue(Data), parse.GetValue(DataJson));
-        return schedule is not null ? new TimerRequest(schedule, callback, data)
+        var request = schedule is not null ? new TimerRequest(schedule, callback, data)
             : at is not null ? new TimerRequest(TimerInput.ParseDueAt(at), callback, data)
             : new TimerRequest(TimerInput.ParseDelayMs(delay!), callback, data);
+        return parse.GetValue(DeadLetter) is { } deadLetter
+            ? request with { DeadLetter = new CallbackTarget(TimerInput.RequireCallbackUri(deadLetter, option: "--dead-letter")) }
+            : request;
     }
 
     /// <summary>The schedule the options give; the node checks the expression and the zone, and says what is wrong.</summary>

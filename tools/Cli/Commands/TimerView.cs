@@ -27,6 +27,10 @@ internal static class TimerView
             ("fire count", Number(timer.FireCount)),
             ("fired at index", Number(timer.FiredAtIndex)),
             ("last error", timer.LastError),
+            ("dead letter", timer.DeadLetter is { } deadLetter
+                ? $"{deadLetter.State}, {deadLetter.Method.ToUpperInvariant()} {deadLetter.Uri}, {Number(deadLetter.Attempts)} attempts"
+                    + (deadLetter.LastError is { } error ? $", last error: {error}" : "")
+                : null),
         ]);
     }
 

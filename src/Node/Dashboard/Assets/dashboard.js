@@ -393,6 +393,11 @@
     $('timer-headers').textContent = headers.length ? headers.map(([name, value]) => `${name}: ${value}`).join('; ') : '–';
     $('timer-schedule').textContent = scheduleText(t);
     $('timer-error').textContent = t.lastError || '–';
+    const dead = t.deadLetter;
+    $('timer-dead-letter').textContent = !dead ? '–'
+      : `${dead.state}: ${dead.transport === 'http' ? String(dead.method).toUpperCase() : dead.transport} ${dead.uri}`
+        + (dead.attempts ? `, ${dead.attempts} attempt${dead.attempts === 1 ? '' : 's'}` : '')
+        + (dead.lastError ? ` (${dead.lastError})` : '');
     $('cancel-area').hidden = t.state !== 'pending';
     $('cancel-confirm').hidden = true;
     $('cancel-timer').hidden = false;
