@@ -21,18 +21,7 @@ public static class TimerJson
         else
             json.WriteNull("timeout");
         json.WritePropertyName("data");
-        switch (timer.Spec.Data.Kind)
-        {
-            case TimerDataKind.Text:
-                json.WriteStringValue(timer.Spec.Data.Utf8.Span);
-                break;
-            case TimerDataKind.Json:
-                json.WriteRawValue(timer.Spec.Data.Utf8.Span, skipInputValidation: true);
-                break;
-            default:
-                json.WriteNullValue();
-                break;
-        }
+        timer.Spec.Data.WriteJsonValue(json);
 
         json.WriteStartObject("callback");
         json.WriteString("transport", timer.Spec.Callback.Transport);
@@ -57,10 +46,7 @@ public static class TimerJson
             json.WriteString("uri"u8, deadLetter.UriUtf8);
             json.WriteString("state", timer.DeadLetter.ToApiName());
             json.WriteNumber("attempts", timer.DeadLetterAttempts);
-            if (timer.DeadLetterError is null)
-                json.WriteNull("lastError");
-            else
-                json.WriteString("lastError", timer.DeadLetterError);
+            json.WriteString("lastError", timer.DeadLetterError);
             json.WriteEndObject();
         }
 
@@ -91,10 +77,7 @@ public static class TimerJson
         json.WriteNumber("attempts", timer.Attempts);
         json.WriteNumber("firedAtIndex", timer.FiredAtIndex);
         json.WriteNumber("fireCount", timer.FireCount);
-        if (timer.LastError is null)
-            json.WriteNull("lastError");
-        else
-            json.WriteString("lastError", timer.LastError);
+        json.WriteString("lastError", timer.LastError);
         json.WriteEndObject();
     }
 

@@ -51,23 +51,9 @@ public static class DeadLetterNotice
             json.WriteString("dueAt", Rfc3339(failed.DueAtUnixMs));
             json.WriteString("failedAt", Rfc3339(failed.FinishedAtUnixMs));
             json.WriteNumber("attempts", failed.Attempts);
-            if (failed.LastError is null)
-                json.WriteNull("lastError");
-            else
-                json.WriteString("lastError", failed.LastError);
+            json.WriteString("lastError", failed.LastError);
             json.WritePropertyName("data");
-            switch (failed.Spec.Data.Kind)
-            {
-                case TimerDataKind.Text:
-                    json.WriteStringValue(failed.Spec.Data.Utf8.Span);
-                    break;
-                case TimerDataKind.Json:
-                    json.WriteRawValue(failed.Spec.Data.Utf8.Span, skipInputValidation: true);
-                    break;
-                default:
-                    json.WriteNullValue();
-                    break;
-            }
+            failed.Spec.Data.WriteJsonValue(json);
 
             json.WriteEndObject();
         }

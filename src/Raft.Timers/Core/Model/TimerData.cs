@@ -43,4 +43,21 @@ public readonly record struct TimerData
 
     public bool ContentEquals(in TimerData other)
         => Kind == other.Kind && Utf8.Span.SequenceEqual(other.Utf8.Span);
+
+    /// <summary>Writes the data as the JSON value it was given as: a string, the object, or null for none.</summary>
+    public void WriteJsonValue(System.Text.Json.Utf8JsonWriter json)
+    {
+        switch (Kind)
+        {
+            case TimerDataKind.Text:
+                json.WriteStringValue(Utf8.Span);
+                break;
+            case TimerDataKind.Json:
+                json.WriteRawValue(Utf8.Span, skipInputValidation: true);
+                break;
+            default:
+                json.WriteNullValue();
+                break;
+        }
+    }
 }
