@@ -63,6 +63,8 @@ public sealed class DeadLetterTests
         }
 
         // Both notice attempts carry the notice's key; the firing's key is in the body with what failed.
+        // The held first attempt is recorded once its connection breaks with the killed leader.
+        await sink.WaitUntilAsync(d => d.Count(x => x.Path == $"/dead/{id}") >= 2, Deadline);
         var sent = sink.Deliveries.Where(d => d.Path == $"/dead/{id}").ToList();
         Assert.Equal(2, sent.Count);
         Assert.Equal($"{id}:1:{done!.FiredAtIndex}:dead-letter:0", Assert.Single(sent.Select(d => d.IdempotencyKey).Distinct()));
@@ -76,6 +78,20 @@ public sealed class DeadLetterTests
         Assert.Equal(sink.UrlFor(id), body.GetProperty("callback").GetProperty("uri").GetString());
         Assert.Equal(42, body.GetProperty("data").GetProperty("order").GetInt32());
         Assert.Equal(TimerApiProtocol.FormatTime(done.DueAt), body.GetProperty("dueAt").GetString());
+
+        // The stream tells the failure and the notice's end, with the notice's attempt.
+        using (var reading = new CancellationTokenSource(Deadline))
+        {
+            var told = new List<TimerLifecycleEvent>();
+            await foreach (var e in http.Client(survivor).EventsAsync(new EventQuery(prefix: id, kinds: [TimerEventKinds.Failed, TimerEventKinds.DeadLettered], after: "0"), reading.Token))
+            {
+                told.Add(e);
+                if (e.Kind == TimerEventKinds.DeadLettered)
+                    break;
+            }
+
+            Assert.Equal([(TimerEventKinds.Failed, 2), (TimerEventKinds.DeadLettered, 1)], told.Where(e => e.TimerId == id).Select(e => (e.Kind, e.Attempt ?? 0)));
+        }
 
         // A timer delivered at once owes no notice.
         var delivered = await Poll.UntilAsync(() => http.GetAsync(survivor, fine), t => t?.State == TimerStates.Delivered, Deadline, t => $"{t?.State}");

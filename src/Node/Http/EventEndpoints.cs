@@ -171,7 +171,7 @@ public sealed class EventEndpoints(EventJournal journal, BearerToken? apiToken, 
         json.WriteString("at", TimerJson.Rfc3339(e.StampUnixMs));
         if (e.Kind is LifecycleKind.Created or LifecycleKind.Updated or LifecycleKind.Fired or LifecycleKind.Skipped or LifecycleKind.Resumed)
             json.WriteString("dueAt", TimerJson.Rfc3339(e.DueAtUnixMs));
-        if (e.Kind is LifecycleKind.Retrying or LifecycleKind.Delivered or LifecycleKind.Failed)
+        if (e.Kind is LifecycleKind.Retrying or LifecycleKind.Delivered or LifecycleKind.Failed or LifecycleKind.DeadLettered or LifecycleKind.DeadLetterFailed)
             json.WriteNumber("attempt", e.Attempt);
         if (e.Error is not null)
             json.WriteString("error", e.Error);

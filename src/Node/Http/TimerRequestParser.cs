@@ -216,7 +216,7 @@ public sealed class TimerRequestParser(CallbackTransports transports, CallbackPo
         if (callback.ValueKind != JsonValueKind.Object)
             throw BadRequest($"callback must be an object, not {Describe(callback.ValueKind)}");
 
-        return ParseTarget(callback, "callback", RequiredString(callback, "callback", "transport"), RequiredString(callback, "callback", "method"), Methods);
+        return ParseTarget(callback, "callback", defaultTransport: null, defaultMethod: null, Methods);
     }
 
     /// <summary>
@@ -229,18 +229,20 @@ public sealed class TimerRequestParser(CallbackTransports transports, CallbackPo
             return null;
         if (deadLetter.ValueKind != JsonValueKind.Object)
             throw BadRequest($"deadLetter must be an object {{ uri, method, transport }}, not {Describe(deadLetter.ValueKind)}");
-        var transport = OptionalString(deadLetter, "deadLetter", "transport") ?? "http";
-        var method = OptionalString(deadLetter, "deadLetter", "method") ?? "post";
-        return ParseTarget(deadLetter, "deadLetter", transport, method, NoticeMethods);
+        return ParseTarget(deadLetter, "deadLetter", defaultTransport: "http", defaultMethod: "post", NoticeMethods);
     }
 
-    /// <summary>A callback's or dead-letter target's transport, method and URI, each checked, the URI against the callback policy too.</summary>
-    private CallbackSpec ParseTarget(JsonElement target, string field, string transport, string method, string[] methods)
+    /// <summary>
+    /// A callback's or dead-letter target's transport, method and URI, checked in that order (the URI against the callback
+    /// policy too); a transport or method without a default is required.
+    /// </summary>
+    private CallbackSpec ParseTarget(JsonElement target, string field, string? defaultTransport, string? defaultMethod, string[] methods)
     {
+        var transport = defaultTransport is null ? RequiredString(target, field, "transport") : OptionalString(target, field, "transport") ?? defaultTransport;
         if (!transports.TryGet(transport, out var carrier))
             throw BadRequest($"unknown {field} transport '{Clip(transport)}'; supported: {string.Join(", ", transports.Names)}");
 
-        method = method.ToLowerInvariant();
+        var method = (defaultMethod is null ? RequiredString(target, field, "method") : OptionalString(target, field, "method") ?? defaultMethod).ToLowerInvariant();
         if (!methods.Contains(method))
             throw BadRequest($"unsupported {field} method '{Clip(method)}'; use one of {string.Join(", ", methods)}");
 

@@ -256,6 +256,28 @@ public sealed class LeaderStepTests
     }
 
     [Fact]
+    public void A_purge_over_the_bounds_that_removed_nothing_waits_for_the_interval_instead_of_asking_at_every_tick()
+    {
+        var options = new LeaderOptions { PurgeIntervalMs = 1_000, RetentionMs = 5_000, PurgeSliceTimers = 10, MaxFinishedTimers = 100, MaxFinishedBytes = 1_000_000 };
+        var leader = new Leader(options, asksLogLevel: true);
+        leader.Begin(T0);
+        leader.Tick(T0);
+        Assert.True(leader.Tick(T0 + 1_000).AskLogLevel);
+        leader.Step.LogLevelKnown(LogLevels.DeadLetters);
+        Assert.NotNull(leader.Tick(T0 + 1_002).Purge);
+
+        // Over the bounds, but the oldest failed timer still owes its notice: the purge removed nothing.
+        leader.Step.PurgeEnded(CommandOutcome.AlreadyApplied, 0);
+        for (var t = T0 + 1_004; t < T0 + 2_002; t += 2)
+            Assert.Null(leader.Tick(t, finishedCount: 500).Purge);
+        Assert.NotNull(leader.Tick(T0 + 2_002, finishedCount: 500).Purge);
+
+        // Once one removes timers again, the bounds ask for the next at once.
+        leader.Step.PurgeEnded(CommandOutcome.Applied, 3);
+        Assert.NotNull(leader.Tick(T0 + 2_004, finishedCount: 497).Purge);
+    }
+
+    [Fact]
     public void With_every_member_at_the_pause_level_failed_timers_get_their_own_retention()
     {
         var options = new LeaderOptions { PurgeIntervalMs = 1_000, RetentionMs = 5_000, FailedRetentionMs = 50_000, PurgeSliceTimers = 10, MaxFinishedTimers = 100, MaxFinishedBytes = 1_000_000 };

@@ -21,6 +21,12 @@ internal static class RecordAssert
         Check(expected.FinishedAtUnixMs, actual.FinishedAtUnixMs, id, "finishedAt");
         Check(expected.FiredAtIndex, actual.FiredAtIndex, id, "firedAtIndex");
         Check(expected.FireCount, actual.FireCount, id, "fireCount");
+        Check(expected.Occurrence, actual.Occurrence, id, "occurrence");
+        Check(expected.Redrives, actual.Redrives, id, "redrives");
+        Check(expected.DeadLetter, actual.DeadLetter, id, "deadLetter");
+        Check(expected.DeadLetterAttempts, actual.DeadLetterAttempts, id, "deadLetterAttempts");
+        Assert.True(string.Equals(expected.DeadLetterError, actual.DeadLetterError, StringComparison.Ordinal),
+            $"timer {id} deadLetterError: expected {Hex(expected.DeadLetterError)}, got {Hex(actual.DeadLetterError)}");
     }
 
     public static void SameState(TimerStateMachine expected, TimerStateMachine actual)
@@ -32,6 +38,7 @@ internal static class RecordAssert
         Assert.Equal(expected.PendingBytes, actual.PendingBytes);
         Assert.Equal(expected.FinishedCount, actual.FinishedCount);
         Assert.Equal(expected.FinishedBytes, actual.FinishedBytes);
+        Assert.Equal(expected.FiringCount, actual.FiringCount);
         foreach (var record in expected.All)
         {
             var other = actual.Find(record.Id);

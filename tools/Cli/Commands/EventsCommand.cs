@@ -34,7 +34,7 @@ internal static class EventsCommand
             Description = "Stop after this many events",
             HelpName = "COUNT",
         };
-        var command = new Command("events", "Follow the timers' lifecycle events (created, updated, cancelled, fired, retrying, delivered, failed, purged, skipped, paused, resumed, redriven) as they are applied");
+        var command = new Command("events", "Follow the timers' lifecycle events (created, updated, cancelled, fired, retrying, delivered, failed, purged, skipped, paused, resumed, redriven, deadLettered, deadLetterFailed) as they are applied");
         command.Options.Add(prefix);
         command.Options.Add(kind);
         command.Options.Add(after);

@@ -138,7 +138,7 @@ internal sealed class TimerOptions
             : at is not null ? new TimerRequest(TimerInput.ParseDueAt(at), callback, data)
             : new TimerRequest(TimerInput.ParseDelayMs(delay!), callback, data);
         return parse.GetValue(DeadLetter) is { } deadLetter
-            ? request with { DeadLetter = new CallbackTarget(TimerInput.RequireCallbackUri(deadLetter, option: "--dead-letter")) }
+            ? request with { DeadLetter = new CallbackTarget(TimerInput.RequireCallbackUri(deadLetter, option: "--dead-letter", what: "the absolute URI that gets the notice if the timer ends failed")) }
             : request;
     }
 

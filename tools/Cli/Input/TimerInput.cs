@@ -74,10 +74,10 @@ internal static class TimerInput
     /// The callback URI. For <c>http</c> it must be http(s); other transports (<c>tcp</c>, a node's plug-ins) decide
     /// their own URIs, so the node checks those and the CLI only that the URI is absolute.
     /// </summary>
-    public static string RequireCallbackUri(string? uri, string transport = "http", string option = "--callback")
+    public static string RequireCallbackUri(string? uri, string transport = "http", string option = "--callback", string what = "the absolute URI the timer calls when it fires")
     {
         if (string.IsNullOrWhiteSpace(uri))
-            throw CliFailure.Usage($"{option} is required: the absolute URI the timer calls when it fires");
+            throw CliFailure.Usage($"{option} is required: {what}");
         if (uri.Length > MaxUriLength || !Uri.TryCreate(uri, UriKind.Absolute, out var parsed))
             throw CliFailure.Usage($"{option} must be an absolute URI of at most {MaxUriLength} characters, not '{uri}'");
         if (transport == "http" && parsed.Scheme is not ("http" or "https"))

@@ -235,10 +235,12 @@ public sealed partial class DeliveryRunner(
             {
                 var leased = await LeaseAsync().ConfigureAwait(false);
                 using var sending = CancellationTokenSource.CreateLinkedTokenSource(leadership, leased);
+                using var activity = DeliveryTracing.StartAttempt(timer, attempt);
                 var sent = clock.GetTimestamp();
                 try
                 {
                     var result = await transport.SendAsync(timer, attempt, sending.Token).ConfigureAwait(false);
+                    DeliveryTracing.Ended(activity, result);
                     return (result, clock.GetElapsedTime(sent));
                 }
                 catch (OperationCanceledException) when (leadership.IsCancellationRequested)
@@ -251,7 +253,7 @@ public sealed partial class DeliveryRunner(
                     // The lease ran out mid-send: the receiver may or may not have the callback. The same attempt goes
                     // again under the next lease (same Idempotency-Key), or the next leader delivers it.
                     observer.AttemptEnded(DeliveryAttemptOutcome.Abandoned, clock.GetElapsedTime(sent));
-                    LogLeaseLapsed(timer.Id, timer.Version, attempt);
+                    LogLeaseLapsed(timer.IsDeadLetterNotice ? "Dead-letter notice" : "Delivery", timer.Id, timer.Version, attempt);
                 }
             }
         }
@@ -316,8 +318,8 @@ public sealed partial class DeliveryRunner(
     [LoggerMessage(EventId = 3003, Level = LogLevel.Warning, Message = "{What} of {TimerId} v{Version} attempt {Attempt} refused, it fails without retries: {Error}")]
     private partial void LogAttemptRefused(string what, string timerId, long version, int attempt, string error);
 
-    [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "Delivery of {TimerId} v{Version} attempt {Attempt} cut short: the leader lease ran out; it goes again under the next lease")]
-    private partial void LogLeaseLapsed(string timerId, long version, int attempt);
+    [LoggerMessage(EventId = 3004, Level = LogLevel.Information, Message = "{What} of {TimerId} v{Version} attempt {Attempt} cut short: the leader lease ran out; it goes again under the next lease")]
+    private partial void LogLeaseLapsed(string what, string timerId, long version, int attempt);
 
     [LoggerMessage(EventId = 3002, Level = LogLevel.Error, Message = "Delivery of {TimerId} v{Version} stopped by an unexpected error")]
     private partial void LogDeliveryCrashed(Exception e, string timerId, long version);

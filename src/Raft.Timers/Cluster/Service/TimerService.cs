@@ -389,8 +389,8 @@ public sealed class TimerService(TimerNode node, ForwardingClient forwarding, Se
         };
         if (spec is null || (command is CreateTimer && existing is not null))
             return 0;
-        var bytes = command.TimerId.Length + spec.Callback.UriUtf8.Length + spec.Data.Utf8.Length;
-        return existing is { Status: TimerStatus.Pending } ? bytes - TimerStateMachine.RetainedBytes(existing) : bytes;
+        var bytes = TimerStateMachine.RetainedBytes(command.TimerId, spec);
+        return existing is not null && existing.Status.IsWaiting() ? bytes - TimerStateMachine.RetainedBytes(existing) : bytes;
     }
 }
 

@@ -75,6 +75,7 @@ internal sealed partial class SnapshotStore(DirectoryInfo location, SnapshotPoli
     private void Write(SnapshotImage image, long term, CancellationToken token)
     {
         var started = Stopwatch.GetTimestamp();
+        var done = false;
         try
         {
             using var pending = directory.Create(image.LastAppliedIndex, term);
@@ -90,6 +91,8 @@ internal sealed partial class SnapshotStore(DirectoryInfo location, SnapshotPoli
             token.ThrowIfCancellationRequested();
             var written = pending.Commit();
             LogSnapshotWritten(image.LastAppliedIndex, image.Records.Length, bytes, (long)Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+            // Once cleared, the next write may begin at once: this one must not clear the flag again after that.
+            done = true;
             writing = false;
             Publish(written);
         }
@@ -104,7 +107,8 @@ internal sealed partial class SnapshotStore(DirectoryInfo location, SnapshotPoli
         }
         finally
         {
-            writing = false;
+            if (!done)
+                writing = false;
         }
     }
 

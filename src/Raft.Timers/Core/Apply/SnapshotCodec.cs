@@ -220,6 +220,8 @@ public static class SnapshotCodec
                 throw new CodecException($"dead-letter state {(byte)deadLetter} of timer '{id}' does not fit its status and spec");
             deadLetterAttempts = (int)r.ReadVarInt(0, int.MaxValue, "dead-letter attempts");
             deadLetterError = r.ReadNullableString(TimerLimits.MaxErrorLength * 4, "dead-letter error");
+            if (deadLetter == DeadLetterState.None && (deadLetterAttempts != 0 || deadLetterError is not null))
+                throw new CodecException($"timer '{id}' owes no dead-letter notice but has notice attempts or an error");
         }
 
         return new TimerRecord(id, version, (TimerStatus)status, createdAt, dueAt, spec, attempts, lastError, finishedAt)

@@ -65,8 +65,11 @@ public sealed partial class TimerStateMachine
     /// memory a record takes is this plus a constant; the limits on pending and finished timers count it.
     /// </summary>
     public static long RetainedBytes(TimerRecord record)
-        => record.Id.Length + record.Spec.Callback.UriUtf8.Length + record.Spec.Data.Utf8.Length + (record.Spec.Headers?.Bytes ?? 0)
-            + (record.LastError?.Length ?? 0) + (record.Spec.DeadLetter?.UriUtf8.Length ?? 0) + (record.DeadLetterError?.Length ?? 0);
+        => RetainedBytes(record.Id, record.Spec) + (record.LastError?.Length ?? 0) + (record.DeadLetterError?.Length ?? 0);
+
+    /// <summary>What a timer <paramref name="id"/> with <paramref name="spec"/> keeps before it has an error: what a create adds to the pending bytes.</summary>
+    public static long RetainedBytes(string id, TimerSpec spec)
+        => id.Length + spec.Callback.UriUtf8.Length + spec.Data.Utf8.Length + (spec.Headers?.Bytes ?? 0) + (spec.DeadLetter?.UriUtf8.Length ?? 0);
 
     public int Count => timers.Count;
 
@@ -361,6 +364,7 @@ public sealed partial class TimerStateMachine
             var over = bounds is not null && (FinishedCount > bounds.MaxTimers || FinishedBytes > bounds.MaxBytes);
             var doneDue = OldestFinished(finishedInOrder, out var done) && (over || done.FinishedAtUnixMs <= cutoff);
             // A failed timer whose notice is still owed stays, and those behind it wait: its notice ends within its attempts.
+            // (A purge that so removes nothing while over the bounds makes the leader wait an interval: LeaderStep.PurgeEnded.)
             var failedDue = OldestFinished(failedInOrder, out var failed) && (over || failed.FinishedAtUnixMs <= failedCutoff)
                 && timers[failed.Id].DeadLetter != DeadLetterState.Pending;
             if (!doneDue && !failedDue)

@@ -48,6 +48,7 @@ public sealed class LeaderStep
     private bool purgeInFlight;
     private bool levelAsked;
     private bool lastPurgeFull;
+    private bool lastPurgeEmpty;
     private FinishedBounds? purgeBounds;
     private int clusterLevel = LogLevels.Base;
     private long nextLevelCheckUnixMs = long.MinValue;
@@ -127,11 +128,16 @@ public sealed class LeaderStep
         nextPurgeUnixMs = nowUnixMs + options.PurgeIntervalMs;
     }
 
-    /// <summary>The proposed purge ended: <paramref name="purged"/> timers removed when applied. A full slice asks for another at once.</summary>
+    /// <summary>
+    /// The proposed purge ended: <paramref name="purged"/> timers removed when applied. A full slice asks for another at
+    /// once. One that removed nothing though the finished timers are over their bounds (the oldest failed timer still owes
+    /// its dead-letter notice) waits for the next interval rather than asking again at every tick.
+    /// </summary>
     public void PurgeEnded(CommandOutcome outcome, int purged)
     {
         purgeInFlight = false;
         lastPurgeFull = purgeBounds is not null && outcome == CommandOutcome.Applied && purged >= purgeBounds.MaxPerEntry;
+        lastPurgeEmpty = purged == 0;
     }
 
     /// <summary>One tick: see the remarks of <see cref="LeaderStep"/> for what it decides, in order.</summary>
@@ -267,7 +273,7 @@ public sealed class LeaderStep
     {
         if (purgeInFlight || levelAsked)
             return;
-        if (now < nextPurgeUnixMs && !lastPurgeFull && !OverBounds(finishedCount, finishedBytes))
+        if (now < nextPurgeUnixMs && !lastPurgeFull && (lastPurgeEmpty || !OverBounds(finishedCount, finishedBytes)))
             return;
         if (clusterLevel < LogLevels.PauseResume && asksLogLevel && now >= nextLevelCheckUnixMs)
         {

@@ -1,0 +1,43 @@
+using System.Diagnostics;
+using RaftTimers.Core.Apply;
+
+namespace RaftTimers.Cluster.Delivery;
+
+/// <summary>
+/// The activity of each delivery attempt (README, "Tracing"): one per attempt of a callback or a dead-letter notice,
+/// tagged with the timer, its version, the attempt and the idempotency key. The transport's own request (HttpClient's)
+/// is its child, and carries it to the receiver as <c>traceparent</c>. Nothing is recorded unless a listener (the
+/// node's OTLP export) asks for it.
+/// </summary>
+public static class DeliveryTracing
+{
+    public const string SourceName = "RaftTimers.Delivery";
+
+    private static readonly ActivitySource Source = new(SourceName);
+
+    /// <summary>Starts the activity of attempt <paramref name="attempt"/> of <paramref name="sent"/>; null when nobody listens.</summary>
+    public static Activity? StartAttempt(TimerRecord sent, int attempt)
+    {
+        var activity = Source.StartActivity(sent.IsDeadLetterNotice ? "deliver dead-letter notice" : "deliver callback", ActivityKind.Producer);
+        if (activity is { IsAllDataRequested: true })
+        {
+            activity.SetTag("rafttimers.timer.id", sent.Id);
+            activity.SetTag("rafttimers.timer.version", sent.Version);
+            activity.SetTag("rafttimers.delivery.attempt", attempt);
+            activity.SetTag("rafttimers.delivery.idempotency_key", sent.IdempotencyKey);
+            activity.SetTag("rafttimers.delivery.transport", sent.Spec.Callback.Transport);
+        }
+
+        return activity;
+    }
+
+    /// <summary>Records the attempt's outcome on its activity.</summary>
+    public static void Ended(Activity? activity, Core.Lead.AttemptResult result)
+    {
+        if (activity is null)
+            return;
+        activity.SetTag("rafttimers.delivery.outcome", result.Succeeded ? "delivered" : result.Permanent ? "refused" : "failed");
+        if (!result.Succeeded)
+            activity.SetStatus(ActivityStatusCode.Error, result.Error);
+    }
+}
