@@ -29,7 +29,6 @@ namespace RaftTimers.Node;
 public static partial class NodeHost
 {
     /// <summary>The .NET runtime's own meter (GC, thread pool, memory): the figures that explain pauses and memory under load.</summary>
-    private const string RuntimeMeterName = "System.Runtime";
 
     /// <summary>.NET's switch that completes socket operations on the socket engine's thread (read once, at first socket use).</summary>
     public const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
@@ -195,9 +194,7 @@ public static partial class NodeHost
             using var disk = new DiskSpaceGuard(dataDirectory, settings.Storage, clock, reason => outOfRoom.TrySetResult(reason),
                 loggers.CreateLogger<DiskSpaceGuard>());
             using var metrics = new NodeMetrics(meter, node, TimeSpan.FromMilliseconds(settings.Metrics.StallAfterMs), clock, disk);
-            builder.Services.AddOpenTelemetry()
-                .ConfigureResource(r => r.AddService("rafttimers", serviceInstanceId: settings.NodeId))
-                .WithMetrics(m => m.AddMeter(NodeMetrics.MeterName, RuntimeMeterName).AddPrometheusExporter());
+            NodeTelemetry.Add(builder.Services, settings.NodeId, settings.Telemetry);
             ApiDocument.AddServices(builder.Services);
             var app = builder.Build();
             _ = outOfRoom.Task.ContinueWith(_ => app.Lifetime.StopApplication(), TaskScheduler.Default);

@@ -39,7 +39,9 @@ public sealed class MetricsTests(ThreeNodeCluster fixture)
             Assert.True(samples["rafttimers_raft_term"] >= 1);
             // The runtime's figures, which explain pauses and memory under load.
             foreach (var name in (string[])["dotnet_gc_pause_time_seconds_total", "dotnet_gc_collections_total", "dotnet_gc_last_collection_heap_size_bytes",
-                         "dotnet_thread_pool_queue_length_total"])
+                         "dotnet_thread_pool_queue_length",
+                         // ASP.NET Core's and Kestrel's: the API's request durations and connections.
+                         "http_server_request_duration_seconds_count", "kestrel_active_connections"])
                 Assert.True(samples.Has(name), $"{node}/metrics lacks {name}");
         }
 

@@ -373,6 +373,8 @@ public sealed class SecurityTests(SecuredCluster fixture) : IClassFixture<Secure
     [InlineData("--RaftTimers:Security:ApiToken=a long token with spaces", "RaftTimers:Security:ApiToken must be", "a long token with spaces")]
     [InlineData("--RaftTimers:MaxInFlightWrites=0", "RaftTimers:MaxInFlightWrites 0 must be between 1 and", null)]
     [InlineData("--RaftTimers:Delivery:MaxConcurrentDeliveries=0", "RaftTimers:Delivery:MaxConcurrentDeliveries 0 must be at least 1", null)]
+    [InlineData("--RaftTimers:Telemetry:OtlpEndpoint=collector:4317", "RaftTimers:Telemetry:OtlpEndpoint 'collector:4317' must be an absolute http or https URI", null)]
+    [InlineData("--RaftTimers:Telemetry:OtlpProtocol=udp", "RaftTimers:Telemetry:OtlpProtocol 'udp' must be grpc or http/protobuf", null)]
     [InlineData("--RaftTimers:Storage:StopBelowBytes=1048576", "RaftTimers:Storage:StopBelowBytes 1048576 must be at least", null)]
     [InlineData("--RaftTimers:Clock:MaxSkewMs=0", "RaftTimers:Clock:MaxSkewMs 0 must be at least 1", null)]
     public async Task A_bad_security_or_limit_setting_stops_the_node_at_start_with_exit_code_2(string setting, string message, string? secret)

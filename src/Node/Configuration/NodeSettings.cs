@@ -135,6 +135,21 @@ public sealed class NodeSettings
 
     public EventsSection Events { get; set; } = new();
 
+    public TelemetrySection Telemetry { get; set; } = new();
+
+    /// <summary>OpenTelemetry export beside <c>/metrics</c> (README, "Metrics"): off until an OTLP endpoint is given.</summary>
+    public sealed class TelemetrySection
+    {
+        /// <summary>The OTLP collector, such as <c>http://otel-collector:4317</c>; empty exports nothing over OTLP.</summary>
+        public string OtlpEndpoint { get; set; } = "";
+
+        /// <summary><c>grpc</c> (port 4317 by convention) or <c>http/protobuf</c> (4318; the signal's path is added).</summary>
+        public string OtlpProtocol { get; set; } = "grpc";
+
+        /// <summary>How often metrics are pushed to the collector.</summary>
+        public int MetricsIntervalMs { get; set; } = 60_000;
+    }
+
     public sealed class EventsSection
     {
         /// <summary>
@@ -447,6 +462,13 @@ public sealed class NodeSettings
             throw new InvalidOperationException($"RaftTimers:Metrics:StallAfterMs {Metrics.StallAfterMs} must be at least 100");
         if (Admin.MembershipTimeoutMs < 1_000)
             throw new InvalidOperationException($"RaftTimers:Admin:MembershipTimeoutMs {Admin.MembershipTimeoutMs} must be at least 1000");
+        if (Telemetry.OtlpEndpoint.Length > 0
+            && (!Uri.TryCreate(Telemetry.OtlpEndpoint, UriKind.Absolute, out var otlp) || otlp.Scheme is not ("http" or "https")))
+            throw new InvalidOperationException($"RaftTimers:Telemetry:OtlpEndpoint '{Telemetry.OtlpEndpoint}' must be an absolute http or https URI");
+        if (Telemetry.OtlpProtocol is not ("grpc" or "http/protobuf"))
+            throw new InvalidOperationException($"RaftTimers:Telemetry:OtlpProtocol '{Telemetry.OtlpProtocol}' must be grpc or http/protobuf");
+        if (Telemetry.MetricsIntervalMs < 100)
+            throw new InvalidOperationException($"RaftTimers:Telemetry:MetricsIntervalMs {Telemetry.MetricsIntervalMs} must be at least 100");
         if (Events.RetainedEvents is < 1 or > 100_000_000)
             throw new InvalidOperationException($"RaftTimers:Events:RetainedEvents {Events.RetainedEvents} must be between 1 and 100000000");
         if (Admin.TransferAttempts is < 1 or > 100)
