@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using System.Net;
-using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using RaftTimers.Cluster.Delivery;
 using RaftTimers.Cluster.Forwarding;
