@@ -57,7 +57,10 @@ public sealed class DashboardBrowserTests(DashboardCluster fixture, ITestOutputH
         var id = $"dash-cancel-{Guid.NewGuid():N}"[..24];
         var headers = new Dictionary<string, string> { ["X-Tenant"] = "acme", ["X-Note"] = "<b>not markup</b>" };
         await fixture.Cluster.Http.Client(leader).CreateAsync(
-            new TimerRequest(600_000, new CallbackTarget(fixture.Sink.UrlFor(id)) { Headers = headers }, JsonSerializer.SerializeToNode(new { order = 42 })), id);
+            new TimerRequest(600_000, new CallbackTarget(fixture.Sink.UrlFor(id)) { Headers = headers }, JsonSerializer.SerializeToNode(new { order = 42 }))
+            {
+                DeadLetter = new CallbackTarget(fixture.Sink.UrlFor($"{id}-dead")),
+            }, id);
         var tcpId = $"{id}-tcp";
         await fixture.Cluster.Http.Client(leader).CreateAsync(
             new TimerRequest(new Schedule { Cron = "0 9 * * MON-FRI", TimeZone = "Europe/Berlin", Count = 5 }, new CallbackTarget("tcp://127.0.0.1:9", transport: "tcp")), tcpId);
@@ -74,6 +77,7 @@ public sealed class DashboardBrowserTests(DashboardCluster fixture, ITestOutputH
                 await Expect(page.Locator("#timer-callback")).ToHaveTextAsync($"POST {fixture.Sink.UrlFor(id)}");
                 await Expect(page.Locator("#timer-headers")).ToHaveTextAsync("X-Tenant: acme; X-Note: <b>not markup</b>");
                 await Expect(page.Locator("#timer-schedule")).ToHaveTextAsync("–");
+                await Expect(page.Locator("#timer-dead-letter")).ToHaveTextAsync($"none: POST {fixture.Sink.UrlFor($"{id}-dead")}");
                 await shots.TakeAsync(page, "pending");
 
                 await page.Locator("#cancel-timer").ClickAsync();
@@ -89,6 +93,7 @@ public sealed class DashboardBrowserTests(DashboardCluster fixture, ITestOutputH
                 await Expect(page.Locator("#timer-id")).ToHaveTextAsync(tcpId);
                 await Expect(page.Locator("#timer-callback")).ToHaveTextAsync("tcp tcp://127.0.0.1:9");
                 await Expect(page.Locator("#timer-schedule")).ToHaveTextAsync("cron \"0 9 * * MON-FRI\" in Europe/Berlin, 5 times, misfire fireOnce, firing 1");
+                await Expect(page.Locator("#timer-dead-letter")).ToHaveTextAsync("–");
             });
 
             // The API agrees, on a node the page never talked to.
