@@ -100,6 +100,40 @@ public sealed class DeadLetterTests
     }
 
     [Fact]
+    public async Task A_redrive_while_the_notice_backs_off_fires_again_without_waiting_for_that_backoff()
+    {
+        var id = $"wake-{Guid.NewGuid():N}"[..20];
+        var redriven = 0;
+        await using var sink = await CallbackSink.StartAsync(new CallbackSinkOptions
+        {
+            // The firing fails until it is re-driven; the notice always fails, so it backs off 15 to 20 s between attempts.
+            Answer = arrival => arrival.Path.StartsWith("/dead/", StringComparison.Ordinal) || Volatile.Read(ref redriven) == 0
+                ? new CallbackAnswer(500)
+                : CallbackAnswer.Ok,
+        });
+        await using var cluster = await LocalCluster.StartAsync(3, "--RaftTimers:Delivery:MaxAttempts=2", "--RaftTimers:Delivery:InitialBackoffMs=20000",
+            "--RaftTimers:Delivery:MaxBackoffMs=20000");
+        var http = cluster.Http;
+        var leader = await cluster.LeaderIndexAsync();
+        var follower = cluster.Urls[leader % 3];
+        await http.Client(follower).CreateAsync(TimerRequest.After(TimeSpan.FromMilliseconds(100), sink.UrlFor(id)) with
+        {
+            DeadLetter = new CallbackTarget($"{sink.BaseUrl}/dead/{id}"),
+        }, id);
+
+        await sink.WaitUntilAsync(d => d.Any(x => x.Path == $"/dead/{id}"), Deadline);
+        Interlocked.Exchange(ref redriven, 1);
+        var retried = System.Diagnostics.Stopwatch.StartNew();
+        await http.Client(follower).RetryAsync(id);
+
+        // The re-driven run goes out at once rather than after the notice's backoff (at least 15 s): half of it is the bound.
+        await sink.WaitUntilAsync(d => d.Any(x => x.TimerId == id && x.Path == $"/hooks/{id}" && x.AnsweredStatus == 200), Deadline);
+        Assert.True(retried.Elapsed < TimeSpan.FromSeconds(7.5), $"the re-driven callback came {retried.Elapsed} after the retry");
+        var delivered = await Poll.UntilAsync(() => http.GetAsync(follower, id), t => t?.State == TimerStates.Delivered, Deadline, t => $"{t?.State}");
+        Assert.Equal(("none", 1), (delivered!.DeadLetter!.State, sink.Deliveries.Count(d => d.Path == $"/dead/{id}")));
+    }
+
+    [Fact]
     public async Task Bad_dead_letter_targets_are_400s_naming_the_problem_and_create_nothing()
     {
         await using var cluster = await LocalCluster.StartAsync(3);

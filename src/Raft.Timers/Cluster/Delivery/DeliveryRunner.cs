@@ -40,6 +40,9 @@ public sealed partial class DeliveryRunner(
     private readonly Lock gate = new();
     private readonly DeliveryQueue queue = new(options.MaxActiveDeliveries);
 
+    /// <summary>The backoff waits under way, by delivery: a fire applied for a delivery already under way cuts its wait short.</summary>
+    private readonly ConcurrentDictionary<(string TimerId, long Version), CancellationTokenSource> waits = new();
+
     /// <summary>Deliveries under way (at most <see cref="DeliveryOptions.MaxActiveDeliveries"/>).</summary>
     public int ActiveCount => active.Count;
 
@@ -90,7 +93,26 @@ public sealed partial class DeliveryRunner(
             return queue.IsKnown(timerId, version);
     }
 
-    public void Start(string timerId, long version) => Add(timerId, version, offered: false);
+    /// <summary>
+    /// Starts the delivery of a timer whose fire (or re-drive) was just applied. When its delivery is already under way,
+    /// as when a failed timer's notice is being sent and the timer is re-driven, the delivery's backoff wait ends at
+    /// once, so it looks at the log again now instead of after the wait.
+    /// </summary>
+    public void Start(string timerId, long version)
+    {
+        Add(timerId, version, offered: false);
+        if (waits.TryGetValue((timerId, version), out var wait))
+        {
+            try
+            {
+                wait.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The wait ended meanwhile; the delivery reads the log after it anyway.
+            }
+        }
+    }
 
     public void Offer(string timerId, long version) => Add(timerId, version, offered: true);
 
@@ -212,11 +234,36 @@ public sealed partial class DeliveryRunner(
             if (!await RecordAsync(timer, attempt, outcome, result.Error, notice).ConfigureAwait(false) || last)
                 return;
 
-            await Task.Delay(backoff.After(attempt), clock, leadership).ConfigureAwait(false);
+            await WaitBackoffAsync(timer, attempt).ConfigureAwait(false);
             var current = Current(timer.Id, timer.Version);
             if (current is null || current.Status != timer.Status || current.Redrives != timer.Redrives)
                 return;
             timer = current;
+        }
+    }
+
+    /// <summary>
+    /// Waits out the backoff after failed attempt <paramref name="attempt"/>, unless the log moves the timer on meanwhile
+    /// (<see cref="Start"/> of this delivery cuts the wait short); throws when leadership ends.
+    /// </summary>
+    private async Task WaitBackoffAsync(TimerRecord timer, int attempt)
+    {
+        var key = (timer.Id, timer.Version);
+        using var wait = CancellationTokenSource.CreateLinkedTokenSource(leadership);
+        waits[key] = wait;
+        try
+        {
+            // A fire applied before the wait was registered is not missed: the log is read once more first.
+            if (Current(timer.Id, timer.Version) is { } now && now.Status == timer.Status && now.Redrives == timer.Redrives)
+                await Task.Delay(backoff.After(attempt), clock, wait.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!leadership.IsCancellationRequested)
+        {
+            // Cut short by a fire of this delivery: the caller reads the log again.
+        }
+        finally
+        {
+            waits.TryRemove(new KeyValuePair<(string TimerId, long Version), CancellationTokenSource>(key, wait));
         }
     }
 
