@@ -142,7 +142,7 @@ public sealed class BatchEndpoints(TimerService timers, TimerRequestParser parse
         {
             case StatusCodes.Status201Created:
                 json.WriteString("location", $"/timer/{item.Id}");
-                json.WriteString("dueAt", TimerJson.Rfc3339(result.DueAtUnixMs));
+                json.WriteString("dueAt", UtcTime.Rfc3339(result.DueAtUnixMs));
                 json.WriteNumber("version", result.Version);
                 break;
             case StatusCodes.Status202Accepted:

@@ -1,3 +1,4 @@
+using RaftTimers.Core.Model;
 using System.Text;
 using System.Text.Json;
 using RaftTimers.Cluster.Events;
@@ -168,9 +169,9 @@ public sealed class EventEndpoints(EventJournal journal, BearerToken? apiToken, 
         json.WriteString("kind", LifecycleEvents.Name(e.Kind));
         json.WriteString("timerId", e.TimerId);
         json.WriteNumber("version", e.Version);
-        json.WriteString("at", TimerJson.Rfc3339(e.StampUnixMs));
+        json.WriteString("at", UtcTime.Rfc3339(e.StampUnixMs));
         if (e.Kind is LifecycleKind.Created or LifecycleKind.Updated or LifecycleKind.Fired or LifecycleKind.Skipped or LifecycleKind.Resumed)
-            json.WriteString("dueAt", TimerJson.Rfc3339(e.DueAtUnixMs));
+            json.WriteString("dueAt", UtcTime.Rfc3339(e.DueAtUnixMs));
         if (e.Kind is LifecycleKind.Retrying or LifecycleKind.Delivered or LifecycleKind.Failed or LifecycleKind.DeadLettered or LifecycleKind.DeadLetterFailed)
             json.WriteNumber("attempt", e.Attempt);
         if (e.Error is not null)

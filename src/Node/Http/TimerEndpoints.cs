@@ -212,7 +212,7 @@ public sealed class TimerEndpoints(TimerService timers, TimerRequestParser parse
                     json.WriteStartObject();
                     json.WriteString("id", id);
                     json.WriteString("location", $"/timer/{id}");
-                    json.WriteString("dueAt", TimerJson.Rfc3339(done.DueAtUnixMs));
+                    json.WriteString("dueAt", UtcTime.Rfc3339(done.DueAtUnixMs));
                     json.WriteNumber("version", done.Version);
                     json.WriteEndObject();
                 }).ConfigureAwait(false);
@@ -240,7 +240,7 @@ public sealed class TimerEndpoints(TimerService timers, TimerRequestParser parse
                 {
                     json.WriteStartObject();
                     json.WriteString("id", id);
-                    json.WriteString("dueAt", TimerJson.Rfc3339(done.DueAtUnixMs));
+                    json.WriteString("dueAt", UtcTime.Rfc3339(done.DueAtUnixMs));
                     json.WriteNumber("version", done.Version);
                     json.WriteEndObject();
                 }).ConfigureAwait(false);
@@ -312,7 +312,7 @@ public sealed class TimerEndpoints(TimerService timers, TimerRequestParser parse
                     json.WriteStartObject();
                     json.WriteString("id", id);
                     json.WriteString("state", op switch { TimerWrite.Pause => "paused", TimerWrite.Resume => "pending", _ => "firing" });
-                    json.WriteString("dueAt", TimerJson.Rfc3339(done.DueAtUnixMs));
+                    json.WriteString("dueAt", UtcTime.Rfc3339(done.DueAtUnixMs));
                     json.WriteNumber("version", done.Version);
                     json.WriteEndObject();
                 }).ConfigureAwait(false);

@@ -13,8 +13,8 @@ public static class TimerJson
         json.WriteStartObject();
         json.WriteString("id", timer.Id);
         json.WriteString("state", timer.Status.ToApiName());
-        json.WriteString("createdAt", Rfc3339(timer.CreatedAtUnixMs));
-        json.WriteString("dueAt", Rfc3339(timer.DueAtUnixMs));
+        json.WriteString("createdAt", UtcTime.Rfc3339(timer.CreatedAtUnixMs));
+        json.WriteString("dueAt", UtcTime.Rfc3339(timer.DueAtUnixMs));
         // A timer created with dueAt, or a repeating one, has no timeout; its dueAt is the one it was given, or its next occurrence.
         if (timer.Spec.DueAtUnixMs is null && timer.Spec.Schedule is null)
             json.WriteNumber("timeout", timer.Spec.TimeoutMs);
@@ -65,7 +65,7 @@ public static class TimerJson
             }
 
             if (schedule.EndAtUnixMs is { } endAt)
-                json.WriteString("endAt", Rfc3339(endAt));
+                json.WriteString("endAt", UtcTime.Rfc3339(endAt));
             if (schedule.Count is { } count)
                 json.WriteNumber("count", count);
             json.WriteString("misfire", TimerRequestParser.MisfireName(schedule.Misfire));
@@ -79,32 +79,6 @@ public static class TimerJson
         json.WriteNumber("fireCount", timer.FireCount);
         json.WriteString("lastError", timer.LastError);
         json.WriteEndObject();
-    }
-
-    /// <summary>RFC 3339 UTC with milliseconds, e.g. 2026-11-28T20:42:01.980Z; formatted by hand (this is on every create's path).</summary>
-    public static string Rfc3339(long unixMs)
-        => string.Create(24, DateTimeOffset.FromUnixTimeMilliseconds(unixMs).UtcDateTime, static (span, t) =>
-        {
-            Digits(span[..4], t.Year);
-            span[4] = '-';
-            Digits(span.Slice(5, 2), t.Month);
-            span[7] = '-';
-            Digits(span.Slice(8, 2), t.Day);
-            span[10] = 'T';
-            Digits(span.Slice(11, 2), t.Hour);
-            span[13] = ':';
-            Digits(span.Slice(14, 2), t.Minute);
-            span[16] = ':';
-            Digits(span.Slice(17, 2), t.Second);
-            span[19] = '.';
-            Digits(span.Slice(20, 3), t.Millisecond);
-            span[23] = 'Z';
-        });
-
-    private static void Digits(Span<char> into, int value)
-    {
-        for (var i = into.Length - 1; i >= 0; i--, value /= 10)
-            into[i] = (char)('0' + (value % 10));
     }
 
     [ThreadStatic]

@@ -60,7 +60,7 @@ public sealed class TimerJsonTests
     [InlineData(1_764_362_521_980, "2025-11-28T20:42:01.980Z")]
     [InlineData(253_402_300_799_999, "9999-12-31T23:59:59.999Z")]
     public void Times_are_rfc3339_utc_with_milliseconds(long unixMs, string expected)
-        => Assert.Equal(expected, TimerJson.Rfc3339(unixMs));
+        => Assert.Equal(expected, UtcTime.Rfc3339(unixMs));
 
     [Fact]
     public void A_timer_given_a_due_time_shows_it_as_dueAt_and_no_timeout()

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Globalization;
 using System.Text.Json;
 using RaftTimers.Core.Apply;
 using RaftTimers.Core.Model;
@@ -48,8 +47,8 @@ public static class DeadLetterNotice
             json.WriteString("method", failed.Spec.Callback.Method);
             json.WriteString("uri"u8, failed.Spec.Callback.UriUtf8);
             json.WriteEndObject();
-            json.WriteString("dueAt", Rfc3339(failed.DueAtUnixMs));
-            json.WriteString("failedAt", Rfc3339(failed.FinishedAtUnixMs));
+            json.WriteString("dueAt", UtcTime.Rfc3339(failed.DueAtUnixMs));
+            json.WriteString("failedAt", UtcTime.Rfc3339(failed.FinishedAtUnixMs));
             json.WriteNumber("attempts", failed.Attempts);
             json.WriteString("lastError", failed.LastError);
             json.WritePropertyName("data");
@@ -60,7 +59,4 @@ public static class DeadLetterNotice
 
         return buffer.WrittenSpan.ToArray();
     }
-
-    private static string Rfc3339(long unixMs)
-        => DateTimeOffset.FromUnixTimeMilliseconds(unixMs).UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture);
 }
