@@ -183,7 +183,7 @@ public sealed partial class DeliveryRunner(
                 var after = Current(timerId, version);
                 // On only when the log moved the timer to the other delivery it owes: a firing that failed owes its notice,
                 // and a re-drive of a timer whose notice was under way fires again. Anything else ends here.
-                if (after is null || (after.Status == timer.Status && after.Redrives == timer.Redrives))
+                if (after is null || SameRun(after, timer))
                     return;
                 timer = after;
             }
@@ -236,7 +236,7 @@ public sealed partial class DeliveryRunner(
 
             await WaitBackoffAsync(timer, attempt).ConfigureAwait(false);
             var current = Current(timer.Id, timer.Version);
-            if (current is null || current.Status != timer.Status || current.Redrives != timer.Redrives)
+            if (current is null || !SameRun(current, timer))
                 return;
             timer = current;
         }
@@ -254,7 +254,7 @@ public sealed partial class DeliveryRunner(
         try
         {
             // A fire applied before the wait was registered is not missed: the log is read once more first.
-            if (Current(timer.Id, timer.Version) is { } now && now.Status == timer.Status && now.Redrives == timer.Redrives)
+            if (Current(timer.Id, timer.Version) is { } now && SameRun(now, timer))
                 await Task.Delay(backoff.After(attempt), clock, wait.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!leadership.IsCancellationRequested)
@@ -322,6 +322,9 @@ public sealed partial class DeliveryRunner(
     /// <summary>How long after its due time the timer's first attempt leaves, by this node's clock; never negative.</summary>
     private TimeSpan Lateness(TimerRecord timer)
         => TimeSpan.FromMilliseconds(Math.Max(0, clock.GetUtcNow().ToUnixTimeMilliseconds() - timer.DueAtUnixMs));
+
+    /// <summary>Whether the log still owes the same delivery of a timer: the same phase (firing, or its notice) of the same run.</summary>
+    private static bool SameRun(TimerRecord now, TimerRecord before) => now.Status == before.Status && now.Redrives == before.Redrives;
 
     /// <summary>
     /// The timer if a delivery of it is still owed at this version: firing, or failed with its dead-letter notice pending;
