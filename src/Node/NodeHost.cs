@@ -4,6 +4,7 @@ using OpenTelemetry.Resources;
 using RaftTimers.Cluster.Delivery;
 using RaftTimers.Cluster.Forwarding;
 using RaftTimers.Cluster.Hosting;
+using RaftTimers.Cluster.Membership;
 using RaftTimers.Cluster.Security;
 using RaftTimers.Cluster.Service;
 using RaftTimers.Cluster.Storage;
@@ -88,7 +89,8 @@ public static partial class NodeHost
             o.WaitForDataBeforeAllocatingBuffer = false;
         });
 
-        var loggers = LoggerFactory.Create(logging =>
+        // Disposed last, when the method returns: that drains the console logger's queue, so the lines of a stop reach the log.
+        using var loggers = LoggerFactory.Create(logging =>
         {
             logging.AddConfiguration(builder.Configuration.GetSection("Logging"));
             logging.AddSimpleConsole(o =>
@@ -111,6 +113,7 @@ public static partial class NodeHost
         {
             NodeId = settings.NodeId,
             RaftEndPoint = settings.ParsedRaftEndPoint,
+            RaftListenEndPoint = settings.ParsedRaftListen,
             ApiUrl = settings.HttpUrl.TrimEnd('/'),
             InitialMembers = settings.ParsedMembers,
             Join = settings.Join,
@@ -176,8 +179,8 @@ public static partial class NodeHost
         LogSecurity(log, apiToken is not null, settings.MaxInFlightWrites, callbackPolicy.Describe(), callbackSigner is not null);
         if (tls is not null)
             LogRaftTls(log, tls.Certificate.Subject);
-        else if (!IPAddress.IsLoopback(settings.ParsedRaftEndPoint.Address))
-            LogRaftOpen(log, settings.ParsedRaftEndPoint.ToString());
+        else if (!RaftAddress.IsLoopback(settings.ParsedRaftEndPoint))
+            LogRaftOpen(log, RaftAddress.Format(settings.ParsedRaftEndPoint));
         await using (node.ConfigureAwait(false))
         {
             using var forwardingClient = AdminForwarder.CreateClient(tls);
@@ -253,6 +256,10 @@ public static partial class NodeHost
             {
                 await app.RunAsync().ConfigureAwait(false);
                 await sampler.ConfigureAwait(false);
+                // Bounded by two election timeouts: when every member stops at once, nobody is left to elect, and waiting
+                // longer would only delay the stop.
+                await HandOffOnStopAsync(node, node.CreateHandOff(TimeSpan.FromMilliseconds(2L * settings.Raft.UpperElectionTimeoutMs)), log)
+                    .ConfigureAwait(false);
                 outOfRoomExit = outOfRoom.Task.IsCompleted;
             }
             catch (IOException e)
@@ -265,6 +272,28 @@ public static partial class NodeHost
         // Stopped for want of room: a distinct exit code, so a supervisor does not restart it into the same wall.
         return outOfRoomExit ? 5 : 0;
     }
+
+    /// <summary>
+    /// A leader that stops (SIGTERM, a full disk) hands its leadership to another member first, once the API has
+    /// answered what it took: the others elect a successor at once instead of after an election timeout of silence, and
+    /// this node, in standby meanwhile, cannot win that election (LeadershipHandOff). A follower has nothing to hand.
+    /// </summary>
+    private static async Task HandOffOnStopAsync(TimerNode node, LeadershipHandOff handOff, ILogger log)
+    {
+        if (node.View.MemberCount < 2)
+            return;
+        var (outcome, next) = await handOff.ResignAsync(CancellationToken.None).ConfigureAwait(false);
+        if (outcome == HandOff.Elected)
+            LogHandedOff(log, next?.NodeId ?? "?", RaftAddress.Format(next?.Raft));
+        else if (outcome == HandOff.NoneElected)
+            LogHandOffFailed(log);
+    }
+
+    [LoggerMessage(EventId = 5008, Level = LogLevel.Information, Message = "Stopping: handed leadership to {NextLeader} ({NextLeaderRaft})")]
+    private static partial void LogHandedOff(ILogger logger, string nextLeader, string nextLeaderRaft);
+
+    [LoggerMessage(EventId = 5009, Level = LogLevel.Warning, Message = "Stopping: stepped down as leader, but no other member was elected in time; the others elect one once this node is gone")]
+    private static partial void LogHandOffFailed(ILogger logger);
 
     /// <summary>Schedules compute their occurrences with this database; every node of a cluster should have the same (docs/api.md, "Schedules").</summary>
     [LoggerMessage(EventId = 5007, Level = LogLevel.Information, Message = "Schedules read time zones with {ZoneDatabase}")]
@@ -296,7 +325,7 @@ public static partial class NodeHost
     /// <summary>This node's API and Raft ports, and the addresses of its machine, which callbacks must never combine.</summary>
     private static OwnEndpoints OwnEndpointsOf(NodeSettings settings)
     {
-        var ports = new List<int> { settings.ParsedRaftEndPoint.Port };
+        var ports = new List<int> { settings.ParsedRaftListen.Port, RaftAddress.PortOf(settings.ParsedRaftEndPoint) };
         if (Uri.TryCreate(settings.HttpUrl.Replace("://+", "://localhost", StringComparison.Ordinal).Replace("://*", "://localhost", StringComparison.Ordinal), UriKind.Absolute, out var api))
             ports.Add(api.Port);
         IEnumerable<IPAddress> addresses;

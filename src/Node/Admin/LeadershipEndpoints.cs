@@ -80,7 +80,7 @@ public sealed partial class LeadershipEndpoints(
             json.WriteStartObject();
             json.WriteStartObject("leader");
             json.WriteString("id", leader.NodeId);
-            json.WriteString("raft", leader.Raft.ToString());
+            json.WriteString("raft", RaftAddress.Format(leader.Raft));
             json.WriteString("api", leader.ApiUrl);
             json.WriteEndObject();
             json.WriteNumber("term", node.View.Term);

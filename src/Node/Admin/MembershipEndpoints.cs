@@ -74,9 +74,9 @@ public sealed partial class MembershipEndpoints(
         if (!await node.Membership.IsInConfigurationAsync(address, context.RequestAborted).ConfigureAwait(false))
             await peers.CheckJoiningAsync(api, address, context.RequestAborted).ConfigureAwait(false);
 
-        var outcome = await WithinMembershipTimeoutAsync(context, $"adding {address}", token => node.Membership.AddAsync(address, token)).ConfigureAwait(false);
-        ThrowUnlessDone(outcome, $"add {address}", StatusCodes.Status502BadGateway,
-            $"the node at {address} did not answer or did not catch up with the log; it must be running in join mode (--join true) with an empty data directory");
+        var outcome = await WithinMembershipTimeoutAsync(context, $"adding {RaftAddress.Format(address)}", token => node.Membership.AddAsync(address, token)).ConfigureAwait(false);
+        ThrowUnlessDone(outcome, $"add {RaftAddress.Format(address)}", StatusCodes.Status502BadGateway,
+            $"the node at {RaftAddress.Format(address)} did not answer or did not catch up with the log; it must be running in join mode (--join true) with an empty data directory");
         await WriteMemberAsync(context, address, outcome == MembershipOutcome.Done, notified: null).ConfigureAwait(false);
     }
 
@@ -102,9 +102,9 @@ public sealed partial class MembershipEndpoints(
         if (member is null)
         {
             // A retry of a removal that went through: nothing to do, and the caller learns so (200, not 404).
-            if (NodeSettings.TryParseEndPoint(id, out var gone))
+            if (RaftAddress.TryParse(id, out var gone))
             {
-                ThrowUnlessDone(await node.Membership.RemoveAsync(gone, context.RequestAborted).ConfigureAwait(false), $"remove {gone}", StatusCodes.Status409Conflict, $"{gone} could not be removed");
+                ThrowUnlessDone(await node.Membership.RemoveAsync(gone, context.RequestAborted).ConfigureAwait(false), $"remove {RaftAddress.Format(gone)}", StatusCodes.Status409Conflict, $"{RaftAddress.Format(gone)} could not be removed");
                 await WriteMemberAsync(context, gone, changed: false, notified: null).ConfigureAwait(false);
                 return;
             }
@@ -131,8 +131,8 @@ public sealed partial class MembershipEndpoints(
         var address = member.Raft;
         // A dead member is removed all the same; it just cannot be told.
         var api = await node.View.ApiUrlOfAsync(member, MetadataTimeout, context.RequestAborted).ConfigureAwait(false);
-        var outcome = await WithinMembershipTimeoutAsync(context, $"removing {address}", token => node.Membership.RemoveAsync(address, token)).ConfigureAwait(false);
-        ThrowUnlessDone(outcome, $"remove {address}", StatusCodes.Status409Conflict, $"{address} could not be removed");
+        var outcome = await WithinMembershipTimeoutAsync(context, $"removing {RaftAddress.Format(address)}", token => node.Membership.RemoveAsync(address, token)).ConfigureAwait(false);
+        ThrowUnlessDone(outcome, $"remove {RaftAddress.Format(address)}", StatusCodes.Status409Conflict, $"{RaftAddress.Format(address)} could not be removed");
         bool? notified = null;
         if (outcome == MembershipOutcome.Done)
             notified = api is not null && SameHost(api, address)
@@ -210,21 +210,26 @@ public sealed partial class MembershipEndpoints(
 
     /// <summary>
     /// The notice carries the caller's admin token, so it goes only to an API URL on the host of the member's Raft
-    /// address: a URL a member published in its own metadata is not trusted with the token otherwise.
+    /// address: a URL a member published in its own metadata is not trusted with the token otherwise. A member known by
+    /// name must publish its API under that same name.
     /// </summary>
     private static bool SameHost(string api, EndPoint raft)
-        => Uri.TryCreate(api, UriKind.Absolute, out var url) && raft is IPEndPoint ip
-            && IPAddress.TryParse(url.Host.Trim('[', ']'), out var host) && host.Equals(ip.Address);
+        => Uri.TryCreate(api, UriKind.Absolute, out var url) && raft switch
+        {
+            IPEndPoint ip => IPAddress.TryParse(url.Host.Trim('[', ']'), out var host) && host.Equals(ip.Address),
+            DnsEndPoint name => string.Equals(url.Host, name.Host, StringComparison.OrdinalIgnoreCase),
+            _ => false,
+        };
 
     private async Task WriteMemberAsync(HttpContext context, EndPoint address, bool changed, bool? notified)
     {
         var inConfiguration = await node.Membership.IsInConfigurationAsync(address, context.RequestAborted).ConfigureAwait(false);
         await node.Membership.LearnMetadataAsync(MetadataTimeout, context.RequestAborted).ConfigureAwait(false);
-        var member = node.View.Find(address.ToString() ?? "");
+        var member = node.View.Find(RaftAddress.Format(address));
         await TimerJson.WriteResponseAsync(context, StatusCodes.Status200OK, json =>
         {
             json.WriteStartObject();
-            json.WriteString("raft", address.ToString());
+            json.WriteString("raft", RaftAddress.Format(address));
             json.WriteString("id", member?.NodeId);
             json.WriteBoolean("member", inConfiguration);
             json.WriteBoolean("changed", changed);
@@ -235,7 +240,7 @@ public sealed partial class MembershipEndpoints(
         }).ConfigureAwait(false);
     }
 
-    private static (IPEndPoint Address, Uri Api) ParseAddRequest(byte[] body)
+    private static (EndPoint Address, Uri Api) ParseAddRequest(byte[] body)
     {
         try
         {
@@ -243,9 +248,9 @@ public sealed partial class MembershipEndpoints(
             if (document.RootElement.ValueKind != JsonValueKind.Object)
                 throw BadAdd("the body must be a JSON object");
             if (!document.RootElement.TryGetProperty("raft", out var raft) || raft.ValueKind != JsonValueKind.String)
-                throw BadAdd("raft is required: the new node's Raft address as \"IP:port\"");
-            if (!NodeSettings.TryParseEndPoint(raft.GetString()!, out var address))
-                throw BadAdd($"raft '{raft.GetString()}' is not an IP:port address");
+                throw BadAdd("raft is required: the new node's Raft address as \"IP:port\" or \"name:port\"");
+            if (!RaftAddress.TryParse(raft.GetString()!, out var address))
+                throw BadAdd($"raft '{raft.GetString()}' is not a Raft address: IP:port (IPv6 in brackets) or name:port");
             // Required: the leader asks the node at this URL who it is before it sends it the log (see PeerClient.CheckJoiningAsync).
             if (!document.RootElement.TryGetProperty("api", out var apiText) || apiText.ValueKind != JsonValueKind.String
                 || !Uri.TryCreate(apiText.GetString(), UriKind.Absolute, out var api) || api.Scheme is not ("http" or "https"))

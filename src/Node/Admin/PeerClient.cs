@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using RaftTimers.Node.Answers;
+using RaftTimers.Cluster.Membership;
 
 namespace RaftTimers.Node.Admin;
 
@@ -34,7 +35,7 @@ public sealed partial class PeerClient(HttpClient client, ILogger<PeerClient> lo
     /// Asks the node at <paramref name="api"/> who it is, and refuses (409) to add it unless it is in join mode and
     /// listens for Raft on <paramref name="address"/>: adding a typo or a member of another cluster would be hard to undo.
     /// </summary>
-    public async Task CheckJoiningAsync(Uri api, IPEndPoint address, CancellationToken token)
+    public async Task CheckJoiningAsync(Uri api, EndPoint address, CancellationToken token)
     {
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(token);
         deadline.CancelAfter(CallTimeout);
@@ -59,8 +60,8 @@ public sealed partial class PeerClient(HttpClient client, ILogger<PeerClient> lo
             var root = document.RootElement;
             var raft = root.TryGetProperty("raft", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
             var membership = root.TryGetProperty("membership", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null;
-            if (raft != address.ToString())
-                throw new ApiException(StatusCodes.Status409Conflict, $"the node at {api} listens for Raft on {raft ?? "an unknown address"}, not {address}");
+            if (raft != RaftAddress.Format(address))
+                throw new ApiException(StatusCodes.Status409Conflict, $"the node at {api} listens for Raft on {raft ?? "an unknown address"}, not {RaftAddress.Format(address)}");
             if (membership != "joining")
                 throw new ApiException(StatusCodes.Status409Conflict, $"the node at {api} is not waiting to join (it says '{membership}'); start it with --join true and an empty data directory");
         }

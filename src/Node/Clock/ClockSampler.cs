@@ -70,7 +70,7 @@ public sealed partial class ClockSampler(TimerNode node, HttpClient client, ILog
     public async Task RoundAsync(CancellationToken token)
     {
         var peers = node.View.Members().Where(m => m.IsRemote).Select(m => m.Raft).ToList();
-        Clock.SetPeers([.. peers.Select(p => p.ToString() ?? "")]);
+        Clock.SetPeers([.. peers.Select(RaftAddress.Format)]);
         await node.View.LearnMetadataAsync(TimeSpan.FromMilliseconds(Clock.Options.SampleTimeoutMs), token).ConfigureAwait(false);
         // Read again: the metadata just learned names the members' API addresses.
         var members = node.View.Members().Where(m => m.IsRemote && peers.Contains(m.Raft)).ToList();
@@ -96,7 +96,7 @@ public sealed partial class ClockSampler(TimerNode node, HttpClient client, ILog
                 return;
             using var document = JsonDocument.Parse(body);
             if (document.RootElement.TryGetProperty("unixMs", out var unixMs) && unixMs.TryGetInt64(out var peerWallMs))
-                Clock.Record(member.Raft.ToString() ?? "", sentWallMs, sentAt, receivedAt, peerWallMs);
+                Clock.Record(RaftAddress.Format(member.Raft), sentWallMs, sentAt, receivedAt, peerWallMs);
         }
         catch (Exception e) when (e is HttpRequestException or JsonException or OperationCanceledException && !token.IsCancellationRequested)
         {

@@ -4,6 +4,7 @@ using RaftTimers.Cluster.Clock;
 using RaftTimers.Cluster.Delivery;
 using RaftTimers.Cluster.Events;
 using RaftTimers.Cluster.Hosting;
+using RaftTimers.Cluster.Membership;
 using RaftTimers.Cluster.Propose;
 using RaftTimers.Cluster.Security;
 using RaftTimers.Cluster.Service;
@@ -37,13 +38,30 @@ public sealed class NodeSettings
 
     public string NodeId { get; set; } = "n1";
 
-    /// <summary>The HTTP API's listen URL, also published to the other nodes for forwarding.</summary>
+    /// <summary>
+    /// The HTTP API's listen URL, also published to the other nodes for forwarding. A host name other than localhost
+    /// (<c>http://timers-0.timers:8080</c>) listens on every interface and is published as written, so the other
+    /// members and clients reach this node by that name.
+    /// </summary>
     public string HttpUrl { get; set; } = "http://127.0.0.1:8080";
 
-    /// <summary>host:port of the Raft transport.</summary>
+    /// <summary>
+    /// This node's Raft address, <c>IP:port</c> or <c>name:port</c> (RaftAddress): where the other members reach it
+    /// and its identity among them. A name is resolved by the others on every connect.
+    /// </summary>
     public string RaftEndPoint { get; set; } = "127.0.0.1:9080";
 
-    /// <summary>Comma-separated host:port list of the initial members (this node included); empty means a single-node cluster.</summary>
+    /// <summary>
+    /// Where the Raft transport listens, <c>IP:port</c>. Empty: the address of <see cref="RaftEndPoint"/> when that is an
+    /// IP, every IPv4 interface on its port when it is a name. Its port may differ from the published one behind a port
+    /// mapping.
+    /// </summary>
+    public string RaftListen { get; set; } = "";
+
+    /// <summary>
+    /// Comma-separated <c>host:port</c> list of the initial members (this node included), IPs or names spelled as each
+    /// member spells its own <see cref="RaftEndPoint"/>; empty means a single-node cluster.
+    /// </summary>
     public string Members { get; set; } = "";
 
     public string DataDirectory { get; set; } = "data";
@@ -388,10 +406,24 @@ public sealed class NodeSettings
         return settings;
     }
 
-    public IPEndPoint ParsedRaftEndPoint => ParseEndPoint(RaftEndPoint, "RaftTimers:RaftEndPoint");
+    /// <summary>This node's Raft address: an <see cref="IPEndPoint"/>, or a <see cref="DnsEndPoint"/> for a name.</summary>
+    public EndPoint ParsedRaftEndPoint => ParseEndPoint(RaftEndPoint, "RaftTimers:RaftEndPoint");
+
+    /// <summary>Where the Raft transport listens (<see cref="RaftListen"/>).</summary>
+    public IPEndPoint ParsedRaftListen
+    {
+        get
+        {
+            if (RaftListen.Length == 0)
+                return RaftAddress.ListenEndPoint(ParsedRaftEndPoint);
+            if (!IPEndPoint.TryParse(RaftListen, out var listen) || listen.Port == 0)
+                throw new InvalidOperationException($"RaftTimers:RaftListen: '{RaftListen}' is not an IP:port address");
+            return listen;
+        }
+    }
 
     /// <summary>The initial members; this node is always among them.</summary>
-    public IReadOnlyList<IPEndPoint> ParsedMembers
+    public IReadOnlyList<EndPoint> ParsedMembers
     {
         get
         {
@@ -413,6 +445,7 @@ public sealed class NodeSettings
         if (!Uri.TryCreate(HttpUrl, UriKind.Absolute, out var http) || http.Scheme is not ("http" or "https"))
             throw new InvalidOperationException($"RaftTimers:HttpUrl '{HttpUrl}' must be an absolute http(s) URL");
         _ = ParsedMembers;
+        _ = ParsedRaftListen;
         // The log codec refuses fields over 16 MiB; a body limit above 8 MiB could let in a timer whose entry no node could read.
         if (MaxBodyBytes is < 1024 or > 8 * 1024 * 1024)
             throw new InvalidOperationException($"RaftTimers:MaxBodyBytes {MaxBodyBytes} must be between 1024 and 8388608");
@@ -496,22 +529,8 @@ public sealed class NodeSettings
         }
     }
 
-    private static IPEndPoint ParseEndPoint(string text, string setting)
-        => TryParseEndPoint(text, out var endpoint) ? endpoint : throw new InvalidOperationException($"{setting}: '{text}' is not an IP:port address");
-
-    /// <summary>Parses a Raft address: <c>IP:port</c> (IPv6 in brackets) or <c>localhost:port</c>, which means 127.0.0.1.</summary>
-    public static bool TryParseEndPoint(string text, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out IPEndPoint? endpoint)
-    {
-        if (IPEndPoint.TryParse(text, out endpoint) && endpoint.Port > 0)
-            return true;
-        var colon = text.LastIndexOf(':');
-        if (colon > 0 && text[..colon] == "localhost" && int.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and <= 65535)
-        {
-            endpoint = new IPEndPoint(IPAddress.Loopback, port);
-            return true;
-        }
-
-        endpoint = null;
-        return false;
-    }
+    private static EndPoint ParseEndPoint(string text, string setting)
+        => RaftAddress.TryParse(text, out var endpoint)
+            ? endpoint
+            : throw new InvalidOperationException($"{setting}: '{text}' is not a Raft address: IP:port (IPv6 in brackets) or name:port");
 }

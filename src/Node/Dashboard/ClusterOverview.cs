@@ -115,7 +115,7 @@ public sealed partial class ClusterOverview
         var members = node.View.Members();
         var figures = await Task.WhenAll(members.Select(member => ReadAsync(member, CancellationToken.None))).ConfigureAwait(false);
         var highestCommit = figures.Where(f => f.Error is null).Select(f => f.CommitIndex).DefaultIfEmpty(node.CommitIndex).Max();
-        var seen = members.Select((m, i) => (new MemberSeen(m.Raft.ToString()!, m.IsRemote, m.Status, m.IsLeader), figures[i])).ToArray();
+        var seen = members.Select((m, i) => (new MemberSeen(RaftAddress.Format(m.Raft), m.IsRemote, m.Status, m.IsLeader), figures[i])).ToArray();
         return new Overview(highestCommit, seen);
     }
 

@@ -52,7 +52,7 @@ public sealed class ClusterEndpoints(TimerNode node)
         {
             json.WriteStartObject();
             json.WriteString("nodeId", node.Options.NodeId);
-            json.WriteString("raft", node.Options.RaftEndPoint.ToString());
+            json.WriteString("raft", RaftAddress.Format(node.Options.RaftEndPoint));
             json.WriteString("membership", MembershipName(node.Membership.Local));
             json.WriteString("role", role);
             json.WriteNumber("term", cluster.Term);
@@ -63,7 +63,7 @@ public sealed class ClusterEndpoints(TimerNode node)
             else
             {
                 json.WriteStartObject("leader");
-                json.WriteString("raft", leader.Raft.ToString());
+                json.WriteString("raft", RaftAddress.Format(leader.Raft));
                 if (leaderApi is null)
                     json.WriteNull("api");
                 else
@@ -89,7 +89,7 @@ public sealed class ClusterEndpoints(TimerNode node)
             {
                 json.WriteStartObject();
                 json.WriteString("id", member.NodeId);
-                json.WriteString("raft", member.Raft.ToString());
+                json.WriteString("raft", RaftAddress.Format(member.Raft));
                 json.WriteString("api", member.ApiUrl);
                 json.WriteString("status", member.Status);
                 json.WriteBoolean("isLeader", member.IsLeader);
@@ -98,7 +98,7 @@ public sealed class ClusterEndpoints(TimerNode node)
                     json.WriteNumber("clockOffsetMs", 0);
                     json.WriteNumber("clockRoundTripMs", 0);
                 }
-                else if (samples.TryGetValue(member.Raft.ToString() ?? "", out var sample))
+                else if (samples.TryGetValue(RaftAddress.Format(member.Raft), out var sample))
                 {
                     json.WriteNumber("clockOffsetMs", sample.OffsetMs);
                     json.WriteNumber("clockRoundTripMs", sample.RoundTripMs);

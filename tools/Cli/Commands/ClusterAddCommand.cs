@@ -17,7 +17,7 @@ internal static class ClusterAddCommand
     {
         var raft = new Option<string>("--raft")
         {
-            Description = "The new node's Raft address, IP:port (localhost:port means 127.0.0.1), as it was started with --raft",
+            Description = "The new node's Raft address, IP:port or name:port (localhost:port means 127.0.0.1), as it was started with --raft",
             Required = true,
             HelpName = "IP:PORT",
         };
@@ -55,15 +55,25 @@ internal static class ClusterAddCommand
         return command;
     }
 
-    /// <summary>The node accepts <c>IP:port</c> (IPv6 in brackets) or <c>localhost:port</c>; a host name would be refused with 400.</summary>
+    /// <summary>
+    /// The node accepts <c>IP:port</c> (IPv6 in brackets), <c>localhost:port</c> or <c>name:port</c>; anything else would
+    /// be refused with 400, so it is refused here first, as a usage error.
+    /// </summary>
     private static string RequireRaftAddress(string text)
     {
-        if (IPEndPoint.TryParse(text, out var endpoint) && endpoint.Port > 0)
-            return text;
-        var colon = text.LastIndexOf(':');
-        if (colon > 0 && text[..colon] == "localhost"
-            && int.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and <= 65535)
-            return text;
-        throw CliFailure.Usage($"--raft must be the new node's Raft address as IP:port (e.g. 10.0.0.4:9080), not '{text}'");
+        if (IPEndPoint.TryParse(text, out var endpoint))
+        {
+            if (endpoint.Port > 0)
+                return text;
+        }
+        else
+        {
+            var colon = text.LastIndexOf(':');
+            if (colon > 0 && Uri.CheckHostName(text[..colon]) == UriHostNameType.Dns
+                && int.TryParse(text[(colon + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and <= 65535)
+                return text;
+        }
+
+        throw CliFailure.Usage($"--raft must be the new node's Raft address as IP:port or name:port (e.g. 10.0.0.4:9080 or timers-3.timers:9080), not '{text}'");
     }
 }

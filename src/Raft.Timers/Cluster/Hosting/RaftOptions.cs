@@ -8,14 +8,20 @@ public sealed class RaftOptions
 {
     public required string NodeId { get; init; }
 
-    /// <summary>The TCP address this node's Raft transport listens on; also its identity among the members.</summary>
-    public required IPEndPoint RaftEndPoint { get; init; }
+    /// <summary>
+    /// This node's Raft address, as the other members reach it and know it (<see cref="Membership.RaftAddress"/>): an
+    /// <see cref="IPEndPoint"/>, or a <see cref="DnsEndPoint"/> they resolve on every connect.
+    /// </summary>
+    public required EndPoint RaftEndPoint { get; init; }
+
+    /// <summary>Where the Raft transport listens; null: <see cref="RaftEndPoint"/> itself for an IP, every IPv4 interface on its port for a name.</summary>
+    public IPEndPoint? RaftListenEndPoint { get; init; }
 
     /// <summary>This node's HTTP API base URL, published to the other members so followers can forward to the leader.</summary>
     public required string ApiUrl { get; init; }
 
     /// <summary>The members of a new cluster, this node included. Used once, when the membership storage is empty.</summary>
-    public required IReadOnlyList<IPEndPoint> InitialMembers { get; init; }
+    public required IReadOnlyList<EndPoint> InitialMembers { get; init; }
 
     public required string DataDirectory { get; init; }
 

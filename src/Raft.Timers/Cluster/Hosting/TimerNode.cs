@@ -132,8 +132,9 @@ public sealed class TimerNode : IAsyncDisposable
                 hasConfiguration = true;
             }
 
-            var configuration = new RaftCluster.TcpConfiguration(options.RaftEndPoint)
+            var configuration = new RaftCluster.TcpConfiguration(options.RaftListenEndPoint ?? RaftAddress.ListenEndPoint(options.RaftEndPoint))
             {
+                PublicEndPoint = options.RaftEndPoint,
                 LowerElectionTimeout = options.LowerElectionTimeoutMs,
                 UpperElectionTimeout = options.UpperElectionTimeoutMs,
                 RequestTimeout = TimeSpan.FromMilliseconds(options.RequestTimeoutMs),
@@ -161,7 +162,7 @@ public sealed class TimerNode : IAsyncDisposable
             await cluster.StartAsync(token).ConfigureAwait(false);
             // The members whose clocks judge this one's; until they are known there is no verdict, so no fire and no
             // early confirmation of a clock nobody has looked at (the host's sampler keeps the list current).
-            clusterClock.SetPeers([.. cluster.Members.Where(m => m.IsRemote).Select(m => m.EndPoint.ToString() ?? "")]);
+            clusterClock.SetPeers([.. cluster.Members.Where(m => m.IsRemote).Select(m => RaftAddress.Format(m.EndPoint))]);
             await membership.EnterStandbyIfRemovedAsync(token).ConfigureAwait(false);
             node.StartLeaderRunner(leaderOptions, deliveryOptions, observer, loggers, clock);
             return node;

@@ -117,7 +117,7 @@ public sealed partial class ClusterMembership
     /// </summary>
     public IRaftClusterMember? Find(string idOrAddress)
     {
-        var byAddress = cluster.Members.FirstOrDefault(m => string.Equals(m.EndPoint.ToString(), idOrAddress, StringComparison.OrdinalIgnoreCase));
+        var byAddress = cluster.Members.FirstOrDefault(m => string.Equals(RaftAddress.Format(m.EndPoint), idOrAddress, StringComparison.OrdinalIgnoreCase));
         if (byAddress is not null)
             return byAddress;
         var byId = cluster.Members.Where(m => NodeIdOf(m) == idOrAddress).ToList();
@@ -125,7 +125,7 @@ public sealed partial class ClusterMembership
         {
             0 => null,
             1 => byId[0],
-            _ => throw new AmbiguousMemberException(idOrAddress, byId.Select(m => m.EndPoint.ToString() ?? "").ToList()),
+            _ => throw new AmbiguousMemberException(idOrAddress, byId.Select(m => RaftAddress.Format(m.EndPoint)).ToList()),
         };
     }
 
@@ -232,7 +232,7 @@ public sealed partial class ClusterMembership
     {
         if (await IsInConfigurationAsync(address, token).ConfigureAwait(false))
             return MembershipOutcome.Unchanged;
-        LogAdding(address);
+        LogAdding(RaftAddress.Format(address));
         try
         {
             var added = await cluster.AddMemberAsync(address, token).ConfigureAwait(false);
@@ -241,7 +241,7 @@ public sealed partial class ClusterMembership
                 // DotNext also says false when the address is in the configuration already (a concurrent retry got there first).
                 if (await IsInConfigurationAsync(address, token).ConfigureAwait(false))
                     return MembershipOutcome.Unchanged;
-                LogCatchUpFailed(address);
+                LogCatchUpFailed(RaftAddress.Format(address));
                 return MembershipOutcome.CatchUpFailed;
             }
         }
@@ -254,7 +254,7 @@ public sealed partial class ClusterMembership
             return MembershipOutcome.Concurrent;
         }
 
-        LogAdded(address);
+        LogAdded(RaftAddress.Format(address));
         return MembershipOutcome.Done;
     }
 
@@ -263,7 +263,7 @@ public sealed partial class ClusterMembership
     {
         if (!await IsInConfigurationAsync(address, token).ConfigureAwait(false))
             return MembershipOutcome.Unchanged;
-        LogRemoving(address);
+        LogRemoving(RaftAddress.Format(address));
         try
         {
             if (!await cluster.RemoveMemberAsync(address, token).ConfigureAwait(false))
@@ -278,7 +278,7 @@ public sealed partial class ClusterMembership
             return MembershipOutcome.Concurrent;
         }
 
-        LogRemoved(address);
+        LogRemoved(RaftAddress.Format(address));
         return MembershipOutcome.Done;
     }
 
@@ -293,7 +293,7 @@ public sealed partial class ClusterMembership
         {
             removed = true;
             await File.WriteAllTextAsync(removedMarkerPath, "removed from the cluster; stop this node and wipe its data directory\n", token).ConfigureAwait(false);
-            LogLocalRemoved(cluster.LocalMemberAddress);
+            LogLocalRemoved(RaftAddress.Format(cluster.LocalMemberAddress));
         }
 
         await EnterStandbyAsync(token).ConfigureAwait(false);
@@ -340,7 +340,7 @@ public sealed partial class ClusterMembership
     {
         if (removed)
         {
-            LogStartedRemoved(cluster.LocalMemberAddress);
+            LogStartedRemoved(RaftAddress.Format(cluster.LocalMemberAddress));
             await EnterStandbyAsync(token).ConfigureAwait(false);
         }
     }
@@ -352,7 +352,7 @@ public sealed partial class ClusterMembership
             isMember = true;
             wasMember = true;
             if (!removed)
-                LogLocalAdded(args.Member.EndPoint);
+                LogLocalAdded(RaftAddress.Format(args.Member.EndPoint));
         }
     }
 
@@ -361,7 +361,7 @@ public sealed partial class ClusterMembership
         if (!args.Member.IsRemote && isMember)
         {
             isMember = false;
-            LogLocalDropped(args.Member.EndPoint);
+            LogLocalDropped(RaftAddress.Format(args.Member.EndPoint));
         }
     }
 
@@ -372,31 +372,31 @@ public sealed partial class ClusterMembership
     }
 
     [LoggerMessage(EventId = 6101, Level = LogLevel.Information, Message = "Adding member {Address}: catching it up with the log, then committing the new configuration")]
-    private partial void LogAdding(EndPoint address);
+    private partial void LogAdding(string address);
 
     [LoggerMessage(EventId = 6102, Level = LogLevel.Information, Message = "Member {Address} added: the configuration that includes it is committed")]
-    private partial void LogAdded(EndPoint address);
+    private partial void LogAdded(string address);
 
     [LoggerMessage(EventId = 6103, Level = LogLevel.Warning, Message = "Member {Address} was not added: it did not answer or did not catch up with the log (is it running in join mode with empty storage?)")]
-    private partial void LogCatchUpFailed(EndPoint address);
+    private partial void LogCatchUpFailed(string address);
 
     [LoggerMessage(EventId = 6104, Level = LogLevel.Information, Message = "Removing member {Address}")]
-    private partial void LogRemoving(EndPoint address);
+    private partial void LogRemoving(string address);
 
     [LoggerMessage(EventId = 6105, Level = LogLevel.Information, Message = "Member {Address} removed: the configuration without it is committed")]
-    private partial void LogRemoved(EndPoint address);
+    private partial void LogRemoved(string address);
 
     [LoggerMessage(EventId = 6106, Level = LogLevel.Information, Message = "This node ({Address}) is now a member of the cluster")]
-    private partial void LogLocalAdded(EndPoint address);
+    private partial void LogLocalAdded(string address);
 
     [LoggerMessage(EventId = 6107, Level = LogLevel.Warning, Message = "This node ({Address}) is no longer in the cluster's configuration; it will not serve timer writes")]
-    private partial void LogLocalDropped(EndPoint address);
+    private partial void LogLocalDropped(string address);
 
     [LoggerMessage(EventId = 6108, Level = LogLevel.Warning, Message = "This node ({Address}) was removed from the cluster: it serves no timers and never campaigns for leadership. Stop it and wipe its data directory")]
-    private partial void LogLocalRemoved(EndPoint address);
+    private partial void LogLocalRemoved(string address);
 
     [LoggerMessage(EventId = 6109, Level = LogLevel.Warning, Message = "This node ({Address}) was removed from the cluster earlier (its data directory says so): it stays in standby. Stop it and wipe its data directory")]
-    private partial void LogStartedRemoved(EndPoint address);
+    private partial void LogStartedRemoved(string address);
 }
 
 /// <summary>A node id that more than one member published; the caller must name the member by its Raft address.</summary>
