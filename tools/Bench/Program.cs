@@ -31,6 +31,7 @@ try
         "failover" => await RecoveryMode.FailoverAsync(options, cancel.Token),
         "sink" => await SinkServer.RunAsync(options),
         "stub" => await StubServer.RunAsync(options),
+        "plot" => await PlotMode.RunAsync(options),
         _ => throw new UsageException($"unknown mode '{args[0]}'"),
     };
 }

@@ -7,6 +7,7 @@ internal static class Usage
         bench: load generator and benchmark driver for a Skyring-compatible timer service (docs/benchmarks.md).
 
         usage:  bench MODE (--nodes URL[,URL...] | --cluster DIR) [options]
+                bench plot --json FILE [--out FILE.svg]
 
         modes
           create      create throughput: closed loop with --concurrency workers, or --rate per second
@@ -21,6 +22,9 @@ internal static class Usage
           failover    steady fires, then kill -9 of the leader: time to the first accepted write and to the first
                       fire after the kill, --rounds times (needs --cluster)
           sink        the callback receiver process (started by precision and failover themselves)
+          plot        draws a run's --json report as an SVG chart, chosen by the report's mode: throughput over time
+                      (create, mix), lateness distribution (precision), failover timeline (failover); --out defaults
+                      to the report's path with .svg
           stub        a stand-in timer server (--port P): parses each create and answers 201, no Raft, no state;
                       three of them under `bench create --nodes ... --pids ...` measure HTTP alone on this machine
 

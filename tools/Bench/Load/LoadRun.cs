@@ -3,8 +3,14 @@ using System.Diagnostics;
 
 namespace RaftTimers.Tools.Bench.Load;
 
-/// <summary>What one operation reports: whether it succeeded, and its status (0 for a transport error).</summary>
-public readonly record struct OpOutcome(bool Ok, int Status, string? Error = null);
+/// <summary>
+/// What one operation reports: whether it succeeded, and its status (0 for a transport error); <see cref="Target"/> is
+/// the index of the server it went to, for a <see cref="Timeline"/> that tells the targets apart.
+/// </summary>
+public readonly record struct OpOutcome(bool Ok, int Status, string? Error = null)
+{
+    public int Target { get; init; }
+}
 
 /// <summary>How to drive a run: <see cref="Rate"/> 0 is a closed loop (each worker sends as soon as its last answer came).</summary>
 public sealed record LoadShape(int Concurrency, double Rate, TimeSpan Duration, TimeSpan Warmup);
@@ -36,10 +42,17 @@ public sealed class LoadRun(LoadShape shape, Func<long, CancellationToken, Task<
     /// <summary>When set, started when the warm-up ends and stopped when the measured window ends.</summary>
     public ServerUsage? Usage { get; init; }
 
+    /// <summary>When set, every measured operation is counted in it by the time it finished.</summary>
+    public Timeline? Timeline { get; init; }
+
+    /// <summary>The Stopwatch timestamp at which the measured window opens (the end of the warm-up), once the run started.</summary>
+    public long MeasuredFrom { get; private set; }
+
     public async Task RunAsync(CancellationToken token)
     {
         var started = Stopwatch.GetTimestamp();
         var warmupEnd = started + (long)(shape.Warmup.TotalSeconds * Stopwatch.Frequency);
+        MeasuredFrom = warmupEnd;
         var end = warmupEnd + (long)(shape.Duration.TotalSeconds * Stopwatch.Frequency);
         var interval = shape.Rate > 0 ? Stopwatch.Frequency / shape.Rate : 0;
         progress?.Start(this, warmupEnd);
@@ -85,6 +98,7 @@ public sealed class LoadRun(LoadShape shape, Func<long, CancellationToken, Task<
                     Interlocked.Increment(ref Completed);
                 if (scheduled < warmupEnd)
                     continue;
+                Timeline?.Record(done - warmupEnd, outcome.Target, outcome.Ok);
                 if (outcome.Ok)
                 {
                     var micros = (done - scheduled) * 1_000_000 / Stopwatch.Frequency;

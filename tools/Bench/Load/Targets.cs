@@ -19,7 +19,10 @@ public sealed class Targets
     /// <summary>Round-robin over every given server.</summary>
     public static Targets All(IEnumerable<Uri> servers) => new([.. servers]);
 
-    public Uri Next() => servers[(int)((ulong)Interlocked.Increment(ref next) % (ulong)servers.Length)];
+    public Uri Next() => servers[NextIndex()];
+
+    /// <summary>The index in <see cref="Servers"/> of the next server, for callers that count per server.</summary>
+    public int NextIndex() => (int)((ulong)Interlocked.Increment(ref next) % (ulong)servers.Length);
 
     public static async Task<Targets> ResolveAsync(IReadOnlyList<Uri> nodes, string to, TimerApi api, CancellationToken token)
     {

@@ -33,16 +33,17 @@ public static class CreateMode
         async Task<OpOutcome> Operation(long seq, CancellationToken ct)
         {
             var started = Stopwatch.GetTimestamp();
+            var target = targets.NextIndex();
             if (cancelShare > 0 && random.Value!.NextDouble() < cancelShare && created.TryDequeue(out var victim))
             {
-                var (status, reason) = await api.CancelAsync(targets.Next(), victim, ct).ConfigureAwait(false);
+                var (status, reason) = await api.CancelAsync(targets.Servers[target], victim, ct).ConfigureAwait(false);
                 cancels.Record((long)Stopwatch.GetElapsedTime(started).TotalMicroseconds);
                 if (status == 202)
                     Interlocked.Increment(ref cancelled);
-                return new OpOutcome(status == 202, status, reason);
+                return new OpOutcome(status == 202, status, reason) { Target = target };
             }
 
-            var response = await api.CreateAsync(targets.Next(), shape.Body(seq, timerMs), shape.Id(seq), ct).ConfigureAwait(false);
+            var response = await api.CreateAsync(targets.Servers[target], shape.Body(seq, timerMs), shape.Id(seq), ct).ConfigureAwait(false);
             if (mix)
             {
                 // Only mix reports creates and cancels apart (all of them, warm-up included).
@@ -51,13 +52,15 @@ public static class CreateMode
                     created.Enqueue(response.Id);
             }
 
-            return new OpOutcome(response.Status == 201, response.Status, response.Reason);
+            return new OpOutcome(response.Status == 201, response.Status, response.Reason) { Target = target };
         }
 
         var usage = common.Usage();
+        var timeline = new Timeline(TimeSpan.FromSeconds(1), common.Duration, targets.Servers.Count);
         var run = new LoadRun(new LoadShape(common.Concurrency, common.Rate, common.Duration, common.Warmup), Operation, common.Progress(mix ? "mix" : "create"))
         {
             Usage = usage,
+            Timeline = timeline,
         };
         await run.RunAsync(token).ConfigureAwait(false);
         var roles = usage is null ? [] : await Targets.RolesAsync(common.Nodes, api, token).ConfigureAwait(false);
@@ -81,6 +84,7 @@ public static class CreateMode
         usage?.Report(result, run.Succeeded, roles);
         foreach (var (reason, count) in run.Failures.OrderByDescending(f => f.Value).Take(10))
             result.Section("failures").Add(reason, count);
+        timeline.Report(result, run.Measured, targets.Servers);
         await common.FinishAsync(result).ConfigureAwait(false);
         return run.Failed == 0 ? 0 : 1;
     }

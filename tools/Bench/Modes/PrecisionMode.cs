@@ -84,6 +84,7 @@ public static class PrecisionMode
         var firstMeasured = burst ? 0 : (long)(common.Rate * common.Warmup.TotalSeconds); // a burst is measured whole
         var lateness = new LatencyHistogram();
         var warmupLateness = new LatencyHistogram();
+        var distribution = new LogBuckets();
         var perSecond = new SortedDictionary<long, List<long>>();
         var seen = new int[capacity];
         long early = 0, duplicates = 0, unackedArrived = 0, foreign = 0;
@@ -118,6 +119,7 @@ public static class PrecisionMode
             else if (a.Seq >= firstMeasured)
             {
                 lateness.Record(late);
+                distribution.Record(late);
                 var second = dueMicros[a.Seq] / 1_000_000;
                 if (!perSecond.TryGetValue(second, out var list))
                     perSecond[second] = list = [];
@@ -158,12 +160,16 @@ public static class PrecisionMode
         if (earliestMicros != long.MaxValue)
             result.Add("smallest lateness", earliestMicros / 1000.0, "ms", "F3");
         AddPerSecond(result, perSecond);
+        distribution.Report(result, DistributionSection);
         usage?.Report(result, run.Succeeded, roles);
         foreach (var (reason, count) in run.Failures.OrderByDescending(f => f.Value).Take(10))
             result.Section("failures").Add(reason, count);
         await common.FinishAsync(result).ConfigureAwait(false);
         return missing == 0 && early == 0 ? 0 : 1;
     }
+
+    /// <summary>The section with the measured timers' lateness as a histogram (<see cref="LogBuckets"/>), which <c>bench plot</c> draws.</summary>
+    public const string DistributionSection = "lateness distribution";
 
     /// <summary>
     /// Lateness p99 and max for each second of due time over the measured timers: shows whether the tail is a few

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text.Json.Nodes;
 using RaftTimers.Tools.Bench.Cluster;
 using RaftTimers.Tools.Bench.Load;
 using RaftTimers.Tools.Bench.Report;
@@ -73,14 +74,25 @@ public static class RecoveryMode
         var acked = new System.Collections.Concurrent.ConcurrentDictionary<long, long>();
         using var stopStream = CancellationTokenSource.CreateLinkedTokenSource(token);
         var all = Targets.All(cluster.Nodes.Select(n => n.Http));
-        var stream = new LoadRun(new LoadShape(common.Concurrency, common.Rate, TimeSpan.FromDays(1), TimeSpan.Zero), async (seq, ct) =>
+        var streamLength = TimeSpan.FromDays(1);
+        var timeline = new Timeline(TimeSpan.FromMilliseconds(100), streamLength);
+        var stream = new LoadRun(new LoadShape(common.Concurrency, common.Rate, streamLength, TimeSpan.Zero), async (seq, ct) =>
         {
             var r = await api.CreateAsync(all.Next(), shape.Body(seq, timerMs), shape.Id(seq), ct).ConfigureAwait(false);
             if (r.Status == 201)
                 acked[seq] = (r.DueAtUnixMs ?? 0) * 1000;
             return new OpOutcome(r.Status == 201, r.Status, r.Reason);
-        }, null);
+        }, null)
+        {
+            Timeline = timeline,
+        };
         var streaming = stream.RunAsync(stopStream.Token);
+
+        // Each round's moments on the timeline's axis, seconds since the stream started: the kill and the restart by
+        // the monotonic clock the stream's buckets use, the rest as the kill's time plus the delays measured above.
+        var roundEvents = new JsonArray();
+        double StreamSeconds(long timestamp) => Math.Round((double)(timestamp - stream.MeasuredFrom) / Stopwatch.Frequency, 3);
+        static JsonNode? After(double killSeconds, double? ms) => ms is { } m ? JsonValue.Create(Math.Round(killSeconds + (m / 1000), 3)) : null;
 
         var writeTimes = new List<double>();
         var fireTimes = new List<double>();
@@ -93,6 +105,7 @@ public static class RecoveryMode
             var survivors = cluster.Nodes.Where(n => n != leader).ToList();
 
             var killedAt = UnixClock.NowMicros;
+            var killSeconds = StreamSeconds(Stopwatch.GetTimestamp());
             NodeKiller.Kill(cluster, leader.Id);
             var clock = Stopwatch.StartNew();
 
@@ -100,6 +113,7 @@ public static class RecoveryMode
             // earlier ones, so a request stuck on the dead leader never hides a later one that succeeds. Likewise a
             // GET /cluster every 10 ms to each survivor for the first one that says it leads.
             long writeAt = 0, electedAt = 0;
+            string? electedNode = null;
             var outstanding = new List<Task>();
             while (Interlocked.Read(ref writeAt) == 0 && clock.Elapsed < TimeSpan.FromSeconds(30))
             {
@@ -123,8 +137,9 @@ public static class RecoveryMode
                     {
                         outstanding.Add(Task.Run(async () =>
                         {
-                            if (await StateAsync(probeApi, n.Http, token).ConfigureAwait(false) is { Role: "leader" })
-                                Interlocked.CompareExchange(ref electedAt, UnixClock.NowMicros, 0);
+                            if (await StateAsync(probeApi, n.Http, token).ConfigureAwait(false) is { Role: "leader" }
+                                && Interlocked.CompareExchange(ref electedAt, UnixClock.NowMicros, 0) == 0)
+                                electedNode = n.Id;
                         }, token));
                     }
                 }
@@ -157,6 +172,12 @@ public static class RecoveryMode
                 electionTimes.Add(el);
             Console.Error.WriteLine($"failover round {round}: killed {leader.Id}; new leader seen after {electedMs:F0} ms, first accepted write {writeMs:F0} ms, first fire {fireMs:F0} ms");
             await cluster.RestartAsync(leader.Id).ConfigureAwait(false);
+            roundEvents.Add(new JsonObject
+            {
+                [RoundKilled] = leader.Id, [RoundKill] = killSeconds, [RoundNewLeader] = electedNode,
+                [RoundElected] = After(killSeconds, electedMs), [RoundWrite] = After(killSeconds, writeMs),
+                [RoundFire] = After(killSeconds, fireMs), [RoundRestarted] = StreamSeconds(Stopwatch.GetTimestamp()),
+            });
             await WaitCaughtUpAsync(api, cluster, token).ConfigureAwait(false);
         }
 
@@ -212,11 +233,19 @@ public static class RecoveryMode
             .Add("missing", missing).Add("duplicates (re-deliveries)", duplicates)
             .Add("duplicates with a different Idempotency-Key", keyMismatches).Add("early", early)
             .Latency("lateness", lateness.Summarize());
+        timeline.Report(result, stream.Measured);
+        result.Data(RoundsKey, roundEvents);
         await common.FinishAsync(result).ConfigureAwait(false);
         return missing == 0 && early == 0 && keyMismatches == 0 && writeTimes.Count == rounds && fireTimes.Count == rounds ? 0 : 1;
     }
 
     private const long OldLeaderMarginMicros = 200_000;
+
+    /// <summary>Failover's rounds in the JSON's timeline section: the names <c>bench plot</c> reads; times in seconds since the stream started.</summary>
+    public const string RoundsKey = "failover rounds";
+    public const string RoundKilled = "killed", RoundKill = "kill (s)", RoundNewLeader = "new leader",
+        RoundElected = "new leader seen (s)", RoundWrite = "first accepted write (s)", RoundFire = "first fire (s)",
+        RoundRestarted = "restarted (s)";
 
     /// <summary>Until every node answers and has applied what the leader had committed: the next kill meets a whole cluster.</summary>
     private static async Task WaitCaughtUpAsync(TimerApi api, LocalCluster cluster, CancellationToken token)

@@ -11,7 +11,7 @@ namespace RaftTimers.Tools.Bench.Report;
 /// </summary>
 public sealed class BenchResult(string mode)
 {
-    private readonly List<(string Section, string Name, JsonNode? Value, string Shown)> rows = [];
+    private readonly List<(string Section, string Name, JsonNode? Value, string? Shown)> rows = [];
     private string section = "settings";
 
     public string Mode { get; } = mode;
@@ -53,11 +53,14 @@ public sealed class BenchResult(string mode)
     /// <summary>A group of figures: one JSON object, shown as one line of text in the table.</summary>
     public BenchResult Group(string name, JsonObject value, string shown) => Put(name, value, shown);
 
+    /// <summary>Figures for the JSON alone (the lists <c>bench plot</c> draws): too long to be read in the table.</summary>
+    public BenchResult Data(string name, JsonNode value) => Put(name, value, null);
+
     private static double R(double v) => Math.Round(v, 3);
 
     private static string Unit(string unit) => unit.Length == 0 ? "" : " " + unit;
 
-    private BenchResult Put(string name, JsonNode? value, string shown)
+    private BenchResult Put(string name, JsonNode? value, string? shown)
     {
         rows.Add((section, name, value, shown));
         return this;
@@ -65,11 +68,12 @@ public sealed class BenchResult(string mode)
 
     public void PrintTable(TextWriter output)
     {
-        var width = rows.Count == 0 ? 10 : Math.Min(40, rows.Max(r => r.Name.Length)) + 2;
+        var shownRows = rows.Where(r => r.Shown is not null).ToList();
+        var width = shownRows.Count == 0 ? 10 : Math.Min(40, shownRows.Max(r => r.Name.Length)) + 2;
         output.WriteLine();
         output.WriteLine($"== bench {Mode} ==");
         string? current = null;
-        foreach (var (sec, name, _, shown) in rows)
+        foreach (var (sec, name, _, shown) in shownRows)
         {
             if (sec != current)
             {
