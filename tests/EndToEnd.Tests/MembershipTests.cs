@@ -209,8 +209,8 @@ public sealed class MembershipTests
             Assert.Equal(HttpStatusCode.BadRequest, badBody.Status);
             Assert.Contains("is not a Raft address: IP:port (IPv6 in brackets) or name:port", badBody.Reason, StringComparison.Ordinal);
             // A name is an address (docs/deploy.md): past the parsing, the leader asks that node who it is, and nobody answers there.
-            var named = await AdminAsync(http, HttpMethod.Post, node + "/cluster/members", new { raft = "timers-3.timers.invalid:1", api = "http://127.0.0.1:1" });
-            Assert.True(named.Status == HttpStatusCode.BadGateway, $"{named.Status} {named.Body}");
+            var byName = await AdminAsync(http, HttpMethod.Post, node + "/cluster/members", new { raft = "timers-3.timers.invalid:1", api = "http://127.0.0.1:1" });
+            Assert.True(byName.Status == HttpStatusCode.BadGateway, $"{byName.Status} {byName.Body}");
             var noApi = await AdminAsync(http, HttpMethod.Post, node + "/cluster/members", new { raft = "127.0.0.1:1" });
             Assert.Equal(HttpStatusCode.BadRequest, noApi.Status);
             Assert.Contains("api is required", noApi.Reason, StringComparison.Ordinal);
