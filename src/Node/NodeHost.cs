@@ -167,7 +167,9 @@ public static partial class NodeHost
             node = await TimerNode.StartAsync(raftOptions, proposerOptions, leaderOptions, settings.Delivery, callbackGuard, callbackSigner, timerMetrics, loggers, clock,
                 e => Environment.FailFast($"node {settings.NodeId} cannot apply its Raft log: {e.Message}", e), CancellationToken.None, plugins).ConfigureAwait(false);
         }
-        catch (Exception e) when (e is InvalidOperationException or IOException or System.Net.Sockets.SocketException)
+        // UnauthorizedAccessException: a data directory the node's user may not create or write, as a container volume
+        // that still belongs to root (docs/deploy.md); one line saying which path, rather than a stack trace.
+        catch (Exception e) when (e is InvalidOperationException or IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException)
         {
             await Console.Error.WriteLineAsync($"cannot start node {settings.NodeId}: {e.Message}").ConfigureAwait(false);
             return 3;

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using RaftTimers.EndToEnd.Tests.Infrastructure;
 
 namespace RaftTimers.EndToEnd.Tests;
 
@@ -72,5 +73,34 @@ public sealed class HealthTests
 
         var ready = await ReadyWithinDeadlineAsync(cluster.Http, url);
         Assert.Matches("^(leader|follower) in term [0-9]+, applied [0-9]+$", ready.RaftCheck);
+    }
+
+    /// <summary>
+    /// The node binary's <c>probe</c> mode, as a container's exec probe or compose healthcheck runs it
+    /// (docs/deploy.md): 0 while the node is ready, 1 once it is gone; without <c>--url</c> it finds the node through
+    /// <c>RaftTimers__HttpUrl</c>, the container image's variable, a listen address on every interface included.
+    /// </summary>
+    [Fact]
+    public async Task The_probe_mode_of_the_node_binary_exits_0_while_the_node_is_ready_and_1_once_it_is_gone()
+    {
+        await using var cluster = await LocalCluster.StartAsync(1);
+        var url = cluster.Urls[0];
+        await ReadyWithinDeadlineAsync(cluster.Http, url);
+        Task<CliProcess.Result> ProbeAsync(string check, IReadOnlyDictionary<string, string>? environment, params string[] args)
+            => CliProcess.RunProgramAsync("dotnet", [RepoPaths.NodeDll, "probe", check], args, environment);
+
+        var ready = await ProbeAsync("ready", null, "--url", url);
+        Assert.True(ready.ExitCode == 0, ready.ToString());
+        Assert.Contains("\"status\":\"Healthy\"", ready.Stdout, StringComparison.Ordinal);
+        var live = await ProbeAsync("live", null, "--url", url);
+        Assert.True(live.ExitCode == 0, live.ToString());
+        var everyInterface = new Dictionary<string, string> { ["RaftTimers__HttpUrl"] = $"http://0.0.0.0:{new Uri(url).Port}" };
+        var configured = await ProbeAsync("ready", everyInterface);
+        Assert.True(configured.ExitCode == 0, configured.ToString());
+
+        await cluster.StopAsync(1);
+        var gone = await ProbeAsync("ready", null, "--url", url);
+        Assert.True(gone.ExitCode == 1, gone.ToString());
+        Assert.Contains(url, gone.Stderr, StringComparison.Ordinal);
     }
 }
