@@ -74,13 +74,13 @@ public sealed class ContainerImageTests
             settings.Validate();
             var http = new Uri(settings.HttpUrl);
             Assert.Equal(IPAddress.Any.ToString(), http.Host);
-            Assert.Equal(IPAddress.Any, settings.ParsedRaftEndPoint.Address);
+            Assert.Equal(IPAddress.Any, settings.ParsedRaftListen.Address);
             Assert.StartsWith("/data/", settings.DataDirectory, StringComparison.Ordinal);
 
             // Both of those ports exposed.
             var ports = ((JsonObject)config["ExposedPorts"]!).Select(p => p.Key).ToHashSet(StringComparer.Ordinal);
             Assert.Contains($"{http.Port}/tcp", ports);
-            Assert.Contains($"{settings.ParsedRaftEndPoint.Port}/tcp", ports);
+            Assert.Contains($"{settings.ParsedRaftListen.Port}/tcp", ports);
 
             // OCI labels, the version MinVer gave this build (the same commit built these tests).
             var labels = (JsonObject)config["Labels"]!;
