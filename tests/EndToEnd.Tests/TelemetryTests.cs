@@ -45,4 +45,68 @@ public sealed partial class TelemetryTests
                 && x.Body.Contains("service.instance.id", StringComparison.Ordinal) && x.Body.Contains($"\n\u0002n{n}", StringComparison.Ordinal))),
             Deadline, () => $"{pushed.Count} pushes");
     }
+
+    [Fact]
+    public async Task A_callback_joins_the_trace_of_the_request_that_wrote_its_version_on_whichever_node_it_entered()
+    {
+        await using var sink = await CallbackSink.StartAsync();
+        await using var cluster = await LocalCluster.StartAsync(3, $"--RaftTimers:Telemetry:OtlpEndpoint={sink.BaseUrl}/otlp",
+            "--RaftTimers:Telemetry:OtlpProtocol=http/protobuf", "--RaftTimers:Telemetry:MetricsIntervalMs=500");
+        var leader = await cluster.LeaderIndexAsync();
+        var follower = cluster.Urls[leader % 3];
+        const string created = "0af7651916cd43dd8448eb211c80319c";
+        const string replaced = "4bf92f3577b34da6a3ce929d0e0e4736";
+        var id = $"joined-{Guid.NewGuid():N}"[..20];
+        var plain = $"plain-{Guid.NewGuid():N}"[..20];
+
+        // Created through a follower in one trace (forwarded to the leader), replaced through the leader in another:
+        // the callback, due after the replace, belongs to the second; a timer written without a trace gets one of its own.
+        Assert.Equal(System.Net.HttpStatusCode.Created, await SendAsync(cluster.Http, HttpMethod.Post, follower + "/timer", id,
+            TimerApi.Body(60_000, sink.UrlFor(id)), $"00-{created}-b7ad6b7169203331-01"));
+        Assert.Equal(System.Net.HttpStatusCode.OK, await SendAsync(cluster.Http, HttpMethod.Put, $"{cluster.Urls[leader - 1]}/timer/{id}", null,
+            TimerApi.Body(300, sink.UrlFor(id)), $"00-{replaced}-00f067aa0ba902b7-01"));
+        await cluster.Http.CreateOkAsync(follower, plain, 300, sink.UrlFor(plain));
+        await sink.WaitUntilAsync(d => d.Any(x => x.TimerId == id) && d.Any(x => x.TimerId == plain), Deadline);
+
+        var parent = sink.Deliveries.Single(d => d.TimerId == id).Headers.GetValueOrDefault("traceparent") ?? "";
+        Assert.Matches(TraceParent(), parent);
+        Assert.Equal(replaced, parent.Split('-')[1]);
+        var own = sink.Deliveries.Single(d => d.TimerId == plain).Headers.GetValueOrDefault("traceparent") ?? "";
+        Assert.Matches(TraceParent(), own);
+        Assert.DoesNotContain(own.Split('-')[1], (string[])[created, replaced]);
+
+        // The writes' own spans, from the request through the commit, are exported as well.
+        await sink.WaitUntilAsync(d => d.Any(x => x.Path == "/otlp/v1/traces" && x.Body.Contains("timer create", StringComparison.Ordinal))
+                && d.Any(x => x.Path == "/otlp/v1/traces" && x.Body.Contains("timer replace", StringComparison.Ordinal)),
+            Deadline, () => $"{sink.Deliveries.Count(x => x.Path == "/otlp/v1/traces")} trace pushes");
+    }
+
+    [Fact]
+    public async Task Below_log_level_8_a_traced_write_is_taken_without_its_context()
+    {
+        await using var sink = await CallbackSink.StartAsync();
+        await using var cluster = await LocalCluster.StartAsync(3, $"--RaftTimers:Telemetry:OtlpEndpoint={sink.BaseUrl}/otlp",
+            "--RaftTimers:Telemetry:OtlpProtocol=http/protobuf", "--RaftTimers:Raft:LogLevel=7");
+        var leader = await cluster.LeaderIndexAsync();
+        const string requested = "0af7651916cd43dd8448eb211c80319c";
+        var id = $"unkept-{Guid.NewGuid():N}"[..20];
+
+        Assert.Equal(System.Net.HttpStatusCode.Created, await SendAsync(cluster.Http, HttpMethod.Post, cluster.Urls[leader % 3] + "/timer", id,
+            TimerApi.Body(300, sink.UrlFor(id)), $"00-{requested}-b7ad6b7169203331-01"));
+        await sink.WaitUntilAsync(d => d.Any(x => x.TimerId == id), Deadline);
+
+        var parent = sink.Deliveries.Single(d => d.TimerId == id).Headers.GetValueOrDefault("traceparent") ?? "";
+        Assert.Matches(TraceParent(), parent);
+        Assert.NotEqual(requested, parent.Split('-')[1]);
+    }
+
+    private static async Task<System.Net.HttpStatusCode> SendAsync(HttpClient http, HttpMethod method, string url, string? id, string body, string traceParent)
+    {
+        using var request = new HttpRequestMessage(method, url) { Content = new StringContent(body, System.Text.Encoding.UTF8, "application/json") };
+        if (id is not null)
+            request.Headers.Add("x-timer-id", id);
+        request.Headers.Add("traceparent", traceParent);
+        using var response = await http.SendAsync(request);
+        return response.StatusCode;
+    }
 }

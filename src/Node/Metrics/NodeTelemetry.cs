@@ -3,6 +3,7 @@ using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
 using RaftTimers.Cluster.Delivery;
+using RaftTimers.Cluster.Service;
 using RaftTimers.Node.Configuration;
 
 namespace RaftTimers.Node.Metrics;
@@ -22,7 +23,7 @@ public static class NodeTelemetry
         [NodeMetrics.MeterName, "System.Runtime", "Microsoft.AspNetCore.Hosting", "Microsoft.AspNetCore.Server.Kestrel", "System.Net.Http"];
 
     /// <summary>The activity sources traced when traces are exported: delivery attempts, ASP.NET Core's requests, HttpClient's.</summary>
-    public static readonly string[] Sources = [DeliveryTracing.SourceName, "Microsoft.AspNetCore", "System.Net.Http"];
+    public static readonly string[] Sources = [WriteTracing.SourceName, DeliveryTracing.SourceName, "Microsoft.AspNetCore", "System.Net.Http"];
 
     public static void Add(IServiceCollection services, string nodeId, NodeSettings.TelemetrySection settings)
     {

@@ -69,13 +69,26 @@ internal static class CodecGenerators
     public static Gen<string?> Error =>
         Gen.Frequency((2, Gen.Constant<string?>(null)), (3, Text(30, 10_000).Select(t => (string?)t)), (1, Gen.Constant<string?>(new string('e', 2000))));
 
+    /// <summary>No context mostly; otherwise any non-zero trace and span id with any flags.</summary>
+    public static Gen<TraceContext?> Trace =>
+        Gen.Frequency((3, Gen.Constant<TraceContext?>(null)),
+            (1, from high in Between(0, long.MaxValue)
+                from low in Between(1, long.MaxValue)
+                from span in Between(1, long.MaxValue)
+                from flags in Gen.Choose(0, 255)
+                select (TraceContext?)new TraceContext(new UInt128((ulong)high, (ulong)low), (ulong)span, (byte)flags)));
+
     public static Gen<TimerCommand> Command =>
         Gen.OneOf(
-            Gen.Zip(Id, Spec, (id, spec) => (TimerCommand)new CreateTimer(id, spec)),
+            from id in Id
+            from spec in Spec
+            from trace in Trace
+            select (TimerCommand)new CreateTimer(id, spec) { Trace = trace },
             from id in Id
             from spec in Spec
             from expected in Gen.Frequency((1, Gen.Constant<long?>(null)), (1, Between(1, long.MaxValue).Select(v => (long?)v)))
-            select (TimerCommand)new UpdateTimer(id, spec, expected),
+            from trace in Trace
+            select (TimerCommand)new UpdateTimer(id, spec, expected) { Trace = trace },
             Id.Select(id => (TimerCommand)new CancelTimer(id)),
             Gen.Zip(Id, Between(1, long.MaxValue), (id, version) => (TimerCommand)new FireTimer(id, version)),
             from id in Id

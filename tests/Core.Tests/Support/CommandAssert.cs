@@ -22,8 +22,8 @@ internal static class CommandAssert
 
     public static bool Same(TimerCommand a, TimerCommand b) => (a, b) switch
     {
-        (CreateTimer x, CreateTimer y) => x.TimerId == y.TimerId && SameSpec(x.Spec, y.Spec),
-        (UpdateTimer x, UpdateTimer y) => x.TimerId == y.TimerId && SameSpec(x.Spec, y.Spec) && x.ExpectedVersion == y.ExpectedVersion,
+        (CreateTimer x, CreateTimer y) => x.TimerId == y.TimerId && SameSpec(x.Spec, y.Spec) && x.Trace == y.Trace,
+        (UpdateTimer x, UpdateTimer y) => x.TimerId == y.TimerId && SameSpec(x.Spec, y.Spec) && x.ExpectedVersion == y.ExpectedVersion && x.Trace == y.Trace,
         (CancelTimer x, CancelTimer y) => x.TimerId == y.TimerId,
         (PauseTimer x, PauseTimer y) => x.TimerId == y.TimerId,
         (ResumeTimer x, ResumeTimer y) => x.TimerId == y.TimerId,

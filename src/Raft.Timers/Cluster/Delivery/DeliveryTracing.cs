@@ -5,7 +5,8 @@ namespace RaftTimers.Cluster.Delivery;
 
 /// <summary>
 /// The activity of each delivery attempt (README, "Tracing"): one per attempt of a callback or a dead-letter notice,
-/// tagged with the timer, its version, the attempt and the idempotency key. The transport's own request (HttpClient's)
+/// tagged with the timer, its version, the attempt and the idempotency key, and a child of the span of the write that
+/// made the version when that was traced (Service.WriteTracing). The transport's own request (HttpClient's)
 /// is its child, and carries it to the receiver as <c>traceparent</c>. Nothing is recorded unless a listener (the
 /// node's OTLP export) asks for it.
 /// </summary>
@@ -18,7 +19,11 @@ public static class DeliveryTracing
     /// <summary>Starts the activity of attempt <paramref name="attempt"/> of <paramref name="sent"/>; null when nobody listens.</summary>
     public static Activity? StartAttempt(TimerRecord sent, int attempt)
     {
-        var activity = Source.StartActivity(sent.IsDeadLetterNotice ? "deliver dead-letter notice" : "deliver callback", ActivityKind.Producer);
+        // A child of the write that made this version, when it was traced; otherwise the root of a trace of its own.
+        var name = sent.IsDeadLetterNotice ? "deliver dead-letter notice" : "deliver callback";
+        var activity = sent.Trace is { } written
+            ? Source.StartActivity(name, ActivityKind.Producer, Service.WriteTracing.ParentOf(written))
+            : Source.StartActivity(name, ActivityKind.Producer);
         if (activity is { IsAllDataRequested: true })
         {
             activity.SetTag("rafttimers.timer.id", sent.Id);

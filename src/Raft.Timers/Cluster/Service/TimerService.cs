@@ -51,8 +51,16 @@ public sealed class TimerService(TimerNode node, ForwardingClient forwarding, Se
 
     public Task<WriteResult> RedriveAsync(string id, CancellationToken aborted) => WriteAsync(new RedriveTimer(id), aborted);
 
-    /// <summary>Runs a client's write where the leader is, within the request deadline.</summary>
+    /// <summary>Runs a client's write where the leader is, within the request deadline, in a span of its own (<see cref="WriteTracing"/>).</summary>
     public async Task<WriteResult> WriteAsync(TimerCommand command, CancellationToken aborted)
+    {
+        using var activity = WriteTracing.Start(command);
+        var result = await WriteUntracedAsync(command, activity, aborted).ConfigureAwait(false);
+        WriteTracing.Ended(activity, result);
+        return result;
+    }
+
+    private async Task<WriteResult> WriteUntracedAsync(TimerCommand command, System.Diagnostics.Activity? activity, CancellationToken aborted)
     {
         if (NotServing() is { } why)
             return WriteResult.Unavailable(why);
@@ -61,6 +69,7 @@ public sealed class TimerService(TimerNode node, ForwardingClient forwarding, Se
         deadline.CancelAfter(options.RequestTimeoutMs);
         try
         {
+            command = await WithTraceAsync(command, activity, deadline.Token).ConfigureAwait(false);
             if (await NotYetReadableAsync(command, deadline.Token).ConfigureAwait(false) is { } unreadable)
                 return unreadable;
 
@@ -199,6 +208,23 @@ public sealed class TimerService(TimerNode node, ForwardingClient forwarding, Se
         }
 
         return results;
+    }
+
+    /// <summary>
+    /// A create or replace with the context of its traced span, for its delivery attempts; as it came when its span is
+    /// not recorded, or while some member does not read trace contexts yet (a write is never refused for its trace).
+    /// </summary>
+    private async Task<TimerCommand> WithTraceAsync(TimerCommand command, System.Diagnostics.Activity? activity, CancellationToken token)
+    {
+        if (command is not (CreateTimer or UpdateTimer) || WriteTracing.ContextOf(activity) is not { } trace
+            || !await node.Membership.EveryMemberReadsAsync(LogLevels.TraceContexts, token).ConfigureAwait(false))
+            return command;
+        return command switch
+        {
+            CreateTimer create => create with { Trace = trace },
+            UpdateTimer update => update with { Trace = trace },
+            _ => command,
+        };
     }
 
     /// <summary>

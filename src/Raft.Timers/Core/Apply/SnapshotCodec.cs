@@ -17,14 +17,21 @@ namespace RaftTimers.Core.Apply;
 /// does, 2 as <c>spec2</c>, 3 as <c>spec3</c>, 4 as <c>spec4</c>, whose records also hold a repeating timer's occurrence).
 /// Format 5 is format 4 whose records may also be paused (<see cref="TimerStatus.Paused"/>), each with
 /// <c>redrives:varint</c> after the occurrence. Format 6 writes each spec as <c>spec5</c> (a dead-letter target) and adds
-/// <c>deadLetter:u8 deadLetterAttempts:varint deadLetterError:str?</c> after the redrives. A snapshot takes the oldest format that holds all its timers, so a state
+/// <c>deadLetter:u8 deadLetterAttempts:varint deadLetterError:str?</c> after the redrives. Format 7 adds <c>hasTrace:u8</c>
+/// and the trace context that wrote the version (<see cref="FormatTraces"/>). A snapshot takes the oldest format that holds all its timers, so a state
 /// without newer fields gives a snapshot any older member reads (a leader sends its snapshot to members that lag).
 /// Records are written in id order so equal states give equal bytes on every node.
 /// </summary>
 public static class SnapshotCodec
 {
     /// <summary>The newest format this build writes and reads.</summary>
-    public const byte FormatVersion = FormatDeadLetters;
+    public const byte FormatVersion = FormatTraces;
+
+    /// <summary>
+    /// Format 6's layout, then <c>hasTrace:u8</c> (0 or 1) and, when 1, the trace context of the request that wrote
+    /// the version, as create version 6 holds it (<see cref="LogLevels.TraceContexts"/>).
+    /// </summary>
+    private const byte FormatTraces = 7;
 
     /// <summary>Format 5's layout with <c>spec5</c> and where each dead-letter notice stands (<see cref="LogLevels.DeadLetters"/>).</summary>
     private const byte FormatDeadLetters = 6;
@@ -82,7 +89,8 @@ public static class SnapshotCodec
     {
         var format = FormatSpec1;
         foreach (var r in image.Records)
-            format = Math.Max(format, r.Spec.DeadLetter is not null || r.DeadLetter != DeadLetterState.None ? FormatDeadLetters
+            format = Math.Max(format, r.Trace is not null ? FormatTraces
+                : r.Spec.DeadLetter is not null || r.DeadLetter != DeadLetterState.None ? FormatDeadLetters
                 : r.Status == TimerStatus.Paused || r.Redrives > 0 ? FormatPaused
                 : LogEntryCodec.SpecFormatOf(r.Spec));
         Magic.CopyTo(output.GetSpan(Magic.Length));
@@ -117,6 +125,13 @@ public static class SnapshotCodec
             w.WriteVarInt(r.DeadLetterAttempts);
             w.WriteNullableString(r.DeadLetterError);
         }
+
+        if (format >= FormatTraces)
+        {
+            w.WriteByte(r.Trace is null ? (byte)0 : (byte)1);
+            if (r.Trace is { } trace)
+                LogEntryCodec.WriteTrace(w, trace);
+        }
     }
 
     /// <summary>Reads a snapshot into <paramref name="state"/>, replacing its content; throws <see cref="CodecException"/> on bad bytes and then leaves <paramref name="state"/> untouched.</summary>
@@ -148,6 +163,7 @@ public static class SnapshotCodec
         var header = window.Next(static (ref BinaryReader r) => ReadHeader(ref r));
         Parse<TimerRecord> readRecord = header.Format switch
         {
+            FormatTraces => static (ref BinaryReader r) => ReadRecord(ref r, FormatTraces),
             FormatDeadLetters => static (ref BinaryReader r) => ReadRecord(ref r, FormatDeadLetters),
             FormatPaused => static (ref BinaryReader r) => ReadRecord(ref r, FormatPaused),
             LogEntryCodec.SpecFormat4 => static (ref BinaryReader r) => ReadRecord(ref r, LogEntryCodec.SpecFormat4),
@@ -224,6 +240,17 @@ public static class SnapshotCodec
                 throw new CodecException($"timer '{id}' owes no dead-letter notice but has notice attempts or an error");
         }
 
+        TraceContext? trace = null;
+        if (format >= FormatTraces)
+        {
+            trace = r.ReadByte() switch
+            {
+                0 => null,
+                1 => LogEntryCodec.ReadTrace(ref r),
+                var flag => throw new CodecException($"trace flag {flag} of timer '{id}' is neither 0 nor 1"),
+            };
+        }
+
         return new TimerRecord(id, version, (TimerStatus)status, createdAt, dueAt, spec, attempts, lastError, finishedAt)
         {
             FiredAtIndex = firedAtIndex,
@@ -233,13 +260,14 @@ public static class SnapshotCodec
             DeadLetter = deadLetter,
             DeadLetterAttempts = deadLetterAttempts,
             DeadLetterError = deadLetterError,
+            Trace = trace,
         };
     }
 
-    /// <summary>The spec format of a snapshot format's records: the same number up to 4, 4 in format 5, and 5 in format 6.</summary>
+    /// <summary>The spec format of a snapshot format's records: the same number up to 4, 4 in format 5, and 5 in formats 6 and 7.</summary>
     private static byte SpecFormatIn(byte format) => format switch
     {
-        FormatDeadLetters => LogEntryCodec.SpecFormat5,
+        FormatDeadLetters or FormatTraces => LogEntryCodec.SpecFormat5,
         _ => Math.Min(format, LogEntryCodec.SpecFormat4),
     };
 

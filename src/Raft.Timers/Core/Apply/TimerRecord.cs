@@ -49,6 +49,12 @@ public sealed record TimerRecord(
     public string? DeadLetterError { get; init; }
 
     /// <summary>
+    /// The trace of the request that wrote this version, when it was traced (<see cref="TraceContext"/>): each delivery
+    /// attempt's span is its child. It decides nothing.
+    /// </summary>
+    public TraceContext? Trace { get; init; }
+
+    /// <summary>
     /// Set only on the copy of a failed timer that carries its dead-letter notice to a transport (never on a record the
     /// state holds): its <see cref="IdempotencyKey"/> is then the notice's.
     /// </summary>

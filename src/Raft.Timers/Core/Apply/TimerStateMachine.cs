@@ -137,6 +137,7 @@ public sealed partial class TimerStateMachine
         var record = new TimerRecord(command.TimerId, 1, TimerStatus.Pending, stamp, due, command.Spec, 0, null, 0)
         {
             Occurrence = command.Spec.Schedule is null ? 0 : 1,
+            Trace = command.Trace,
         };
         timers.Add(record.Id, record);
         idsInOrder.Add(record.Id);
@@ -165,7 +166,7 @@ public sealed partial class TimerStateMachine
         var record = existing with
         {
             Version = existing.Version + 1, Spec = command.Spec, DueAtUnixMs = due, FiredAtIndex = 0, FireCount = 0,
-            Occurrence = command.Spec.Schedule is null ? 0 : 1, Redrives = 0,
+            Occurrence = command.Spec.Schedule is null ? 0 : 1, Redrives = 0, Trace = command.Trace,
         };
         timers[record.Id] = record;
         PendingBytes += RetainedBytes(record) - RetainedBytes(existing);

@@ -43,6 +43,13 @@ internal readonly struct BinaryWriter(IBufferWriter<byte> output)
         WriteVarUInt((ulong)value);
     }
 
+    /// <summary>Bytes of a fixed length the reader knows, without a length in front.</summary>
+    public void WriteFixed(ReadOnlySpan<byte> bytes)
+    {
+        bytes.CopyTo(output.GetSpan(bytes.Length));
+        output.Advance(bytes.Length);
+    }
+
     public void WriteBytes(ReadOnlySpan<byte> bytes)
     {
         WriteVarUInt((ulong)bytes.Length);

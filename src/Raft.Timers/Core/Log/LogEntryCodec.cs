@@ -92,6 +92,16 @@ public static class LogEntryCodec
     /// <summary>Update with <c>spec5</c>, then <c>expectedVersion:varint</c> (0 when none is expected).</summary>
     private const byte UpdateVersion6 = 6;
 
+    /// <summary>
+    /// Create version 5's payload, then the trace context of the request that wrote it: <c>traceId:16 spanId:8
+    /// flags:u8</c>, the ids big-endian as a <c>traceparent</c> header spells them, neither zero. Written only for a
+    /// create with a trace, which a node sends only once every member reads it (<see cref="LogLevels.TraceContexts"/>).
+    /// </summary>
+    private const byte CreateVersion6 = 6;
+
+    /// <summary>Update version 6's payload, then the trace context as in <see cref="CreateVersion6"/>.</summary>
+    private const byte UpdateVersion7 = 7;
+
     private const byte DueAfterTimeout = 1;
     private const byte DueAtTime = 2;
 
@@ -182,17 +192,30 @@ public static class LogEntryCodec
         {
             case CreateTimer create:
             {
-                var format = SpecFormatOf(create.Spec);
+                var format = create.Trace is null ? SpecFormatOf(create.Spec) : SpecFormat5;
                 w.WriteString(create.TimerId);
                 WriteSpec(w, create.Spec, format);
+                if (create.Trace is { } trace)
+                {
+                    WriteTrace(w, trace);
+                    return (Kind.Create, CreateVersion6);
+                }
+
                 return (Kind.Create, format switch { SpecFormat5 => CreateVersion5, SpecFormat4 => CreateVersion4, SpecFormat3 => CreateVersion3, SpecFormat2 => CreateVersion2, _ => CommandVersion1 });
             }
             case UpdateTimer update:
-                var updateFormat = SpecFormatOf(update.Spec);
+                var updateFormat = update.Trace is null ? SpecFormatOf(update.Spec) : SpecFormat5;
                 w.WriteString(update.TimerId);
                 WriteSpec(w, update.Spec, updateFormat);
                 if (update.ExpectedVersion is { } expected)
                     ArgumentOutOfRangeException.ThrowIfLessThan(expected, 1L, nameof(command));
+                if (update.Trace is { } updateTrace)
+                {
+                    w.WriteVarInt(update.ExpectedVersion ?? 0);
+                    WriteTrace(w, updateTrace);
+                    return (Kind.Update, UpdateVersion7);
+                }
+
                 if (updateFormat != SpecFormat1)
                 {
                     w.WriteVarInt(update.ExpectedVersion ?? 0);
@@ -398,6 +421,15 @@ public static class LogEntryCodec
             return new UpdateTimer(ReadId(ref r), ReadSpec(ref r), ReadVersion(ref r));
         if ((Kind)kind == Kind.Create && version is CreateVersion2 or CreateVersion3 or CreateVersion4 or CreateVersion5)
             return new CreateTimer(ReadId(ref r), ReadSpec(ref r, version switch { CreateVersion5 => SpecFormat5, CreateVersion4 => SpecFormat4, CreateVersion3 => SpecFormat3, _ => SpecFormat2 }));
+        if ((Kind)kind == Kind.Create && version == CreateVersion6)
+            return new CreateTimer(ReadId(ref r), ReadSpec(ref r, SpecFormat5)) { Trace = ReadTrace(ref r) };
+        if ((Kind)kind == Kind.Update && version == UpdateVersion7)
+        {
+            var (id, spec) = (ReadId(ref r), ReadSpec(ref r, SpecFormat5));
+            var expected = r.ReadVarInt(0, long.MaxValue, "expected version");
+            return new UpdateTimer(id, spec, expected == 0 ? null : expected) { Trace = ReadTrace(ref r) };
+        }
+
         if ((Kind)kind == Kind.Update && version is UpdateVersion3 or UpdateVersion4 or UpdateVersion5 or UpdateVersion6)
         {
             var (id, spec) = (ReadId(ref r), ReadSpec(ref r, version switch { UpdateVersion6 => SpecFormat5, UpdateVersion5 => SpecFormat4, UpdateVersion4 => SpecFormat3, _ => SpecFormat2 }));
@@ -601,4 +633,24 @@ public static class LogEntryCodec
     }
 
     internal static void WriteSpecTo(BinaryWriter w, TimerSpec spec, byte format) => WriteSpec(w, spec, format);
+
+    /// <summary>A trace context's <see cref="TraceContext.EncodedBytes"/> bytes (<see cref="CreateVersion6"/>).</summary>
+    internal static void WriteTrace(BinaryWriter w, TraceContext trace)
+    {
+        Span<byte> bytes = stackalloc byte[TraceContext.EncodedBytes];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt128BigEndian(bytes, trace.TraceId);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bytes[16..], trace.SpanId);
+        bytes[24] = trace.Flags;
+        w.WriteFixed(bytes);
+    }
+
+    internal static TraceContext ReadTrace(ref BinaryReader r)
+    {
+        var bytes = r.Take(TraceContext.EncodedBytes, "trace context");
+        var traceId = System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(bytes);
+        var spanId = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(bytes[16..]);
+        if (traceId == UInt128.Zero || spanId == 0)
+            throw new CodecException("a trace context with a zero trace or span id");
+        return new TraceContext(traceId, spanId, bytes[24]);
+    }
 }

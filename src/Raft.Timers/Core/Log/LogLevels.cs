@@ -53,12 +53,20 @@ public static class LogLevels
     /// </summary>
     public const int DeadLetters = 7;
 
+    /// <summary>
+    /// Adds create version 6 and update version 7, which carry the trace context of the request that wrote them, and
+    /// snapshot format 7, which keeps it with the timer. A write's trace is dropped, not refused, until every member
+    /// reads this level: tracing never costs a client its write.
+    /// </summary>
+    public const int TraceContexts = 8;
+
     /// <summary>The level of this build.</summary>
-    public const int Current = DeadLetters;
+    public const int Current = TraceContexts;
 
     /// <summary>The level every member must read before <paramref name="command"/> may be written to the log.</summary>
     public static int Needed(TimerCommand command) => command switch
     {
+        CreateTimer { Trace: not null } or UpdateTimer { Trace: not null } => TraceContexts,
         CreateTimer create => NeededFor(create.Spec),
         UpdateTimer update => NeededFor(update.Spec),
         PurgeFinished { FailedRetentionMs: not null } => PauseResume,

@@ -14,14 +14,22 @@ namespace RaftTimers.Core.Log;
 public abstract record TimerCommand(string TimerId);
 
 /// <summary>Create a timer due at <c>stamp + TimeoutMs</c>. A second create with the same id and spec is a no-op.</summary>
-public sealed record CreateTimer(string TimerId, TimerSpec Spec) : TimerCommand(TimerId);
+public sealed record CreateTimer(string TimerId, TimerSpec Spec) : TimerCommand(TimerId)
+{
+    /// <summary>The trace of the request that wrote it, kept for its delivery attempts; not part of what is created.</summary>
+    public TraceContext? Trace { get; init; }
+}
 
 /// <summary>
 /// Replace a pending timer's spec; its version goes up and it is due at <c>stamp + TimeoutMs</c>. With
 /// <paramref name="ExpectedVersion"/> (HTTP <c>If-Match</c>) it applies only to that version, so a retried replace
 /// cannot bump the version twice: the retry finds the version its first attempt made and is refused.
 /// </summary>
-public sealed record UpdateTimer(string TimerId, TimerSpec Spec, long? ExpectedVersion = null) : TimerCommand(TimerId);
+public sealed record UpdateTimer(string TimerId, TimerSpec Spec, long? ExpectedVersion = null) : TimerCommand(TimerId)
+{
+    /// <summary>The trace of the request that wrote it, kept for the new version's delivery attempts; not part of the spec.</summary>
+    public TraceContext? Trace { get; init; }
+}
 
 /// <summary>Cancel a pending timer. Once applied, no fire of any version of it can apply.</summary>
 public sealed record CancelTimer(string TimerId) : TimerCommand(TimerId);

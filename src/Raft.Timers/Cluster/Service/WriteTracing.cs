@@ -1,0 +1,80 @@
+using System.Diagnostics;
+using RaftTimers.Core.Log;
+using RaftTimers.Core.Model;
+
+namespace RaftTimers.Cluster.Service;
+
+/// <summary>
+/// The span of each client write (README, "Tracing"): from the node the request entered, through forwarding to the
+/// leader, to the commit of its entry. It is a child of the API request's span, and a create or replace keeps its
+/// context in the log (<see cref="TraceContext"/>), so each delivery attempt of that version, on whichever node leads
+/// when it is due, is a child of it (Delivery.DeliveryTracing). Nothing is recorded unless a listener (the node's OTLP
+/// export) asks for it, and nothing is kept in the log for a write nobody traces.
+/// </summary>
+public static class WriteTracing
+{
+    public const string SourceName = "RaftTimers.Writes";
+
+    private static readonly ActivitySource Source = new(SourceName);
+
+    /// <summary>Starts the span of <paramref name="command"/>; null when nobody listens.</summary>
+    public static Activity? Start(TimerCommand command)
+    {
+        var activity = Source.StartActivity(command switch
+        {
+            CreateTimer => "timer create",
+            UpdateTimer => "timer replace",
+            CancelTimer => "timer cancel",
+            PauseTimer => "timer pause",
+            ResumeTimer => "timer resume",
+            RedriveTimer => "timer redrive",
+            _ => "timer write",
+        });
+        if (activity is { IsAllDataRequested: true })
+            activity.SetTag("rafttimers.timer.id", command.TimerId);
+        return activity;
+    }
+
+    /// <summary>The context a create or replace keeps for its delivery attempts: that of a recorded span, else none.</summary>
+    public static TraceContext? ContextOf(Activity? activity)
+    {
+        if (activity is not { Recorded: true } || activity.IdFormat != ActivityIdFormat.W3C)
+            return null;
+        Span<byte> traceId = stackalloc byte[16];
+        Span<byte> spanId = stackalloc byte[8];
+        activity.TraceId.CopyTo(traceId);
+        activity.SpanId.CopyTo(spanId);
+        var trace = System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(traceId);
+        var span = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(spanId);
+        return trace == UInt128.Zero || span == 0 ? null : new TraceContext(trace, span, (byte)activity.ActivityTraceFlags);
+    }
+
+    /// <summary>The parent a delivery attempt's span takes from a kept context.</summary>
+    public static ActivityContext ParentOf(TraceContext trace)
+    {
+        Span<byte> traceId = stackalloc byte[16];
+        Span<byte> spanId = stackalloc byte[8];
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt128BigEndian(traceId, trace.TraceId);
+        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(spanId, trace.SpanId);
+        return new ActivityContext(ActivityTraceId.CreateFromBytes(traceId), ActivitySpanId.CreateFromBytes(spanId),
+            (ActivityTraceFlags)trace.Flags, isRemote: true);
+    }
+
+    /// <summary>Records how the write ended on its span.</summary>
+    public static void Ended(Activity? activity, WriteResult result)
+    {
+        if (activity is null)
+            return;
+        activity.SetTag("rafttimers.write.end", result.End.ToString().ToLowerInvariant());
+        activity.SetTag("rafttimers.write.forwarded", result.Forwarded);
+        if (result.End == WriteEnd.Ran)
+        {
+            activity.SetTag("rafttimers.write.outcome", result.Result.Outcome.ToString());
+            activity.SetTag("rafttimers.timer.version", result.Result.Version);
+        }
+        else
+        {
+            activity.SetStatus(ActivityStatusCode.Error, result.Reason);
+        }
+    }
+}
