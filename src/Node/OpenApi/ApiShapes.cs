@@ -359,7 +359,7 @@ public sealed record TransferRequestShape;
 [Description("A node to add; it must run in join mode (--join true) with an empty data directory.")]
 public sealed record AddMemberShape
 {
-    [Description("The new node's Raft address as IP:port.")]
+    [Description("The new node's Raft address as IP:port or name:port, spelled as the node was started with.")]
     public required string Raft { get; init; }
 
     [Description("The new node's HTTP API as an absolute http(s) URL; the leader asks it who it is before sending it the log.")]

@@ -12,7 +12,8 @@ namespace RaftTimers.Node.Tests.Configuration;
 /// </summary>
 public sealed class NodeSettingsTests
 {
-    private static NodeSettings Load(params (string Key, string Value)[] values)
+    /// <summary>Settings from <c>RaftTimers:</c>-relative keys, as the node binds them.</summary>
+    internal static NodeSettings Load(params (string Key, string Value)[] values)
         => NodeSettings.Load(new ConfigurationBuilder()
             .AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>($"{NodeSettings.Section}:{v.Key}", v.Value)))
             .Build());

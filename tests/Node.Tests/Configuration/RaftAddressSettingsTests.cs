@@ -1,5 +1,4 @@
 using System.Net;
-using Microsoft.Extensions.Configuration;
 using RaftTimers.Cluster.Membership;
 using RaftTimers.Node.Configuration;
 
@@ -11,10 +10,7 @@ namespace RaftTimers.Node.Tests.Configuration;
 /// </summary>
 public sealed class RaftAddressSettingsTests
 {
-    private static NodeSettings Load(params (string Key, string Value)[] values)
-        => NodeSettings.Load(new ConfigurationBuilder()
-            .AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>($"{NodeSettings.Section}:{v.Key}", v.Value)))
-            .Build());
+    private static NodeSettings Load(params (string Key, string Value)[] values) => NodeSettingsTests.Load(values);
 
     [Theory]
     [InlineData("10.0.0.4:9080", "10.0.0.4:9080")]
