@@ -58,6 +58,8 @@ public sealed partial class TelemetryTests
         const string replaced = "4bf92f3577b34da6a3ce929d0e0e4736";
         var id = $"joined-{Guid.NewGuid():N}"[..20];
         var plain = $"plain-{Guid.NewGuid():N}"[..20];
+        // A node keeps a write's context once it knows every member reads it, which it learns in the background.
+        await LogLevelKnownAsync(cluster, 8);
 
         // Created through a follower in one trace (forwarded to the leader), replaced through the leader in another:
         // the callback, due after the replace, belongs to the second; a timer written without a trace gets one of its own.
@@ -66,7 +68,15 @@ public sealed partial class TelemetryTests
         Assert.Equal(System.Net.HttpStatusCode.OK, await SendAsync(cluster.Http, HttpMethod.Put, $"{cluster.Urls[leader - 1]}/timer/{id}", null,
             TimerApi.Body(300, sink.UrlFor(id)), $"00-{replaced}-00f067aa0ba902b7-01"));
         await cluster.Http.CreateOkAsync(follower, plain, 300, sink.UrlFor(plain));
-        await sink.WaitUntilAsync(d => d.Any(x => x.TimerId == id) && d.Any(x => x.TimerId == plain), Deadline);
+        // A batch through a follower travels to the leader as the request it came as, in the same trace.
+        const string batched = "5af7651916cd43dd8448eb211c80319d";
+        var inBatch = $"batched-{Guid.NewGuid():N}"[..20];
+        var item = System.Text.Json.Nodes.JsonNode.Parse(TimerApi.Body(300, sink.UrlFor(inBatch)))!.AsObject();
+        item["id"] = inBatch;
+        Assert.Equal(System.Net.HttpStatusCode.OK, await SendAsync(cluster.Http, HttpMethod.Post, follower + "/timer/batch", null,
+            new System.Text.Json.Nodes.JsonObject { ["create"] = new System.Text.Json.Nodes.JsonArray(item) }.ToJsonString(), $"00-{batched}-c7ad6b7169203332-01"));
+        await sink.WaitUntilAsync(d => d.Any(x => x.TimerId == id) && d.Any(x => x.TimerId == plain) && d.Any(x => x.TimerId == inBatch), Deadline);
+        Assert.Equal(batched, (sink.Deliveries.Single(d => d.TimerId == inBatch).Headers.GetValueOrDefault("traceparent") ?? "--").Split('-')[1]);
 
         var parent = sink.Deliveries.Single(d => d.TimerId == id).Headers.GetValueOrDefault("traceparent") ?? "";
         Assert.Matches(TraceParent(), parent);
@@ -90,6 +100,7 @@ public sealed partial class TelemetryTests
         var leader = await cluster.LeaderIndexAsync();
         const string requested = "0af7651916cd43dd8448eb211c80319c";
         var id = $"unkept-{Guid.NewGuid():N}"[..20];
+        await LogLevelKnownAsync(cluster, 7);
 
         Assert.Equal(System.Net.HttpStatusCode.Created, await SendAsync(cluster.Http, HttpMethod.Post, cluster.Urls[leader % 3] + "/timer", id,
             TimerApi.Body(300, sink.UrlFor(id)), $"00-{requested}-b7ad6b7169203331-01"));
@@ -99,6 +110,11 @@ public sealed partial class TelemetryTests
         Assert.Matches(TraceParent(), parent);
         Assert.NotEqual(requested, parent.Split('-')[1]);
     }
+
+    /// <summary>Waits until every node says, in <c>GET /cluster</c>, that every member reads <paramref name="level"/>.</summary>
+    private static Task LogLevelKnownAsync(LocalCluster cluster, int level)
+        => Poll.UntilAsync(async () => await Task.WhenAll(cluster.Urls.Select(async url => (await cluster.Http.Client(url).GetClusterAsync()).Json.GetProperty("logLevel").GetInt32())),
+            levels => levels.All(l => l == level), Deadline, levels => $"the nodes know log levels {string.Join(", ", levels)}");
 
     private static async Task<System.Net.HttpStatusCode> SendAsync(HttpClient http, HttpMethod method, string url, string? id, string body, string traceParent)
     {

@@ -72,6 +72,8 @@ public sealed partial class ClockSampler(TimerNode node, HttpClient client, ILog
         var peers = node.View.Members().Where(m => m.IsRemote).Select(m => m.Raft).ToList();
         Clock.SetPeers([.. peers.Select(RaftAddress.Format)]);
         await node.View.LearnMetadataAsync(TimeSpan.FromMilliseconds(Clock.Options.SampleTimeoutMs), token).ConfigureAwait(false);
+        // The cluster's log level, learned in the background: what a write may carry without waiting depends on it.
+        node.Membership.RefreshLogLevel();
         // Read again: the metadata just learned names the members' API addresses.
         var members = node.View.Members().Where(m => m.IsRemote && peers.Contains(m.Raft)).ToList();
         await Task.WhenAll(members.Select(m => SampleAsync(m, token))).ConfigureAwait(false);

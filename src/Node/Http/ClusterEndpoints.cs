@@ -56,6 +56,7 @@ public sealed class ClusterEndpoints(TimerNode node)
             json.WriteString("membership", MembershipName(node.Membership.Local));
             json.WriteString("role", role);
             json.WriteNumber("term", cluster.Term);
+            json.WriteNumber("logLevel", node.Membership.KnownLogLevel);
             if (leader is null)
             {
                 json.WriteNull("leader");

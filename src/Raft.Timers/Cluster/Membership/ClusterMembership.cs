@@ -65,6 +65,8 @@ public sealed partial class ClusterMembership
     // stays quick while a member is down.
     private readonly System.Collections.Concurrent.ConcurrentDictionary<EndPoint, long> unanswered = new();
     private int levelReached = LogLevels.Base;
+    private long lastLevelRefresh;
+    private int refreshingLevel;
     private readonly int localLogLevel;
     private static readonly TimeSpan AskAgainAfter = TimeSpan.FromSeconds(10);
     private volatile bool isMember;
@@ -197,6 +199,52 @@ public sealed partial class ClusterMembership
         }
 
         return Math.Min(LogLevels.Lowest(published), localLogLevel);
+    }
+
+    /// <summary>The highest log level every member was last found to read; <see cref="LogLevels.Base"/> until it is known.</summary>
+    public int KnownLogLevel => Volatile.Read(ref levelReached);
+
+    /// <summary>
+    /// Whether every member is already known to read <paramref name="level"/>, without waiting: for what a write may
+    /// leave out instead of being refused (its trace context). When it is not known yet, the members are asked in the
+    /// background (<see cref="RefreshLogLevel"/>), so a later call knows.
+    /// </summary>
+    public bool EveryMemberReadsNow(int level)
+    {
+        if (Volatile.Read(ref levelReached) >= level)
+            return true;
+        RefreshLogLevel();
+        return false;
+    }
+
+    /// <summary>
+    /// Asks the members for the levels they read, in the background, at most one round at a time and one a second,
+    /// until every member reads this build's level. Called by the clock sampler's rounds, so that a node learns its
+    /// cluster's level soon after it starts and after each member's upgrade.
+    /// </summary>
+    public void RefreshLogLevel()
+    {
+        if (Volatile.Read(ref levelReached) >= LogLevels.Current)
+            return;
+        var last = Volatile.Read(ref lastLevelRefresh);
+        if ((last != 0 && clock.GetElapsedTime(last) < TimeSpan.FromSeconds(1)) || Interlocked.Exchange(ref refreshingLevel, 1) == 1)
+            return;
+        Volatile.Write(ref lastLevelRefresh, clock.GetTimestamp());
+        _ = Task.Run(async () =>
+        {
+            try
+            {
+                await EveryMemberReadsAsync(LogLevels.Current, CancellationToken.None).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is OperationCanceledException or ObjectDisposedException or MemberUnavailableException or IOException)
+            {
+                // The node is stopping, or a member did not answer: the next round asks again.
+            }
+            finally
+            {
+                Volatile.Write(ref refreshingLevel, 0);
+            }
+        });
     }
 
     /// <summary>

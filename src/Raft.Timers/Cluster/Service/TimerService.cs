@@ -1,6 +1,7 @@
 using DotNext.Net.Cluster;
 using RaftTimers.Cluster.Forwarding;
 using RaftTimers.Cluster.Hosting;
+using RaftTimers.Cluster.Membership;
 using RaftTimers.Cluster.Storage;
 using RaftTimers.Core.Apply;
 using RaftTimers.Core.Log;
@@ -69,7 +70,7 @@ public sealed class TimerService(TimerNode node, ForwardingClient forwarding, Se
         deadline.CancelAfter(options.RequestTimeoutMs);
         try
         {
-            command = await WithTraceAsync(command, activity, deadline.Token).ConfigureAwait(false);
+            command = WithTrace(command, activity, node.Membership);
             if (await NotYetReadableAsync(command, deadline.Token).ConfigureAwait(false) is { } unreadable)
                 return unreadable;
 
@@ -140,6 +141,8 @@ public sealed class TimerService(TimerNode node, ForwardingClient forwarding, Se
         if (NotServing() is { } why)
             return new BatchRun([.. commands.Select(_ => WriteResult.Unavailable(why))], LeaderRoute.Here);
 
+        using var activity = WriteTracing.StartBatch(commands.Count);
+
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(aborted);
         deadline.CancelAfter(options.RequestTimeoutMs);
         try
@@ -149,7 +152,7 @@ public sealed class TimerService(TimerNode node, ForwardingClient forwarding, Se
                 var leader = await FindLeaderAsync(deadline.Token).ConfigureAwait(false);
                 if (leader.At != LeaderAt.Here)
                     return new BatchRun(null, leader);
-                if (await RunBatchHereAsync(commands, deadline.Token, aborted).ConfigureAwait(false) is { } results)
+                if (await RunBatchHereAsync(commands, activity, deadline.Token, aborted).ConfigureAwait(false) is { } results)
                     return new BatchRun(results, leader);
                 // Leadership moved before the entry was appended: nothing was written, find the leader again.
                 await Task.Delay(LeaderMovedPause, clock, deadline.Token).ConfigureAwait(false);
@@ -162,7 +165,8 @@ public sealed class TimerService(TimerNode node, ForwardingClient forwarding, Se
     }
 
     /// <summary>The batch's results as this node ran it; null when it did not lead when it proposed, and wrote nothing.</summary>
-    private async Task<WriteResult[]?> RunBatchHereAsync(IReadOnlyList<TimerCommand> commands, CancellationToken deadline, CancellationToken aborted)
+    private async Task<WriteResult[]?> RunBatchHereAsync(IReadOnlyList<TimerCommand> commands, System.Diagnostics.Activity? activity,
+        CancellationToken deadline, CancellationToken aborted)
     {
         var results = new WriteResult[commands.Count];
         var admitted = new List<TimerCommand>(commands.Count);
@@ -171,7 +175,7 @@ public sealed class TimerService(TimerNode node, ForwardingClient forwarding, Se
         {
             for (var i = 0; i < commands.Count; i++)
             {
-                var command = commands[i];
+                var command = WithTrace(commands[i], activity, node.Membership);
                 if (await NotYetReadableAsync(command, deadline).ConfigureAwait(false) is { } unreadable)
                 {
                     results[i] = unreadable;
@@ -212,12 +216,13 @@ public sealed class TimerService(TimerNode node, ForwardingClient forwarding, Se
 
     /// <summary>
     /// A create or replace with the context of its traced span, for its delivery attempts; as it came when its span is
-    /// not recorded, or while some member does not read trace contexts yet (a write is never refused for its trace).
+    /// not recorded, or while every member is not known to read trace contexts yet. That is checked without waiting: a
+    /// write is never refused or slowed for its trace.
     /// </summary>
-    private async Task<TimerCommand> WithTraceAsync(TimerCommand command, System.Diagnostics.Activity? activity, CancellationToken token)
+    private static TimerCommand WithTrace(TimerCommand command, System.Diagnostics.Activity? activity, ClusterMembership membership)
     {
         if (command is not (CreateTimer or UpdateTimer) || WriteTracing.ContextOf(activity) is not { } trace
-            || !await node.Membership.EveryMemberReadsAsync(LogLevels.TraceContexts, token).ConfigureAwait(false))
+            || !membership.EveryMemberReadsNow(LogLevels.TraceContexts))
             return command;
         return command switch
         {

@@ -35,6 +35,18 @@ public static class WriteTracing
         return activity;
     }
 
+    /// <summary>
+    /// Starts the span of a batch on the node that runs it (the leader: a follower hands the request on whole, and the
+    /// leader's request span continues the follower's trace); its creates and replaces keep its context.
+    /// </summary>
+    public static Activity? StartBatch(int items)
+    {
+        var activity = Source.StartActivity("timer batch");
+        if (activity is { IsAllDataRequested: true })
+            activity.SetTag("rafttimers.batch.items", items);
+        return activity;
+    }
+
     /// <summary>The context a create or replace keeps for its delivery attempts: that of a recorded span, else none.</summary>
     public static TraceContext? ContextOf(Activity? activity)
     {

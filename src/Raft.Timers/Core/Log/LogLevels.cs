@@ -66,9 +66,8 @@ public static class LogLevels
     /// <summary>The level every member must read before <paramref name="command"/> may be written to the log.</summary>
     public static int Needed(TimerCommand command) => command switch
     {
-        CreateTimer { Trace: not null } or UpdateTimer { Trace: not null } => TraceContexts,
-        CreateTimer create => NeededFor(create.Spec),
-        UpdateTimer update => NeededFor(update.Spec),
+        CreateTimer create => Math.Max(create.Trace is null ? Base : TraceContexts, NeededFor(create.Spec)),
+        UpdateTimer update => Math.Max(update.Trace is null ? Base : TraceContexts, NeededFor(update.Spec)),
         PurgeFinished { FailedRetentionMs: not null } => PauseResume,
         PurgeFinished { Bounds: not null } => PurgeBounds,
         RecordDelivery { DeadLetter: true } => DeadLetters,
