@@ -26,7 +26,8 @@ public sealed class TimerMetrics : ILeaderObserver
     private readonly Counter<long> attempts;
     private readonly Histogram<double> attemptDuration;
     private readonly KeyValuePair<string, object?>[][][] writeTags;
-    private readonly KeyValuePair<string, object?>[][] attemptTags;
+    /// <summary>By outcome, then callback (0) or dead-letter notice (1).</summary>
+    private readonly KeyValuePair<string, object?>[][][] attemptTags;
 
     public TimerMetrics(Meter meter)
     {
@@ -38,9 +39,9 @@ public sealed class TimerMetrics : ILeaderObserver
             "How long after its due time a timer's first callback attempt was sent, by the delivering leader's clock",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = LatenessBucketsSeconds });
         attempts = meter.CreateCounter<long>("rafttimers.deliveries.attempts", "{attempt}",
-            "Callback delivery attempts made by this node as leader, by outcome");
+            "Delivery attempts made by this node as leader, by outcome and kind (a timer's callback, or a failed timer's dead-letter notice)");
         attemptDuration = meter.CreateHistogram("rafttimers.deliveries.duration", "s",
-            "Callback request duration, from send to the response headers or the failure, by outcome",
+            "Delivery request duration, from send to the response headers or the failure, by outcome and kind",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBucketsSeconds });
 
         writeTags = new KeyValuePair<string, object?>[Enum.GetValues<TimerWrite>().Length][][];
@@ -51,9 +52,15 @@ public sealed class TimerMetrics : ILeaderObserver
                 writeTags[(int)op][(int)outcome] = [new("op", OpName(op)), new("outcome", OutcomeName(outcome))];
         }
 
-        attemptTags = new KeyValuePair<string, object?>[Enum.GetValues<DeliveryAttemptOutcome>().Length][];
+        attemptTags = new KeyValuePair<string, object?>[Enum.GetValues<DeliveryAttemptOutcome>().Length][][];
         foreach (var outcome in Enum.GetValues<DeliveryAttemptOutcome>())
-            attemptTags[(int)outcome] = [new("outcome", AttemptOutcomeName(outcome))];
+        {
+            attemptTags[(int)outcome] =
+            [
+                [new("outcome", AttemptOutcomeName(outcome)), new("kind", "callback")],
+                [new("outcome", AttemptOutcomeName(outcome)), new("kind", "dead_letter")],
+            ];
+        }
     }
 
     /// <summary>Counts one write answered by this node; a forwarded one is left to the leader that answered it.</summary>
@@ -67,9 +74,9 @@ public sealed class TimerMetrics : ILeaderObserver
 
     public void FirstAttemptSending(TimeSpan lateness) => fireLateness.Record(lateness.TotalSeconds);
 
-    public void AttemptEnded(DeliveryAttemptOutcome outcome, TimeSpan? duration)
+    public void AttemptEnded(DeliveryAttemptOutcome outcome, TimeSpan? duration, bool deadLetterNotice)
     {
-        var tags = attemptTags[(int)outcome];
+        var tags = attemptTags[(int)outcome][deadLetterNotice ? 1 : 0];
         attempts.Add(1, tags);
         if (duration is { } d)
             attemptDuration.Record(d.TotalSeconds, tags);

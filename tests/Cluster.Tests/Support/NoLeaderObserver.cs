@@ -13,7 +13,7 @@ internal sealed class NoLeaderObserver : ILeaderObserver
     {
     }
 
-    public void AttemptEnded(DeliveryAttemptOutcome outcome, TimeSpan? duration)
+    public void AttemptEnded(DeliveryAttemptOutcome outcome, TimeSpan? duration, bool deadLetterNotice)
     {
     }
 }

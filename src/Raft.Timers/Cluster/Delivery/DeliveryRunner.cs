@@ -208,7 +208,7 @@ public sealed partial class DeliveryRunner(
         var first = DeliveryDecision.FirstAttempt(notice ? timer.DeadLetterAttempts : timer.Attempts);
         if (!transports.TryGet(target.Transport, out var transport))
         {
-            observer.AttemptEnded(DeliveryAttemptOutcome.Failed, null);
+            observer.AttemptEnded(DeliveryAttemptOutcome.Failed, null, notice);
             await RecordAsync(timer, first, DeliveryOutcome.Failed, $"unknown transport '{target.Transport}'", notice).ConfigureAwait(false);
             return;
         }
@@ -219,13 +219,13 @@ public sealed partial class DeliveryRunner(
             var outcome = DeliveryDecision.AfterAttempt(attempt, result, options.MaxAttempts);
             if (outcome == DeliveryOutcome.Delivered)
             {
-                observer.AttemptEnded(DeliveryAttemptOutcome.Delivered, duration);
+                observer.AttemptEnded(DeliveryAttemptOutcome.Delivered, duration, notice);
                 await RecordAsync(timer, attempt, DeliveryOutcome.Delivered, null, notice).ConfigureAwait(false);
                 return;
             }
 
             var last = outcome == DeliveryOutcome.Failed;
-            observer.AttemptEnded(last ? DeliveryAttemptOutcome.Failed : DeliveryAttemptOutcome.Retry, duration);
+            observer.AttemptEnded(last ? DeliveryAttemptOutcome.Failed : DeliveryAttemptOutcome.Retry, duration, notice);
             var what = notice ? "Dead-letter notice" : "Delivery";
             if (result.Permanent)
                 LogAttemptRefused(what, timer.Id, timer.Version, attempt, result.Error ?? "refused");
@@ -292,14 +292,14 @@ public sealed partial class DeliveryRunner(
                 }
                 catch (OperationCanceledException) when (leadership.IsCancellationRequested)
                 {
-                    observer.AttemptEnded(DeliveryAttemptOutcome.Abandoned, clock.GetElapsedTime(sent));
+                    observer.AttemptEnded(DeliveryAttemptOutcome.Abandoned, clock.GetElapsedTime(sent), timer.IsDeadLetterNotice);
                     throw;
                 }
                 catch (OperationCanceledException) when (leased.IsCancellationRequested)
                 {
                     // The lease ran out mid-send: the receiver may or may not have the callback. The same attempt goes
                     // again under the next lease (same Idempotency-Key), or the next leader delivers it.
-                    observer.AttemptEnded(DeliveryAttemptOutcome.Abandoned, clock.GetElapsedTime(sent));
+                    observer.AttemptEnded(DeliveryAttemptOutcome.Abandoned, clock.GetElapsedTime(sent), timer.IsDeadLetterNotice);
                     LogLeaseLapsed(timer.IsDeadLetterNotice ? "Dead-letter notice" : "Delivery", timer.Id, timer.Version, attempt);
                 }
             }

@@ -32,9 +32,10 @@ public interface ILeaderObserver
     /// <summary>
     /// One delivery attempt ended with <paramref name="outcome"/>. <paramref name="duration"/> is the callback request's
     /// time, from send to the response headers (or the failure); null when no request was sent (no such transport).
+    /// <paramref name="deadLetterNotice"/>: the attempt sent a failed timer's dead-letter notice, not its callback.
     /// Called by <see cref="Delivery.DeliveryRunner"/> before the outcome is written to the log.
     /// </summary>
-    void AttemptEnded(DeliveryAttemptOutcome outcome, TimeSpan? duration);
+    void AttemptEnded(DeliveryAttemptOutcome outcome, TimeSpan? duration, bool deadLetterNotice);
 }
 
 /// <summary>How one delivery attempt ended, as the delivering leader saw it.</summary>
