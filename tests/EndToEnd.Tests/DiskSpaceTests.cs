@@ -65,6 +65,7 @@ public sealed class DiskSpaceTests
             }
 
             await Poll.UntilAsync(() => LiveCountAsync(http, cluster), live => live == 0, TimeSpan.FromSeconds(30), live => $"{live} nodes still answer");
+            await cluster.WaitUntilExitedAsync(TimeSpan.FromSeconds(30));
             Assert.All(Enumerable.Range(1, 3).Select(cluster.NodeLog).Select(File.ReadAllText),
                 text => Assert.DoesNotContain("AccessViolation", text, StringComparison.Ordinal));
 

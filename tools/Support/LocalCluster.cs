@@ -101,6 +101,15 @@ public sealed class LocalCluster : IAsyncDisposable
     /// <summary>SIGTERM to node <paramref name="index"/> only (1-based): a clean stop, as before a backup copy.</summary>
     public Task StopAsync(int index) => RunToolAsync(["stop", "--data", dataDirectory, "--node", index.ToString()]);
 
+    /// <summary>
+    /// Waits until no node's process runs any more (<c>cluster status</c> says each is stopped), for nodes that stop on
+    /// their own: a node's API closes before its process ends (a leader hands off its leadership in between).
+    /// </summary>
+    public async Task WaitUntilExitedAsync(TimeSpan timeout)
+        => await Poll.UntilAsync(() => RunToolAsync(["status", "--data", dataDirectory]),
+            status => status.Split('\n', StringSplitOptions.RemoveEmptyEntries).All(line => line.Contains("stopped", StringComparison.Ordinal)),
+            timeout, status => $"nodes still running:\n{status}");
+
     /// <summary>Starts every stopped node of this cluster again on its existing data, waiting until a leader is elected.</summary>
     public Task StartAgainAsync() => RunToolAsync(startArgs);
 
