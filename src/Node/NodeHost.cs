@@ -284,11 +284,19 @@ public static partial class NodeHost
     {
         if (node.View.MemberCount < 2)
             return;
-        var (outcome, next) = await handOff.ResignAsync(CancellationToken.None).ConfigureAwait(false);
-        if (outcome == HandOff.Elected)
-            LogHandedOff(log, next?.NodeId ?? "?", RaftAddress.Format(next?.Raft));
-        else if (outcome == HandOff.NoneElected)
-            LogHandOffFailed(log);
+        try
+        {
+            var (outcome, next) = await handOff.ResignAsync(CancellationToken.None, stayInStandby: true).ConfigureAwait(false);
+            if (outcome == HandOff.Elected)
+                LogHandedOff(log, next?.NodeId ?? "?", RaftAddress.Format(next?.Raft));
+            else if (outcome == HandOff.NoneElected)
+                LogHandOffFailed(log);
+        }
+        catch (Exception e) when (e is InvalidOperationException or ObjectDisposedException or IOException or OperationCanceledException)
+        {
+            // The stop goes on: the others elect a leader once this node is gone.
+            LogHandOffError(log, e);
+        }
     }
 
     [LoggerMessage(EventId = 5008, Level = LogLevel.Information, Message = "Stopping: handed leadership to {NextLeader} ({NextLeaderRaft})")]
@@ -296,6 +304,9 @@ public static partial class NodeHost
 
     [LoggerMessage(EventId = 5009, Level = LogLevel.Warning, Message = "Stopping: stepped down as leader, but no other member was elected in time; the others elect one once this node is gone")]
     private static partial void LogHandOffFailed(ILogger logger);
+
+    [LoggerMessage(EventId = 5010, Level = LogLevel.Warning, Message = "Stopping: the leadership hand-off failed; the others elect a leader once this node is gone")]
+    private static partial void LogHandOffError(ILogger logger, Exception exception);
 
     /// <summary>Schedules compute their occurrences with this database; every node of a cluster should have the same (docs/api.md, "Schedules").</summary>
     [LoggerMessage(EventId = 5007, Level = LogLevel.Information, Message = "Schedules read time zones with {ZoneDatabase}")]

@@ -38,6 +38,9 @@ public sealed partial class DeployFilesTests
         var text = File.ReadAllText(Deploy("kubernetes/rafttimers.yaml"));
         var settings = KubernetesSetting().Matches(text).ToDictionary(m => m.Groups[1].Value,
             m => m.Groups[2].Value.Trim().Replace("$(POD_NAME)", "timers-1", StringComparison.Ordinal).Replace("$(POD_NAMESPACE)", "prod", StringComparison.Ordinal));
+        // Those taken from the ConfigMap and the Secret are settings too.
+        foreach (Match named in KubernetesName().Matches(text))
+            Assert.True(IsSetting(named.Groups[1].Value["RaftTimers__".Length..].Split("__")), $"{named.Groups[1].Value} is not a setting of the node");
         settings["RaftTimers__Bootstrap"] = "true";
         var node = Check(settings);
 
@@ -56,19 +59,47 @@ public sealed partial class DeployFilesTests
     [Fact]
     public void The_systemd_units_settings_are_valid_and_it_runs_the_node_it_names()
     {
-        var environment = File.ReadAllLines(Deploy("systemd/rafttimers.env"))
-            .Where(l => l.StartsWith("RaftTimers__", StringComparison.Ordinal))
-            .Select(l => l.Split('=', 2))
-            .ToDictionary(p => p[0], p => p[1]);
+        // The unit's Environment= first: systemd lets its EnvironmentFile= override those.
         var unit = File.ReadAllText(Deploy("systemd/rafttimers.service"));
-        foreach (Match m in UnitEnvironment().Matches(unit))
-            environment[m.Groups[1].Value] = m.Groups[2].Value.Trim();
+        var environment = UnitEnvironment().Matches(unit).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value.Trim());
+        foreach (var line in File.ReadAllLines(Deploy("systemd/rafttimers.env")).Where(l => l.StartsWith("RaftTimers__", StringComparison.Ordinal)))
+        {
+            var pair = line.Split('=', 2);
+            environment[pair[0]] = pair[1];
+        }
+
         var node = Check(environment);
 
         Assert.Equal("/var/lib/rafttimers/node", node.DataDirectory);
         AssertThreeNamedMembers(node);
         Assert.Contains($"/opt/rafttimers/{typeof(NodeSettings).Assembly.GetName().Name}.dll", unit, StringComparison.Ordinal);
         Assert.Contains("KillSignal=SIGTERM", unit, StringComparison.Ordinal);
+    }
+
+    [SkippableFact]
+    public async Task Systemd_verifies_the_unit_without_a_word()
+    {
+        Skip.IfNot(File.Exists("/usr/bin/systemd-analyze"), "NOT RUN: systemd-analyze is not installed");
+        var folder = Directory.CreateTempSubdirectory("rafttimers-unit-");
+        try
+        {
+            var unit = Path.Combine(folder.FullName, "rafttimers.service");
+            File.Copy(Deploy("systemd/rafttimers.service"), unit);
+            var start = new System.Diagnostics.ProcessStartInfo("/usr/bin/systemd-analyze", ["verify", unit])
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+            };
+            using var process = System.Diagnostics.Process.Start(start)!;
+            var output = await process.StandardOutput.ReadToEndAsync() + await process.StandardError.ReadToEndAsync();
+            await process.WaitForExitAsync();
+            // Unknown keys and bad values are only warnings, each naming the file: none may name it.
+            Assert.True(process.ExitCode == 0 && !output.Contains("rafttimers.service", StringComparison.Ordinal), output);
+        }
+        finally
+        {
+            folder.Delete(recursive: true);
+        }
     }
 
     /// <summary>Loads the variables as the node's environment provider would (<c>__</c> is <c>:</c>) and runs its checks.</summary>
@@ -99,11 +130,13 @@ public sealed partial class DeployFilesTests
         return true;
     }
 
+    /// <summary>Three members, all names, and the node among them as configured (the node would add itself otherwise).</summary>
     private static void AssertThreeNamedMembers(NodeSettings node)
     {
         Assert.Equal(3, node.ParsedMembers.Count);
         Assert.All(node.ParsedMembers, m => Assert.IsType<DnsEndPoint>(m));
-        Assert.Contains(node.ParsedRaftEndPoint, node.ParsedMembers);
+        var listed = node.Members.Split(',', StringSplitOptions.TrimEntries).Select(m => RaftAddress.TryParse(m, out var a) ? RaftAddress.Format(a) : m);
+        Assert.Contains(RaftAddress.Format(node.ParsedRaftEndPoint), listed);
     }
 
     /// <summary>Compose's <c>${NAME:-default}</c> as compose fills it with NAME unset.</summary>
@@ -118,6 +151,9 @@ public sealed partial class DeployFilesTests
     /// <summary>A container's <c>- name: RaftTimers__X</c> with a literal value, on its line or folded (<c>&gt;-</c>) onto the next.</summary>
     [GeneratedRegex(@"- name: (RaftTimers__\w+)\s*\n\s+value: (?:>-\s*\n\s+)?(\S.*)$", RegexOptions.Multiline)]
     private static partial Regex KubernetesSetting();
+
+    [GeneratedRegex(@"- name: (RaftTimers__\w+)")]
+    private static partial Regex KubernetesName();
 
     [GeneratedRegex(@"^Environment=(RaftTimers__\w+)=(.*)$", RegexOptions.Multiline)]
     private static partial Regex UnitEnvironment();

@@ -32,9 +32,12 @@ public static class SelfProbe
         try
         {
             target = HealthUrl(url ?? LocalHttpUrl(), check);
+            if (target.Scheme is not ("http" or "https"))
+                throw new UriFormatException($"'{target}' is not an http or https URL");
         }
-        catch (UriFormatException e)
+        catch (Exception e) when (e is UriFormatException or InvalidOperationException)
         {
+            // A bad --url, or settings that do not bind: the probe fails with the reason, never with a crash.
             await error.WriteLineAsync($"probe: {e.Message}\n{Usage}").ConfigureAwait(false);
             return 1;
         }

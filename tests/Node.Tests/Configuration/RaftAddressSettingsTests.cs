@@ -16,6 +16,7 @@ public sealed class RaftAddressSettingsTests
     [InlineData("10.0.0.4:9080", "10.0.0.4:9080")]
     [InlineData("[::1]:9080", "[::1]:9080")]
     [InlineData("localhost:9080", "127.0.0.1:9080")]
+    [InlineData("LocalHost:9080", "127.0.0.1:9080")]
     public void An_IP_or_localhost_is_an_IP_address(string text, string expected)
     {
         Assert.True(RaftAddress.TryParse(text, out var address));

@@ -19,7 +19,7 @@ internal static class ClusterAddCommand
         {
             Description = "The new node's Raft address, IP:port or name:port (localhost:port means 127.0.0.1), as it was started with --raft",
             Required = true,
-            HelpName = "IP:PORT",
+            HelpName = "HOST:PORT",
         };
         var api = new Option<string>("--api")
         {
@@ -56,8 +56,8 @@ internal static class ClusterAddCommand
     }
 
     /// <summary>
-    /// The node accepts <c>IP:port</c> (IPv6 in brackets), <c>localhost:port</c> or <c>name:port</c>; anything else would
-    /// be refused with 400, so it is refused here first, as a usage error.
+    /// The node accepts <c>IP:port</c> (IPv6 in brackets), <c>localhost:port</c> or <c>name:port</c>: what is plainly
+    /// none of those is a usage error here, and the node judges the rest (a name's characters) with 400.
     /// </summary>
     private static string RequireRaftAddress(string text)
     {

@@ -29,7 +29,11 @@ public sealed class LeadershipHandOff
     /// <see cref="HandOff.NoneElected"/> when none was elected within the deadline, <see cref="HandOff.NotLeader"/> when
     /// this node no longer led, so nothing was done.
     /// </summary>
-    public async Task<(HandOff Outcome, MemberView? Leader)> ResignAsync(CancellationToken token)
+    /// <param name="stayInStandby">
+    /// For a node that is stopping: it stays in standby whatever happened, so that it cannot win an election again
+    /// before it is gone.
+    /// </param>
+    public async Task<(HandOff Outcome, MemberView? Leader)> ResignAsync(CancellationToken token, bool stayInStandby = false)
     {
         var standby = (IStandbyModeSupport)cluster;
         var termBefore = cluster.Term;
@@ -56,7 +60,7 @@ public sealed class LeadershipHandOff
         {
             // Back to a normal member that may campaign again, whatever happened: standby must not outlive the request,
             // unless the node's clock holds it there (docs/clocks.md).
-            if (!membership.ClockHeld)
+            if (!stayInStandby && !membership.ClockHeld)
                 await standby.RevertToNormalModeAsync(CancellationToken.None).ConfigureAwait(false);
         }
     }

@@ -31,7 +31,7 @@ public static class RaftAddress
         if (colon <= 0 || !int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535)
             return false;
         var host = text[..colon];
-        if (host == "localhost")
+        if (string.Equals(host, "localhost", StringComparison.OrdinalIgnoreCase))
         {
             address = new IPEndPoint(IPAddress.Loopback, port);
             return true;
