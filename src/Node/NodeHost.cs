@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using System.Net;
-using OpenTelemetry.Resources;
 using RaftTimers.Cluster.Delivery;
 using RaftTimers.Cluster.Forwarding;
 using RaftTimers.Cluster.Hosting;

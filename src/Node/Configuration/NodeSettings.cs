@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using RaftTimers.Cluster.Clock;
 using RaftTimers.Cluster.Delivery;
