@@ -277,6 +277,9 @@ public sealed record ClusterStateShape
 
     public required long Term { get; init; }
 
+    [Description("The highest log level every member was last found to read: what the cluster may write during a rolling upgrade (docs/design.md).")]
+    public required int LogLevel { get; init; }
+
     [Description("The leader this node knows of, or null.")]
     public required LeaderRefShape? Leader { get; init; }
 
