@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Net;
 using System.Text.Json;
 using RaftTimers.Client;
 
@@ -68,7 +67,7 @@ public sealed class DnsNameTests
             // A write through a follower reaches the leader at its published API URL, a name.
             var follower = Enumerable.Range(1, 3).First(i => i != leader);
             await http.CreateOkAsync(Url(follower), "dns-1", 300, sink.UrlFor("dns-1"));
-            await sink.WaitUntilAsync(d => d.Any(x => x.TimerId == "dns-1"), Deadline, () => Logs(root));
+            await sink.WaitUntilAsync(d => d.Any(x => x.TimerId == "dns-1"), Deadline, () => LocalCluster.LogTails(root, 25));
 
             // The other follower dies; while it is down a timer is written, and its name moves to another address.
             var moved = Enumerable.Range(1, 3).First(i => i != leader && i != follower);
@@ -81,12 +80,12 @@ public sealed class DnsNameTests
             // Back on the new address only: the leader, never restarted, must resolve the name again to reach it.
             nodes[moved] = Start(moved, bootstrap: false, $"--RaftTimers:RaftListen={ipOf[moved]}:{RaftPort(moved)}");
             var caughtUp = await Poll.UntilAsync(() => TryGetStatusAsync(http, Url(moved), "dns-2"), s => s == "pending", Deadline,
-                s => $"the moved member answers {s ?? "nothing"} for dns-2\n{Logs(root)}");
+                s => $"the moved member answers {s ?? "nothing"} for dns-2\n{LocalCluster.LogTails(root, 25)}");
             Assert.Equal("pending", caughtUp);
 
             // Through the moved member, a write is forwarded to the leader by name and fires once.
             await http.CreateOkAsync(Url(moved), "dns-3", 300, sink.UrlFor("dns-3"));
-            await sink.WaitUntilAsync(d => d.Any(x => x.TimerId == "dns-3"), Deadline, () => Logs(root));
+            await sink.WaitUntilAsync(d => d.Any(x => x.TimerId == "dns-3"), Deadline, () => LocalCluster.LogTails(root, 25));
             Assert.Equal(leader, await AgreedLeaderAsync(http, [1, 2, 3], Url, root));
             Assert.Single(sink.Deliveries, d => d.TimerId == "dns-1");
             Assert.Single(sink.Deliveries, d => d.TimerId == "dns-3");
@@ -134,35 +133,11 @@ public sealed class DnsNameTests
         return Process.Start(start)!;
     }
 
-    private static async Task<int> AgreedLeaderAsync(HttpClient http, int[] nodes, Func<int, string> url, string root)
-    {
-        var views = await Poll.UntilAsync(
-            async () => await Task.WhenAll(nodes.Select(async i => (Node: i, View: await TryClusterAsync(http, url(i))))),
-            all => all.All(v => v.View is { } c && c.GetProperty("leader").ValueKind == JsonValueKind.Object)
-                && all.Select(v => v.View!.Value.GetProperty("leader").GetProperty("raft").GetString()).Distinct().Count() == 1
-                && all.Count(v => v.View!.Value.GetProperty("role").GetString() == "leader") == 1,
-            Deadline, _ => $"the nodes do not agree on a leader\n{Logs(root)}");
-        return views.Single(v => v.View!.Value.GetProperty("role").GetString() == "leader").Node;
-    }
+    /// <summary>The leader all three agree on, by <see cref="LocalCluster.LeaderIndexAsync(HttpClient, IReadOnlyList{string}, TimeSpan, Func{string})"/>'s rule.</summary>
+    private static Task<int> AgreedLeaderAsync(HttpClient http, int[] nodes, Func<int, string> url, string root)
+        => LocalCluster.LeaderIndexAsync(http, [.. nodes.Select(url)], Deadline, () => LocalCluster.LogTails(root, 25));
 
-    private static async Task<JsonElement> ClusterAsync(HttpClient http, string url)
-        => await TryClusterAsync(http, url) ?? throw new InvalidOperationException($"{url} does not answer GET /cluster");
-
-    private static async Task<JsonElement?> TryClusterAsync(HttpClient http, string url)
-    {
-        try
-        {
-            using var response = await http.GetAsync($"{url}/cluster");
-            if (response.StatusCode != HttpStatusCode.OK)
-                return null;
-            using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
-            return document.RootElement.Clone();
-        }
-        catch (Exception e) when (e is HttpRequestException or TaskCanceledException)
-        {
-            return null;
-        }
-    }
+    private static async Task<JsonElement> ClusterAsync(HttpClient http, string url) => (await http.Client(url).GetClusterAsync()).Json;
 
     private static async Task<string?> TryGetStatusAsync(HttpClient http, string url, string id)
     {
@@ -175,7 +150,4 @@ public sealed class DnsNameTests
             return null;
         }
     }
-
-    private static string Logs(string root)
-        => string.Concat(Directory.GetFiles(root, "*.log").Order().Select(f => $"--- {Path.GetFileName(f)}\n{string.Join('\n', File.ReadLines(f).TakeLast(25))}\n"));
 }

@@ -118,13 +118,15 @@ public sealed class LocalCluster : IAsyncDisposable
     /// term that names a leader names it. A leader that was paused still calls itself leader until it hears of the term
     /// that replaced it; the newest term is what tells the two apart.
     /// </summary>
-    public async Task<int> LeaderIndexAsync(TimeSpan? timeout = null)
+    public Task<int> LeaderIndexAsync(TimeSpan? timeout = null) => LeaderIndexAsync(Http, Urls, timeout ?? TimeSpan.FromSeconds(30), () => LogTails());
+
+    /// <summary>The same, over the nodes at <paramref name="urls"/> of a cluster started otherwise; <paramref name="logs"/> explains a timeout.</summary>
+    public static async Task<int> LeaderIndexAsync(HttpClient http, IReadOnlyList<string> urls, TimeSpan limit, Func<string> logs)
     {
         var deadline = Stopwatch.StartNew();
-        var limit = timeout ?? TimeSpan.FromSeconds(30);
         while (true)
         {
-            var views = await Task.WhenAll(Urls.Select(ClusterViewAsync));
+            var views = await Task.WhenAll(urls.Select(url => ClusterViewAsync(http, url)));
             var reachable = views.OfType<ClusterView>().ToList();
             if (reachable.Count > 0)
             {
@@ -136,7 +138,7 @@ public sealed class LocalCluster : IAsyncDisposable
             }
 
             if (deadline.Elapsed > limit)
-                throw new TimeoutException($"no leader within {limit}\n{LogTails()}");
+                throw new TimeoutException($"no leader within {limit}\n{logs()}");
             await Task.Delay(Poll.Interval);
         }
     }
@@ -144,12 +146,12 @@ public sealed class LocalCluster : IAsyncDisposable
     private sealed record ClusterView(string Raft, bool IsLeader, long Term, string? LeaderRaft);
 
     /// <summary>What node <paramref name="url"/> says of the cluster, or null when it does not answer soon (stopped or paused).</summary>
-    private async Task<ClusterView?> ClusterViewAsync(string url)
+    private static async Task<ClusterView?> ClusterViewAsync(HttpClient http, string url)
     {
         try
         {
             using var soon = new CancellationTokenSource(TimeSpan.FromSeconds(2));
-            var info = (await Http.Client(url).GetClusterAsync(soon.Token)).Json;
+            var info = (await http.Client(url).GetClusterAsync(soon.Token)).Json;
             var leader = info.GetProperty("leader");
             return new ClusterView(
                 info.GetProperty("raft").GetString()!,
@@ -163,10 +165,13 @@ public sealed class LocalCluster : IAsyncDisposable
         }
     }
 
-    public string LogTails(int lines = 30)
+    public string LogTails(int lines = 30) => LogTails(dataDirectory, lines);
+
+    /// <summary>The last <paramref name="lines"/> of every node log (<c>*.log</c>) in <paramref name="directory"/>.</summary>
+    public static string LogTails(string directory, int lines = 30)
     {
         var text = new System.Text.StringBuilder();
-        foreach (var log in Directory.Exists(dataDirectory) ? Directory.GetFiles(dataDirectory, "*.log").Order() : Enumerable.Empty<string>())
+        foreach (var log in Directory.Exists(directory) ? Directory.GetFiles(directory, "*.log").Order() : Enumerable.Empty<string>())
         {
             text.AppendLine($"--- {Path.GetFileName(log)}");
             foreach (var line in File.ReadLines(log).TakeLast(lines))
