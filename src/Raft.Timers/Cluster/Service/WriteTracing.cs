@@ -52,23 +52,19 @@ public static class WriteTracing
     {
         if (activity is not { Recorded: true } || activity.IdFormat != ActivityIdFormat.W3C)
             return null;
-        Span<byte> traceId = stackalloc byte[16];
-        Span<byte> spanId = stackalloc byte[8];
-        activity.TraceId.CopyTo(traceId);
-        activity.SpanId.CopyTo(spanId);
-        var trace = System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(traceId);
-        var span = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(spanId);
-        return trace == UInt128.Zero || span == 0 ? null : new TraceContext(trace, span, (byte)activity.ActivityTraceFlags);
+        Span<byte> bytes = stackalloc byte[TraceContext.EncodedBytes];
+        activity.TraceId.CopyTo(bytes[..16]);
+        activity.SpanId.CopyTo(bytes[16..24]);
+        bytes[24] = (byte)activity.ActivityTraceFlags;
+        return TraceContext.Read(bytes);
     }
 
     /// <summary>The parent a delivery attempt's span takes from a kept context.</summary>
     public static ActivityContext ParentOf(TraceContext trace)
     {
-        Span<byte> traceId = stackalloc byte[16];
-        Span<byte> spanId = stackalloc byte[8];
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt128BigEndian(traceId, trace.TraceId);
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(spanId, trace.SpanId);
-        return new ActivityContext(ActivityTraceId.CreateFromBytes(traceId), ActivitySpanId.CreateFromBytes(spanId),
+        Span<byte> bytes = stackalloc byte[TraceContext.EncodedBytes];
+        trace.WriteTo(bytes);
+        return new ActivityContext(ActivityTraceId.CreateFromBytes(bytes[..16]), ActivitySpanId.CreateFromBytes(bytes[16..24]),
             (ActivityTraceFlags)trace.Flags, isRemote: true);
     }
 

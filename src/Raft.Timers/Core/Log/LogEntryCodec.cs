@@ -638,19 +638,13 @@ public static class LogEntryCodec
     internal static void WriteTrace(BinaryWriter w, TraceContext trace)
     {
         Span<byte> bytes = stackalloc byte[TraceContext.EncodedBytes];
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt128BigEndian(bytes, trace.TraceId);
-        System.Buffers.Binary.BinaryPrimitives.WriteUInt64BigEndian(bytes[16..], trace.SpanId);
-        bytes[24] = trace.Flags;
+        trace.WriteTo(bytes);
         w.WriteFixed(bytes);
     }
 
     internal static TraceContext ReadTrace(ref BinaryReader r)
     {
-        var bytes = r.Take(TraceContext.EncodedBytes, "trace context");
-        var traceId = System.Buffers.Binary.BinaryPrimitives.ReadUInt128BigEndian(bytes);
-        var spanId = System.Buffers.Binary.BinaryPrimitives.ReadUInt64BigEndian(bytes[16..]);
-        if (traceId == UInt128.Zero || spanId == 0)
-            throw new CodecException("a trace context with a zero trace or span id");
-        return new TraceContext(traceId, spanId, bytes[24]);
+        return TraceContext.Read(r.Take(TraceContext.EncodedBytes, "trace context"))
+            ?? throw new CodecException("a trace context with a zero trace or span id");
     }
 }

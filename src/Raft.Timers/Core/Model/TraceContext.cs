@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Globalization;
 
 namespace RaftTimers.Core.Model;
@@ -30,6 +31,22 @@ public sealed record TraceContext
 
     /// <summary>Its bytes in the log: trace id (16, big-endian as written in hex), span id (8), flags (1).</summary>
     public const int EncodedBytes = 25;
+
+    /// <summary>Writes the <see cref="EncodedBytes"/> bytes into <paramref name="into"/>, as the log and a span's ids hold them.</summary>
+    public void WriteTo(Span<byte> into)
+    {
+        BinaryPrimitives.WriteUInt128BigEndian(into, TraceId);
+        BinaryPrimitives.WriteUInt64BigEndian(into[16..], SpanId);
+        into[24] = Flags;
+    }
+
+    /// <summary>The context in <paramref name="bytes"/> (<see cref="WriteTo"/>); null when its trace or span id is zero.</summary>
+    public static TraceContext? Read(ReadOnlySpan<byte> bytes)
+    {
+        var traceId = BinaryPrimitives.ReadUInt128BigEndian(bytes);
+        var spanId = BinaryPrimitives.ReadUInt64BigEndian(bytes[16..]);
+        return traceId == UInt128.Zero || spanId == 0 ? null : new TraceContext(traceId, spanId, bytes[24]);
+    }
 
     /// <summary>The <c>traceparent</c> form: <c>00-{trace id}-{span id}-{flags}</c>, lower-case hex.</summary>
     public string ToTraceParent()
